@@ -1,0 +1,39 @@
+"""scaling_cli: plan compute-optimal LLM training from published neural scaling laws.
+
+The planner core is a library; the ``scale`` command is a thin layer over it::
+
+    >>> from scaling_cli import plan
+    >>> result = plan(1e23)                      # the default law: chinchilla (Epoch AI refit)
+    >>> round(result.tokens_per_param)
+    20
+
+Every law, GPU and constant is data in ``configs/`` with its source.
+"""
+
+from .compute import gpu_hours, training_flops
+from .errors import BudgetExceeded, ScaleError
+from .hardware import Gpu, get_gpu, load_gpus
+from .laws import Law, load_law, load_presets, preset_names
+from .planner import loss_table, overtrain, plan
+from .units import format_count, parse_number
+
+__all__ = [
+    "BudgetExceeded",
+    "Gpu",
+    "Law",
+    "ScaleError",
+    "format_count",
+    "get_gpu",
+    "gpu_hours",
+    "load_gpus",
+    "load_law",
+    "load_presets",
+    "loss_table",
+    "overtrain",
+    "parse_number",
+    "plan",
+    "preset_names",
+    "training_flops",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+"""``python -m scaling_cli`` runs the ``scale`` command."""
+
+from .cli import main
+
+main()

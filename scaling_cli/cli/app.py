@@ -1,0 +1,162 @@
+"""The ``scale`` commands. Each parses its options, calls the library function of the same
+name, and renders the result (Rich tables, or one JSON object with ``--json``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from .. import planner
+from ..compute import HOURS_PER_DAY, flops_from_gpu_hours
+from ..errors import ScaleError
+from . import ScaleGroup
+from .options import (
+    DEFAULTS,
+    GpuOption,
+    JsonOption,
+    LawOption,
+    MfuOption,
+    count,
+    optional_number,
+    positive,
+    positive_list,
+)
+from .output import emit_json
+
+app = typer.Typer(
+    cls=ScaleGroup,
+    name="scale",
+    help="Plan compute-optimal LLM training from published neural scaling laws.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _console():
+    from rich.console import Console
+
+    return Console()
+
+
+@app.command()
+def plan(
+    flops: optional_number(positive, "--flops", help="Training budget in FLOPs (1e23, 5.76e23).", metavar="FLOPS") = None,
+    gpu_hours: optional_number(positive, "--gpu-hours", help="Budget as GPU-hours on --gpu at --mfu.", metavar="HOURS") = None,
+    days: optional_number(positive, "--days", help="Budget as wall-clock days on --gpus GPUs.", metavar="DAYS") = None,
+    gpus: Annotated[Optional[int], typer.Option("--gpus", parser=count, help="Number of GPUs: wall-clock days (or, with --days, the budget).", metavar="K")] = None,
+    price: optional_number(positive, "--price", help="US dollars per GPU-hour: adds the cost.", metavar="USD") = None,
+    law: LawOption = DEFAULTS["law"],
+    gpu: GpuOption = DEFAULTS["gpu"],
+    mfu: MfuOption = DEFAULTS["mfu"],
+    json: JsonOption = False,
+) -> None:
+    """The compute-optimal model size and token count for a budget, its loss and cost, and the
+    same budget spent on smaller and larger models."""
+    budget = _budget_flops(flops, gpu_hours, days, gpus, gpu, mfu)
+    result = planner.plan(budget, law=law, gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price)
+    if json:
+        emit_json(result)
+    else:
+        from .render import render_plan
+
+        render_plan(_console(), result, planner.resolve_law(law))
+
+
+def _budget_flops(flops, gpu_hours, days, gpus, gpu, mfu) -> float:
+    given = [name for name, value in (("--flops", flops), ("--gpu-hours", gpu_hours), ("--days", days)) if value is not None]
+    if len(given) != 1:
+        found = f" (got {' and '.join(given)})" if given else ""
+        raise ScaleError(f"give exactly one budget: --flops, --gpu-hours, or --gpus with --days{found}")
+    if flops is not None:
+        return flops
+    if days is not None:
+        if gpus is None:
+            raise ScaleError("--days needs --gpus: the budget is GPUs x days")
+        gpu_hours = gpus * days * HOURS_PER_DAY
+    return flops_from_gpu_hours(gpu_hours, planner.resolve_gpu(gpu).peak_flops, mfu)
+
+
+@app.command()
+def overtrain(
+    params: Annotated[float, typer.Option("--params", parser=positive, help="Model size in parameters (7e9, 7B).", metavar="PARAMS")],
+    ratios: Annotated[Optional[str], typer.Option("--ratios", help="Tokens per parameter, comma-separated (default 20,50,100,200,500,1000).", metavar="LIST")] = None,
+    tokens: Annotated[Optional[str], typer.Option("--tokens", help="Token counts instead of ratios, comma-separated (1T,2T).", metavar="LIST")] = None,
+    target_loss: optional_number(positive, "--target-loss", help="Add the row that reaches this loss.", metavar="LOSS") = None,
+    law: LawOption = DEFAULTS["law"],
+    gpu: GpuOption = DEFAULTS["gpu"],
+    mfu: MfuOption = DEFAULTS["mfu"],
+    json: JsonOption = False,
+) -> None:
+    """A fixed model size trained on more tokens (LLaMA-style): loss, extra training compute
+    against the compute-optimal model of equal loss, and when cheaper inference repays it."""
+    if ratios is not None and tokens is not None:
+        raise ScaleError("give --ratios or --tokens, not both")
+    result = planner.overtrain(
+        params,
+        law=law,
+        tokens_per_param=None if ratios is None else positive_list(ratios, "--ratios"),
+        tokens=None if tokens is None else positive_list(tokens, "--tokens"),
+        target_loss=target_loss,
+        gpu=gpu,
+        mfu=mfu,
+    )
+    if json:
+        emit_json(result)
+    else:
+        from .render import render_overtrain
+
+        render_overtrain(_console(), result, planner.resolve_law(law))
+
+
+@app.command()
+def loss(
+    params: Annotated[float, typer.Option("--params", parser=positive, help="Model size in parameters.", metavar="PARAMS")],
+    tokens: Annotated[float, typer.Option("--tokens", parser=positive, help="Training tokens.", metavar="TOKENS")],
+    law: Annotated[Optional[list[str]], typer.Option("--law", help="Only these laws (repeatable; presets or .toml paths).", metavar="LAW")] = None,
+    json: JsonOption = False,
+) -> None:
+    """The predicted loss of a model size and token count under every law that has a loss form."""
+    laws = None if not law else [planner.resolve_law(name) for name in law]
+    from ..laws import load_presets
+
+    laws = laws or load_presets()
+    losses = planner.loss_table(params, tokens, laws=laws)
+    if json:
+        emit_json(losses)
+    else:
+        from .render import render_losses
+
+        render_losses(_console(), params, tokens, losses, laws)
+
+
+@app.command()
+def laws(
+    name: Annotated[Optional[str], typer.Argument(help="Show one law in full (preset name or .toml path).", metavar="LAW")] = None,
+    json: JsonOption = False,
+) -> None:
+    """The scaling-law presets, their sources and key constants."""
+    from ..laws import load_presets
+
+    chosen = [planner.resolve_law(name)] if name else load_presets()
+    if json:
+        emit_json({"laws": [law.model_dump() | {"params_exponent": law.params_exponent} for law in chosen]})
+    else:
+        from .render import render_laws
+
+        render_laws(_console(), chosen, detailed=name is not None)
+
+
+@app.command()
+def gpus(json: JsonOption = False) -> None:
+    """The accelerator catalog: dense BF16 peak, memory and bandwidth, with sources."""
+    from ..hardware import load_gpus
+
+    catalog = load_gpus()
+    if json:
+        emit_json({"gpus": [gpu.model_dump() | {"peak_flops": gpu.peak_flops, "memory_bytes": gpu.memory_bytes} for gpu in catalog.values()]})
+    else:
+        from .render import render_gpus
+
+        render_gpus(_console(), list(catalog.values()))

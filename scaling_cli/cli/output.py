@@ -1,0 +1,30 @@
+"""Machine output: exactly one JSON object on stdout, base units, ``schema_version`` first."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from typing import Any
+
+SCHEMA_VERSION = 1
+"""Bumped only on a breaking change of any command's JSON keys (README: "JSON output")."""
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with pydantic models dumped and non-finite floats turned into ``null``."""
+    if hasattr(value, "model_dump"):
+        value = value.model_dump()
+    if isinstance(value, dict):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def emit_json(payload: Any) -> None:
+    """Print ``payload`` as one JSON object with ``schema_version``."""
+    body = jsonable(payload)
+    sys.stdout.write(json.dumps({"schema_version": SCHEMA_VERSION, **body}, allow_nan=False) + "\n")

@@ -1,0 +1,208 @@
+"""Rich rendering of the planner's results, in human units (70.0B params, 5.76e23 FLOPs)."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..laws import Law
+from ..planner import Overtrain, Plan
+from ..units import format_count, format_money, format_percent, format_sci
+
+
+def _loss(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+def _ratio(value: float) -> str:
+    return f"{value:.3g}" if value < 1 else f"{value:,.1f}"
+
+
+def _params_label(law: Law) -> str:
+    return "Parameters" if law.params_counted == "total" else f"Parameters ({law.params_counted})"
+
+
+def _summary(title: str) -> Table:
+    table = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE, show_header=False, pad_edge=False)
+    table.add_column(style="dim")
+    table.add_column()
+    return table
+
+
+def _notes(console: Console, notes: list[str], law: Law) -> None:
+    for note in notes:
+        console.print(Text(f"Note: {note}", style="yellow"))
+    console.print(Text(f"Law: {law.title}. {law.citation}.", style="dim"))
+
+
+def render_plan(console: Console, plan: Plan, law: Law) -> None:
+    summary = _summary(f"Compute-optimal plan under {plan.law}")
+    summary.add_row("Budget", f"{format_sci(plan.flops)} FLOPs")
+    summary.add_row(_params_label(law), format_count(plan.params))
+    summary.add_row("Tokens", format_count(plan.tokens))
+    summary.add_row("Tokens per parameter", _ratio(plan.tokens_per_param))
+    summary.add_row("Predicted loss", "none: this law has no loss form" if plan.loss is None else f"{plan.loss:.4f} nats/token")
+    summary.add_row("GPU-hours", f"{format_count(plan.gpu_hours)} on {plan.gpu} at {plan.mfu:.0%} MFU")
+    if plan.days is not None:
+        summary.add_row("Wall-clock", f"{plan.days:,.1f} days on {plan.gpus:,} GPUs")
+    if plan.cost is not None:
+        summary.add_row("Cost", f"{format_money(plan.cost)} at ${plan.price_per_gpu_hour:g}/GPU-hour")
+    console.print(summary)
+
+    variants = Table(
+        title="The same budget on other model sizes",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        caption="Compute overhead: extra compute this size needs to match the optimum's loss (de Vries 2023).",
+        caption_justify="left",
+    )
+    for header in ("Size", "Params", "Tokens", "Tokens/param", "Loss", "Penalty", "Compute overhead"):
+        variants.add_column(header, justify="right")
+    for v in plan.variants:
+        if plan.loss is None:
+            overhead = "-"
+        elif v.compute_overhead is None:
+            overhead = "unreachable"
+        else:
+            overhead = format_percent(v.compute_overhead)
+        variants.add_row(
+            f"{v.size_ratio:g}x",
+            format_count(v.params),
+            format_count(v.tokens),
+            _ratio(v.tokens_per_param),
+            _loss(v.loss),
+            "-" if v.loss_penalty is None else f"{v.loss_penalty:+.4f}",
+            overhead,
+            style="bold" if v.size_ratio == 1 else None,
+        )
+    console.print(variants)
+    _notes(console, plan.notes, law)
+
+
+def render_overtrain(console: Console, result: Overtrain, law: Law) -> None:
+    summary = _summary(f"Over-training a {format_count(result.params)}-parameter model under {result.law}")
+    summary.add_row(_params_label(law), format_count(result.params))
+    summary.add_row(
+        "Loss floor",
+        "none: this law has no loss form" if result.loss_floor is None else f"{result.loss_floor:.4f} (no token count goes below it)",
+    )
+    if result.target_loss is not None:
+        summary.add_row("Target loss", f"{result.target_loss:g}: reached after {format_count(result.target_tokens)} tokens")
+    summary.add_row("GPU-hours on", f"{result.gpu} at {result.mfu:.0%} MFU")
+    console.print(summary)
+
+    def highlight(row) -> str | None:
+        return "bold" if result.target_tokens is not None and row.tokens == result.target_tokens else None
+
+    training = Table(title="Training", title_justify="left", box=box.SIMPLE_HEAD)
+    for header in ("Tokens", "Tokens/param", "FLOPs", "GPU-hours", "Loss"):
+        training.add_column(header, justify="right")
+    for row in result.rows:
+        training.add_row(
+            format_count(row.tokens), _ratio(row.tokens_per_param), format_sci(row.flops),
+            format_count(row.gpu_hours), _loss(row.loss), style=highlight(row),
+        )
+    console.print(training)
+
+    against = Table(
+        title="Against the compute-optimal model of equal loss",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        caption=(
+            "Overhead: extra training compute over that model. Saved: inference FLOPs per token of the "
+            "smaller forward pass (2N). Break-even: inference tokens after which the savings repay the overhead."
+        ),
+        caption_justify="left",
+    )
+    for header in ("Tokens", "Params", "Tokens", "FLOPs", "Overhead", "Saved/token", "Break-even"):
+        against.add_column(header, justify="right")
+    for row in result.rows:
+        if row.breakeven_inference_tokens is not None:
+            breakeven = format_count(row.breakeven_inference_tokens)
+        elif row.inference_flops_saved_per_token is not None:
+            breakeven = "never"  # this model is the larger one: it saves nothing at inference
+        else:
+            breakeven = "-"
+        against.add_row(
+            format_count(row.tokens),
+            format_count(row.optimal_params),
+            format_count(row.optimal_tokens),
+            format_sci(row.optimal_flops),
+            format_percent(row.compute_overhead),
+            format_sci(row.inference_flops_saved_per_token),
+            breakeven,
+            style=highlight(row),
+        )
+    console.print(against)
+    _notes(console, result.notes, law)
+
+
+def render_losses(console: Console, params: float, tokens: float, losses: dict[str, float | None], laws: list[Law]) -> None:
+    table = Table(
+        title=f"Predicted loss of {format_count(params)} parameters on {format_count(tokens)} tokens",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        caption="Losses compare only within one law: each was fitted on its own data and tokenizer.",
+        caption_justify="left",
+    )
+    for header, justify in (("Law", "left"), ("Loss", "right"), ("Data (nats/token)", "left")):
+        table.add_column(header, justify=justify)
+    for law in laws:
+        value = losses[law.name]
+        shown = "no loss form" if value is None else f"{value:.4f}"
+        data = law.dataset + ("" if law.params_counted == "total" else f"; N counts {law.params_counted}")
+        table.add_row(law.name, shown, data)
+    console.print(table)
+
+
+def render_laws(console: Console, laws: list[Law], detailed: bool) -> None:
+    if detailed:
+        for law in laws:
+            console.print(Text(f"{law.name}: {law.title}", style="bold"))
+            console.print(f"Kind: {law.kind}; N counts {law.params_counted} parameters; data: {law.dataset}")
+            console.print(f"Source: {law.citation}")
+            if law.loss is not None:
+                constants = ", ".join(f"{k}={v:g}" for k, v in law.loss.model_dump().items() if k != "form")
+                console.print(f"Loss ({law.loss.form} form): {constants}")
+            if law.allocation is not None:
+                a = law.allocation
+                unit = "" if a.flops_unit == 1 else f" (C in units of {a.flops_unit:g} FLOPs)"
+                console.print(f"Allocation: {a.quantity}_opt = {a.k:.4g} * C^{a.exponent:g}{unit}")
+            console.print(f"N_opt grows as C^{law.params_exponent:.3f}; tokens/param at 1e21 / 1e25 FLOPs: "
+                          f"{_ratio(_tpp(law, 1e21))} / {_ratio(_tpp(law, 1e25))}")
+            if law.note:
+                console.print(Text(law.note, style="dim"))
+        return
+    table = Table(box=box.SIMPLE_HEAD, caption="a: N_opt grows as C^a. `scale laws NAME` shows a law's constants, note and source.", caption_justify="left")
+    table.add_column("Law", no_wrap=True)
+    table.add_column("Title")
+    table.add_column("Loss form")
+    table.add_column("a", justify="right")
+    table.add_column("Tokens/param at 1e23", justify="right")
+    for law in laws:
+        table.add_row(
+            law.name,
+            law.title,
+            "none" if law.loss is None else law.loss.form,
+            f"{law.params_exponent:.3f}",
+            _ratio(_tpp(law, 1e23)),
+        )
+    console.print(table)
+
+
+def _tpp(law: Law, flops: float) -> float:
+    params, tokens = law.optimal(flops)
+    return tokens / params
+
+
+def render_gpus(console: Console, gpus: list) -> None:
+    table = Table(box=box.SIMPLE_HEAD, caption="Dense BF16 peaks (no 2:4 sparsity); GB = 1e9 bytes.", caption_justify="left")
+    for header, justify in (("GPU", "left"), ("Name", "left"), ("BF16 TFLOP/s", "right"), ("Memory", "right"), ("Bandwidth", "right")):
+        table.add_column(header, justify=justify)
+    for gpu in gpus:
+        memory = f"{gpu.memory_gb:g} GB" if gpu.memory_gb is not None else f"{gpu.memory_gib:g} GiB"
+        table.add_row(gpu.name, gpu.title, f"{gpu.bf16_tflops:,.1f}", memory, f"{gpu.bandwidth_gbps:,.0f} GB/s")
+    console.print(table)
+    console.print(Text("Sources: `scale gpus --json` lists each GPU's datasheet.", style="dim"))

@@ -1,0 +1,37 @@
+"""Training and inference compute, and what it costs on real hardware.
+
+C = 6·N·D: a forward pass costs about 2N FLOPs per token (a multiply and an add per parameter)
+and the backward pass twice that, 4N (Kaplan et al. 2020, section 2.1; the embedding and
+attention-context terms are negligible at scale). Serving costs the forward pass alone, 2N per
+token. One FLOP is one floating-point operation: a multiply-add counts 2.
+"""
+
+from __future__ import annotations
+
+FLOPS_PER_PARAM_TOKEN = 6.0
+"""Training FLOPs per parameter per token: forward 2 + backward 4 (Kaplan et al. 2020, section 2.1)."""
+
+INFERENCE_FLOPS_PER_PARAM_TOKEN = 2.0
+"""Forward-pass FLOPs per parameter per generated or scored token (Kaplan et al. 2020, eq. 2.2)."""
+
+SECONDS_PER_HOUR = 3600.0
+HOURS_PER_DAY = 24.0
+
+DEFAULT_MFU = 0.40
+"""Model FLOPs utilisation assumed when none is given: large dense runs report 0.38-0.43 (Llama 3
+405B, arXiv:2407.21783 Table 4) and Llama 2 70B's whole run implies 0.43."""
+
+
+def training_flops(params: float, tokens: float) -> float:
+    """C = 6·N·D."""
+    return FLOPS_PER_PARAM_TOKEN * params * tokens
+
+
+def gpu_hours(flops: float, peak_flops: float, mfu: float) -> float:
+    """GPU-hours to run ``flops`` at ``mfu`` of a GPU's ``peak_flops`` (FLOP/s): C / (peak · MFU · 3600)."""
+    return flops / (peak_flops * mfu * SECONDS_PER_HOUR)
+
+
+def flops_from_gpu_hours(hours: float, peak_flops: float, mfu: float) -> float:
+    """The inverse of :func:`gpu_hours`."""
+    return hours * peak_flops * mfu * SECONDS_PER_HOUR

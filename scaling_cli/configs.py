@@ -1,0 +1,88 @@
+"""Finding, reading and validating the TOML files in ``configs/``.
+
+The files live at the top of the repository and ship inside the wheel as
+``scaling_cli/configs/`` (see ``pyproject.toml``); a source checkout or an editable install
+reads them where they are. Every problem with a file becomes one ``ScaleError`` line that
+names the file, the key and (for TOML syntax) the line: pydantic's raw dumps never reach a user.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .errors import ScaleError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+_PACKAGE = Path(__file__).resolve().parent
+
+Model = TypeVar("Model")
+
+
+def config_dir() -> Path:
+    """The directory holding ``laws/`` and ``hardware.toml``."""
+    for candidate in (_PACKAGE / "configs", _PACKAGE.parent / "configs"):
+        if (candidate / "hardware.toml").is_file():
+            return candidate
+    raise ScaleError(f"cannot find the configs directory (looked in {_PACKAGE / 'configs'}): reinstall scaling-cli")
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file; a missing file or a syntax error is a one-line ``ScaleError``."""
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ScaleError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ScaleError(f"{path}: is a directory, expected a TOML file") from None
+    except UnicodeDecodeError as error:
+        raise ScaleError(f"{path}: not a UTF-8 text file ({error.reason})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ScaleError(f"{path}: invalid TOML: {error}") from None
+    except OSError as error:
+        raise ScaleError(f"{path}: cannot read: {error.strerror}") from None
+
+
+def validate(model: type[Model], data: Any, source: str) -> Model:
+    """Validate ``data`` as ``model``; a failure names the source, the key and what was expected."""
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(data)  # type: ignore[attr-defined]
+    except ValidationError as error:
+        tags = getattr(model, "union_tags", frozenset())
+        raise ScaleError(f"{source}: {describe_validation_error(error, tags)}") from None
+
+
+def describe_validation_error(error: Any, union_tags: frozenset[str] = frozenset()) -> str:
+    """The first problem of a pydantic ``ValidationError`` as one readable clause.
+
+    ``union_tags`` are the tags of discriminated unions (a law's loss ``form``), which pydantic
+    puts in the error's location but which are not keys of the file.
+    """
+    problems = error.errors(include_url=False)
+    first = problems[0]
+    key = ".".join(str(part) for part in first["loc"] if part not in union_tags)
+    tags = [str(part) for part in first["loc"] if part in union_tags]
+    context = f" (for form '{tags[0]}')" if tags else ""
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        text = f"unknown key '{key}'"
+    elif kind == "missing":
+        text = f"missing key '{key}'"
+    else:
+        message = first["msg"]
+        if message.startswith("Value error, "):
+            message = message[len("Value error, "):]
+        got = first.get("input")
+        where = f"key '{key}': " if key else ""
+        shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
+        text = f"{where}{message[0].lower() + message[1:]}{shown}"
+    more = len(problems) - 1
+    return text + context + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")

@@ -1,0 +1,60 @@
+"""The accelerator catalog (``configs/hardware.toml``): dense BF16 peak FLOP/s and memory, with sources."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
+
+from .configs import config_dir, read_toml, validate
+from .errors import ScaleError
+
+DEFAULT_GPU = "h100-sxm"
+
+
+class Gpu(BaseModel):
+    """One accelerator, as its datasheet states it (dense figures, no sparsity)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    title: str
+    bf16_tflops: PositiveFloat = Field(description="dense BF16 (or FP16 where no BF16) peak, TFLOP/s")
+    memory_gb: PositiveFloat | None = None
+    memory_gib: PositiveFloat | None = None
+    bandwidth_gbps: PositiveFloat
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_memory(self) -> Gpu:
+        if (self.memory_gb is None) == (self.memory_gib is None):
+            raise ValueError("give exactly one of 'memory_gb' and 'memory_gib'")
+        return self
+
+    @property
+    def peak_flops(self) -> float:
+        """Peak dense BF16 FLOP/s."""
+        return self.bf16_tflops * 1e12
+
+    @property
+    def memory_bytes(self) -> float:
+        return self.memory_gb * 1e9 if self.memory_gb is not None else self.memory_gib * 2**30  # type: ignore[operator]
+
+
+class _Catalog(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    gpus: dict[str, dict]
+
+
+def load_gpus() -> dict[str, Gpu]:
+    """Every GPU of the catalog by name."""
+    path = config_dir() / "hardware.toml"
+    catalog = validate(_Catalog, read_toml(path), str(path))
+    return {name: validate(Gpu, {"name": name, **spec}, f"{path} [gpus.{name}]") for name, spec in catalog.gpus.items()}
+
+
+def get_gpu(name: str) -> Gpu:
+    """One GPU by name; an unknown name is a ``ScaleError`` that lists the known ones."""
+    gpus = load_gpus()
+    try:
+        return gpus[name.strip().lower()]
+    except KeyError:
+        raise ScaleError(f"unknown GPU {name!r}: expected one of {', '.join(gpus)}") from None

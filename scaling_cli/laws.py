@@ -1,0 +1,290 @@
+"""Scaling laws as data: the loss forms, the allocation power laws, and the presets.
+
+A law file (TOML, one per preset in ``configs/laws/``) is validated into a :class:`Law`. Two kinds:
+
+* ``parametric``: a loss L(N, D) = E + A/N^alpha + B/D^beta (Hoffmann et al. 2022, eq. 2) from
+  which the compute-optimal split under C = 6ND is closed-form (their eq. 4)::
+
+      N_opt = G (C/6)^a,  D_opt = (C/6) / N_opt,  G = (alpha A / (beta B))^(1/(alpha+beta)),
+      a = beta / (alpha + beta)
+
+* ``allocation``: a fitted power law N_opt = k C^a (or D_opt = k C^b), the other quantity following
+  from C = 6ND, with or without a loss form. Asked for a loss, a law without one answers ``None``.
+
+The functions here are plain arithmetic on floats (``loss`` and ``loss_floor`` also broadcast over
+numpy arrays): the planner's hot path does not import numpy or scipy.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, ClassVar, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PrivateAttr, model_validator
+
+from .compute import FLOPS_PER_PARAM_TOKEN
+from .configs import config_dir, read_toml, validate
+from .errors import ScaleError
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ChinchillaLoss(_Frozen):
+    """L(N, D) = E + A/N^alpha + B/D^beta (Hoffmann et al. 2022, eq. 2)."""
+
+    form: Literal["chinchilla"] = "chinchilla"
+    E: float = Field(ge=0, description="irreducible loss (nats/token)")
+    A: PositiveFloat
+    B: PositiveFloat
+    alpha: PositiveFloat
+    beta: PositiveFloat
+
+    @property
+    def irreducible_loss(self) -> float:
+        return self.E
+
+    def loss(self, params, tokens):
+        return self.E + self.A / params**self.alpha + self.B / tokens**self.beta
+
+    def loss_floor(self, params):
+        """The loss a model of ``params`` parameters approaches with unlimited tokens."""
+        return self.E + self.A / params**self.alpha
+
+    def tokens_for_loss(self, params: float, loss: float) -> float:
+        """Tokens a model of ``params`` needs to reach ``loss``; ``inf`` at or below its floor."""
+        gap = loss - self.loss_floor(params)
+        return (self.B / gap) ** (1 / self.beta) if gap > 0 else math.inf
+
+    @property
+    def params_exponent(self) -> float:
+        """a in N_opt ∝ C^a (eq. 4)."""
+        return self.beta / (self.alpha + self.beta)
+
+    def optimal(self, flops: float) -> tuple[float, float]:
+        """The compute-optimal (params, tokens) for ``flops`` under C = 6ND (eq. 4)."""
+        g = (self.alpha * self.A / (self.beta * self.B)) ** (1 / (self.alpha + self.beta))
+        params = g * (flops / FLOPS_PER_PARAM_TOKEN) ** self.params_exponent
+        return params, flops / (FLOPS_PER_PARAM_TOKEN * params)
+
+    def optimal_for_loss(self, loss: float) -> tuple[float, float] | None:
+        """The minimum-compute (params, tokens) reaching ``loss``; ``None`` at or below E.
+
+        On the compute-optimal frontier the two reducible terms keep a fixed ratio (the
+        Lagrange condition of minimising L at fixed N·D): alpha·A/N^alpha = beta·B/D^beta.
+        So A/N^alpha = (L - E)·beta/(alpha + beta) and B/D^beta = (L - E)·alpha/(alpha + beta).
+        """
+        reducible = loss - self.E
+        if not reducible > 0:
+            return None
+        total = self.alpha + self.beta
+        params = (self.A / (reducible * self.beta / total)) ** (1 / self.alpha)
+        tokens = (self.B / (reducible * self.alpha / total)) ** (1 / self.beta)
+        return params, tokens
+
+
+class KaplanLoss(_Frozen):
+    """L(N, D) = [(N_c/N)^(alpha_N/alpha_D) + D_c/D]^alpha_D (Kaplan et al. 2020, eq. 1.5)."""
+
+    form: Literal["kaplan"] = "kaplan"
+    N_c: PositiveFloat
+    D_c: PositiveFloat
+    alpha_N: PositiveFloat
+    alpha_D: PositiveFloat
+
+    @property
+    def irreducible_loss(self) -> float:
+        return 0.0  # eq. 1.5 has no irreducible term
+
+    def loss(self, params, tokens):
+        return ((self.N_c / params) ** (self.alpha_N / self.alpha_D) + self.D_c / tokens) ** self.alpha_D
+
+    def loss_floor(self, params):
+        """L(N) = (N_c/N)^alpha_N: eq. 1.5 with unlimited tokens (eq. 1.1's form)."""
+        return (self.N_c / params) ** self.alpha_N
+
+    def tokens_for_loss(self, params: float, loss: float) -> float:
+        gap = loss ** (1 / self.alpha_D) - (self.N_c / params) ** (self.alpha_N / self.alpha_D)
+        return self.D_c / gap if gap > 0 else math.inf
+
+
+LossForm = Annotated[Union[ChinchillaLoss, KaplanLoss], Field(discriminator="form")]
+
+
+class CalibrationPoint(_Frozen):
+    """A published projection (compute and the params and/or tokens it prescribes)."""
+
+    flops: PositiveFloat
+    params: PositiveFloat | None = None
+    tokens: PositiveFloat | None = None
+
+    @model_validator(mode="after")
+    def _has_a_quantity(self) -> CalibrationPoint:
+        if self.params is None and self.tokens is None:
+            raise ValueError("a calibration point needs params, tokens or both")
+        return self
+
+
+class Allocation(_Frozen):
+    """A compute-optimal power law: ``quantity`` = k · (C / flops_unit)^exponent.
+
+    The other quantity follows from C = 6ND. The prefactor k is either given (``coefficient``)
+    or calibrated on published projections: the log-space least-squares fit, with the exponent
+    held at the paper's value, to every params and C/(6·tokens) figure of the points.
+    """
+
+    quantity: Literal["params", "tokens"]
+    exponent: float = Field(gt=0, lt=1)
+    coefficient: PositiveFloat | None = None
+    flops_unit: PositiveFloat = 1.0
+    calibration: list[CalibrationPoint] = []
+
+    _k: float = PrivateAttr(default=math.nan)
+
+    @model_validator(mode="after")
+    def _calibrate(self) -> Allocation:
+        if (self.coefficient is None) == (not self.calibration):
+            raise ValueError("give exactly one of 'coefficient' and 'calibration'")
+        if self.coefficient is not None:
+            self._k = self.coefficient
+            return self
+        logs = []
+        for point in self.calibration:
+            scaled = math.log(point.flops / self.flops_unit)
+            # Estimates of log(quantity) at this compute: the quantity itself, or C/(6 * other).
+            direct = point.params if self.quantity == "params" else point.tokens
+            other = point.tokens if self.quantity == "params" else point.params
+            if direct is not None:
+                logs.append(math.log(direct) - self.exponent * scaled)
+            if other is not None:
+                logs.append(math.log(point.flops / (FLOPS_PER_PARAM_TOKEN * other)) - self.exponent * scaled)
+        self._k = math.exp(sum(logs) / len(logs))
+        return self
+
+    @property
+    def k(self) -> float:
+        """The prefactor, given or calibrated, for C in ``flops_unit``."""
+        return self._k
+
+    def optimal(self, flops: float) -> tuple[float, float]:
+        value = self._k * (flops / self.flops_unit) ** self.exponent
+        other = flops / (FLOPS_PER_PARAM_TOKEN * value)
+        return (value, other) if self.quantity == "params" else (other, value)
+
+
+class Law(_Frozen):
+    """A scaling-law preset: its citation, what its N counts, its loss form and allocation."""
+
+    union_tags: ClassVar[frozenset[str]] = frozenset({"chinchilla", "kaplan"})
+
+    name: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    kind: Literal["parametric", "allocation"]
+    citation: str = Field(min_length=1)
+    params_counted: str = "total"
+    dataset: str = ""
+    note: str = ""
+    loss: LossForm | None = None
+    allocation: Allocation | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Law:
+        if self.kind == "parametric":
+            if not isinstance(self.loss, ChinchillaLoss):
+                raise ValueError("a parametric law needs a [loss] table with form = 'chinchilla'")
+            if self.allocation is not None:
+                raise ValueError("a parametric law derives its allocation from [loss]: remove [allocation]")
+        elif self.allocation is None:
+            raise ValueError("an allocation law needs an [allocation] table")
+        return self
+
+    # -- allocation -------------------------------------------------------------------------
+
+    def optimal(self, flops: float) -> tuple[float, float]:
+        """The law's compute-optimal (params, tokens) for a budget of ``flops`` (6·N·D = flops)."""
+        if self.allocation is not None:
+            return self.allocation.optimal(flops)
+        return self.loss.optimal(flops)  # type: ignore[union-attr]
+
+    @property
+    def params_exponent(self) -> float:
+        """a in N_opt ∝ C^a."""
+        if self.allocation is None:
+            return self.loss.params_exponent  # type: ignore[union-attr]
+        a = self.allocation.exponent
+        return a if self.allocation.quantity == "params" else 1 - a
+
+    # -- loss ---------------------------------------------------------------------------------
+
+    @property
+    def has_loss(self) -> bool:
+        return self.loss is not None
+
+    def predict_loss(self, params: float, tokens: float) -> float | None:
+        """Predicted final loss, or ``None`` when the law has no loss form."""
+        return None if self.loss is None else float(self.loss.loss(params, tokens))
+
+    def loss_floor(self, params: float) -> float | None:
+        """The lowest loss ``params`` can reach with unlimited tokens (``None``: no loss form)."""
+        return None if self.loss is None else float(self.loss.loss_floor(params))
+
+    def tokens_for_loss(self, params: float, loss: float) -> float | None:
+        """Tokens that ``params`` needs to reach ``loss``: ``inf`` if unreachable, ``None`` if no loss form."""
+        return None if self.loss is None else self.loss.tokens_for_loss(params, loss)
+
+    def optimal_for_loss(self, loss: float) -> tuple[float, float] | None:
+        """The law's compute-optimal (params, tokens) whose predicted loss is ``loss``.
+
+        ``None`` when the law has no loss form or ``loss`` is unreachable on its frontier.
+        """
+        if self.loss is None:
+            return None
+        if self.allocation is None:
+            return self.loss.optimal_for_loss(loss)  # type: ignore[union-attr]
+        return self._frontier_root(loss)
+
+    def _frontier_root(self, loss: float) -> tuple[float, float] | None:
+        # The loss along an allocation law's frontier falls monotonically with compute: solve
+        # for log10(C) between 1 FLOP and 1e60 FLOPs (far beyond any budget).
+        from scipy.optimize import brentq
+
+        def excess(log_flops: float) -> float:
+            return self.predict_loss(*self.optimal(10.0**log_flops)) - loss  # type: ignore[operator]
+
+        low, high = 0.0, 60.0
+        if not excess(low) > 0 > excess(high):
+            return None
+        return self.optimal(10.0 ** brentq(excess, low, high, xtol=1e-12, rtol=1e-14))
+
+
+# -- loading --------------------------------------------------------------------------------
+
+
+def preset_names() -> list[str]:
+    """Names of the shipped presets, ``chinchilla`` (the default) first."""
+    names = sorted(path.stem for path in (config_dir() / "laws").glob("*.toml"))
+    return sorted(names, key=lambda name: name != DEFAULT_LAW)
+
+
+DEFAULT_LAW = "chinchilla"
+
+
+def load_law(name_or_path: str | Path = DEFAULT_LAW) -> Law:
+    """A preset by name (``chinchilla``, ``kaplan``, ...) or a law TOML file by path."""
+    text = str(name_or_path)
+    preset = config_dir() / "laws" / f"{text}.toml"
+    if "/" not in text and "\\" not in text and not text.endswith(".toml"):
+        if not preset.is_file():
+            raise ScaleError(
+                f"unknown law {text!r}: expected one of {', '.join(preset_names())}, or a path to a law .toml file"
+            )
+        return validate(Law, read_toml(preset), f"law preset {preset.name}")
+    path = Path(text)
+    return validate(Law, read_toml(path), str(path))
+
+
+def load_presets() -> list[Law]:
+    """Every shipped preset, the default first."""
+    return [load_law(name) for name in preset_names()]

@@ -1,0 +1,92 @@
+"""Numbers as people write them (``7B``, ``1.4T``, ``1e23``) and as the tool prints them.
+
+Suffixes count in powers of a thousand, the way model and dataset sizes are quoted:
+k = 1e3, M = 1e6, B (or G) = 1e9, T = 1e12, P = 1e15. Lower case works too: ``7b``,
+``125m`` (in this field ``m`` on a count means million, never milli).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
+
+_NUMBER = re.compile(
+    r"""^\s*
+    (?P<mantissa>[+-]?(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?)
+    \s*(?P<suffix>[kKmMbBgGtTpP]?)\s*$""",
+    re.VERBOSE,
+)
+
+EXAMPLES = "like 1e23, 7e9, 7B, 1.4T, 300M, 2.5k or 1_000_000"
+
+
+def parse_number(text: str) -> float:
+    """Parse ``text`` as a finite number, with an optional size suffix.
+
+    >>> parse_number("1.4T"), parse_number("2.5k"), parse_number("1_000_000")
+    (1400000000000.0, 2500.0, 1000000.0)
+
+    Raises ``ValueError`` with a message naming the text for anything else (NaN and
+    infinity included).
+    """
+    match = _NUMBER.match(str(text))
+    if match is None:
+        raise ValueError(f"expected a number {EXAMPLES}, got {text!r}")
+    mantissa = match["mantissa"]
+    if "__" in mantissa or mantissa.endswith("_") or "_." in mantissa or "._" in mantissa:
+        raise ValueError(f"expected a number {EXAMPLES}, got {text!r}")
+    value = float(mantissa.replace("_", "")) * SUFFIXES.get(match["suffix"].lower(), 1.0)
+    if not math.isfinite(value):
+        raise ValueError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def format_count(value: float | None, digits: int = 3) -> str:
+    """A count with a size suffix and ``digits`` significant digits: 70.0B, 1.40T, 300M."""
+    if value is None:
+        return "-"
+    if not math.isfinite(value):
+        return "inf" if value > 0 else "-inf" if value < 0 else "nan"
+    rounded = float(format_sci(value, digits))  # round first, so 999.6B prints as 1.00T
+    magnitude = abs(rounded)
+    if magnitude >= 1e15 or 0 < magnitude < 1e-3:
+        return format_sci(value, digits)
+    for suffix, scale in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("k", 1e3)):
+        if magnitude >= scale:
+            return _sig(rounded / scale, digits) + suffix
+    return _sig(rounded, digits)
+
+
+def format_sci(value: float | None, digits: int = 3) -> str:
+    """Scientific notation without a padded exponent: 5.76e23, 1.00e-03."""
+    if value is None:
+        return "-"
+    if not math.isfinite(value):
+        return "inf" if value > 0 else "-inf" if value < 0 else "nan"
+    text = f"{value:.{digits - 1}e}"
+    mantissa, exponent = text.split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def format_percent(fraction: float | None, digits: int = 1) -> str:
+    """A fraction as a signed percentage: 0.025 -> '+2.5%'."""
+    if fraction is None or not math.isfinite(fraction):
+        return "-"
+    return f"{fraction * 100:+.{digits}f}%"
+
+
+def format_money(usd: float | None) -> str:
+    """US dollars with a size suffix: $1.23M."""
+    if usd is None:
+        return "-"
+    return "$" + format_count(usd)
+
+
+def _sig(value: float, digits: int) -> str:
+    """``value`` (already rounded to ``digits`` significant digits) in fixed-point notation."""
+    if value == 0:
+        return "0"
+    decimals = max(digits - 1 - int(math.floor(math.log10(abs(value)))), 0)
+    return f"{value:.{decimals}f}"

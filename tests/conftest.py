@@ -1,0 +1,53 @@
+"""Shared fixtures: the CLI runner, the published data beside the project, test law files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from scaling_cli.cli.app import app
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_DATA = Path(__file__).resolve().parent / "data"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def shared_data(name: str) -> Path:
+    """A file of ``../shared/data`` (real published runs), or skip the test saying why."""
+    path = SHARED_DATA / name
+    if not path.is_file():
+        pytest.skip(f"{path} is absent: the published scaling runs live beside the project, not in it")
+    return path
+
+
+class Cli:
+    """Runs ``scale`` in-process through Typer's test runner."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None):
+        return self.runner.invoke(app, [str(arg) for arg in args], input=input)
+
+    def json(self, *args: str, input: str | None = None) -> dict:
+        result = self(*args, "--json", input=input)
+        assert result.exit_code == 0, result.stderr
+        return json.loads(result.stdout)
+
+    def error(self, *args: str, code: int = 2) -> str:
+        """Run a command that must fail with ``code`` and exactly one line on stderr; return it."""
+        result = self(*args)
+        assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert "Traceback" not in result.stderr
+        assert lines[0].startswith("scale: error: ")
+        return lines[0]
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli()

@@ -1,0 +1,197 @@
+"""The `scale` commands through Typer's test runner: outputs, JSON contracts, every error path."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import TEST_DATA
+
+PLAN_KEYS = {"law", "flops", "params", "tokens", "tokens_per_param", "loss", "gpu", "mfu", "gpu_hours", "variants"}
+VARIANT_KEYS = {"params", "tokens", "tokens_per_param", "loss", "loss_penalty", "compute_overhead"}
+OVERTRAIN_KEYS = {"params", "law", "loss_floor", "rows"}
+ROW_KEYS = {
+    "tokens", "tokens_per_param", "flops", "gpu_hours", "loss", "optimal_params", "optimal_tokens",
+    "optimal_flops", "compute_overhead", "breakeven_inference_tokens",
+}
+
+
+def test_plan_json_contract(cli):
+    out = cli.json("plan", "--flops", "1e23")
+    assert out["schema_version"] == 1
+    assert PLAN_KEYS <= set(out)
+    assert out["law"] == "chinchilla" and out["gpu"] == "h100-sxm" and out["mfu"] == 0.4
+    assert out["flops"] == 1e23
+    assert 6 * out["params"] * out["tokens"] == pytest.approx(1e23)
+    assert len(out["variants"]) == 6
+    for variant in out["variants"]:
+        assert VARIANT_KEYS <= set(variant)
+    assert out["variants"][0]["compute_overhead"] is None  # unreachable: JSON null
+
+
+def test_plan_table_shows_the_answer(cli):
+    result = cli("plan", "--flops", "1e23")
+    assert result.exit_code == 0
+    words = " ".join(result.stdout.split())  # Rich wraps long lines at the terminal width
+    for text in ("29.5B", "565B", "19.2", "2.0315", "70.2k", "h100-sxm", "unreachable", "de Vries"):
+        assert text in words
+    assert result.stderr == ""
+
+
+def test_plan_budget_forms_agree(cli):
+    by_flops = cli.json("plan", "--flops", "1e23")
+    hours = by_flops["gpu_hours"]
+    by_hours = cli.json("plan", "--gpu-hours", str(hours))
+    assert by_hours["flops"] == pytest.approx(1e23)
+    by_days = cli.json("plan", "--gpus", "1000", "--days", str(hours / 1000 / 24))
+    assert by_days["flops"] == pytest.approx(1e23)
+    assert by_days["days"] == pytest.approx(hours / 1000 / 24)
+
+
+def test_plan_days_and_cost(cli):
+    out = cli.json("plan", "--flops", "1e23", "--gpus", "512", "--price", "2.5", "--gpu", "a100-80gb", "--mfu", "45%")
+    assert out["mfu"] == 0.45
+    assert out["gpu_hours"] == pytest.approx(1e23 / (312e12 * 0.45 * 3600))
+    assert out["days"] == pytest.approx(out["gpu_hours"] / 512 / 24)
+    assert out["cost"] == pytest.approx(out["gpu_hours"] * 2.5)
+
+
+def test_plan_under_an_allocation_law_has_null_loss(cli):
+    out = cli.json("plan", "--flops", "3.8e25", "--law", "llama3")
+    assert out["loss"] is None
+    assert out["tokens"] == pytest.approx(16.55e12)
+    table = cli("plan", "--flops", "3.8e25", "--law", "llama3").stdout
+    assert "no loss form" in table
+
+
+def test_plan_with_a_law_file(cli):
+    out = cli.json("plan", "--flops", "1e22", "--law", str(TEST_DATA / "devries.toml"))
+    assert out["law"] == "devries"
+
+
+def test_overtrain_json_contract(cli):
+    out = cli.json("overtrain", "--params", "7e9")
+    assert out["schema_version"] == 1
+    assert OVERTRAIN_KEYS <= set(out)
+    assert [row["tokens_per_param"] for row in out["rows"]] == pytest.approx([20, 50, 100, 200, 500, 1000])
+    for row in out["rows"]:
+        assert ROW_KEYS <= set(row)
+    assert out["rows"][0]["breakeven_inference_tokens"] is None  # 20 tokens/param: not the smaller model
+
+
+def test_overtrain_ratios_tokens_and_target(cli):
+    out = cli.json("overtrain", "--params", "7B", "--ratios", "10,100")
+    assert [row["tokens"] for row in out["rows"]] == pytest.approx([70e9, 700e9])
+    out = cli.json("overtrain", "--params", "7B", "--tokens", "1T,2.5T", "--target-loss", "2.1")
+    assert len(out["rows"]) == 3 and out["target_loss"] == 2.1
+    target = next(row for row in out["rows"] if row["tokens"] == out["target_tokens"])
+    assert target["loss"] == pytest.approx(2.1)
+    table = cli("overtrain", "--params", "7e9").stdout
+    assert "Loss floor" in table and "1.9983" in table
+
+
+def test_loss_json_maps_each_law(cli):
+    out = cli.json("loss", "--params", "7e9", "--tokens", "2e12")
+    assert out.pop("schema_version") == 1
+    assert out["llama3"] is None and out["deepseek"] is None
+    assert out["chinchilla"] == pytest.approx(2.0642, abs=1e-4)
+    only = cli.json("loss", "--params", "7e9", "--tokens", "2e12", "--law", "kaplan")
+    assert set(only) == {"schema_version", "kaplan"}
+    table = " ".join(cli("loss", "--params", "7e9", "--tokens", "2e12").stdout.split())
+    assert "no loss form" in table and "non-embedding" in table
+
+
+def test_laws_and_gpus(cli):
+    laws = cli.json("laws")["laws"]
+    assert [law["name"] for law in laws][0] == "chinchilla"
+    assert all(law["citation"] for law in laws)
+    assert "Epoch" in cli("laws").stdout
+    detail = cli("laws", "hoffmann-approach3")
+    assert detail.exit_code == 0 and "Table 3" in detail.stdout
+    gpus = {gpu["name"]: gpu for gpu in cli.json("gpus")["gpus"]}
+    required = {"a100-40gb", "a100-80gb", "h100-sxm", "h100-pcie", "h200", "b200", "mi300x", "tpu-v5p"}
+    assert required <= set(gpus)
+    assert gpus["h100-sxm"]["peak_flops"] == 989.4e12  # dense, not the 1,979 sparse figure
+    assert all(gpu["source"] for gpu in gpus.values())
+    assert "989.4" in cli("gpus").stdout
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["plan", "--flops", "0"], "'--flops'"),
+        (["plan", "--flops", "-1"], "got '-1'"),
+        (["plan", "--flops", "nan"], "'nan'"),
+        (["plan", "--flops", "inf"], "'inf'"),
+        (["plan", "--flops", "banana"], "'banana'"),
+        (["plan", "--flops", "1e400"], "finite"),
+        (["plan"], "exactly one budget"),
+        (["plan", "--flops", "1e23", "--gpu-hours", "10"], "exactly one budget"),
+        (["plan", "--days", "3"], "--days needs --gpus"),
+        (["plan", "--flops", "1e23", "--law", "nope"], "unknown law 'nope'"),
+        (["plan", "--flops", "1e23", "--gpu", "tpu-v99"], "unknown GPU 'tpu-v99'"),
+        (["plan", "--flops", "1e23", "--mfu", "1.5"], "'--mfu'"),
+        (["plan", "--flops", "1e23", "--mfu", "0"], "'--mfu'"),
+        (["plan", "--flops", "1e23", "--gpus", "2.5"], "whole number"),
+        (["plan", "--flops", "1e23", "--price", "-3"], "'--price'"),
+        (["plan", "--flops", "1e23", "--law", "/nonexistent/law.toml"], "no such file"),
+        (["plan", "--flops"], "requires an argument"),
+        (["plan", "--bogus"], "No such option"),
+        (["overtrain"], "Missing option '--params'"),
+        (["overtrain", "--params", "0"], "'--params'"),
+        (["overtrain", "--params", "7e9", "--ratios", "20,,50"], "--ratios"),
+        (["overtrain", "--params", "7e9", "--ratios", "20,-5"], "--ratios"),
+        (["overtrain", "--params", "7e9", "--ratios", "20", "--tokens", "1T"], "not both"),
+        (["overtrain", "--params", "7e9", "--target-loss", "1.5"], "unreachable"),
+        (["overtrain", "--params", "7e9", "--target-loss", "2", "--law", "llama3"], "no loss form"),
+        (["loss", "--params", "7e9"], "Missing option '--tokens'"),
+        (["loss", "--params", "7e9", "--tokens", "-1"], "'--tokens'"),
+        (["laws", "nope"], "unknown law"),
+        (["frobnicate"], "No such command"),
+    ],
+)
+def test_every_bad_input_is_one_line_and_exit_2(cli, args, needle):
+    assert needle in cli.error(*args)
+
+
+def test_malformed_law_file_through_the_cli(cli, tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('name = "x"\ntitle = "x"\nkind = "parametric"\ncitation = "c"\n[loss]\nform = "chinchilla"\nE = 1\nA = 1\nB = 1\nalpha = 0.3\n')
+    line = cli.error("plan", "--flops", "1e23", "--law", str(path))
+    assert str(path) in line and "missing key 'loss.beta'" in line
+
+
+def test_help_works_everywhere(cli):
+    for command in ([], ["plan"], ["overtrain"], ["loss"], ["laws"], ["gpus"]):
+        result = cli(*command, "--help")
+        assert result.exit_code == 0 and "Usage" in result.stdout
+
+
+def _installed_scale():
+    found = shutil.which("scale", path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    if found is None:
+        pytest.skip("the `scale` console script is not installed: run `pip install .` first")
+    return found
+
+
+def test_installed_scale_runs_as_a_subprocess():
+    scale = _installed_scale()
+    done = subprocess.run([scale, "plan", "--flops", "1e23", "--json"], capture_output=True, text=True, timeout=60, cwd="/")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)  # exactly one JSON object on stdout
+    assert out["law"] == "chinchilla" and 15 < out["tokens_per_param"] < 25
+    bad = subprocess.run([scale, "plan", "--flops", "banana"], capture_output=True, text=True, timeout=60, cwd="/")
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr.count("\n") == 1 and "banana" in bad.stderr
+
+
+def test_python_dash_m_runs_the_cli():
+    done = subprocess.run(
+        [sys.executable, "-m", "scaling_cli", "gpus", "--json"], capture_output=True, text=True, timeout=60,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["gpus"]
