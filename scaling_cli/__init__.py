@@ -17,11 +17,33 @@ from .laws import Law, load_law, load_presets, preset_names
 from .planner import loss_table, overtrain, plan
 from .units import format_count, parse_number
 
+# Imported on first use: numpy and scipy stay out of `scale plan`'s start-up (bench/startup.py).
+_LAZY = {
+    "fit": "scaling_cli.fitting",
+    "read_runs": "scaling_cli.fitting",
+    "Runs": "scaling_cli.fitting",
+    "sweep": "scaling_cli.sweeps",
+    "Shape": "scaling_cli.shape",
+    "suggest_shapes": "scaling_cli.shape",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'scaling_cli' has no attribute {name!r}")
+
+
 __all__ = [
     "BudgetExceeded",
     "Gpu",
     "Law",
+    "Runs",
     "ScaleError",
+    "Shape",
+    "fit",
     "format_count",
     "get_gpu",
     "gpu_hours",
@@ -33,6 +55,9 @@ __all__ = [
     "parse_number",
     "plan",
     "preset_names",
+    "read_runs",
+    "suggest_shapes",
+    "sweep",
     "training_flops",
 ]
 

@@ -65,9 +65,7 @@ class ChinchillaLoss(_Frozen):
 
     def optimal(self, flops: float) -> tuple[float, float]:
         """The compute-optimal (params, tokens) for ``flops`` under C = 6ND (eq. 4)."""
-        g = (self.alpha * self.A / (self.beta * self.B)) ** (1 / (self.alpha + self.beta))
-        params = g * (flops / FLOPS_PER_PARAM_TOKEN) ** self.params_exponent
-        return params, flops / (FLOPS_PER_PARAM_TOKEN * params)
+        return chinchilla_optimal(self.A, self.B, self.alpha, self.beta, flops)
 
     def optimal_for_loss(self, loss: float) -> tuple[float, float] | None:
         """The minimum-compute (params, tokens) reaching ``loss``; ``None`` at or below E.
@@ -83,6 +81,17 @@ class ChinchillaLoss(_Frozen):
         params = (self.A / (reducible * self.beta / total)) ** (1 / self.alpha)
         tokens = (self.B / (reducible * self.alpha / total)) ** (1 / self.beta)
         return params, tokens
+
+
+def chinchilla_optimal(A, B, alpha, beta, flops):
+    """Hoffmann et al. 2022, eq. 4: N_opt = G (C/6)^a, D_opt = (C/6) / N_opt.
+
+    G = (alpha A / (beta B))^(1/(alpha+beta)), a = beta/(alpha+beta). Plain arithmetic: the
+    arguments may be numpy arrays (the fit evaluates every bootstrap replicate at once).
+    """
+    g = (alpha * A / (beta * B)) ** (1 / (alpha + beta))
+    params = g * (flops / FLOPS_PER_PARAM_TOKEN) ** (beta / (alpha + beta))
+    return params, flops / (FLOPS_PER_PARAM_TOKEN * params)
 
 
 class KaplanLoss(_Frozen):
@@ -174,6 +183,18 @@ class Allocation(_Frozen):
         return (value, other) if self.quantity == "params" else (other, value)
 
 
+class Provenance(_Frozen):
+    """Where a fitted law file came from (written by ``scale fit --save``)."""
+
+    data: str
+    date: str
+    method: str
+    n_runs: int = Field(ge=1)
+    loss: str | None = None
+    rmse_log: float | None = None
+    tool: str | None = None
+
+
 class Law(_Frozen):
     """A scaling-law preset: its citation, what its N counts, its loss form and allocation."""
 
@@ -188,6 +209,7 @@ class Law(_Frozen):
     note: str = ""
     loss: LossForm | None = None
     allocation: Allocation | None = None
+    provenance: Provenance | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Law:

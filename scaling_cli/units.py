@@ -31,6 +31,8 @@ def parse_number(text: str) -> float:
     Raises ``ValueError`` with a message naming the text for anything else (NaN and
     infinity included).
     """
+    if str(text).strip().lower().lstrip("+-") in {"nan", "inf", "infinity"}:
+        raise ValueError(f"expected a finite number, got {text!r}")
     match = _NUMBER.match(str(text))
     if match is None:
         raise ValueError(f"expected a number {EXAMPLES}, got {text!r}")

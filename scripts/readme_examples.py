@@ -10,6 +10,7 @@ tests/test_readme.py) fails when the README no longer matches the tool.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shlex
 import sys
@@ -29,7 +30,12 @@ def run(command: str) -> str:
 
     args = shlex.split(command)
     assert args[0] == "scale", command
-    result = CliRunner().invoke(app, args[1:], env={"COLUMNS": WIDTH, "NO_COLOR": "1", "TERM": "dumb"})
+    here = os.getcwd()
+    os.chdir(ROOT)  # paths in the README are relative to the repository's root
+    try:
+        result = CliRunner().invoke(app, args[1:], env={"COLUMNS": WIDTH, "NO_COLOR": "1", "TERM": "dumb"})
+    finally:
+        os.chdir(here)
     text = result.stdout + result.stderr
     return "\n".join(line.rstrip() for line in text.rstrip().splitlines())
 

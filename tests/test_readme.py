@@ -3,7 +3,7 @@
 import importlib.util
 import re
 
-from conftest import ROOT
+from conftest import ROOT, shared_data
 
 
 def _readme_examples():
@@ -15,7 +15,10 @@ def _readme_examples():
 
 def test_every_readme_example_is_current_output():
     module = _readme_examples()
-    pairs = module.blocks(module.README.read_text())
+    text = module.README.read_text()
+    if "../shared/data/" in text:
+        shared_data("chinchilla_epoch_svg.csv")  # skips, saying why, where the published runs are absent
+    pairs = module.blocks(text)
     assert len(pairs) >= 5
     for old, new in pairs:
         assert module.numbers(old) == module.numbers(new), f"stale README example: {old.splitlines()[0]}"

@@ -160,3 +160,85 @@ def gpus(json: JsonOption = False) -> None:
         from .render import render_gpus
 
         render_gpus(_console(), list(catalog.values()))
+
+
+@app.command()
+def fit(
+    runs: Annotated[str, typer.Argument(help="Runs file: .csv or .jsonl, one run per row (params, tokens, loss[, flops]); - for stdin.", metavar="RUNS")],
+    columns: Annotated[Optional[str], typer.Option("--columns", help="Map fields to your columns: params=model_size,flops=compute,loss=val_loss.", metavar="MAP")] = None,
+    exclude: Annotated[Optional[str], typer.Option("--exclude", help="Leave out these rows (1 = first run): 1-5,9.", metavar="ROWS")] = None,
+    method: Annotated[str, typer.Option("--method", help="parametric (Approach 3), isoflop (Approach 2) or envelope (Approach 1).")] = "parametric",
+    loss: Annotated[str, typer.Option("--loss", help="Parametric objective: huber (log space, delta 1e-3) or lsq (loss space).")] = "huber",
+    bootstrap: Annotated[int, typer.Option("--bootstrap", parser=lambda text: _whole(text, "--bootstrap", 0), help="Bootstrap resamples for intervals (0: none).", metavar="K")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", parser=lambda text: _whole(text, "--seed", 0), help="Random seed of the bootstrap.", metavar="SEED")] = 0,
+    holdout: Annotated[int, typer.Option("--holdout", parser=lambda text: _whole(text, "--holdout", 0), help="Hold out the K largest-compute runs and predict them.", metavar="K")] = 0,
+    at: optional_number(positive, "--at", help="Also report the optimal allocation (and loss) at this many FLOPs.", metavar="FLOPS") = None,
+    buckets: Annotated[Optional[int], typer.Option("--buckets", parser=lambda text: _whole(text, "--buckets", 2), help="isoflop/envelope: bin compute into K ranges instead of detecting budgets.", metavar="K")] = None,
+    save: Annotated[Optional[str], typer.Option("--save", help="Write the fitted law as a law .toml for --law.", metavar="FILE")] = None,
+    json: JsonOption = False,
+) -> None:
+    """Fit a scaling law to your own runs, with bootstrap intervals and a held-out scaling check."""
+    from ..fitting.core import fit as fit_runs
+    from ..fitting.runs import parse_columns, parse_rows, read_runs
+
+    mapping, excluded = parse_columns(columns), None if exclude is None else parse_rows(exclude)
+    data = read_runs(runs, mapping)
+    if excluded is not None:
+        data = data.exclude(excluded)
+    result = fit_runs(data, method=method, loss=loss, bootstrap=bootstrap, seed=seed, holdout=holdout, at=at, buckets=buckets)
+    if save is not None:
+        from ..fitting.save import save_law
+
+        saved = save_law(result, save)
+        result.notes.append(f"law written to {save} (use it as --law {save}; name {saved.name!r})")
+    if json:
+        emit_json(result)
+    else:
+        from .render_fit import render_fit
+
+        render_fit(_console(), result)
+
+
+def _whole(text: str, option: str, minimum: int) -> int:
+    from ..units import parse_number
+
+    try:
+        value = parse_number(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    if value != int(value) or value < minimum:
+        raise typer.BadParameter(f"expected a whole number >= {minimum}, got {text!r}")
+    return int(value)
+
+
+@app.command()
+def sweep(
+    min_flops: Annotated[float, typer.Option("--min-flops", parser=positive, help="Smallest budget (FLOPs).", metavar="FLOPS")],
+    max_flops: Annotated[float, typer.Option("--max-flops", parser=positive, help="Largest budget (FLOPs).", metavar="FLOPS")],
+    budgets: Annotated[int, typer.Option("--budgets", parser=count, help="Number of budgets, log-spaced.", metavar="K")] = 5,
+    sizes: Annotated[int, typer.Option("--sizes", parser=count, help="Model sizes per budget.", metavar="K")] = 7,
+    span: Annotated[float, typer.Option("--span", parser=positive, help="Sizes from optimum/SPAN to optimum*SPAN.", metavar="SPAN")] = 4.0,
+    vocab: Annotated[int, typer.Option("--vocab", parser=count, help="Vocabulary size of the shapes.", metavar="V")] = 32_000,
+    law: LawOption = DEFAULTS["law"],
+    gpu: GpuOption = DEFAULTS["gpu"],
+    mfu: MfuOption = DEFAULTS["mfu"],
+    csv: Annotated[Optional[str], typer.Option("--csv", help="Also write the runs as CSV that `scale fit` reads back (loss empty).", metavar="FILE")] = None,
+    json: JsonOption = False,
+) -> None:
+    """Design an IsoFLOP sweep: model sizes around the optimum at a few budgets, with shapes and cost."""
+    from ..sweeps import sweep as design, sweep_csv
+
+    result = design(min_flops, max_flops, budgets=budgets, sizes=sizes, span=span, law=law, vocab=vocab, gpu=gpu, mfu=mfu)
+    if csv is not None:
+        try:
+            with open(csv, "w", encoding="utf-8") as handle:
+                handle.write(sweep_csv(result))
+        except OSError as error:
+            raise ScaleError(f"--csv {csv}: cannot write: {error.strerror}") from None
+        result.notes.append(f"runs written to {csv}: fill in each loss, then `scale fit {csv} --method isoflop`")
+    if json:
+        emit_json(result)
+    else:
+        from .render_fit import render_sweep
+
+        render_sweep(_console(), result)

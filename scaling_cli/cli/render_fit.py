@@ -1,0 +1,172 @@
+"""Rich rendering of ``scale fit`` (an lmfit-style report) and ``scale sweep``."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..fitting.bootstrap import Estimate
+from ..fitting.result import FitResult
+from ..shape import SHAPE_TOLERANCE
+from ..sweeps import Sweep
+from ..units import format_count, format_percent, format_sci
+
+METHOD_NAMES = {
+    "parametric": "Parametric fit, L = E + A/N^alpha + B/D^beta (Hoffmann et al. 2022, Approach 3)",
+    "isoflop": "IsoFLOP fit: parabola vertices per budget (Hoffmann et al. 2022, Approach 2)",
+    "envelope": "Envelope fit: the best run per compute level (Hoffmann et al. 2022, Approach 1)",
+}
+LOSS_NAMES = {"huber": "Huber (delta 1e-3) on log loss", "lsq": "least squares on loss"}
+
+
+def _number(value: float | None, kind: str) -> str:
+    if value is None:
+        return "-"
+    if kind == "count":
+        return format_count(value)
+    if kind == "sci":
+        return format_sci(value)
+    if kind == "loss":
+        return f"{value:.3f}"
+    if kind == "ratio":
+        return f"{value:.1f}"
+    return f"{value:.4g}"
+
+
+def _interval(estimate: Estimate | None, key: str, kind: str) -> str:
+    span = None if estimate is None else getattr(estimate, key)
+    return "-" if span is None else f"[{_number(span[0], kind)}, {_number(span[1], kind)}]"
+
+
+def _estimate_row(table: Table, name: str, estimate: Estimate | None, kind: str = "plain") -> None:
+    table.add_row(name, _number(None if estimate is None else estimate.value, kind), _interval(estimate, "ci80", kind), _interval(estimate, "ci95", kind))
+
+
+def _estimate_table(title: str) -> Table:
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("")
+    for header in ("Value", "80 % interval", "95 % interval"):
+        table.add_column(header, justify="right")
+    return table
+
+
+def render_fit(console: Console, result: FitResult) -> None:
+    console.print(Text(METHOD_NAMES[result.method], style="bold"))
+    facts = [f"{result.n_runs} runs from {result.source}"]
+    if result.n_holdout:
+        facts.append(f"{result.n_holdout} largest held out")
+    if result.loss:
+        facts.append(f"objective: {LOSS_NAMES[result.loss]} = {result.objective:.6g}")
+        facts.append(f"{result.n_starts:,} starts screened, {result.n_refined} refined with L-BFGS-B")
+    facts.append(f"RMSE of log {'loss' if result.method == 'parametric' else 'N_opt'} {result.rmse_log:.4f}")
+    facts.append(f"bootstrap: {result.bootstrap} resamples (seed {result.seed})" if result.bootstrap else "no bootstrap")
+    console.print("; ".join(facts) + ".")
+
+    table = _estimate_table("Coefficients" if result.coefficients else "Allocation laws (C in FLOPs)")
+    if result.coefficients:
+        for name, estimate in result.coefficients.items():
+            _estimate_row(table, name, estimate)
+    else:
+        _estimate_row(table, "k (N_opt = k C^a)", result.k_params)
+        _estimate_row(table, "k' (D_opt = k' C^b)", result.k_tokens)
+    _estimate_row(table, "a (N_opt ∝ C^a)", result.a)
+    _estimate_row(table, "b (D_opt ∝ C^b)", result.b)
+    console.print(table)
+
+    allocation = Table(
+        title="Compute-optimal allocation", title_justify="left", box=box.SIMPLE_HEAD,
+        caption="Dim rows: 95 % bootstrap intervals." if result.bootstrap else None, caption_justify="left",
+    )
+    for header in ("FLOPs", "Params", "Tokens", "Tokens/param", "Loss"):
+        allocation.add_column(header, justify="right")
+    budgets = list(result.allocation) + ([result.at] if result.at is not None else [])
+    for at in sorted(budgets, key=lambda x: x.flops):
+        cells = (at.params, at.tokens, at.tokens_per_param, at.loss)
+        kinds = ("count", "count", "ratio", "loss")
+        label = format_sci(at.flops) + (" (--at)" if result.at is not None and at.flops == result.at.flops else "")
+        allocation.add_row(label, *(_number(None if c is None else c.value, k) for c, k in zip(cells, kinds)))
+        if result.bootstrap:
+            allocation.add_row("", *(_span(c, k) for c, k in zip(cells, kinds)), style="dim")
+    console.print(allocation)
+
+    if result.buckets:
+        buckets = Table(title="Optimum of each compute bucket", title_justify="left", box=box.SIMPLE_HEAD)
+        for header in ("FLOPs", "Runs", "Params", "Tokens", "Tokens/param", "Loss"):
+            buckets.add_column(header, justify="right")
+        for b in result.buckets:
+            buckets.add_row(format_sci(b.flops), str(b.n_runs), format_count(b.params), format_count(b.tokens), f"{b.tokens / b.params:.1f}", f"{b.loss:.4f}")
+        console.print(buckets)
+        for reason in result.skipped_buckets:
+            console.print(Text(f"Skipped {reason}", style="yellow"))
+
+    if result.largest_residuals:
+        residuals = Table(title="Largest residuals", title_justify="left", box=box.SIMPLE_HEAD)
+        for header in ("Row", "Line", "Params", "Tokens", "Loss", "Predicted", "log residual"):
+            residuals.add_column(header, justify="right")
+        for r in result.largest_residuals:
+            residuals.add_row(str(r.row), str(r.line or "-"), format_count(r.params), format_count(r.tokens), f"{r.loss:.4f}", f"{r.predicted:.4f}", f"{r.residual_log:+.4f}")
+        console.print(residuals)
+
+    comparison = result.loss_comparison
+    if comparison is not None and comparison.relative_difference > 0.20:
+        console.print(Text(
+            f"The objective moves the answer: at {format_sci(comparison.flops)} FLOPs the Huber fit gives "
+            f"{comparison.huber:.1f} tokens/param, least squares {comparison.lsq:.1f} "
+            f"({comparison.relative_difference:.0%} apart).", style="yellow",
+        ))
+
+    if result.holdout is not None:
+        holdout = Table(title="Scaling check: the largest runs, held out and predicted", title_justify="left", box=box.SIMPLE_HEAD)
+        for header in ("Params", "Tokens", "FLOPs", "Loss", "Predicted", "95 % interval", "Error", "Inside"):
+            holdout.add_column(header, justify="right")
+        for h in result.holdout.runs:
+            span = "-" if h.ci95 is None else f"[{h.ci95[0]:.4f}, {h.ci95[1]:.4f}]"
+            inside = "-" if h.inside is None else ("yes" if h.inside else "NO")
+            holdout.add_row(format_count(h.params), format_count(h.tokens), format_sci(h.flops), f"{h.loss:.4f}", f"{h.predicted:.4f}", span, format_percent(h.error, 2), inside)
+        console.print(holdout)
+        style = "green" if result.holdout.all_inside else "red" if result.holdout.all_inside is False else "yellow"
+        console.print(Text(f"Verdict: {result.holdout.verdict}.", style=f"bold {style}"))
+
+    console.print(Text(f"Regime: {result.regime.verdict}: {result.regime.evidence}.", style="bold"))
+    for warning in result.warnings:
+        console.print(Text(f"Warning: {warning}.", style="bold yellow"))
+    for note in result.notes:
+        console.print(Text(f"Note: {note}.", style="dim"))
+
+
+def _span(estimate: Estimate | None, kind: str) -> str:
+    if estimate is None or estimate.ci95 is None:
+        return "-"
+    return f"{_number(estimate.ci95[0], kind)}-{_number(estimate.ci95[1], kind)}"
+
+
+def render_sweep(console: Console, result: Sweep) -> None:
+    table = Table(
+        title=f"IsoFLOP sweep around the {result.law} optimum",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        caption=(
+            f"GPU-h: GPU-hours per run on {result.gpu} at {result.mfu:.0%} MFU. L x d: layers x d_model of a "
+            f"Llama-style shape (SwiGLU, RoPE, untied, "
+            f"vocab {result.runs[0].vocab:,}). *: no shape within {SHAPE_TOLERANCE:.0%} at a published aspect ratio."
+        ),
+        caption_justify="left",
+    )
+    for header in ("FLOPs", "GPU-h", "Size", "Params", "L x d", "Heads", "Tokens", "D/N"):
+        table.add_column(header, justify="right", no_wrap=True)
+    previous = None
+    for run in result.runs:
+        first = run.flops != previous
+        previous = run.flops
+        table.add_row(
+            format_sci(run.flops) if first else "", format_count(run.gpu_hours) if first else "",
+            f"{run.size_ratio:.2g}x" + ("" if run.shape_fits else "*"),
+            format_count(run.params), f"{run.layers} x {run.d_model}", str(run.heads),
+            format_count(run.tokens), f"{run.tokens_per_param:.1f}",
+        )
+    console.print(table)
+    console.print(f"{len(result.runs)} runs; total {format_sci(result.total_flops)} FLOPs, {format_count(result.total_gpu_hours)} GPU-hours.")
+    for note in result.notes:
+        console.print(Text(f"Note: {note}.", style="yellow"))

@@ -1,0 +1,100 @@
+"""Allocation laws fitted from per-budget optima (Hoffmann et al. 2022, Approaches 1 and 2).
+
+* ``isoflop`` (Approach 2): within each compute budget, a parabola of loss against log N; its
+  vertex is that budget's optimal size (D_opt = C / (6 N_opt)). Then N_opt = k·C^a and
+  D_opt = k'·C^b across budgets, by least squares in log-log space.
+* ``envelope`` (Approach 1): at each compute level, the run with the lowest loss. The paper
+  takes the envelope of whole training curves; from final losses alone, each run is one point
+  of its curve, so the envelope is the best run of each compute bucket.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..compute import FLOPS_PER_PARAM_TOKEN
+from .buckets import power_law
+from .runs import Runs
+
+
+@dataclass(frozen=True)
+class Optimum:
+    """One bucket's optimum."""
+
+    flops: float
+    params: float
+    tokens: float
+    loss: float
+    n_runs: int
+
+
+@dataclass(frozen=True)
+class AllocationFit:
+    optima: list[Optimum]
+    k_params: float
+    a: float
+    k_tokens: float
+    b: float
+    skipped: list[str]
+    """Why buckets were left out (too few sizes, a concave profile, a vertex out of range)."""
+
+
+def isoflop_optimum(runs: Runs, index: np.ndarray, weights: np.ndarray | None = None) -> Optimum | str:
+    """The vertex of a parabola of loss against log N over one budget's runs, or why there is none."""
+    if weights is not None:
+        index = index[weights[index] > 0]
+    log_n = np.log(runs.params[index])
+    flops = float(np.median(runs.flops[index]))  # exact when the runs share one budget
+    where = f"budget {flops:.3g} FLOPs"
+    if len(np.unique(log_n)) < 3:
+        return f"{where}: fewer than 3 model sizes"
+    w = None if weights is None else np.sqrt(weights[index])
+    c2, c1, c0 = np.polyfit(log_n, runs.loss[index], 2, w=w)
+    if not c2 > 0:
+        return f"{where}: the loss profile is not convex (no minimum)"
+    vertex = -c1 / (2 * c2)
+    if not log_n.min() <= vertex <= log_n.max():
+        return f"{where}: the minimum lies outside the model sizes tried"
+    params = float(np.exp(vertex))
+    return Optimum(
+        flops=flops,
+        params=params,
+        tokens=flops / (FLOPS_PER_PARAM_TOKEN * params),
+        loss=float(c0 + c1 * vertex + c2 * vertex**2),
+        n_runs=len(index),
+    )
+
+
+def envelope_optimum(runs: Runs, index: np.ndarray, weights: np.ndarray | None = None) -> Optimum | str:
+    """The run with the lowest loss in one compute bucket."""
+    if weights is not None:
+        index = index[weights[index] > 0]
+    if len(index) == 0:
+        return "an empty bucket"
+    best = index[np.argmin(runs.loss[index])]
+    return Optimum(
+        flops=float(runs.flops[best]),
+        params=float(runs.params[best]),
+        tokens=float(runs.tokens[best]),
+        loss=float(runs.loss[best]),
+        n_runs=len(index),
+    )
+
+
+OPTIMUM = {"isoflop": isoflop_optimum, "envelope": envelope_optimum}
+
+
+def fit_allocation(runs: Runs, buckets: list[np.ndarray], method: str, weights: np.ndarray | None = None) -> AllocationFit | None:
+    """Per-bucket optima and the power laws through them; None with fewer than 2 optima."""
+    optima, skipped = [], []
+    for index in buckets:
+        found = OPTIMUM[method](runs, index, weights)
+        (optima if isinstance(found, Optimum) else skipped).append(found)
+    if len({o.flops for o in optima}) < 2:
+        return None
+    flops = np.array([o.flops for o in optima])
+    k_params, a = power_law(flops, np.array([o.params for o in optima]))
+    k_tokens, b = power_law(flops, np.array([o.tokens for o in optima]))
+    return AllocationFit(optima=optima, k_params=k_params, a=a, k_tokens=k_tokens, b=b, skipped=skipped)

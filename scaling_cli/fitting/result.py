@@ -1,0 +1,106 @@
+"""What ``scale fit`` reports: pydantic models, base units, intervals as [low, high]."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from .bootstrap import Estimate
+from .regime import Regime
+
+
+class AtBudget(BaseModel):
+    """The fitted law's compute-optimal allocation at one budget (loss: parametric only)."""
+
+    flops: float
+    params: Estimate
+    tokens: Estimate
+    tokens_per_param: Estimate
+    loss: Estimate | None = None
+
+
+class Residual(BaseModel):
+    """One run's misfit, for the 'largest residuals' list."""
+
+    row: int
+    line: int | None
+    params: float
+    tokens: float
+    loss: float
+    predicted: float
+    residual_log: float
+    """log(predicted) - log(loss)."""
+
+
+class HoldoutRun(BaseModel):
+    params: float
+    tokens: float
+    flops: float
+    loss: float
+    predicted: float
+    ci95: tuple[float, float] | None
+    """95 % prediction interval: bootstrap parameter uncertainty plus the fit's residual scatter."""
+    error: float
+    """Relative error of the prediction: predicted / loss - 1."""
+    inside: bool | None
+
+
+class Holdout(BaseModel):
+    runs: list[HoldoutRun]
+    all_inside: bool | None
+    verdict: str
+
+
+class Bucket(BaseModel):
+    """One compute bucket's optimum (isoflop: the parabola's vertex; envelope: its best run)."""
+
+    flops: float
+    params: float
+    tokens: float
+    loss: float
+    n_runs: int
+
+
+class LossComparison(BaseModel):
+    """Tokens per parameter under both objectives: peer tools disagree ~3x on the same runs."""
+
+    flops: float
+    huber: float
+    lsq: float
+    relative_difference: float
+    """|huber - lsq| / min(huber, lsq)."""
+
+
+class FitResult(BaseModel):
+    method: str
+    loss: str | None
+    """The objective of a parametric fit: 'huber' (log space, delta 1e-3) or 'lsq' (loss space)."""
+    source: str
+    n_runs: int
+    n_holdout: int
+    bootstrap: int
+    bootstrap_failures: int
+    seed: int
+    coefficients: dict[str, Estimate] | None
+    a: Estimate
+    """N_opt grows as C^a."""
+    b: Estimate
+    """D_opt grows as C^b."""
+    k_params: Estimate | None
+    k_tokens: Estimate | None
+    objective: float | None
+    n_starts: int | None
+    n_refined: int | None
+    rmse_log: float
+    """parametric: RMSE of log-loss residuals; isoflop/envelope: of log N_opt around its power law."""
+    reference: AtBudget
+    """The allocation at ``at`` if given, else at the largest run's compute."""
+    at: AtBudget | None
+    allocation: list[AtBudget]
+    largest_residuals: list[Residual]
+    buckets: list[Bucket] | None
+    skipped_buckets: list[str]
+    holdout: Holdout | None
+    regime: Regime
+    loss_comparison: LossComparison | None
+    warnings: list[str]
+    notes: list[str]

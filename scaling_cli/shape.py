@@ -1,0 +1,188 @@
+"""Decoder-only transformer shapes: exact parameter counts, FLOPs per token, and shapes for a size.
+
+Two layouts, counted exactly (``../shared/reference/facts.md`` E; matches the Hugging Face totals):
+
+* ``llama``: RMSNorm, SwiGLU MLP (gate, up, down), rotary positions, no biases, grouped-query
+  attention (``kv_heads`` may be fewer than ``heads``), untied embeddings unless ``tied``::
+
+      per layer = d·(h·d_h) + 2·d·(h_kv·d_h) + (h·d_h)·d + 3·d·d_ff + 2·d
+      total     = L·per layer + V·d (embedding) + V·d (untied head) + d (final norm)
+
+  A mixture-of-experts layer holds ``experts`` MLPs and a router (d·E); a token uses
+  ``experts_per_token`` of them, so active parameters count only those.
+* ``gpt2``: LayerNorm with bias, biases everywhere, GELU MLP, learned positions, tied head::
+
+      per layer = 4d² + 4d (attention) + 2·d·d_ff + d_ff + d (MLP) + 4d (two LayerNorms)
+      total     = L·per layer + V·d + T·d (positions) + 2d (final LayerNorm)
+
+Embedding parameters are the token (and position) embeddings and an untied output head; the rest
+is non-embedding, the N of Kaplan et al. 2020 (about 12·L·d², their eq. 2.1).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .errors import ScaleError
+
+ASPECT_RANGE = (32.0, 256.0)
+"""d_model / layers of published models: 64 (GPT-3 Small, 768/12), 128 (Llama 2 7B, GPT-3
+175B), 102 (Llama 2 70B, Chinchilla), 205 (Gopher); Kaplan et al. 2020 (section 3.1) find the
+loss nearly flat across such ratios."""
+
+SHAPE_TOLERANCE = 0.02
+"""Suggested shapes land within 2 % of the target parameter count."""
+
+FFN_MULTIPLE = 256
+"""Llama rounds the SwiGLU width 8/3·d_model up to a multiple of 256 (4096 -> 11008)."""
+
+
+class Shape(BaseModel):
+    """A decoder-only transformer's shape."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    layers: int = Field(ge=1)
+    d_model: int = Field(ge=1)
+    heads: int = Field(ge=1)
+    kv_heads: int | None = Field(default=None, ge=1)
+    head_dim: int | None = Field(default=None, ge=1)
+    d_ff: int = Field(ge=1)
+    vocab: int = Field(ge=1)
+    style: Literal["llama", "gpt2"] = "llama"
+    tied_embeddings: bool = False
+    max_seq: int = Field(default=2048, ge=1, description="learned positions (gpt2 style)")
+    experts: int = Field(default=1, ge=1)
+    experts_per_token: int = Field(default=1, ge=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Shape:
+        if self.head_dim is None and self.d_model % self.heads:
+            raise ValueError(f"heads ({self.heads}) must divide d_model ({self.d_model}), or give head_dim")
+        if self.kv_heads is not None and self.heads % self.kv_heads:
+            raise ValueError(f"kv_heads ({self.kv_heads}) must divide heads ({self.heads})")
+        if self.experts_per_token > self.experts:
+            raise ValueError(f"experts_per_token ({self.experts_per_token}) exceeds experts ({self.experts})")
+        if self.style == "gpt2" and (self.experts > 1 or (self.kv_heads or self.heads) != self.heads):
+            raise ValueError("the gpt2 layout has neither grouped-query attention nor experts")
+        return self
+
+    @property
+    def dim_head(self) -> int:
+        return self.head_dim or self.d_model // self.heads
+
+    @property
+    def n_kv_heads(self) -> int:
+        return self.kv_heads or self.heads
+
+    def _attention(self) -> int:
+        d, q, kv = self.d_model, self.heads * self.dim_head, self.n_kv_heads * self.dim_head
+        if self.style == "gpt2":
+            return 4 * d * d + 4 * d
+        return d * q + 2 * d * kv + q * d
+
+    def _mlp(self) -> int:
+        d, f = self.d_model, self.d_ff
+        return 2 * d * f + f + d if self.style == "gpt2" else 3 * d * f
+
+    def _norms(self) -> int:
+        return 4 * self.d_model if self.style == "gpt2" else 2 * self.d_model
+
+    @property
+    def embedding_params(self) -> int:
+        """Token embeddings, learned positions (gpt2) and an untied output head."""
+        embed = self.vocab * self.d_model
+        if self.style == "gpt2":
+            embed += self.max_seq * self.d_model
+        return embed + (0 if self.tied_embeddings or self.style == "gpt2" else self.vocab * self.d_model)
+
+    @property
+    def non_embedding_params(self) -> int:
+        """Kaplan's N: every weight but the embeddings (the final norm included)."""
+        router = self.d_model * self.experts if self.experts > 1 else 0
+        per_layer = self._attention() + self.experts * self._mlp() + router + self._norms()
+        final_norm = 2 * self.d_model if self.style == "gpt2" else self.d_model
+        return self.layers * per_layer + final_norm
+
+    @property
+    def params(self) -> int:
+        """Total parameters."""
+        return self.embedding_params + self.non_embedding_params
+
+    @property
+    def active_params(self) -> int:
+        """Parameters a token passes through (total, less the experts it is not routed to)."""
+        idle = self.layers * (self.experts - self.experts_per_token) * self._mlp()
+        return self.params - idle
+
+    @property
+    def aspect_ratio(self) -> float:
+        return self.d_model / self.layers
+
+    def flops_per_token(self, seq: int) -> float:
+        """Training FLOPs per token, PaLM's App. B: 6N + 12·L·H·Q·T (N active, non-causal attention)."""
+        return 6.0 * self.active_params + 12.0 * self.layers * self.heads * self.dim_head * seq
+
+    def kv_cache_bytes_per_token(self, bytes_per_value: float = 2.0) -> float:
+        """K and V for every layer: 2 · layers · kv_heads · head_dim · bytes (kipp.ly; GQA)."""
+        return 2.0 * self.layers * self.n_kv_heads * self.dim_head * bytes_per_value
+
+
+def fits(shape: Shape, target_params: float) -> bool:
+    """Within 2 % of the target, with a published aspect ratio."""
+    return abs(shape.params / target_params - 1) <= SHAPE_TOLERANCE and ASPECT_RANGE[0] <= shape.aspect_ratio <= ASPECT_RANGE[1]
+
+
+def swiglu_width(d_model: int) -> int:
+    """Llama's SwiGLU width: 8/3·d_model rounded up to a multiple of 256."""
+    return FFN_MULTIPLE * math.ceil(8 * d_model / 3 / FFN_MULTIPLE)
+
+
+def default_head_dim(d_model: int) -> int:
+    """128 (Llama) from d_model 1024; 64 below, as small published models use (GPT-3 Small, Pythia)."""
+    return 128 if d_model >= 1024 else 64
+
+
+def candidate(d_model: int, layers: int, vocab: int, tied: bool = False) -> Shape:
+    head_dim = default_head_dim(d_model)
+    return Shape(
+        layers=layers, d_model=d_model, heads=d_model // head_dim, d_ff=swiglu_width(d_model),
+        vocab=vocab, tied_embeddings=tied,
+    )
+
+
+def suggest_shapes(target_params: float, vocab: int = 32_000, tied: bool = False, count: int = 5) -> list[Shape]:
+    """Llama-style shapes near ``target_params`` total parameters, best first.
+
+    For each d_model (a multiple of 128), the layer count that comes closest. Shapes within 2 %
+    of the target and with an aspect ratio in ``ASPECT_RANGE`` rank first (closest to the
+    aspect ratio of 128 that Llama and GPT-3 use); failing that, the least miss of count and
+    aspect range together. A target
+    below the smallest shape (the embeddings of a large vocabulary) gets that smallest shape:
+    callers compare ``params`` with the target and say so.
+    """
+    if not target_params > 0:
+        raise ScaleError(f"target parameters must be > 0, got {target_params!r}")
+    shapes = []
+    for d_model in range(128, 65_537, 128):
+        unit = candidate(d_model, 1, vocab, tied)
+        per_layer = unit.non_embedding_params - d_model  # one layer, without the final norm
+        room = target_params - unit.embedding_params - d_model
+        if unit.embedding_params > 2 * target_params and shapes:
+            break  # wider models only add embeddings
+        shapes.append(candidate(d_model, max(1, round(room / per_layer)), vocab, tied))
+
+    def rank(shape: Shape):
+        # Within 2 % and of a published aspect ratio first, closest to 128. Failing that, the
+        # least total miss in log units: of the count, plus of the aspect range (a 63-layer,
+        # 128-wide model hits a count but is no model anyone trains).
+        aspect = shape.aspect_ratio
+        if fits(shape, target_params):
+            return (0, abs(math.log(aspect / 128)))
+        outside = max(0.0, math.log(ASPECT_RANGE[0] / aspect), math.log(aspect / ASPECT_RANGE[1]))
+        return (1, abs(math.log(shape.params / target_params)) + outside)
+
+    return sorted(shapes, key=rank)[:count]

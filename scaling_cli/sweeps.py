@@ -1,0 +1,121 @@
+"""Designing the IsoFLOP sweep a team trains before it trusts a law at scale.
+
+For each of a few compute budgets (log-spaced), model sizes spread log-evenly around the law's
+compute-optimal size (default 1/4x to 4x), each given a concrete Llama-style shape; the tokens
+are what the budget leaves for the shape's exact parameter count (6·N·D = C), so every run of a
+budget spends the same compute, as an IsoFLOP profile needs (Hoffmann et al. 2022, Approach 2).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+from pydantic import BaseModel
+
+from .compute import DEFAULT_MFU, gpu_hours, training_flops
+from .errors import ScaleError
+from .hardware import DEFAULT_GPU, Gpu
+from .laws import DEFAULT_LAW, Law
+from .planner import resolve_gpu, resolve_law
+from .shape import SHAPE_TOLERANCE, fits, suggest_shapes
+from .validation import Count, Fraction, Positive, checked
+
+CSV_COLUMNS = ("params", "tokens", "flops", "loss", "layers", "d_model", "heads", "d_ff", "vocab", "size_ratio")
+"""`scale fit` reads params, tokens, flops and loss back; loss is left empty for the team to fill."""
+
+
+class SweepRun(BaseModel):
+    flops: float
+    size_ratio: float
+    """Params as a multiple of the law's compute-optimal size at this budget."""
+    params: float
+    tokens: float
+    tokens_per_param: float
+    layers: int
+    d_model: int
+    heads: int
+    d_ff: int
+    vocab: int
+    shape_error: float
+    """The shape's parameters against the target size: params / target - 1."""
+    shape_fits: bool
+    """Within 2 % of the target, at a published aspect ratio (d_model / layers)."""
+    gpu_hours: float
+
+
+class Sweep(BaseModel):
+    law: str
+    budgets: list[float]
+    runs: list[SweepRun]
+    total_flops: float
+    total_gpu_hours: float
+    gpu: str
+    mfu: float
+    notes: list[str]
+
+
+@checked
+def sweep(
+    min_flops: Positive,
+    max_flops: Positive,
+    budgets: Count = 5,
+    sizes: Count = 7,
+    span: Positive = 4.0,
+    law: Law | str = DEFAULT_LAW,
+    vocab: Count = 32_000,
+    gpu: Gpu | str = DEFAULT_GPU,
+    mfu: Fraction = DEFAULT_MFU,
+) -> Sweep:
+    """An IsoFLOP grid: ``budgets`` budgets from ``min_flops`` to ``max_flops``, ``sizes`` sizes each."""
+    if max_flops < min_flops:
+        raise ScaleError(f"max_flops ({max_flops:.3g}) is below min_flops ({min_flops:.3g})")
+    if budgets > 1 and max_flops == min_flops:
+        raise ScaleError("min_flops equals max_flops: give a range, or budgets = 1")
+    if span <= 1:
+        raise ScaleError(f"span: expected a factor > 1 (sizes from optimum/span to optimum*span), got {span:g}")
+    if sizes < 3:
+        raise ScaleError(f"sizes: a parabola per budget needs at least 3 sizes, got {sizes}")
+    law, gpu = resolve_law(law), resolve_gpu(gpu)
+    grid = np.geomspace(min_flops, max_flops, budgets) if budgets > 1 else np.array([min_flops])
+    ratios = np.geomspace(1 / span, span, sizes)
+    runs, notes = [], []
+    for flops in grid.tolist():
+        optimal, _ = law.optimal(flops)
+        for ratio in ratios.tolist():
+            target = optimal * ratio
+            shape = suggest_shapes(target, vocab=vocab, count=1)[0]
+            tokens = flops / training_flops(shape.params, 1.0)
+            runs.append(SweepRun(
+                flops=flops, size_ratio=ratio, params=shape.params, tokens=tokens,
+                tokens_per_param=tokens / shape.params, layers=shape.layers, d_model=shape.d_model,
+                heads=shape.heads, d_ff=shape.d_ff, vocab=vocab, shape_error=shape.params / target - 1,
+                shape_fits=fits(shape, target),
+                gpu_hours=gpu_hours(flops, gpu.peak_flops, mfu),
+            ))
+    off = [run for run in runs if not run.shape_fits]
+    if off:
+        notes.append(
+            f"{len(off)} run(s) (marked *) have no shape of a published aspect ratio within {SHAPE_TOLERANCE:.0%} of their target "
+            f"size (small models: the embeddings of a {vocab:,}-token vocabulary dominate them); their params are the "
+            "nearest sensible shape's, and their tokens keep the budget"
+        )
+    total = sum(run.flops for run in runs)
+    return Sweep(
+        law=law.name, budgets=grid.tolist(), runs=runs, total_flops=total,
+        total_gpu_hours=gpu_hours(total, gpu.peak_flops, mfu), gpu=gpu.name, mfu=mfu, notes=notes,
+    )
+
+
+def sweep_csv(result: Sweep) -> str:
+    """The sweep as CSV with the columns `scale fit` reads (loss left empty)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for run in result.runs:
+        writer.writerow([
+            repr(run.params), repr(run.tokens), repr(run.flops), "", run.layers, run.d_model,
+            run.heads, run.d_ff, run.vocab, f"{run.size_ratio:.6g}",
+        ])
+    return out.getvalue()
