@@ -14,7 +14,8 @@ from .compute import gpu_hours, training_flops
 from .errors import BudgetExceeded, ScaleError
 from .hardware import Gpu, get_gpu, load_gpus
 from .laws import Law, load_law, load_presets, preset_names
-from .planner import loss_table, overtrain, plan
+from .overtraining import overtrain
+from .planner import loss_table, plan
 from .units import format_count, parse_number
 
 # Imported on first use: numpy and scipy stay out of `scale plan`'s start-up (bench/startup.py).

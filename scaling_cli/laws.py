@@ -183,6 +183,13 @@ class Allocation(_Frozen):
         return (value, other) if self.quantity == "params" else (other, value)
 
 
+class Repetition(_Frozen):
+    """Muennighoff et al. 2023: how fast repeated tokens (R_D*) and excess parameters (R_N*) lose worth."""
+
+    R_D_star: PositiveFloat
+    R_N_star: PositiveFloat
+
+
 class Provenance(_Frozen):
     """Where a fitted law file came from (written by ``scale fit --save``)."""
 
@@ -209,6 +216,7 @@ class Law(_Frozen):
     note: str = ""
     loss: LossForm | None = None
     allocation: Allocation | None = None
+    data_constrained: Repetition | None = None
     provenance: Provenance | None = None
 
     @model_validator(mode="after")
@@ -220,12 +228,29 @@ class Law(_Frozen):
                 raise ValueError("a parametric law derives its allocation from [loss]: remove [allocation]")
         elif self.allocation is None:
             raise ValueError("an allocation law needs an [allocation] table")
+        if self.data_constrained is not None and self.kind != "parametric":
+            raise ValueError("[data_constrained] extends a parametric law: it needs kind = 'parametric'")
         return self
+
+    def _repetition(self, unique_tokens: float) -> Repetition:
+        if self.data_constrained is None:
+            raise ScaleError(
+                f"law {self.name!r} has no terms for repeated data (R_D*, R_N*): plan limited unique data with "
+                "--law muennighoff (Muennighoff et al. 2023), the law fitted for it"
+            )
+        return self.data_constrained
 
     # -- allocation -------------------------------------------------------------------------
 
-    def optimal(self, flops: float) -> tuple[float, float]:
-        """The law's compute-optimal (params, tokens) for a budget of ``flops`` (6·N·D = flops)."""
+    def optimal(self, flops: float, unique_tokens: float | None = None) -> tuple[float, float]:
+        """The law's compute-optimal (params, tokens) for a budget of ``flops`` (6·N·D = flops).
+
+        With ``unique_tokens``, the data-constrained optimum (found numerically).
+        """
+        if unique_tokens is not None:
+            from .constrained import constrained_optimal
+
+            return constrained_optimal(self.loss, self._repetition(unique_tokens), flops, unique_tokens)
         if self.allocation is not None:
             return self.allocation.optimal(flops)
         return self.loss.optimal(flops)  # type: ignore[union-attr]
@@ -244,25 +269,50 @@ class Law(_Frozen):
     def has_loss(self) -> bool:
         return self.loss is not None
 
-    def predict_loss(self, params: float, tokens: float) -> float | None:
-        """Predicted final loss, or ``None`` when the law has no loss form."""
-        return None if self.loss is None else float(self.loss.loss(params, tokens))
+    def predict_loss(self, params: float, tokens: float, unique_tokens: float | None = None) -> float | None:
+        """Predicted final loss, or ``None`` when the law has no loss form.
 
-    def loss_floor(self, params: float) -> float | None:
+        With ``unique_tokens``, tokens beyond them are repeats (Muennighoff et al. 2023).
+        """
+        if self.loss is None:
+            return None
+        if unique_tokens is not None:
+            from .constrained import constrained_loss
+
+            return float(constrained_loss(self.loss, self._repetition(unique_tokens), params, tokens, unique_tokens))
+        return float(self.loss.loss(params, tokens))
+
+    def loss_floor(self, params: float, unique_tokens: float | None = None) -> float | None:
         """The lowest loss ``params`` can reach with unlimited tokens (``None``: no loss form)."""
-        return None if self.loss is None else float(self.loss.loss_floor(params))
+        if self.loss is None:
+            return None
+        if unique_tokens is not None:
+            from .constrained import constrained_floor
 
-    def tokens_for_loss(self, params: float, loss: float) -> float | None:
+            return constrained_floor(self.loss, self._repetition(unique_tokens), params, unique_tokens)
+        return float(self.loss.loss_floor(params))
+
+    def tokens_for_loss(self, params: float, loss: float, unique_tokens: float | None = None) -> float | None:
         """Tokens that ``params`` needs to reach ``loss``: ``inf`` if unreachable, ``None`` if no loss form."""
-        return None if self.loss is None else self.loss.tokens_for_loss(params, loss)
+        if self.loss is None:
+            return None
+        if unique_tokens is not None:
+            from .constrained import constrained_tokens_for_loss
 
-    def optimal_for_loss(self, loss: float) -> tuple[float, float] | None:
+            return constrained_tokens_for_loss(self.loss, self._repetition(unique_tokens), params, loss, unique_tokens)
+        return self.loss.tokens_for_loss(params, loss)
+
+    def optimal_for_loss(self, loss: float, unique_tokens: float | None = None) -> tuple[float, float] | None:
         """The law's compute-optimal (params, tokens) whose predicted loss is ``loss``.
 
         ``None`` when the law has no loss form or ``loss`` is unreachable on its frontier.
         """
         if self.loss is None:
             return None
+        if unique_tokens is not None:
+            from .constrained import constrained_optimal_for_loss
+
+            return constrained_optimal_for_loss(self.loss, self._repetition(unique_tokens), loss, unique_tokens)
         if self.allocation is None:
             return self.loss.optimal_for_loss(loss)  # type: ignore[union-attr]
         return self._frontier_root(loss)

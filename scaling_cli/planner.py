@@ -1,11 +1,10 @@
-"""The planner: compute-optimal plans, over-training trade-offs, and losses under every law.
+"""The planner: compute-optimal plans, under the constraints real teams hit, and losses by law.
 
-* :func:`plan`: the law's compute-optimal params and tokens for a FLOP budget, its predicted
-  loss and GPU-hours, and the same budget spent on smaller and larger models, each with the
-  compute it would need to match the optimum's loss (de Vries 2023, "Go smol or go home").
-* :func:`overtrain`: a fixed model size trained on more and more tokens (LLaMA-style), against
-  the compute-optimal model that reaches the same loss: the extra training compute, the
-  inference compute saved per token, and the break-even number of inference tokens.
+* :func:`plan`: the law's compute-optimal params and tokens for a FLOP budget (or the least
+  compute reaching a target loss), its predicted loss and GPU-hours, and the same budget spent on
+  smaller and larger models, each with the compute it would need to match the optimum's loss
+  (de Vries 2023, "Go smol or go home"). Optionally under limited unique data (Muennighoff et al.
+  2023) and with an inference demand (Sardana et al. 2024).
 * :func:`loss_table`: the predicted loss of one (params, tokens) under every preset.
 """
 
@@ -25,14 +24,13 @@ from .compute import (
 from .errors import ScaleError
 from .hardware import DEFAULT_GPU, Gpu, get_gpu
 from .laws import DEFAULT_LAW, Law, load_law, load_presets
-from .units import format_count
-from .validation import Count, Fraction, Positive, checked
+from .validation import Count, Fraction, NonNegative, Positive, checked
+
+DATA_CONSTRAINED_LAW = "muennighoff"
+"""The default law of plans with limited unique data: the one fitted for repeated data."""
 
 SIZE_RATIOS = (1 / 8, 1 / 4, 1 / 2, 1.0, 2.0, 4.0)
 """Model sizes of a plan's variants, as multiples of the compute-optimal size."""
-
-OVERTRAIN_RATIOS = (20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
-"""Default tokens-per-parameter rows of :func:`overtrain`."""
 
 
 class Variant(BaseModel):
@@ -48,6 +46,19 @@ class Variant(BaseModel):
     compute_overhead: float | None
     """Extra compute, as a fraction of the budget, this size needs to reach the optimum's loss
     (negative: less). None where that loss is out of reach for the size, or no loss form."""
+
+
+class InferencePlan(BaseModel):
+    """The model of equal loss that minimises training plus serving compute (Sardana et al. 2024)."""
+
+    params: float
+    tokens: float
+    tokens_per_param: float
+    train_flops: float
+    inference_flops: float
+    total_flops: float
+    train_gpu_hours: float
+    inference_gpu_hours: float
 
 
 class Plan(BaseModel):
@@ -67,49 +78,40 @@ class Plan(BaseModel):
     price_per_gpu_hour: float | None
     cost: float | None
     variants: list[Variant]
+    target_loss: float | None = None
+    """Set when the plan is the least compute reaching this loss (the inverse of a FLOP budget)."""
+    # Limited unique data (Muennighoff et al. 2023).
+    unique_tokens: float | None = None
+    epochs: float | None = None
+    effective_tokens: float | None = None
+    effective_params: float | None = None
+    loss_unlimited_data: float | None = None
+    """The same budget's optimal loss with unlimited fresh data."""
+    repetition_regime: str | None = None
+    data_gap_tokens: float | None = None
+    """Unique tokens short of what the unlimited-data plan trains on (0: none missing)."""
+    synthetic_price_per_million_tokens: float | None = None
+    synthetic_cost: float | None = None
+    # Inference demand (Sardana et al. 2024).
+    inference_tokens: float | None = None
+    inference_flops: float | None = None
+    """Serving compute of the compute-optimal model: 2 N T."""
+    total_flops: float | None = None
+    inference_optimal: InferencePlan | None = None
+    total_flops_saving: float | None = None
+    """1 - (inference-optimal total) / (compute-optimal total)."""
     notes: list[str]
 
 
-class OvertrainRow(BaseModel):
-    tokens: float
-    tokens_per_param: float
-    flops: float
-    gpu_hours: float
-    loss: float | None
-    optimal_params: float | None
-    """The compute-optimal model that reaches the same loss (None: no loss form)."""
-    optimal_tokens: float | None
-    optimal_flops: float | None
-    compute_overhead: float | None
-    """flops / optimal_flops - 1: 0.25 means 25 % more training compute than necessary."""
-    inference_flops_saved_per_token: float | None
-    """2 * (optimal_params - params): negative when this model is the larger one."""
-    breakeven_inference_tokens: float | None
-    """Inference tokens after which the saved inference compute repays the extra training
-    compute. None when this model saves nothing at inference (it is not the smaller one)."""
-
-
-class Overtrain(BaseModel):
-    law: str
-    law_title: str
-    params_counted: str
-    params: float
-    loss_floor: float | None
-    """The loss this model size approaches with unlimited tokens (None: no loss form)."""
-    gpu: str
-    mfu: float
-    target_loss: float | None
-    target_tokens: float | None
-    rows: list[OvertrainRow]
-    notes: list[str]
-
-
-def _snap(fraction: float) -> float:
+def snap(fraction: float) -> float:
     """Round-off from inverting the loss (~1e-15) is not an overhead: show the optimum's as 0."""
     return 0.0 if abs(fraction) < 1e-9 else fraction
 
 
-def resolve_law(law: Law | str) -> Law:
+def resolve_law(law: Law | str | None, unique_tokens: float | None = None) -> Law:
+    """A law object; by default ``chinchilla``, or ``muennighoff`` when unique data is limited."""
+    if law is None:
+        law = DATA_CONSTRAINED_LAW if unique_tokens is not None else DEFAULT_LAW
     return law if isinstance(law, Law) else load_law(law)
 
 
@@ -127,22 +129,57 @@ def law_notes(law: Law) -> list[str]:
     return notes
 
 
+def flops_for_loss(law: Law, target_loss: float, unique_tokens: float | None = None) -> float:
+    """The least training compute whose compute-optimal model reaches ``target_loss``."""
+    if law.loss is None:
+        raise ScaleError(f"law {law.name!r} has no loss form: it cannot say what compute reaches loss {target_loss:g}")
+    optimum = law.optimal_for_loss(target_loss, unique_tokens)
+    if optimum is None:
+        if unique_tokens is not None:
+            from .constrained import constrained_limit
+
+            limit = constrained_limit(law.loss, law.data_constrained, unique_tokens)  # type: ignore[arg-type]
+            raise ScaleError(
+                f"loss {target_loss:g} is unreachable under {law.name} with {unique_tokens:.3g} unique tokens: no budget "
+                f"goes below {limit:.4f} on that data, however often it is repeated"
+            )
+        raise ScaleError(
+            f"loss {target_loss:g} is unreachable under {law.name}: it is at or below the irreducible loss "
+            f"E = {law.loss.irreducible_loss:.4f}"
+        )
+    return training_flops(*optimum)
+
+
 @checked
 def plan(
-    flops: Positive,
-    law: Law | str = DEFAULT_LAW,
+    flops: Positive | None = None,
+    law: Law | str | None = None,
     gpu: Gpu | str = DEFAULT_GPU,
     mfu: Fraction = DEFAULT_MFU,
     gpus: Count | None = None,
     price_per_gpu_hour: Positive | None = None,
+    target_loss: Positive | None = None,
+    unique_tokens: Positive | None = None,
+    inference_tokens: NonNegative | None = None,
+    synthetic_price: Positive | None = None,
 ) -> Plan:
-    """The compute-optimal plan for a budget of ``flops`` under ``law``."""
-    law, gpu = resolve_law(law), resolve_gpu(gpu)
-    params, tokens = law.optimal(flops)
-    loss = law.predict_loss(params, tokens)
+    """The compute-optimal plan for a budget of ``flops`` (or the least compute reaching ``target_loss``).
+
+    ``unique_tokens`` limits the fresh data (tokens beyond it are repeats); ``inference_tokens``
+    adds a lifetime serving demand and the model that minimises training plus serving compute;
+    ``synthetic_price`` (USD per million generated tokens) prices the missing unique data.
+    """
+    law, gpu = resolve_law(law, unique_tokens), resolve_gpu(gpu)
+    if (flops is None) == (target_loss is None):
+        raise ScaleError("give exactly one of a FLOP budget and a target loss")
+    if synthetic_price is not None and unique_tokens is None:
+        raise ScaleError("a synthetic-data price needs the unique tokens you have (unique_tokens)")
+    if target_loss is not None:
+        flops = flops_for_loss(law, target_loss, unique_tokens)
+    params, tokens = law.optimal(flops, unique_tokens)
+    loss = law.predict_loss(params, tokens, unique_tokens)
     hours = gpu_hours(flops, gpu.peak_flops, mfu)
-    variants = [_variant(law, flops, params * ratio, ratio, loss) for ratio in SIZE_RATIOS]
-    return Plan(
+    result = dict(
         law=law.name,
         law_title=law.title,
         params_counted=law.params_counted,
@@ -158,19 +195,25 @@ def plan(
         days=None if gpus is None else hours / gpus / HOURS_PER_DAY,
         price_per_gpu_hour=price_per_gpu_hour,
         cost=None if price_per_gpu_hour is None else hours * price_per_gpu_hour,
-        variants=variants,
+        variants=[_variant(law, flops, params * ratio, ratio, loss, unique_tokens) for ratio in SIZE_RATIOS],
+        target_loss=target_loss,
         notes=law_notes(law),
     )
+    if unique_tokens is not None:
+        result.update(_data_constrained(law, flops, params, tokens, loss, unique_tokens, synthetic_price))
+    if inference_tokens is not None:
+        result.update(_inference(law, gpu, mfu, flops, params, loss, inference_tokens, unique_tokens))
+    return Plan(**result)
 
 
-def _variant(law: Law, flops: float, params: float, ratio: float, optimal_loss: float | None) -> Variant:
+def _variant(law: Law, flops: float, params: float, ratio: float, optimal_loss: float | None, unique_tokens) -> Variant:
     tokens = flops / training_flops(params, 1.0)
-    loss = law.predict_loss(params, tokens)
+    loss = law.predict_loss(params, tokens, unique_tokens)
     overhead = None
     if optimal_loss is not None:
-        needed = law.tokens_for_loss(params, optimal_loss)
+        needed = law.tokens_for_loss(params, optimal_loss, unique_tokens)
         if math.isfinite(needed):
-            overhead = _snap(training_flops(params, needed) / flops - 1.0)
+            overhead = snap(training_flops(params, needed) / flops - 1.0)
     return Variant(
         size_ratio=ratio,
         params=params,
@@ -182,85 +225,51 @@ def _variant(law: Law, flops: float, params: float, ratio: float, optimal_loss: 
     )
 
 
-@checked
-def overtrain(
-    params: Positive,
-    law: Law | str = DEFAULT_LAW,
-    tokens_per_param: list[Positive] | None = None,
-    tokens: list[Positive] | None = None,
-    target_loss: Positive | None = None,
-    gpu: Gpu | str = DEFAULT_GPU,
-    mfu: Fraction = DEFAULT_MFU,
-) -> Overtrain:
-    """A model of ``params`` parameters trained on more and more tokens, against compute-optimal.
+def _data_constrained(law, flops, params, tokens, loss, unique_tokens, synthetic_price) -> dict:
+    from .constrained import effective_params, effective_tokens, repetition_regime
 
-    Rows are ``tokens`` if given, else ``tokens_per_param`` ratios (default 20 to 1000), plus
-    the token count that reaches ``target_loss`` when one is asked for.
-    """
-    law, gpu = resolve_law(law), resolve_gpu(gpu)
-    if tokens is not None and tokens_per_param is not None:
-        raise ScaleError("give token counts or tokens-per-parameter ratios, not both")
-    counts = list(tokens) if tokens is not None else [params * r for r in (tokens_per_param or OVERTRAIN_RATIOS)]
-    floor = law.loss_floor(params)
-    target_tokens = None
-    if target_loss is not None:
-        if floor is None:
-            raise ScaleError(f"law {law.name!r} has no loss form: it cannot say which token count reaches loss {target_loss:g}")
-        target_tokens = law.tokens_for_loss(params, target_loss)
-        if not math.isfinite(target_tokens):
-            raise ScaleError(
-                f"loss {target_loss:g} is unreachable for a {format_count(params)}-parameter model under "
-                f"{law.name}: no number of tokens takes it below {floor:.4f}"
-            )
-        counts.append(target_tokens)
-    rows = [_overtrain_row(law, gpu, mfu, params, count) for count in sorted(counts)]
-    notes = law_notes(law)
-    return Overtrain(
-        law=law.name,
-        law_title=law.title,
-        params_counted=law.params_counted,
-        params=params,
-        loss_floor=floor,
-        gpu=gpu.name,
-        mfu=mfu,
-        target_loss=target_loss,
-        target_tokens=target_tokens,
-        rows=rows,
-        notes=notes,
+    rep = law.data_constrained
+    fresh_params, fresh_tokens = law.optimal(flops)
+    gap = max(fresh_tokens - unique_tokens, 0.0)
+    return dict(
+        unique_tokens=unique_tokens,
+        epochs=tokens / unique_tokens,
+        effective_tokens=float(effective_tokens(tokens, unique_tokens, rep)),
+        effective_params=float(effective_params(params, min(unique_tokens, tokens), law.loss, rep)),
+        loss_unlimited_data=law.predict_loss(fresh_params, fresh_tokens),
+        repetition_regime=repetition_regime(tokens / unique_tokens),
+        data_gap_tokens=gap,
+        synthetic_price_per_million_tokens=synthetic_price,
+        synthetic_cost=None if synthetic_price is None else gap / 1e6 * synthetic_price,
     )
 
 
-def _overtrain_row(law: Law, gpu: Gpu, mfu: float, params: float, tokens: float) -> OvertrainRow:
-    flops = training_flops(params, tokens)
-    loss = law.predict_loss(params, tokens)
-    optimal = None if loss is None else law.optimal_for_loss(loss)
-    row = dict(
-        tokens=tokens,
-        tokens_per_param=tokens / params,
-        flops=flops,
-        gpu_hours=gpu_hours(flops, gpu.peak_flops, mfu),
-        loss=loss,
-        optimal_params=None,
-        optimal_tokens=None,
-        optimal_flops=None,
-        compute_overhead=None,
-        inference_flops_saved_per_token=None,
-        breakeven_inference_tokens=None,
+def _inference(law, gpu, mfu, flops, params, loss, inference_tokens, unique_tokens) -> dict:
+    from .inference import inference_optimal
+
+    if loss is None:
+        raise ScaleError(f"law {law.name!r} has no loss form: inference-aware plans compare models of equal loss")
+    serving = INFERENCE_FLOPS_PER_PARAM_TOKEN * params * inference_tokens
+    best_params, best_tokens = inference_optimal(law, loss, inference_tokens, params, unique_tokens)
+    train = training_flops(best_params, best_tokens)
+    best_serving = INFERENCE_FLOPS_PER_PARAM_TOKEN * best_params * inference_tokens
+    best = InferencePlan(
+        params=best_params,
+        tokens=best_tokens,
+        tokens_per_param=best_tokens / best_params,
+        train_flops=train,
+        inference_flops=best_serving,
+        total_flops=train + best_serving,
+        train_gpu_hours=gpu_hours(train, gpu.peak_flops, mfu),
+        inference_gpu_hours=gpu_hours(best_serving, gpu.peak_flops, mfu),
     )
-    if optimal is not None:
-        optimal_params, optimal_tokens = optimal
-        optimal_flops = training_flops(optimal_params, optimal_tokens)
-        saved = INFERENCE_FLOPS_PER_PARAM_TOKEN * (optimal_params - params)
-        extra = flops - optimal_flops
-        row.update(
-            optimal_params=optimal_params,
-            optimal_tokens=optimal_tokens,
-            optimal_flops=optimal_flops,
-            compute_overhead=_snap(flops / optimal_flops - 1.0),
-            inference_flops_saved_per_token=saved,
-            breakeven_inference_tokens=max(extra, 0.0) / saved if saved > 0 else None,
-        )
-    return OvertrainRow(**row)
+    return dict(
+        inference_tokens=inference_tokens,
+        inference_flops=serving,
+        total_flops=flops + serving,
+        inference_optimal=best,
+        total_flops_saving=snap(1.0 - best.total_flops / (flops + serving)),
+    )
 
 
 @checked

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .. import planner
+from .. import overtraining, planner
 from ..compute import HOURS_PER_DAY, flops_from_gpu_hours
 from ..errors import ScaleError
 from . import ScaleGroup
@@ -17,7 +17,9 @@ from .options import (
     JsonOption,
     LawOption,
     MfuOption,
+    PlanLawOption,
     count,
+    non_negative,
     optional_number,
     positive,
     positive_list,
@@ -45,31 +47,41 @@ def plan(
     flops: optional_number(positive, "--flops", help="Training budget in FLOPs (1e23, 5.76e23).", metavar="FLOPS") = None,
     gpu_hours: optional_number(positive, "--gpu-hours", help="Budget as GPU-hours on --gpu at --mfu.", metavar="HOURS") = None,
     days: optional_number(positive, "--days", help="Budget as wall-clock days on --gpus GPUs.", metavar="DAYS") = None,
+    target_loss: optional_number(positive, "--target-loss", help="Instead of a budget: the least compute reaching this loss.", metavar="LOSS") = None,
     gpus: Annotated[Optional[int], typer.Option("--gpus", parser=count, help="Number of GPUs: wall-clock days (or, with --days, the budget).", metavar="K")] = None,
     price: optional_number(positive, "--price", help="US dollars per GPU-hour: adds the cost.", metavar="USD") = None,
-    law: LawOption = DEFAULTS["law"],
+    unique_tokens: optional_number(positive, "--unique-tokens", help="Unique tokens available: plan repeated epochs (Muennighoff et al. 2023).", metavar="TOKENS") = None,
+    inference_tokens: optional_number(non_negative, "--inference-tokens", help="Lifetime inference tokens: add the model minimising training + serving compute (Sardana et al. 2024).", metavar="TOKENS") = None,
+    synthetic_price: optional_number(positive, "--synthetic-price", help="USD per million generated tokens: price the missing unique data.", metavar="USD") = None,
+    law: PlanLawOption = None,
     gpu: GpuOption = DEFAULTS["gpu"],
     mfu: MfuOption = DEFAULTS["mfu"],
     json: JsonOption = False,
 ) -> None:
     """The compute-optimal model size and token count for a budget, its loss and cost, and the
     same budget spent on smaller and larger models."""
-    budget = _budget_flops(flops, gpu_hours, days, gpus, gpu, mfu)
-    result = planner.plan(budget, law=law, gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price)
+    budget = _budget_flops(flops, gpu_hours, days, gpus, gpu, mfu, target_loss)
+    if synthetic_price is not None and unique_tokens is None:
+        raise ScaleError("--synthetic-price needs --unique-tokens: the price applies to the unique tokens you lack")
+    result = planner.plan(
+        budget, law=law, gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price, target_loss=target_loss,
+        unique_tokens=unique_tokens, inference_tokens=inference_tokens, synthetic_price=synthetic_price,
+    )
     if json:
         emit_json(result)
     else:
         from .render import render_plan
 
-        render_plan(_console(), result, planner.resolve_law(law))
+        render_plan(_console(), result, planner.resolve_law(law, unique_tokens))
 
 
-def _budget_flops(flops, gpu_hours, days, gpus, gpu, mfu) -> float:
-    given = [name for name, value in (("--flops", flops), ("--gpu-hours", gpu_hours), ("--days", days)) if value is not None]
+def _budget_flops(flops, gpu_hours, days, gpus, gpu, mfu, target_loss=None) -> float | None:
+    forms = (("--flops", flops), ("--gpu-hours", gpu_hours), ("--days", days), ("--target-loss", target_loss))
+    given = [name for name, value in forms if value is not None]
     if len(given) != 1:
         found = f" (got {' and '.join(given)})" if given else ""
-        raise ScaleError(f"give exactly one budget: --flops, --gpu-hours, or --gpus with --days{found}")
-    if flops is not None:
+        raise ScaleError(f"give exactly one budget: --flops, --gpu-hours, --gpus with --days, or --target-loss{found}")
+    if flops is not None or target_loss is not None:
         return flops
     if days is not None:
         if gpus is None:
@@ -84,7 +96,8 @@ def overtrain(
     ratios: Annotated[Optional[str], typer.Option("--ratios", help="Tokens per parameter, comma-separated (default 20,50,100,200,500,1000).", metavar="LIST")] = None,
     tokens: Annotated[Optional[str], typer.Option("--tokens", help="Token counts instead of ratios, comma-separated (1T,2T).", metavar="LIST")] = None,
     target_loss: optional_number(positive, "--target-loss", help="Add the row that reaches this loss.", metavar="LOSS") = None,
-    law: LawOption = DEFAULTS["law"],
+    unique_tokens: optional_number(positive, "--unique-tokens", help="Unique tokens available: tokens beyond them are repeats.", metavar="TOKENS") = None,
+    law: PlanLawOption = None,
     gpu: GpuOption = DEFAULTS["gpu"],
     mfu: MfuOption = DEFAULTS["mfu"],
     json: JsonOption = False,
@@ -93,7 +106,7 @@ def overtrain(
     against the compute-optimal model of equal loss, and when cheaper inference repays it."""
     if ratios is not None and tokens is not None:
         raise ScaleError("give --ratios or --tokens, not both")
-    result = planner.overtrain(
+    result = overtraining.overtrain(
         params,
         law=law,
         tokens_per_param=None if ratios is None else positive_list(ratios, "--ratios"),
@@ -101,13 +114,14 @@ def overtrain(
         target_loss=target_loss,
         gpu=gpu,
         mfu=mfu,
+        unique_tokens=unique_tokens,
     )
     if json:
         emit_json(result)
     else:
         from .render import render_overtrain
 
-        render_overtrain(_console(), result, planner.resolve_law(law))
+        render_overtrain(_console(), result, planner.resolve_law(law, unique_tokens))
 
 
 @app.command()

@@ -72,6 +72,15 @@ LawOption = Annotated[
     str,
     typer.Option("--law", help="A preset (see `scale laws`) or a path to a law .toml file.", metavar="LAW"),
 ]
+PlanLawOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--law",
+        help="A preset (see `scale laws`) or a law .toml file [default: chinchilla; muennighoff with --unique-tokens].",
+        metavar="LAW",
+        show_default=False,
+    ),
+]
 GpuOption = Annotated[str, typer.Option("--gpu", help="Accelerator (see `scale gpus`).", metavar="GPU")]
 MfuOption = Annotated[
     float, typer.Option("--mfu", parser=fraction, help="Model FLOPs utilisation, 0-1 (or 40%).", metavar="FRACTION")

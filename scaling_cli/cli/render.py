@@ -8,7 +8,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..laws import Law
-from ..planner import Overtrain, Plan
+from ..overtraining import Overtrain
+from ..planner import Plan
 from ..units import format_count, format_money, format_percent, format_sci
 
 
@@ -39,6 +40,8 @@ def _notes(console: Console, notes: list[str], law: Law) -> None:
 
 def render_plan(console: Console, plan: Plan, law: Law) -> None:
     summary = _summary(f"Compute-optimal plan under {plan.law}")
+    if plan.target_loss is not None:
+        summary.add_row("Target loss", f"{plan.target_loss:g}: the least compute that reaches it")
     summary.add_row("Budget", f"{format_sci(plan.flops)} FLOPs")
     summary.add_row(_params_label(law), format_count(plan.params))
     summary.add_row("Tokens", format_count(plan.tokens))
@@ -50,6 +53,10 @@ def render_plan(console: Console, plan: Plan, law: Law) -> None:
     if plan.cost is not None:
         summary.add_row("Cost", f"{format_money(plan.cost)} at ${plan.price_per_gpu_hour:g}/GPU-hour")
     console.print(summary)
+    if plan.unique_tokens is not None:
+        _render_data(console, plan)
+    if plan.inference_optimal is not None:
+        _render_inference(console, plan)
 
     variants = Table(
         title="The same budget on other model sizes",
@@ -81,6 +88,58 @@ def render_plan(console: Console, plan: Plan, law: Law) -> None:
     _notes(console, plan.notes, law)
 
 
+def _render_data(console: Console, plan: Plan) -> None:
+    data = _summary("Limited unique data (Muennighoff et al. 2023)")
+    data.add_row("Unique tokens", format_count(plan.unique_tokens))
+    data.add_row("Epochs", f"{plan.epochs:.2f} ({plan.repetition_regime})")
+    data.add_row("Effective tokens", f"{format_count(plan.effective_tokens)} (what {format_count(plan.tokens)} tokens with repeats are worth)")
+    if plan.effective_params is not None and plan.effective_params < plan.params * (1 - 1e-9):
+        data.add_row("Effective parameters", f"{format_count(plan.effective_params)} (parameters beyond what the data supports are worth less)")
+    if plan.loss is not None and plan.loss_unlimited_data is not None:
+        data.add_row("Loss with unlimited data", f"{plan.loss_unlimited_data:.4f} (repeating costs {plan.loss - plan.loss_unlimited_data:+.4f})")
+    if plan.data_gap_tokens:
+        gap = f"{format_count(plan.data_gap_tokens)} more unique tokens for the unlimited-data plan"
+        data.add_row("Data gap", gap)
+        if plan.synthetic_cost is not None:
+            data.add_row(
+                "Synthesise them",
+                f"{format_money(plan.synthetic_cost)} at ${plan.synthetic_price_per_million_tokens:g} per million tokens",
+            )
+        if plan.loss is not None and plan.loss_unlimited_data is not None:
+            data.add_row("Or repeat what exists", f"loss {plan.loss - plan.loss_unlimited_data:+.4f} (the plan above)")
+    else:
+        data.add_row("Data gap", "none: the unique data covers the unlimited-data plan")
+    console.print(data)
+
+
+def _render_inference(console: Console, plan: Plan) -> None:
+    best = plan.inference_optimal
+    table = Table(
+        title=f"Serving {format_count(plan.inference_tokens)} inference tokens (Sardana et al. 2024)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        caption="Both models reach the same loss. Inference compute: 2 N per token (the forward pass).",
+        caption_justify="left",
+    )
+    for header in ("", "Compute-optimal", "Inference-optimal"):
+        table.add_column(header, justify="right" if header else "left")
+    serving_hours = plan.gpu_hours * plan.inference_flops / plan.flops
+    rows = (
+        ("Params", format_count(plan.params), format_count(best.params)),
+        ("Tokens", format_count(plan.tokens), format_count(best.tokens)),
+        ("Tokens/param", _ratio(plan.tokens_per_param), _ratio(best.tokens_per_param)),
+        ("Training FLOPs", format_sci(plan.flops), format_sci(best.train_flops)),
+        ("Inference FLOPs", format_sci(plan.inference_flops), format_sci(best.inference_flops)),
+        ("Total FLOPs", format_sci(plan.total_flops), format_sci(best.total_flops)),
+        ("Training GPU-hours", format_count(plan.gpu_hours), format_count(best.train_gpu_hours)),
+        ("Inference GPU-hours", format_count(serving_hours), format_count(best.inference_gpu_hours)),
+    )
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    console.print(Text(f"Saving: {plan.total_flops_saving:.1%} of total FLOPs with the inference-optimal model.", style="bold"))
+
+
 def render_overtrain(console: Console, result: Overtrain, law: Law) -> None:
     summary = _summary(f"Over-training a {format_count(result.params)}-parameter model under {result.law}")
     summary.add_row(_params_label(law), format_count(result.params))
@@ -96,13 +155,15 @@ def render_overtrain(console: Console, result: Overtrain, law: Law) -> None:
     def highlight(row) -> str | None:
         return "bold" if result.target_tokens is not None and row.tokens == result.target_tokens else None
 
-    training = Table(title="Training", title_justify="left", box=box.SIMPLE_HEAD)
-    for header in ("Tokens", "Tokens/param", "FLOPs", "GPU-hours", "Loss"):
+    limited = result.unique_tokens is not None
+    training = Table(title="Training" + (f" on {format_count(result.unique_tokens)} unique tokens" if limited else ""), title_justify="left", box=box.SIMPLE_HEAD)
+    for header in ("Tokens", "Tokens/param", "FLOPs", "GPU-hours", "Loss") + (("Epochs", "Effective tokens") if limited else ()):
         training.add_column(header, justify="right")
     for row in result.rows:
+        extra = (f"{row.epochs:.2f}", format_count(row.effective_tokens)) if limited else ()
         training.add_row(
             format_count(row.tokens), _ratio(row.tokens_per_param), format_sci(row.flops),
-            format_count(row.gpu_hours), _loss(row.loss), style=highlight(row),
+            format_count(row.gpu_hours), _loss(row.loss), *extra, style=highlight(row),
         )
     console.print(training)
 

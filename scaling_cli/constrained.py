@@ -1,0 +1,173 @@
+"""Limited unique data: repeated tokens are worth less each epoch (Muennighoff et al. 2023).
+
+"Scaling Data-Constrained Language Models" (arXiv:2305.16264; huggingface/datablations README,
+"Parametric Fit") replaces N and D in L = E + A/N^alpha + B/D^beta by effective values::
+
+    D' = U_D + U_D·R_D*·(1 - exp(-R_D / R_D*)),   R_D = max(D / U_D - 1, 0)   (repeats beyond epoch 1)
+    N' = U_N + U_N·R_N*·(1 - exp(-R_N / R_N*)),   R_N = max(N / U_N - 1, 0)
+    U_D = min(U, D)             the unique tokens a run of D tokens sees (the README's U = min(U, D))
+    U_N = min(N, N_opt(U_D))    the compute-optimal size for which D_opt = U_D tokens
+
+so that repeated data saturates at D' = U_D·(1 + R_D*) and parameters in excess of what the
+unique data supports saturate likewise. With R_D = R_N = 0 (one epoch or less) the law is the
+plain Chinchilla form. The compute-optimal split no longer has a closed form: it is found
+numerically, on a grid over log N refined by bounded Brent, and every search is bracketed.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .compute import FLOPS_PER_PARAM_TOKEN
+from .errors import ScaleError
+
+if TYPE_CHECKING:
+    from .laws import ChinchillaLoss, Repetition
+
+NEGLIGIBLE_EPOCHS = 4.0
+"""Up to about 4 epochs, repeated data is almost as good as unique data (Muennighoff et al. 2023)."""
+FADING_EPOCHS = 16.0
+"""Beyond about 16 epochs the returns from repeating fall away."""
+WORTHLESS_EPOCHS = 40.0
+"""From about 40 epochs, more repetition is nearly worthless."""
+
+GRID_POINTS = 801
+GRID_HALF_WIDTH = 7.0
+"""The search over log N spans e^±7 (about 1,100x either way) around the unconstrained optimum."""
+MAX_RECENTRES = 4
+"""An optimum at the window's edge moves the window; after this many moves the search gives up."""
+
+
+def repetition_regime(epochs: float) -> str:
+    """The paper's regimes of repetition, by epochs over the unique data."""
+    if epochs <= NEGLIGIBLE_EPOCHS:
+        return "negligible: up to ~4 epochs repeated data is almost as good as unique data"
+    if epochs <= FADING_EPOCHS:
+        return "diminishing: each further epoch is worth less"
+    if epochs < WORTHLESS_EPOCHS:
+        return "fading: beyond ~16 epochs the returns from repeating fall away"
+    return "worthless: at ~40 epochs and more, repeated data adds almost nothing"
+
+
+def effective_tokens(tokens, unique, rep: Repetition):
+    """D' of the paper: the unique tokens seen plus the decaying worth of the repeats."""
+    tokens = np.asarray(tokens, dtype=float)
+    seen = np.minimum(unique, tokens)
+    repeats = np.maximum(tokens / seen - 1.0, 0.0)
+    return seen + seen * rep.R_D_star * (1.0 - np.exp(-repeats / rep.R_D_star))
+
+
+def unique_params(loss: ChinchillaLoss, unique):
+    """U_N: the compute-optimal size whose optimal token count is the unique data.
+
+    From eq. 4 of Hoffmann et al. 2022, N_opt = G·(D_opt·G)^(beta/alpha).
+    """
+    g = (loss.alpha * loss.A / (loss.beta * loss.B)) ** (1 / (loss.alpha + loss.beta))
+    return g * (unique * g) ** (loss.beta / loss.alpha)
+
+
+def effective_params(params, unique, loss: ChinchillaLoss, rep: Repetition):
+    """N' of the paper: parameters beyond what the unique data supports are worth less."""
+    params = np.asarray(params, dtype=float)
+    base = np.minimum(params, unique_params(loss, unique))
+    excess = np.maximum(params / base - 1.0, 0.0)
+    return base + base * rep.R_N_star * (1.0 - np.exp(-excess / rep.R_N_star))
+
+
+def constrained_loss(loss: ChinchillaLoss, rep: Repetition, params, tokens, unique):
+    """L(N, D, U) = E + A/N'^alpha + B/D'^beta."""
+    n = effective_params(params, np.minimum(unique, tokens), loss, rep)
+    d = effective_tokens(tokens, unique, rep)
+    return loss.E + loss.A / n**loss.alpha + loss.B / d**loss.beta
+
+
+def constrained_floor(loss: ChinchillaLoss, rep: Repetition, params, unique) -> float:
+    """The loss ``params`` approaches with unlimited repeats of ``unique`` tokens."""
+    n = effective_params(params, unique, loss, rep)
+    return float(loss.E + loss.A / n**loss.alpha + loss.B / (unique * (1 + rep.R_D_star)) ** loss.beta)
+
+
+def constrained_optimal(loss: ChinchillaLoss, rep: Repetition, flops: float, unique: float) -> tuple[float, float]:
+    """The (params, tokens) of least L(N, C/(6N), U): a grid over log N refined by bounded Brent."""
+    from scipy.optimize import minimize_scalar
+
+    center = math.log(loss.optimal(flops)[0])
+
+    def objective(log_n):
+        n = np.exp(log_n)
+        return constrained_loss(loss, rep, n, flops / (FLOPS_PER_PARAM_TOKEN * n), unique)
+
+    for _ in range(MAX_RECENTRES):
+        grid = np.linspace(center - GRID_HALF_WIDTH, center + GRID_HALF_WIDTH, GRID_POINTS)
+        values = objective(grid)
+        best = int(np.argmin(values))
+        if 0 < best < GRID_POINTS - 1:
+            break
+        center = grid[best]  # the optimum lies beyond this window: move the window there
+    else:
+        raise ScaleError(
+            f"the data-constrained optimum at {flops:.3g} FLOPs with {unique:.3g} unique tokens lies beyond "
+            f"e^±{GRID_HALF_WIDTH * (2 * MAX_RECENTRES - 1):g} of the unconstrained optimum: no optimum to report"
+        )
+    found = minimize_scalar(
+        lambda x: float(objective(x)), bounds=(grid[best - 1], grid[best + 1]), method="bounded", options={"xatol": 1e-10}
+    )
+    if not found.success:
+        raise ScaleError(f"the data-constrained optimisation at {flops:.3g} FLOPs did not converge: {found.message}")
+    params = float(np.exp(found.x))
+    return params, flops / (FLOPS_PER_PARAM_TOKEN * params)
+
+
+def constrained_tokens_for_loss(loss: ChinchillaLoss, rep: Repetition, params: float, target: float, unique: float) -> float:
+    """Tokens (repeats included) ``params`` needs to reach ``target`` on ``unique`` data; inf if never."""
+    from scipy.optimize import brentq
+
+    if not target > constrained_floor(loss, rep, params, unique):
+        return math.inf
+
+    def excess(log_d):
+        return float(constrained_loss(loss, rep, params, math.exp(log_d), unique)) - target
+
+    low, high = 0.0, math.log(unique) + math.log(1e6)  # a million epochs saturate D' to 1e-26
+    if excess(low) <= 0:
+        return 1.0
+    if excess(high) >= 0:
+        return math.inf  # within round-off of the floor
+    return math.exp(brentq(excess, low, high, xtol=1e-12, rtol=1e-14))
+
+
+def constrained_optimal_for_loss(loss: ChinchillaLoss, rep: Repetition, target: float, unique: float) -> tuple[float, float] | None:
+    """The least compute whose data-constrained optimum reaches ``target``; None if none does."""
+    from scipy.optimize import brentq
+
+    if not target > constrained_limit(loss, rep, unique):
+        return None
+
+    def excess(log_c):
+        flops = math.exp(log_c)
+        return float(constrained_loss(loss, rep, *constrained_optimal(loss, rep, flops, unique), unique)) - target
+
+    # Repeats only cost: the constrained budget is at least the unconstrained one for this loss.
+    unconstrained = loss.optimal_for_loss(target)
+    low = math.log(FLOPS_PER_PARAM_TOKEN * unconstrained[0] * unconstrained[1]) - 1e-9
+    high = low + math.log(10.0)
+    while excess(high) >= 0:
+        if high - low > math.log(1e30):
+            return None  # the loss approaches the limit too slowly to reach the target in any budget
+        high += math.log(10.0)
+    if excess(low) <= 0:
+        return constrained_optimal(loss, rep, math.exp(low), unique)
+    return constrained_optimal(loss, rep, math.exp(brentq(excess, low, high, xtol=1e-10, rtol=1e-12)), unique)
+
+
+def constrained_limit(loss: ChinchillaLoss, rep: Repetition, unique: float) -> float:
+    """The loss no budget goes below on ``unique`` tokens: N' and D' both saturate.
+
+    N' -> U_N (1 + R_N*) and D' -> U_D (1 + R_D*) as compute grows without bound.
+    """
+    params = unique_params(loss, unique) * (1 + rep.R_N_star)
+    tokens = unique * (1 + rep.R_D_star)
+    return float(loss.E + loss.A / params**loss.alpha + loss.B / tokens**loss.beta)

@@ -1,0 +1,152 @@
+"""Over-training: a fixed model size trained on more and more tokens, LLaMA-style.
+
+Each row is compared with the compute-optimal model that reaches the same loss: the extra
+training compute the smaller model costs, the inference compute it saves per token (2·ΔN, the
+forward pass), and the number of inference tokens after which those savings repay the extra
+training. No number of tokens takes a model below its floor, E + A/N^alpha (with limited unique
+data, the floor of unlimited repeats).
+"""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import BaseModel
+
+from .compute import DEFAULT_MFU, INFERENCE_FLOPS_PER_PARAM_TOKEN, gpu_hours, training_flops
+from .errors import ScaleError
+from .hardware import DEFAULT_GPU, Gpu
+from .laws import Law
+from .planner import law_notes, resolve_gpu, resolve_law, snap
+from .units import format_count
+from .validation import Fraction, Positive, checked
+
+OVERTRAIN_RATIOS = (20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
+"""Default tokens-per-parameter rows of :func:`overtrain`."""
+
+
+class OvertrainRow(BaseModel):
+    tokens: float
+    tokens_per_param: float
+    flops: float
+    gpu_hours: float
+    loss: float | None
+    optimal_params: float | None
+    """The compute-optimal model that reaches the same loss (None: no loss form)."""
+    optimal_tokens: float | None
+    optimal_flops: float | None
+    compute_overhead: float | None
+    """flops / optimal_flops - 1: 0.25 means 25 % more training compute than necessary."""
+    inference_flops_saved_per_token: float | None
+    """2 * (optimal_params - params): negative when this model is the larger one."""
+    breakeven_inference_tokens: float | None
+    """Inference tokens after which the saved inference compute repays the extra training
+    compute. None when this model saves nothing at inference (it is not the smaller one)."""
+    epochs: float | None = None
+    """With limited unique data: passes over it."""
+    effective_tokens: float | None = None
+    """With limited unique data: what the repeated tokens are worth (Muennighoff et al. 2023)."""
+
+
+class Overtrain(BaseModel):
+    law: str
+    law_title: str
+    params_counted: str
+    params: float
+    loss_floor: float | None
+    """The loss this model size approaches with unlimited tokens (None: no loss form)."""
+    gpu: str
+    mfu: float
+    target_loss: float | None
+    target_tokens: float | None
+    unique_tokens: float | None = None
+    rows: list[OvertrainRow]
+    notes: list[str]
+
+
+@checked
+def overtrain(
+    params: Positive,
+    law: Law | str | None = None,
+    tokens_per_param: list[Positive] | None = None,
+    tokens: list[Positive] | None = None,
+    target_loss: Positive | None = None,
+    gpu: Gpu | str = DEFAULT_GPU,
+    mfu: Fraction = DEFAULT_MFU,
+    unique_tokens: Positive | None = None,
+) -> Overtrain:
+    """A model of ``params`` parameters trained on more and more tokens, against compute-optimal.
+
+    Rows are ``tokens`` if given, else ``tokens_per_param`` ratios (default 20 to 1000), plus
+    the token count that reaches ``target_loss`` when one is asked for. ``unique_tokens``
+    limits the fresh data: tokens beyond it are repeats.
+    """
+    law, gpu = resolve_law(law, unique_tokens), resolve_gpu(gpu)
+    if tokens is not None and tokens_per_param is not None:
+        raise ScaleError("give token counts or tokens-per-parameter ratios, not both")
+    counts = list(tokens) if tokens is not None else [params * r for r in (tokens_per_param or OVERTRAIN_RATIOS)]
+    floor = law.loss_floor(params, unique_tokens)
+    target_tokens = None
+    if target_loss is not None:
+        if floor is None:
+            raise ScaleError(f"law {law.name!r} has no loss form: it cannot say which token count reaches loss {target_loss:g}")
+        target_tokens = law.tokens_for_loss(params, target_loss, unique_tokens)
+        if not math.isfinite(target_tokens):
+            data = "" if unique_tokens is None else f" on {unique_tokens:.3g} unique tokens"
+            raise ScaleError(
+                f"loss {target_loss:g} is unreachable for a {format_count(params)}-parameter model under "
+                f"{law.name}{data}: no number of tokens takes it below {floor:.4f}"
+            )
+        counts.append(target_tokens)
+    rows = [_row(law, gpu, mfu, params, count, unique_tokens) for count in sorted(counts)]
+    return Overtrain(
+        law=law.name,
+        law_title=law.title,
+        params_counted=law.params_counted,
+        params=params,
+        loss_floor=floor,
+        gpu=gpu.name,
+        mfu=mfu,
+        target_loss=target_loss,
+        target_tokens=target_tokens,
+        unique_tokens=unique_tokens,
+        rows=rows,
+        notes=law_notes(law),
+    )
+
+
+def _row(law: Law, gpu: Gpu, mfu: float, params: float, tokens: float, unique_tokens: float | None) -> OvertrainRow:
+    flops = training_flops(params, tokens)
+    loss = law.predict_loss(params, tokens, unique_tokens)
+    optimal = None if loss is None else law.optimal_for_loss(loss, unique_tokens)
+    row = dict(
+        tokens=tokens,
+        tokens_per_param=tokens / params,
+        flops=flops,
+        gpu_hours=gpu_hours(flops, gpu.peak_flops, mfu),
+        loss=loss,
+        optimal_params=None,
+        optimal_tokens=None,
+        optimal_flops=None,
+        compute_overhead=None,
+        inference_flops_saved_per_token=None,
+        breakeven_inference_tokens=None,
+    )
+    if unique_tokens is not None:
+        from .constrained import effective_tokens
+
+        row.update(epochs=tokens / unique_tokens, effective_tokens=float(effective_tokens(tokens, unique_tokens, law.data_constrained)))
+    if optimal is not None:
+        optimal_params, optimal_tokens = optimal
+        optimal_flops = training_flops(optimal_params, optimal_tokens)
+        saved = INFERENCE_FLOPS_PER_PARAM_TOKEN * (optimal_params - params)
+        extra = flops - optimal_flops
+        row.update(
+            optimal_params=optimal_params,
+            optimal_tokens=optimal_tokens,
+            optimal_flops=optimal_flops,
+            compute_overhead=snap(flops / optimal_flops - 1.0),
+            inference_flops_saved_per_token=saved,
+            breakeven_inference_tokens=max(extra, 0.0) / saved if saved > 0 else None,
+        )
+    return OvertrainRow(**row)
