@@ -35,3 +35,8 @@ def gpu_hours(flops: float, peak_flops: float, mfu: float) -> float:
 def flops_from_gpu_hours(hours: float, peak_flops: float, mfu: float) -> float:
     """The inverse of :func:`gpu_hours`."""
     return hours * peak_flops * mfu * SECONDS_PER_HOUR
+
+
+def model_flops_utilization(tokens_per_second: float, flops_per_token: float, gpus: int, peak_flops: float) -> float:
+    """MFU (PaLM, App. B): achieved model FLOP/s (tokens/s x FLOPs per token) over the GPUs' peak."""
+    return tokens_per_second * flops_per_token / (gpus * peak_flops)

@@ -24,6 +24,8 @@ from .compute import (
 from .errors import ScaleError
 from .hardware import DEFAULT_GPU, Gpu, get_gpu
 from .laws import DEFAULT_LAW, Law, load_law, load_presets
+from .run import RunPlan
+from .shape import Shape
 from .validation import Count, Fraction, NonNegative, Positive, checked
 
 DATA_CONSTRAINED_LAW = "muennighoff"
@@ -100,6 +102,12 @@ class Plan(BaseModel):
     inference_optimal: InferencePlan | None = None
     total_flops_saving: float | None = None
     """1 - (inference-optimal total) / (compute-optimal total)."""
+    # From a plan to a run (with gpus): a shape, a parallel layout, batch size and learning rate.
+    run: RunPlan | None = None
+    shape: Shape | None = None
+    memory_per_gpu_bytes: float | None = None
+    batch_size_tokens: float | None = None
+    learning_rate: float | None = None
     notes: list[str]
 
 
@@ -162,12 +170,15 @@ def plan(
     unique_tokens: Positive | None = None,
     inference_tokens: NonNegative | None = None,
     synthetic_price: Positive | None = None,
+    seq: Count = 4096,
 ) -> Plan:
     """The compute-optimal plan for a budget of ``flops`` (or the least compute reaching ``target_loss``).
 
     ``unique_tokens`` limits the fresh data (tokens beyond it are repeats); ``inference_tokens``
     adds a lifetime serving demand and the model that minimises training plus serving compute;
-    ``synthetic_price`` (USD per million generated tokens) prices the missing unique data.
+    ``synthetic_price`` (USD per million generated tokens) prices the missing unique data. With
+    ``gpus``, a run section: a shape for the optimal size, a parallel layout that fits (memory per
+    GPU at ``seq`` tokens per sequence), and DeepSeek's batch size and learning rate.
     """
     law, gpu = resolve_law(law, unique_tokens), resolve_gpu(gpu)
     if (flops is None) == (target_loss is None):
@@ -203,6 +214,16 @@ def plan(
         result.update(_data_constrained(law, flops, params, tokens, loss, unique_tokens, synthetic_price))
     if inference_tokens is not None:
         result.update(_inference(law, gpu, mfu, flops, params, loss, inference_tokens, unique_tokens))
+    if gpus is not None:
+        from .run import run_plan
+
+        run = run_plan(params, flops, gpu, gpus, seq=seq)
+        result.update(
+            run=run, shape=run.shape, memory_per_gpu_bytes=run.memory.total_bytes,
+            batch_size_tokens=run.batch_size_tokens, learning_rate=run.learning_rate,
+        )
+        if law.params_counted != "total":
+            result["notes"].append(f"the run's shape is sized by total parameters; {law.name}'s N counts {law.params_counted}")
     return Plan(**result)
 
 

@@ -50,13 +50,21 @@ class Shape(BaseModel):
     heads: int = Field(ge=1)
     kv_heads: int | None = Field(default=None, ge=1)
     head_dim: int | None = Field(default=None, ge=1)
-    d_ff: int = Field(ge=1)
+    d_ff: int = Field(ge=1, description="width of the dense MLP")
     vocab: int = Field(ge=1)
     style: Literal["llama", "gpt2"] = "llama"
     tied_embeddings: bool = False
     max_seq: int = Field(default=2048, ge=1, description="learned positions (gpt2 style)")
+    qkv_bias: bool = Field(default=False, description="biases on the q, k, v projections (Qwen2)")
+    o_bias: bool = Field(default=False, description="a bias on the output projection (Llama attention_bias)")
+    mlp_bias: bool = False
+    qk_norm: bool = Field(default=False, description="RMSNorm on queries and keys per head (Qwen3)")
     experts: int = Field(default=1, ge=1)
     experts_per_token: int = Field(default=1, ge=1)
+    expert_d_ff: int | None = Field(default=None, ge=1, description="width of each expert's MLP (default d_ff)")
+    shared_expert_d_ff: int = Field(default=0, ge=0, description="width of an always-on shared expert (Qwen2-MoE)")
+    shared_expert_gate: bool = False
+    dense_layers: int = Field(default=0, ge=0, description="layers with a dense MLP in a mixture-of-experts model")
 
     @model_validator(mode="after")
     def _consistent(self) -> Shape:
@@ -66,7 +74,9 @@ class Shape(BaseModel):
             raise ValueError(f"kv_heads ({self.kv_heads}) must divide heads ({self.heads})")
         if self.experts_per_token > self.experts:
             raise ValueError(f"experts_per_token ({self.experts_per_token}) exceeds experts ({self.experts})")
-        if self.style == "gpt2" and (self.experts > 1 or (self.kv_heads or self.heads) != self.heads):
+        if self.dense_layers > self.layers:
+            raise ValueError(f"dense_layers ({self.dense_layers}) exceeds layers ({self.layers})")
+        if self.style == "gpt2" and (self.experts > 1 or self.n_kv_heads != self.heads):
             raise ValueError("the gpt2 layout has neither grouped-query attention nor experts")
         return self
 
@@ -78,15 +88,29 @@ class Shape(BaseModel):
     def n_kv_heads(self) -> int:
         return self.kv_heads or self.heads
 
+    @property
+    def is_moe(self) -> bool:
+        return self.experts > 1
+
     def _attention(self) -> int:
         d, q, kv = self.d_model, self.heads * self.dim_head, self.n_kv_heads * self.dim_head
         if self.style == "gpt2":
             return 4 * d * d + 4 * d
-        return d * q + 2 * d * kv + q * d
+        weights = d * q + 2 * d * kv + q * d
+        biases = (q + 2 * kv) * self.qkv_bias + d * self.o_bias
+        return weights + biases + 2 * self.dim_head * self.qk_norm
 
-    def _mlp(self) -> int:
-        d, f = self.d_model, self.d_ff
-        return 2 * d * f + f + d if self.style == "gpt2" else 3 * d * f
+    def _mlp(self, width: int) -> int:
+        d = self.d_model
+        if self.style == "gpt2":
+            return 2 * d * width + width + d
+        return 3 * d * width + (2 * width + d) * self.mlp_bias
+
+    def _moe_mlp(self) -> int:
+        """Every expert, the router, and a shared expert with its gate."""
+        d = self.d_model
+        shared = self._mlp(self.shared_expert_d_ff) if self.shared_expert_d_ff else 0
+        return self.experts * self._mlp(self.expert_d_ff or self.d_ff) + d * self.experts + shared + d * self.shared_expert_gate
 
     def _norms(self) -> int:
         return 4 * self.d_model if self.style == "gpt2" else 2 * self.d_model
@@ -102,10 +126,10 @@ class Shape(BaseModel):
     @property
     def non_embedding_params(self) -> int:
         """Kaplan's N: every weight but the embeddings (the final norm included)."""
-        router = self.d_model * self.experts if self.experts > 1 else 0
-        per_layer = self._attention() + self.experts * self._mlp() + router + self._norms()
+        sparse = self.layers - self.dense_layers if self.is_moe else 0
+        mlp = (self.layers - sparse) * self._mlp(self.d_ff) + sparse * self._moe_mlp()
         final_norm = 2 * self.d_model if self.style == "gpt2" else self.d_model
-        return self.layers * per_layer + final_norm
+        return self.layers * (self._attention() + self._norms()) + mlp + final_norm
 
     @property
     def params(self) -> int:
@@ -115,16 +139,22 @@ class Shape(BaseModel):
     @property
     def active_params(self) -> int:
         """Parameters a token passes through (total, less the experts it is not routed to)."""
-        idle = self.layers * (self.experts - self.experts_per_token) * self._mlp()
+        if not self.is_moe:
+            return self.params
+        idle = (self.layers - self.dense_layers) * (self.experts - self.experts_per_token) * self._mlp(self.expert_d_ff or self.d_ff)
         return self.params - idle
 
     @property
     def aspect_ratio(self) -> float:
         return self.d_model / self.layers
 
+    def attention_flops_per_token(self, seq: int) -> float:
+        """PaLM's attention term, 12·L·H·Q·T: both attention matmuls, forward and backward, non-causal."""
+        return 12.0 * self.layers * self.heads * self.dim_head * seq
+
     def flops_per_token(self, seq: int) -> float:
-        """Training FLOPs per token, PaLM's App. B: 6N + 12·L·H·Q·T (N active, non-causal attention)."""
-        return 6.0 * self.active_params + 12.0 * self.layers * self.heads * self.dim_head * seq
+        """Training FLOPs per token, PaLM's App. B: 6N + 12·L·H·Q·T (N active parameters)."""
+        return 6.0 * self.active_params + self.attention_flops_per_token(seq)
 
     def kv_cache_bytes_per_token(self, bytes_per_value: float = 2.0) -> float:
         """K and V for every layer: 2 · layers · kv_heads · head_dim · bytes (kipp.ly; GQA)."""
@@ -181,8 +211,9 @@ def suggest_shapes(target_params: float, vocab: int = 32_000, tied: bool = False
         # 128-wide model hits a count but is no model anyone trains).
         aspect = shape.aspect_ratio
         if fits(shape, target_params):
-            return (0, abs(math.log(aspect / 128)))
+            # Head counts divisible by 8 split evenly over a node's tensor-parallel ranks.
+            return (0, shape.heads % 8 != 0, abs(math.log(aspect / 128)))
         outside = max(0.0, math.log(ASPECT_RANGE[0] / aspect), math.log(aspect / ASPECT_RANGE[1]))
-        return (1, abs(math.log(shape.params / target_params)) + outside)
+        return (1, False, abs(math.log(shape.params / target_params)) + outside)
 
     return sorted(shapes, key=rank)[:count]

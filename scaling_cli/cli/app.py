@@ -53,6 +53,7 @@ def plan(
     unique_tokens: optional_number(positive, "--unique-tokens", help="Unique tokens available: plan repeated epochs (Muennighoff et al. 2023).", metavar="TOKENS") = None,
     inference_tokens: optional_number(non_negative, "--inference-tokens", help="Lifetime inference tokens: add the model minimising training + serving compute (Sardana et al. 2024).", metavar="TOKENS") = None,
     synthetic_price: optional_number(positive, "--synthetic-price", help="USD per million generated tokens: price the missing unique data.", metavar="USD") = None,
+    seq: Annotated[int, typer.Option("--seq", parser=count, help="Tokens per sequence of the run section (with --gpus).", metavar="T")] = 4096,
     law: PlanLawOption = None,
     gpu: GpuOption = DEFAULTS["gpu"],
     mfu: MfuOption = DEFAULTS["mfu"],
@@ -65,7 +66,7 @@ def plan(
         raise ScaleError("--synthetic-price needs --unique-tokens: the price applies to the unique tokens you lack")
     result = planner.plan(
         budget, law=law, gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price, target_loss=target_loss,
-        unique_tokens=unique_tokens, inference_tokens=inference_tokens, synthetic_price=synthetic_price,
+        unique_tokens=unique_tokens, inference_tokens=inference_tokens, synthetic_price=synthetic_price, seq=seq,
     )
     if json:
         emit_json(result)
@@ -256,3 +257,10 @@ def sweep(
         from .render_fit import render_sweep
 
         render_sweep(_console(), result)
+
+
+from .run_commands import memory, mfu, shape  # noqa: E402  (registered here, defined there)
+
+app.command()(shape)
+app.command()(memory)
+app.command()(mfu)

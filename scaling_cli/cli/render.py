@@ -49,7 +49,8 @@ def render_plan(console: Console, plan: Plan, law: Law) -> None:
     summary.add_row("Predicted loss", "none: this law has no loss form" if plan.loss is None else f"{plan.loss:.4f} nats/token")
     summary.add_row("GPU-hours", f"{format_count(plan.gpu_hours)} on {plan.gpu} at {plan.mfu:.0%} MFU")
     if plan.days is not None:
-        summary.add_row("Wall-clock", f"{plan.days:,.1f} days on {plan.gpus:,} GPUs")
+        oom = "" if plan.run is None or plan.run.fits else " (but the model does NOT fit these GPUs: see Run)"
+        summary.add_row("Wall-clock", f"{plan.days:,.1f} days on {plan.gpus:,} GPUs{oom}")
     if plan.cost is not None:
         summary.add_row("Cost", f"{format_money(plan.cost)} at ${plan.price_per_gpu_hour:g}/GPU-hour")
     console.print(summary)
@@ -57,6 +58,10 @@ def render_plan(console: Console, plan: Plan, law: Law) -> None:
         _render_data(console, plan)
     if plan.inference_optimal is not None:
         _render_inference(console, plan)
+    if plan.run is not None:
+        from .render_run import render_run
+
+        render_run(console, plan)
 
     variants = Table(
         title="The same budget on other model sizes",

@@ -1,0 +1,138 @@
+"""Rich rendering of ``scale shape``, ``scale memory``, ``scale mfu`` and a plan's run section."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..memory import InferenceMemory, TrainingMemory
+from ..units import format_count, format_sci
+
+
+def gb(value: float) -> str:
+    """Bytes as decimal gigabytes (1 GB = 1e9 bytes, the datasheets' unit)."""
+    return f"{value / 1e9:,.1f} GB"
+
+
+def _summary(title: str) -> Table:
+    table = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE, show_header=False, pad_edge=False)
+    table.add_column(style="dim")
+    table.add_column()
+    return table
+
+
+def _heads(row: dict) -> str:
+    kv = "" if row["kv_heads"] == row["heads"] else f" ({row['kv_heads']} KV)"
+    return f"{row['heads']}{kv} x {row['head_dim']}"
+
+
+def render_shapes(console: Console, rows: list[dict], target: float | None, seq: int) -> None:
+    if not target:
+        _render_one_shape(console, rows[0], seq)
+        return
+    table = Table(
+        title=f"Shapes for {format_count(target)} parameters (vocab {rows[0]['vocab']:,})", title_justify="left", box=box.SIMPLE_HEAD,
+        pad_edge=False, show_edge=False,
+        caption=f"Best first. FLOPs/token: training, 6N + 12·L·H·Q·T at {seq:,} tokens (PaLM App. B). *: off the 2 % target.",
+        caption_justify="left",
+    )
+    for header in ("Layers", "d_model", "Heads", "d_ff", "Params", "Non-emb.", "FLOPs/token", "Off by"):
+        table.add_column(header, justify="right", no_wrap=True)
+    for row in rows:
+        table.add_row(
+            str(row["layers"]), str(row["d_model"]), f"{row['heads']}x{row['head_dim']}", str(row["d_ff"]), format_count(row["params"]),
+            format_count(row["non_embedding_params"]), format_sci(row["flops_per_token"]),
+            f"{row['error']:+.2%}" + ("" if row["fits_target"] else "*"),
+        )
+    console.print(table)
+
+
+def _render_one_shape(console: Console, row: dict, seq: int) -> None:
+    summary = _summary(f"{row['style'].capitalize()}-style decoder: {row['layers']} layers x d_model {row['d_model']}")
+    summary.add_row("Attention", f"{_heads(row)} heads" + (", q/k/v biases" if row["qkv_bias"] else "") + (", q/k norms" if row["qk_norm"] else ""))
+    summary.add_row("MLP", f"d_ff {row['d_ff']:,} ({'SwiGLU' if row['style'] == 'llama' else 'GELU'})")
+    if row["experts"] > 1:
+        summary.add_row("Experts", f"{row['experts']} per layer, {row['experts_per_token']} per token, width {row['expert_d_ff'] or row['d_ff']:,}")
+    summary.add_row("Vocabulary", f"{row['vocab']:,}" + (" (tied head)" if row["tied_embeddings"] or row["style"] == "gpt2" else " (untied head)"))
+    summary.add_row("Parameters", f"{row['params']:,} ({format_count(row['params'])})")
+    summary.add_row("Embedding", f"{row['embedding_params']:,}")
+    summary.add_row("Non-embedding", f"{row['non_embedding_params']:,} (Kaplan's N)")
+    if row["experts"] > 1:
+        summary.add_row("Active per token", f"{row['active_params']:,} ({format_count(row['active_params'])})")
+    summary.add_row("FLOPs per token", f"{format_sci(row['flops_per_token'])} training at {seq:,} tokens (attention {format_sci(row['attention_flops_per_token'])})")
+    summary.add_row("KV cache", f"{row['kv_cache_bytes_per_token']:,.0f} bytes per token (bf16)")
+    console.print(summary)
+
+
+def render_training_memory(console: Console, m: TrainingMemory) -> None:
+    layout = m.layout
+    summary = _summary(f"Training memory per GPU: {format_count(m.params)} parameters on {m.gpu}")
+    summary.add_row("Layout", f"dp {layout.dp} x tp {layout.tp} x pp {layout.pp} = {m.gpus:,} GPUs; ZeRO-{layout.zero}; "
+                    f"{layout.optimizer}; {layout.micro_batch} x {layout.seq:,} tokens per micro-batch; recompute {layout.recompute}"
+                    + ("; FlashAttention" if layout.flash_attention else ""))
+    summary.add_row("Weights", gb(m.weights_bytes))
+    summary.add_row("Gradients", gb(m.gradients_bytes))
+    summary.add_row("Optimizer state", gb(m.optimizer_bytes))
+    summary.add_row("Activations", gb(m.activations_bytes))
+    summary.add_row("Total", f"{gb(m.total_bytes)} of {gb(m.gpu_memory_bytes)}")
+    verdict = (f"fits, {gb(m.headroom_bytes)} ({m.headroom_fraction:.0%}) to spare" if m.fits
+               else f"does NOT fit: {gb(-m.headroom_bytes)} over")
+    summary.add_row("Verdict", Text(verdict, style="bold green" if m.fits else "bold red"))
+    summary.add_row("Largest micro-batch", str(m.largest_micro_batch) if m.largest_micro_batch else "none: the model states alone fill the GPU")
+    if m.fewest_gpus is None:
+        summary.add_row("Fewest GPUs", "none at this tp/pp: the activations alone overflow a GPU (recompute, tensor or pipeline parallelism)")
+    else:
+        f = m.fewest_gpus
+        summary.add_row("Fewest GPUs", f"{f.gpus:,} (ZeRO-{f.zero} over dp {f.dp}, with tp {layout.tp} x pp {layout.pp})")
+    console.print(summary)
+    for note in m.notes:
+        console.print(Text(f"Note: {note}.", style="yellow"))
+    console.print(Text(f"Optimizer bytes: {m.optimizer_source}. Activations: Korthikanti et al. 2022, Table 2.", style="dim"))
+
+
+def render_inference_memory(console: Console, m: InferenceMemory) -> None:
+    summary = _summary(f"Serving memory: {format_count(m.params)} parameters on {m.gpu}")
+    summary.add_row("Weights", f"{gb(m.weights_bytes)} ({m.weights_format})")
+    summary.add_row("KV cache", f"{gb(m.kv_cache_bytes)}: {m.batch} x {m.seq:,} tokens x {m.kv_cache_bytes_per_token:,.0f} bytes/token "
+                    f"({m.shape.layers} layers, {m.shape.n_kv_heads} KV heads of {m.shape.dim_head})")
+    summary.add_row("Total", f"{gb(m.total_bytes)} of {gb(m.gpu_memory_bytes)}")
+    summary.add_row("Verdict", Text("fits" if m.fits else f"does NOT fit on one GPU: at least {m.gpus_needed} GPUs", style="bold green" if m.fits else "bold red"))
+    summary.add_row("Largest batch", f"{m.largest_batch:,} sequences of {m.seq:,} tokens" if m.largest_batch else "none: the weights alone fill the GPU")
+    console.print(summary)
+    for note in m.notes:
+        console.print(Text(f"Note: {note}.", style="yellow"))
+
+
+def render_mfu(console: Console, result: dict) -> None:
+    summary = _summary("Model FLOPs utilisation (PaLM, App. B)")
+    summary.add_row("Throughput", f"{result['tokens_per_second']:,.0f} tokens/s on {result['gpus']:,} {result['gpu']} ({result['tokens_per_second_per_gpu']:,.0f} per GPU)")
+    attention = result["attention_flops_per_token"]
+    term = "" if attention is None else f" + attention {format_sci(attention)}"
+    summary.add_row("FLOPs per token", f"{format_sci(result['flops_per_token'])} (6N = {format_sci(6 * result['active_params'])}{term})")
+    summary.add_row("MFU", Text(f"{result['mfu']:.1%}", style="bold"))
+    if attention is not None:
+        summary.add_row("MFU without attention", f"{result['mfu_without_attention']:.1%}")
+    console.print(summary)
+    console.print(f"Use it: scale plan ... --mfu {result['mfu']:.3f}")
+    for note in result["notes"]:
+        console.print(Text(f"Note: {note}.", style="yellow"))
+
+
+def render_run(console: Console, plan) -> None:
+    run = plan.run
+    s, layout, m = run.shape, run.layout, run.memory
+    table = _summary(f"Run on {plan.gpus:,} {plan.gpu}")
+    table.add_row("Shape", f"{s.layers} layers x d_model {s.d_model}, {s.heads} heads of {s.dim_head}, d_ff {s.d_ff}, vocab {s.vocab:,}: "
+                  f"{format_count(s.params)} parameters" + ("" if run.shape_fits else " (nearest shape; not within 2 %)"))
+    table.add_row("Layout", f"dp {layout.dp} x tp {layout.tp} x pp {layout.pp}, ZeRO-{layout.zero}, selective recompute + FlashAttention, "
+                  f"1 x {layout.seq:,} tokens per micro-batch")
+    fit = Text(f"{gb(m.total_bytes)} of {gb(m.gpu_memory_bytes)}: " + ("fits" if m.fits else "does NOT fit"), style="green" if m.fits else "bold red")
+    table.add_row("Memory per GPU", fit)
+    table.add_row("Batch size", f"{format_count(run.batch_size_tokens)} tokens ({run.batch_size_sequences:,.0f} sequences of {layout.seq:,})")
+    table.add_row("Learning rate", format_sci(run.learning_rate))
+    console.print(table)
+    for note in run.notes:
+        console.print(Text(f"Note: {note}.", style="yellow"))
+    console.print(Text(f"Batch size and learning rate: {run.hyperparameter_source}", style="dim"))

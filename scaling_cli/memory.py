@@ -1,0 +1,273 @@
+"""Memory per GPU: training state under ZeRO, activations, and inference weights plus KV cache.
+
+Training state (``configs/memory.toml``): bf16 weights and gradients and the optimizer's fp32
+state, 16 bytes per parameter for mixed-precision Adam (Rajbhandari et al. 2019, ZeRO, §3.1).
+Tensor and pipeline parallelism split the parameters over tp·pp ranks; ZeRO then shards over the
+dp data-parallel ranks: stage 1 the optimizer state, stage 2 also the gradients, stage 3 also
+the weights (ZeRO Fig. 1).
+
+Activations (Korthikanti et al. 2022, "Reducing Activation Recomputation in Large Transformer
+Models", §4, Table 2), bytes per layer, for s tokens per sequence, b sequences, hidden h, a heads,
+t-way tensor parallelism with sequence parallelism (Megatron's default with t > 1)::
+
+    no recomputation         s·b·h·(34/t + 5·a·s/(h·t))
+    selective recomputation  s·b·h·34/t        (the attention core recomputed; FlashAttention
+                                                never stores it either)
+    full recomputation       s·b·h·2/t         (the layer input only) plus one layer's working set
+
+The formulas are derived for GPT-style layers (multi-head attention, 4h GELU MLP, dropout).
+With 1F1B pipelining the first stage holds p micro-batches of L/p layers: L layers' worth, as
+without pipelining (§4.2.3). Outside the layers, the embedding and output layer add about
+5·s·b·h + 4·s·b·V/t (§4.3, as facts.md transcribes it; secondary).
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
+
+from .configs import config_dir, read_toml, validate
+from .errors import ScaleError
+from .hardware import Gpu
+from .shape import Shape
+
+Recompute = Literal["none", "selective", "full"]
+TIGHT_HEADROOM = 0.10
+"""Below this share of the GPU's memory left free, a fit is flagged tight: the CUDA context and
+the allocator's fragmentation take a few GB that no formula here counts (our rule of thumb)."""
+
+
+class Optimizer(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    title: str
+    weight_bytes: PositiveFloat
+    gradient_bytes: PositiveFloat
+    optimizer_bytes: PositiveFloat
+    source: str
+
+
+class _MemoryConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    optimizers: dict[str, dict]
+    inference_weights: dict[str, PositiveFloat]
+
+
+@cache
+def _config() -> tuple[dict[str, Optimizer], dict[str, float]]:
+    path = config_dir() / "memory.toml"
+    data = validate(_MemoryConfig, read_toml(path), str(path))
+    optimizers = {name: validate(Optimizer, {"name": name, **spec}, f"{path} [optimizers.{name}]") for name, spec in data.optimizers.items()}
+    return optimizers, dict(data.inference_weights)
+
+
+def get_optimizer(name: str) -> Optimizer:
+    optimizers, _ = _config()
+    if name not in optimizers:
+        raise ScaleError(f"unknown optimizer {name!r}: expected one of {', '.join(optimizers)}")
+    return optimizers[name]
+
+
+def weight_bytes_per_param(dtype: str) -> float:
+    _, widths = _config()
+    if dtype not in widths:
+        raise ScaleError(f"unknown weight format {dtype!r}: expected one of {', '.join(widths)}")
+    return widths[dtype]
+
+
+class Layout(BaseModel):
+    """How a training run is spread over GPUs, and what it keeps in memory."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dp: int = Field(default=1, ge=1)
+    tp: int = Field(default=1, ge=1)
+    pp: int = Field(default=1, ge=1)
+    zero: int = Field(default=0, ge=0, le=3)
+    micro_batch: int = Field(default=1, ge=1)
+    seq: int = Field(default=4096, ge=1)
+    recompute: Recompute = "none"
+    flash_attention: bool = False
+    optimizer: str = "adamw"
+
+    @property
+    def gpus(self) -> int:
+        return self.dp * self.tp * self.pp
+
+
+class State(BaseModel):
+    weights: float
+    gradients: float
+    optimizer: float
+
+    @property
+    def total(self) -> float:
+        return self.weights + self.gradients + self.optimizer
+
+
+def state_bytes(params: float, layout: Layout) -> State:
+    """Weights, gradients and optimizer state per GPU (ZeRO stages over dp; tp·pp split the model)."""
+    opt = get_optimizer(layout.optimizer)
+    share = params / (layout.tp * layout.pp)
+    weights, gradients, optimizer = opt.weight_bytes * share, opt.gradient_bytes * share, opt.optimizer_bytes * share
+    if layout.zero >= 1:
+        optimizer /= layout.dp
+    if layout.zero >= 2:
+        gradients /= layout.dp
+    if layout.zero >= 3:
+        weights /= layout.dp
+    return State(weights=weights, gradients=gradients, optimizer=optimizer)
+
+
+def layer_activation_bytes(shape: Shape, layout: Layout, recompute: Recompute | None = None) -> float:
+    """Korthikanti et al. 2022, Table 2: one layer's stored activations, in bytes."""
+    s, b, h, a, t = layout.seq, layout.micro_batch, shape.d_model, shape.heads, layout.tp
+    recompute = layout.recompute if recompute is None else recompute
+    if recompute == "full":
+        return 2.0 * s * b * h / t
+    core = 0.0 if recompute == "selective" or layout.flash_attention else 5.0 * a * s / (h * t)
+    return s * b * h * (34.0 / t + core)
+
+
+def activation_bytes(shape: Shape, layout: Layout) -> float:
+    """All stored activations of one GPU (the first pipeline stage, the fullest under 1F1B)."""
+    s, b, h, t = layout.seq, layout.micro_batch, shape.d_model, layout.tp
+    layers = shape.layers * layer_activation_bytes(shape, layout)
+    if layout.recompute == "full":
+        # Recomputing a layer in the backward pass materialises its activations again.
+        layers += layer_activation_bytes(shape, layout, recompute="selective" if layout.flash_attention else "none")
+    outside = 5.0 * s * b * h + 4.0 * s * b * shape.vocab / t
+    return layers + outside
+
+
+class FewestGpus(BaseModel):
+    gpus: int
+    dp: int
+    zero: int
+
+
+class TrainingMemory(BaseModel):
+    params: float
+    shape: Shape
+    shape_source: str
+    """'given', 'config' or 'suggested' (a shape chosen for the parameter count)."""
+    layout: Layout
+    gpus: int
+    optimizer_source: str
+    weights_bytes: float
+    gradients_bytes: float
+    optimizer_bytes: float
+    activations_bytes: float
+    total_bytes: float
+    gpu: str
+    gpu_memory_bytes: float
+    fits: bool
+    headroom_bytes: float
+    headroom_fraction: float
+    largest_micro_batch: int
+    """At this layout; 0 when the model states alone leave no room for one sequence."""
+    fewest_gpus: FewestGpus | None
+    """The fewest GPUs (with tp and pp as given) that fit it, and the ZeRO stage that gets there."""
+    notes: list[str]
+
+
+def training_memory(params: float, shape: Shape, gpu: Gpu, layout: Layout, shape_source: str = "given") -> TrainingMemory:
+    """Memory per GPU of training ``params`` parameters of ``shape`` at ``layout`` on ``gpu``."""
+    if layout.tp > shape.heads:
+        raise ScaleError(f"tensor parallelism {layout.tp} exceeds the {shape.heads} attention heads it splits")
+    if layout.pp > shape.layers:
+        raise ScaleError(f"pipeline parallelism {layout.pp} exceeds the {shape.layers} layers it splits")
+    state = state_bytes(params, layout)
+    activations = activation_bytes(shape, layout)
+    total = state.total + activations
+    memory = gpu.memory_bytes
+    per_sequence = activation_bytes(shape, layout.model_copy(update={"micro_batch": 1}))
+    largest = max(int((memory - state.total) // per_sequence), 0)
+    notes = []
+    if shape_source == "suggested":
+        notes.append(
+            f"activations computed for a suggested shape of {shape.layers} layers x d_model {shape.d_model} "
+            f"({shape.heads} heads, vocab {shape.vocab:,}); give --layers/--d-model/--heads or --config for yours"
+        )
+    if layout.tp > 1:
+        notes.append("tensor parallelism assumes sequence parallelism (Megatron's default), which splits the LayerNorm and dropout activations too")
+    headroom = memory - total
+    if 0 <= headroom < TIGHT_HEADROOM * memory:
+        notes.append(f"tight: under {TIGHT_HEADROOM:.0%} of the GPU's memory left for the CUDA context and allocator fragmentation")
+    return TrainingMemory(
+        params=params, shape=shape, shape_source=shape_source, layout=layout, gpus=layout.gpus,
+        optimizer_source=get_optimizer(layout.optimizer).source,
+        weights_bytes=state.weights, gradients_bytes=state.gradients, optimizer_bytes=state.optimizer,
+        activations_bytes=activations, total_bytes=total, gpu=gpu.name, gpu_memory_bytes=memory,
+        fits=total <= memory, headroom_bytes=headroom, headroom_fraction=headroom / memory,
+        largest_micro_batch=largest, fewest_gpus=fewest_gpus(params, shape, gpu, layout), notes=notes,
+    )
+
+
+def fewest_gpus(params: float, shape: Shape, gpu: Gpu, layout: Layout) -> FewestGpus | None:
+    """The least data parallelism (times tp·pp) at which some ZeRO stage fits; lower stages win ties.
+
+    Per GPU the state is fixed + sharded/dp (ZeRO), so the least dp is a ceiling division.
+    """
+    activations = activation_bytes(shape, layout)
+    best = None
+    for zero in range(4):
+        whole = state_bytes(params, layout.model_copy(update={"zero": zero, "dp": 1}))
+        sharded_part = state_bytes(params, layout.model_copy(update={"zero": zero, "dp": 2}))
+        sharded = 2 * (whole.total - sharded_part.total)  # the part that ZeRO divides by dp
+        fixed = whole.total - sharded
+        room = gpu.memory_bytes - activations - fixed
+        if room <= 0:
+            continue
+        dp = 1 if sharded <= room else math.ceil(sharded / room)
+        candidate = FewestGpus(gpus=dp * layout.tp * layout.pp, dp=dp, zero=zero)
+        if best is None or candidate.gpus < best.gpus:
+            best = candidate
+    return best
+
+
+class InferenceMemory(BaseModel):
+    params: float
+    shape: Shape
+    shape_source: str
+    weights_format: str
+    weights_bytes: float
+    kv_cache_bytes: float
+    kv_cache_bytes_per_token: float
+    batch: int
+    seq: int
+    total_bytes: float
+    gpu: str
+    gpu_memory_bytes: float
+    fits: bool
+    headroom_bytes: float
+    largest_batch: int
+    gpus_needed: int
+    """The fewest GPUs whose memory holds weights and cache (tensor-parallel serving)."""
+    notes: list[str]
+
+
+def inference_memory(
+    params: float, shape: Shape, gpu: Gpu, weights_format: str = "bf16", kv_format: str = "bf16",
+    batch: int = 1, seq: int = 4096, shape_source: str = "given",
+) -> InferenceMemory:
+    """Weights plus the KV cache for ``batch`` sequences of ``seq`` tokens (kipp.ly; with GQA)."""
+    weights = params * weight_bytes_per_param(weights_format)
+    per_token = shape.kv_cache_bytes_per_token(weight_bytes_per_param(kv_format))
+    cache = per_token * seq * batch
+    total = weights + cache
+    notes = []
+    if shape_source == "suggested":
+        notes.append(f"KV cache computed for a suggested shape ({shape.layers} layers, {shape.n_kv_heads} KV heads of {shape.dim_head}); give --kv-heads and the shape, or --config, for yours")
+    return InferenceMemory(
+        params=params, shape=shape, shape_source=shape_source, weights_format=weights_format,
+        weights_bytes=weights, kv_cache_bytes=cache, kv_cache_bytes_per_token=per_token, batch=batch, seq=seq,
+        total_bytes=total, gpu=gpu.name, gpu_memory_bytes=gpu.memory_bytes, fits=total <= gpu.memory_bytes,
+        headroom_bytes=gpu.memory_bytes - total,
+        largest_batch=max(int((gpu.memory_bytes - weights) // (per_token * seq)), 0),
+        gpus_needed=max(math.ceil(total / gpu.memory_bytes), 1), notes=notes,
+    )

@@ -1,0 +1,64 @@
+"""From a plan to a run: a shape for the optimal size, a parallel layout that fits, batch size
+and learning rate.
+
+The layout is a sensible default, not a tuned one: ZeRO stage 1 (Megatron-LM's distributed
+optimizer), selective recomputation with FlashAttention, one sequence per micro-batch, and the
+least tensor parallelism (up to 8, one node) then pipeline parallelism that fits the GPU.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from .hardware import Gpu
+from .hyperparams import hyperparameter_law
+from .memory import Layout, TrainingMemory, training_memory
+from .shape import Shape, fits, suggest_shapes
+
+TENSOR_PARALLEL = (1, 2, 4, 8)
+"""Tensor parallelism stays within one 8-GPU node (its all-reduces need NVLink bandwidth)."""
+
+
+class RunPlan(BaseModel):
+    shape: Shape
+    shape_fits: bool
+    """Within 2 % of the planned size at a published aspect ratio."""
+    layout: Layout
+    memory: TrainingMemory
+    fits: bool
+    batch_size_tokens: float
+    batch_size_sequences: float
+    learning_rate: float
+    hyperparameter_source: str
+    notes: list[str]
+
+
+def layouts(shape: Shape, gpus: int, seq: int):
+    """Candidate layouts, least model parallelism first."""
+    for pp in [p for p in (1, 2, 4, 8, 16, 32, 64) if p <= shape.layers]:
+        for tp in [t for t in TENSOR_PARALLEL if shape.heads % t == 0]:
+            if gpus % (tp * pp) == 0:
+                yield Layout(dp=gpus // (tp * pp), tp=tp, pp=pp, zero=1, micro_batch=1, seq=seq, recompute="selective", flash_attention=True)
+
+
+def run_plan(params: float, flops: float, gpu: Gpu, gpus: int, seq: int = 4096, vocab: int = 32_000) -> RunPlan:
+    """A shape, a layout and hyperparameters for training ``params`` parameters with ``flops``."""
+    shape = suggest_shapes(params, vocab=vocab, count=1)[0]
+    memory, layout = None, None
+    for layout in layouts(shape, gpus, seq):
+        memory = training_memory(shape.params, shape, gpu, layout)
+        if memory.fits:
+            break
+    notes = []
+    if memory is None:  # no layout divides the GPU count
+        layout = Layout(dp=gpus, zero=1, seq=seq, recompute="selective", flash_attention=True)
+        memory = training_memory(shape.params, shape, gpu, layout)
+    if not memory.fits:
+        notes.append(f"no layout of {gpus:,} {gpu.name} GPUs (tensor parallelism up to 8, pipeline up to 64, ZeRO-1) holds this model")
+    law = hyperparameter_law()
+    batch = law.batch_size_tokens(flops)
+    return RunPlan(
+        shape=shape, shape_fits=fits(shape, params), layout=layout, memory=memory, fits=memory.fits,
+        batch_size_tokens=batch, batch_size_sequences=batch / seq, learning_rate=law.learning_rate(flops),
+        hyperparameter_source=f"{law.citation}. {law.note}", notes=notes,
+    )

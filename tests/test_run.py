@@ -1,0 +1,295 @@
+"""From a plan to a run: exact parameter counts, memory per GPU, MFU, and the plan's run section.
+
+Reference values from ../shared/reference/facts.md ([V] primary source, [D] arithmetic on it)
+unless a test cites another source.
+"""
+
+import pytest
+
+from conftest import TEST_DATA
+from scaling_cli import get_gpu, plan
+from scaling_cli.errors import ScaleError
+from scaling_cli.hf_config import shape_from_config
+from scaling_cli.memory import Layout, activation_bytes, inference_memory, layer_activation_bytes, state_bytes, training_memory
+from scaling_cli.shape import Shape, fits, suggest_shapes
+
+CONFIGS = TEST_DATA / "configs"  # subsets of the public Hugging Face config.json files
+
+
+def llama(layers, d, heads, kv, ff, vocab):
+    return Shape(layers=layers, d_model=d, heads=heads, kv_heads=kv, d_ff=ff, vocab=vocab)
+
+
+# -- exact parameter counts ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "shape, params",
+    [
+        # facts.md E [D]: Llama-style count, matching the Hugging Face safetensors totals.
+        (llama(32, 4096, 32, 32, 11008, 32000), 6_738_415_616),  # Llama 2 7B ("6.74B", model card)
+        (llama(40, 5120, 40, 40, 13824, 32000), 13_015_864_320),  # Llama 2 13B
+        (llama(80, 8192, 64, 8, 28672, 32000), 68_976_648_192),  # Llama 2 70B (GQA)
+        (llama(32, 4096, 32, 8, 14336, 128256), 8_030_261_248),  # Llama 3.1 8B
+        (llama(80, 8192, 64, 8, 28672, 128256), 70_553_706_496),  # Llama 3.1 70B
+        (llama(126, 16384, 128, 8, 53248, 128256), 405_853_388_800),  # Llama 3.1 405B
+        # facts.md E [D]: GPT-2 small, LayerNorm and biases, learned positions, tied head.
+        (Shape(layers=12, d_model=768, heads=12, d_ff=3072, vocab=50257, style="gpt2", max_seq=1024), 124_439_808),
+    ],
+)
+def test_exact_counts_of_published_models(shape, params):
+    assert shape.params == params
+
+
+def test_gpt3_175b_shape_gives_175b():
+    # Brown et al. 2020, Table 2.1 shape (96 layers, d_model 12288, 96 heads, n_ctx 2048), GPT-2
+    # layout; Table D.1 counts 174,600M parameters.
+    gpt3 = Shape(layers=96, d_model=12288, heads=96, d_ff=4 * 12288, vocab=50257, style="gpt2", max_seq=2048)
+    assert gpt3.params == pytest.approx(174.6e9, rel=1e-3)
+    assert gpt3.non_embedding_params == pytest.approx(12 * 96 * 12288**2, rel=1e-3)  # Kaplan eq. 2.1
+
+
+def test_mixture_of_experts_total_and_active():
+    # Jiang et al. 2024 (Mixtral, arXiv:2401.04088, abstract): 47B parameters, 13B active per token.
+    mixtral = Shape(layers=32, d_model=4096, heads=32, kv_heads=8, d_ff=14336, vocab=32000, experts=8, experts_per_token=2)
+    assert mixtral.params == pytest.approx(47e9, rel=0.01)
+    assert mixtral.active_params == pytest.approx(13e9, rel=0.01)
+    # Mixtral 8x22B as Hugging Face instantiates it: 140,620,634,112 parameters, of which
+    # 39,152,031,744 active (huggingface.co/mistral-community/Mixtral-8x22B-v0.1, discussion 6).
+    big = Shape(layers=56, d_model=6144, heads=48, kv_heads=8, d_ff=16384, vocab=32000, experts=8, experts_per_token=2)
+    assert big.params == 140_620_634_112
+    assert big.active_params == 39_152_031_744
+
+
+def test_flops_per_token_with_attention():
+    # facts.md E [D]: Llama 3.1 8B at T = 8192: 6N = 4.818e10, attention 12·32·4096·8192 = 1.288e10.
+    shape = llama(32, 4096, 32, 8, 14336, 128256)
+    assert 6 * shape.params == pytest.approx(4.818e10, rel=1e-3)
+    assert shape.attention_flops_per_token(8192) == pytest.approx(1.288e10, rel=1e-3)
+    assert shape.flops_per_token(8192) == pytest.approx(4.818e10 + 1.288e10, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    "name, params, active",
+    [
+        ("llama-3.1-8b.json", 8_030_261_248, 8_030_261_248),
+        ("gpt2.json", 124_439_808, 124_439_808),
+        ("mixtral-8x7b.json", 46_702_792_704, 12_879_925_248),
+    ],
+)
+def test_config_json_is_counted_exactly(name, params, active):
+    shape = shape_from_config(CONFIGS / name)
+    assert shape.params == params and shape.active_params == active
+
+
+def test_qwen_config_counts_qkv_biases_and_tied_embeddings():
+    # Qwen2.5-0.5B model card: 0.49B parameters, 0.36B non-embedding (q/k/v biases, tied head).
+    shape = shape_from_config(CONFIGS / "qwen2.5-0.5b.json")
+    assert shape.qkv_bias and shape.tied_embeddings and shape.n_kv_heads == 2
+    assert shape.params == pytest.approx(0.49e9, abs=0.005e9)
+    assert shape.non_embedding_params == pytest.approx(0.36e9, abs=0.005e9)
+    without_bias = shape.model_copy(update={"qkv_bias": False})
+    assert shape.params - without_bias.params == 24 * (896 + 2 * 128)
+
+
+def test_bad_config_files(tmp_path):
+    unsupported = tmp_path / "config.json"
+    unsupported.write_text('{"model_type": "deepseek_v3"}')
+    with pytest.raises(ScaleError, match="not supported"):
+        shape_from_config(unsupported)
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"model_type": "llama", "hidden_size": 4096}')
+    with pytest.raises(ScaleError, match="missing key"):
+        shape_from_config(broken)
+    odd = tmp_path / "odd.json"
+    odd.write_text('{"model_type": "llama", "hidden_size": 4096, "num_hidden_layers": 2, "num_attention_heads": 30, "intermediate_size": 100, "vocab_size": 10}')
+    with pytest.raises(ScaleError, match="must divide"):
+        shape_from_config(odd)
+
+
+@pytest.mark.parametrize("target", [1e8, 3e8, 1e9, 7e9, 13e9, 70e9, 175e9, 405e9, 1e12])
+def test_suggested_shapes_land_within_2_percent(target):
+    best = suggest_shapes(target)[0]
+    assert fits(best, target)
+    assert best.d_model % 128 == 0 and best.dim_head in (64, 128)
+    assert 32 <= best.aspect_ratio <= 256
+    assert best.d_ff == 256 * -(-8 * best.d_model // (3 * 256))  # 8/3 d_model rounded up to 256
+
+
+# -- memory -------------------------------------------------------------------------------------
+
+
+def test_sixteen_bytes_per_param_for_mixed_precision_adam():
+    # ZeRO (Rajbhandari et al. 2019) section 3.1: 2 + 2 + 12 bytes; 7B -> 112 GB (facts.md D [D]).
+    state = state_bytes(7e9, Layout())
+    assert (state.weights, state.gradients, state.optimizer) == (14e9, 14e9, 84e9)
+    assert state.total == 112e9
+
+
+def test_zero_stages_reproduce_the_papers_example():
+    # ZeRO Fig. 1: 7.5B parameters over 64 data-parallel ranks: 120 GB, 31.4, 16.6, 1.9 GB per GPU.
+    expected = {0: 120.0, 1: 31.4, 2: 16.6, 3: 1.9}
+    for zero, gigabytes in expected.items():
+        assert state_bytes(7.5e9, Layout(dp=64, zero=zero)).total / 1e9 == pytest.approx(gigabytes, abs=0.05)
+
+
+def test_korthikanti_activations_for_gpt3():
+    # Korthikanti et al. 2022, Table 2, for GPT-3 175B (s = 2048, b = 1, h = 12288, a = 96):
+    # 5as/h = 80; 2.869 GB per layer without recomputation, 275.4 GB over 96 layers, 82.1 GB
+    # with selective recomputation (facts.md D [D]): the 70 % saving the paper reports.
+    gpt3 = Shape(layers=96, d_model=12288, heads=96, d_ff=4 * 12288, vocab=50257, style="gpt2")
+    plain = Layout(seq=2048)
+    per_layer = layer_activation_bytes(gpt3, plain)
+    assert per_layer / 1e9 == pytest.approx(2.869, abs=5e-4)
+    assert 96 * per_layer / 1e9 == pytest.approx(275.4, abs=0.05)
+    selective = 96 * layer_activation_bytes(gpt3, plain.model_copy(update={"recompute": "selective"}))
+    assert selective / 1e9 == pytest.approx(82.1, abs=0.05)
+    assert 1 - selective / (96 * per_layer) == pytest.approx(0.70, abs=0.005)
+    # Tensor and sequence parallelism divide it all by t (Table 2: 34/t + 5as/(ht)).
+    tp8 = layer_activation_bytes(gpt3, plain.model_copy(update={"tp": 8}))
+    assert tp8 == pytest.approx(per_layer / 8)
+    # FlashAttention never stores the attention scores: the same as selective recomputation.
+    flash = layer_activation_bytes(gpt3, plain.model_copy(update={"flash_attention": True}))
+    assert flash == pytest.approx(selective / 96)
+    assert layer_activation_bytes(gpt3, plain.model_copy(update={"recompute": "full"})) == 2 * 2048 * 12288
+
+
+@pytest.mark.parametrize(
+    "shape, per_token",
+    [
+        # facts.md D [D]: KV cache bytes per token in bf16.
+        (llama(32, 4096, 32, 8, 14336, 128256), 131_072),  # Llama 3.1 8B
+        (llama(80, 8192, 64, 8, 28672, 128256), 327_680),  # Llama 3.1 70B
+        (llama(126, 16384, 128, 8, 53248, 128256), 516_096),  # Llama 3.1 405B
+        (llama(32, 4096, 32, 32, 11008, 32000), 524_288),  # Llama 2 7B (MHA)
+    ],
+)
+def test_kv_cache_per_token(shape, per_token):
+    assert shape.kv_cache_bytes_per_token() == per_token
+    served = inference_memory(shape.params, shape, get_gpu("h100-sxm"), batch=4, seq=1000)
+    assert served.kv_cache_bytes == 4 * 1000 * per_token
+    assert served.weights_bytes == 2 * shape.params
+
+
+def test_the_7b_rule_of_thumb():
+    # "A 7B model takes 15-20 GB to load, and full-parameter training on one 80 GB A100 allows
+    # only batch 4." Loading: 13.5 GB of bf16 weights (plus runtime): the rule's first half holds.
+    llama2 = llama(32, 4096, 32, 32, 11008, 32000)
+    a100 = get_gpu("a100-80gb")
+    assert inference_memory(llama2.params, llama2, a100, batch=1, seq=1).weights_bytes / 1e9 == pytest.approx(13.5, abs=0.05)
+    # Full-parameter mixed-precision AdamW: 16 bytes/param = 108 GB of state before any
+    # activation, so no batch fits one 80 GB GPU: the second half needs a cheaper optimizer.
+    adamw = training_memory(llama2.params, llama2, a100, Layout(seq=2048, recompute="selective"))
+    assert not adamw.fits and adamw.largest_micro_batch == 0
+    assert adamw.fewest_gpus.gpus == 2 and adamw.fewest_gpus.zero == 1
+    eight_bit = training_memory(llama2.params, llama2, a100, Layout(seq=512, recompute="selective", optimizer="adamw-8bit"))
+    assert eight_bit.largest_micro_batch >= 4
+
+
+def test_largest_micro_batch_and_fewest_gpus_are_consistent():
+    shape = suggest_shapes(13e9)[0]
+    h100 = get_gpu("h100-sxm")
+    layout = Layout(dp=8, zero=3, seq=4096, recompute="selective")
+    m = training_memory(shape.params, shape, h100, layout)
+    assert m.fits
+    bigger = training_memory(shape.params, shape, h100, layout.model_copy(update={"micro_batch": m.largest_micro_batch}))
+    assert bigger.fits
+    over = training_memory(shape.params, shape, h100, layout.model_copy(update={"micro_batch": m.largest_micro_batch + 1}))
+    assert not over.fits
+    few = m.fewest_gpus
+    at = training_memory(shape.params, shape, h100, layout.model_copy(update={"dp": few.dp, "zero": few.zero}))
+    assert at.fits
+    if few.dp > 1:
+        below = training_memory(shape.params, shape, h100, layout.model_copy(update={"dp": few.dp - 1, "zero": few.zero}))
+        assert not below.fits
+
+
+def test_pipeline_first_stage_holds_all_layers_worth_of_activations():
+    # Korthikanti et al. 2022, section 4.2.3: with 1F1B the first stage keeps p micro-batches of L/p layers.
+    shape = suggest_shapes(7e9)[0]
+    one = activation_bytes(shape, Layout(seq=4096))
+    assert activation_bytes(shape, Layout(seq=4096, pp=4)) == pytest.approx(one)
+
+
+# -- mfu ----------------------------------------------------------------------------------------
+
+
+def test_mfu_of_llama_65b(cli):
+    # Touvron et al. 2023: LLaMA-65B processes ~380 tokens/s/GPU on 2048 A100-80GB;
+    # 380 x 6 x 65.2e9 = 149 TF, 47.6 % of 312 TF (facts.md B [D], 6N only).
+    out = cli.json("mfu", "--params", "65.2e9", "--tokens-per-second-per-gpu", "380", "--gpus", "2048", "--gpu", "a100-80gb")
+    assert out["mfu"] == pytest.approx(0.476, abs=0.001)
+    assert out["attention_flops_per_token"] is None and out["notes"]
+    # With the shape (80 layers, d_model 8192, 64 heads, 2048 tokens) the attention term counts too.
+    shaped = cli.json("mfu", "--layers", "80", "--d-model", "8192", "--heads", "64", "--d-ff", "22016",
+                      "--tokens-per-second", str(380 * 2048), "--gpus", "2048", "--gpu", "a100-80gb", "--seq", "2048")
+    assert shaped["attention_flops_per_token"] == 12 * 80 * 64 * 128 * 2048
+    assert shaped["mfu"] > shaped["mfu_without_attention"]
+
+
+# -- the plan's run section -----------------------------------------------------------------------
+
+
+def test_plan_run_section(cli):
+    out = cli.json("plan", "--flops", "1e24", "--gpus", "1024")
+    for key in ("shape", "memory_per_gpu_bytes", "batch_size_tokens", "learning_rate"):
+        assert out[key] is not None
+    # DeepSeek LLM 2024, eq. 1, at 1e24 FLOPs: eta_opt = 3.118e-4, B_opt = 2.069e7 tokens (facts.md A11 [D]).
+    assert out["learning_rate"] == pytest.approx(3.118e-4, rel=1e-3)
+    assert out["batch_size_tokens"] == pytest.approx(2.069e7, rel=1e-3)
+    assert out["run"]["fits"] and out["memory_per_gpu_bytes"] <= 80e9
+    assert out["shape"]["layers"] * out["shape"]["d_model"] > 0
+    assert abs(out["run"]["memory"]["params"] / out["params"] - 1) < 0.02
+    low = cli.json("plan", "--flops", "1e20", "--gpus", "8")
+    assert low["learning_rate"] == pytest.approx(9.86e-4, rel=1e-3) and low["batch_size_tokens"] == pytest.approx(1.017e6, rel=1e-3)
+
+
+def test_no_time_estimate_without_its_out_of_memory_warning(cli):
+    out = cli.json("plan", "--flops", "1e26", "--gpus", "8")
+    assert not out["run"]["fits"] and out["days"] > 0
+    words = " ".join(cli("plan", "--flops", "1e26", "--gpus", "8").stdout.split())
+    wall_clock = words[words.index("Wall-clock"):]
+    assert "does NOT fit" in wall_clock[:120]
+
+
+# -- CLI ------------------------------------------------------------------------------------------
+
+
+def test_shape_memory_and_mfu_commands(cli):
+    out = cli.json("shape", "--params", "7e9")
+    assert len(out["shapes"]) >= 3 and out["shapes"][0]["fits_target"]
+    one = cli.json("shape", "--config", str(CONFIGS / "mixtral-8x7b.json"))["shapes"][0]
+    assert one["active_params"] == 12_879_925_248
+    words = " ".join(cli("shape", "--layers", "32", "--d-model", "4096", "--heads", "32", "--d-ff", "11008").stdout.split())
+    assert "6,738,415,616" in words and "Kaplan's N" in words
+    memory = cli.json("memory", "--params", "7e9", "--gpu", "a100-80gb", "--zero", "3", "--dp", "8", "--recompute", "selective")
+    for key in ("weights_bytes", "gradients_bytes", "optimizer_bytes", "activations_bytes", "total_bytes", "fits", "largest_micro_batch", "fewest_gpus"):
+        assert key in memory
+    assert memory["weights_bytes"] == pytest.approx(2 * 7e9 / 8)
+    served = cli.json("memory", "--config", str(CONFIGS / "llama-3.1-8b.json"), "--inference", "--batch", "16", "--seq", "8192", "--weights", "fp8")
+    assert served["kv_cache_bytes"] == 16 * 8192 * 131_072 and served["weights_bytes"] == 8_030_261_248
+    words = " ".join(cli("memory", "--params", "7e9", "--gpu", "a100-80gb").stdout.split())
+    assert "does NOT fit" in words and "Fewest GPUs" in words
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["shape", "--layers", "32", "--d-model", "4096", "--heads", "30"], "must divide"),
+        (["shape", "--layers", "32", "--d-model", "4096"], "needs --heads"),
+        (["shape", "--params", "7e9", "--layers", "32"], "exactly one of"),
+        (["shape"], "exactly one of"),
+        (["shape", "--config", "/nonexistent/config.json"], "no such file"),
+        (["shape", "--layers", "2", "--d-model", "64", "--heads", "4", "--kv-heads", "3"], "must divide"),
+        (["memory", "--params", "7e9", "--gpu", "nope"], "unknown GPU"),
+        (["memory", "--params", "7e9", "--zero", "5"], "--zero"),
+        (["memory", "--params", "7e9", "--recompute", "some"], "--recompute"),
+        (["memory", "--params", "7e9", "--optimizer", "lion"], "unknown optimizer"),
+        (["memory", "--params", "7e9", "--inference", "--weights", "fp3"], "unknown weight format"),
+        (["memory", "--layers", "2", "--d-model", "256", "--heads", "4", "--tp", "8"], "exceeds the 4 attention heads"),
+        (["mfu", "--params", "7e9"], "exactly one of --tokens-per-second"),
+        (["mfu", "--params", "7e9", "--tokens-per-second", "-5"], "--tokens-per-second"),
+    ],
+)
+def test_run_command_errors_are_one_line(cli, args, needle):
+    assert needle in cli.error(*args)
