@@ -32,11 +32,11 @@ def config_dir() -> Path:
     raise ScaleError(f"cannot find the configs directory (looked in {_PACKAGE / 'configs'}): reinstall scaling-cli")
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file; a missing file or a syntax error is a one-line ``ScaleError``."""
+def read_toml(path: Path) -> tuple[dict[str, Any], str]:
+    """Parse a TOML file into (data, text); a missing file or a syntax error is a one-line ``ScaleError``."""
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
+        text = Path(path).read_text(encoding="utf-8")
+        return tomllib.loads(text), text
     except FileNotFoundError:
         raise ScaleError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -49,15 +49,39 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ScaleError(f"{path}: cannot read: {error.strerror}") from None
 
 
-def validate(model: type[Model], data: Any, source: str) -> Model:
-    """Validate ``data`` as ``model``; a failure names the source, the key and what was expected."""
+def load_toml(model: type[Model], path: Path, source: str | None = None) -> Model:
+    """Read a TOML file and validate it as ``model``; errors name the file, the key and its line."""
+    data, text = read_toml(path)
+    return validate(model, data, source or str(path), text=text)
+
+
+def validate(model: type[Model], data: Any, source: str, text: str | None = None) -> Model:
+    """Validate ``data`` as ``model``; a failure names the source, the key and what was expected.
+
+    Given the file's ``text``, the message also names the line where the key stands.
+    """
     from pydantic import ValidationError
 
     try:
         return model.model_validate(data)  # type: ignore[attr-defined]
     except ValidationError as error:
         tags = getattr(model, "union_tags", frozenset())
-        raise ScaleError(f"{source}: {describe_validation_error(error, tags)}") from None
+        line = _line_of(text, error.errors()[0]["loc"]) if text else None
+        where = f"{source}, line {line}" if line else source
+        raise ScaleError(f"{where}: {describe_validation_error(error, tags)}") from None
+
+
+def _line_of(text: str, loc: tuple) -> int | None:
+    """The line of a TOML file where the key at ``loc`` is set (or its table begins)."""
+    import re
+
+    keys = [str(part) for part in loc if isinstance(part, str)]
+    for key in reversed(keys):
+        pattern = re.compile(rf"^\s*(\[\s*)?{re.escape(key)}\s*(=|\])", re.MULTILINE)
+        found = pattern.search(text)
+        if found:
+            return text.count("\n", 0, found.start()) + 1
+    return None
 
 
 def describe_validation_error(error: Any, union_tags: frozenset[str] = frozenset()) -> str:
@@ -82,7 +106,7 @@ def describe_validation_error(error: Any, union_tags: frozenset[str] = frozenset
             message = message[len("Value error, "):]
         got = first.get("input")
         where = f"key '{key}': " if key else ""
-        shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
+        shown = "" if isinstance(got, (dict, list)) or got is None or "got " in message else f" (got {got!r})"
         text = f"{where}{message[0].lower() + message[1:]}{shown}"
     more = len(problems) - 1
     return text + context + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")

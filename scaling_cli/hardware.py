@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
 
-from .configs import config_dir, read_toml, validate
+from .configs import config_dir, load_toml, validate
 from .errors import ScaleError
 
 DEFAULT_GPU = "h100-sxm"
@@ -47,7 +47,7 @@ class _Catalog(BaseModel):
 def load_gpus() -> dict[str, Gpu]:
     """Every GPU of the catalog by name."""
     path = config_dir() / "hardware.toml"
-    catalog = validate(_Catalog, read_toml(path), str(path))
+    catalog = load_toml(_Catalog, path)
     return {name: validate(Gpu, {"name": name, **spec}, f"{path} [gpus.{name}]") for name, spec in catalog.gpus.items()}
 
 

@@ -11,7 +11,7 @@ from functools import cache
 
 from pydantic import BaseModel, ConfigDict, PositiveFloat
 
-from .configs import config_dir, read_toml, validate
+from .configs import config_dir, load_toml
 
 
 class PowerLaw(BaseModel):
@@ -37,4 +37,4 @@ class HyperparameterLaw(BaseModel):
 @cache
 def hyperparameter_law() -> HyperparameterLaw:
     path = config_dir() / "hyperparameters.toml"
-    return validate(HyperparameterLaw, read_toml(path), str(path))
+    return load_toml(HyperparameterLaw, path)

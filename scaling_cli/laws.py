@@ -24,7 +24,7 @@ from typing import Annotated, ClassVar, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PrivateAttr, model_validator
 
 from .compute import FLOPS_PER_PARAM_TOKEN
-from .configs import config_dir, read_toml, validate
+from .configs import config_dir, load_toml
 from .errors import ScaleError
 
 
@@ -352,9 +352,9 @@ def load_law(name_or_path: str | Path = DEFAULT_LAW) -> Law:
             raise ScaleError(
                 f"unknown law {text!r}: expected one of {', '.join(preset_names())}, or a path to a law .toml file"
             )
-        return validate(Law, read_toml(preset), f"law preset {preset.name}")
+        return load_toml(Law, preset, f"law preset {preset.name}")
     path = Path(text)
-    return validate(Law, read_toml(path), str(path))
+    return load_toml(Law, path)
 
 
 def load_presets() -> list[Law]:

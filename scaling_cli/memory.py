@@ -29,7 +29,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
 
-from .configs import config_dir, read_toml, validate
+from .configs import config_dir, load_toml, validate
 from .errors import ScaleError
 from .hardware import Gpu
 from .shape import Shape
@@ -60,7 +60,7 @@ class _MemoryConfig(BaseModel):
 @cache
 def _config() -> tuple[dict[str, Optimizer], dict[str, float]]:
     path = config_dir() / "memory.toml"
-    data = validate(_MemoryConfig, read_toml(path), str(path))
+    data = load_toml(_MemoryConfig, path)
     optimizers = {name: validate(Optimizer, {"name": name, **spec}, f"{path} [optimizers.{name}]") for name, spec in data.optimizers.items()}
     return optimizers, dict(data.inference_weights)
 

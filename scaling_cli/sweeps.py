@@ -22,6 +22,9 @@ from .planner import resolve_gpu, resolve_law
 from .shape import SHAPE_TOLERANCE, fits, suggest_shapes
 from .validation import Count, Fraction, Positive, checked
 
+MAX_GRID = 100
+"""Budgets and sizes per budget: more is no sweep anyone trains (Chinchilla used 9 budgets)."""
+
 CSV_COLUMNS = ("params", "tokens", "flops", "loss", "layers", "d_model", "heads", "d_ff", "vocab", "size_ratio")
 """`scale fit` reads params, tokens, flops and loss back; loss is left empty for the team to fill."""
 
@@ -77,6 +80,8 @@ def sweep(
         raise ScaleError(f"span: expected a factor > 1 (sizes from optimum/span to optimum*span), got {span:g}")
     if sizes < 3:
         raise ScaleError(f"sizes: a parabola per budget needs at least 3 sizes, got {sizes}")
+    if budgets > MAX_GRID or sizes > MAX_GRID:
+        raise ScaleError(f"budgets and sizes: at most {MAX_GRID} each (got {budgets} and {sizes}); an IsoFLOP sweep needs a handful")
     law, gpu = resolve_law(law), resolve_gpu(gpu)
     grid = np.geomspace(min_flops, max_flops, budgets) if budgets > 1 else np.array([min_flops])
     ratios = np.geomspace(1 / span, span, sizes)

@@ -3,8 +3,6 @@
 import math
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from conftest import TEST_DATA
 from scaling_cli import get_gpu, gpu_hours, load_law, loss_table, overtrain, plan, training_flops
@@ -136,36 +134,3 @@ def test_library_rejects_bad_arguments_by_name():
         plan(1e23, mfu=1.5)
     with pytest.raises(ScaleError, match="finite"):
         plan(math.inf)
-
-
-# -- properties -----------------------------------------------------------------------------
-
-budgets = st.floats(min_value=1e15, max_value=1e30)
-
-
-@settings(max_examples=60, deadline=None)
-@given(flops=budgets, name=st.sampled_from(ALL_PRESETS))
-def test_six_n_d_equals_the_budget(flops, name):
-    params, tokens = load_law(name).optimal(flops)
-    assert training_flops(params, tokens) == pytest.approx(flops, rel=1e-12)
-
-
-@settings(max_examples=60, deadline=None)
-@given(flops=budgets, factor=st.floats(min_value=1.0001, max_value=1e4), name=st.sampled_from(WITH_LOSS))
-def test_more_compute_never_gives_a_worse_optimal_loss(flops, factor, name):
-    law = load_law(name)
-    assert law.predict_loss(*law.optimal(flops * factor)) <= law.predict_loss(*law.optimal(flops))
-
-
-@settings(max_examples=40, deadline=None)
-@given(
-    params=st.floats(min_value=1e7, max_value=1e13),
-    ratio=st.floats(min_value=0.5, max_value=1e4),
-    name=st.sampled_from(["chinchilla", "hoffmann-approach3", DEVRIES]),
-)
-def test_overtraining_overhead_is_never_negative(params, ratio, name):
-    # For a parametric law the compute-optimal model of a given loss is the cheapest way to
-    # reach it, so no (N, D) reaches that loss with less compute. (Kaplan's Table 6 allocation
-    # does not minimise his eq. 1.5, so the property is not claimed for it: see its note.)
-    row = overtrain(params, law=name, tokens_per_param=[ratio]).rows[0]
-    assert row.compute_overhead >= -1e-9

@@ -19,6 +19,7 @@ from .options import (
     MfuOption,
     PlanLawOption,
     count,
+    with_limits,
     non_negative,
     optional_number,
     positive,
@@ -43,7 +44,9 @@ def _console():
 
 
 @app.command()
+@with_limits
 def plan(
+    limits,
     flops: optional_number(positive, "--flops", help="Training budget in FLOPs (1e23, 5.76e23).", metavar="FLOPS") = None,
     gpu_hours: optional_number(positive, "--gpu-hours", help="Budget as GPU-hours on --gpu at --mfu.", metavar="HOURS") = None,
     days: optional_number(positive, "--days", help="Budget as wall-clock days on --gpus GPUs.", metavar="DAYS") = None,
@@ -68,12 +71,33 @@ def plan(
         budget, law=law, gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price, target_loss=target_loss,
         unique_tokens=unique_tokens, inference_tokens=inference_tokens, synthetic_price=synthetic_price, seq=seq,
     )
+    checks = []
+    if limits.given():
+        from ..budget import plan_values
+        from .check_command import limit_checks
+
+        checks = limit_checks(limits, [plan_values(result)])
     if json:
-        emit_json(result)
+        emit_json(result.model_dump() | ({"ok": all(c.ok for c in checks), "checks": checks} if checks else {}))
     else:
         from .render import render_plan
 
-        render_plan(_console(), result, planner.resolve_law(law, unique_tokens))
+        console = _console()
+        render_plan(console, result, planner.resolve_law(law, unique_tokens))
+        _render_checks(console, checks)
+    _exit_on_failure(checks)
+
+
+def _render_checks(console, checks) -> None:
+    if checks:
+        from .check_command import render_checks
+
+        render_checks(console, checks)
+
+
+def _exit_on_failure(checks) -> None:
+    if not all(check.ok for check in checks):
+        raise typer.Exit(1)
 
 
 def _budget_flops(flops, gpu_hours, days, gpus, gpu, mfu, target_loss=None) -> float | None:
@@ -92,12 +116,16 @@ def _budget_flops(flops, gpu_hours, days, gpus, gpu, mfu, target_loss=None) -> f
 
 
 @app.command()
+@with_limits
 def overtrain(
+    limits,
     params: Annotated[float, typer.Option("--params", parser=positive, help="Model size in parameters (7e9, 7B).", metavar="PARAMS")],
     ratios: Annotated[Optional[str], typer.Option("--ratios", help="Tokens per parameter, comma-separated (default 20,50,100,200,500,1000).", metavar="LIST")] = None,
     tokens: Annotated[Optional[str], typer.Option("--tokens", help="Token counts instead of ratios, comma-separated (1T,2T).", metavar="LIST")] = None,
     target_loss: optional_number(positive, "--target-loss", help="Add the row that reaches this loss.", metavar="LOSS") = None,
     unique_tokens: optional_number(positive, "--unique-tokens", help="Unique tokens available: tokens beyond them are repeats.", metavar="TOKENS") = None,
+    gpus: Annotated[Optional[int], typer.Option("--gpus", parser=count, help="GPUs of the run: for --max-days and --max-memory-per-gpu.", metavar="K")] = None,
+    price: optional_number(positive, "--price", help="US dollars per GPU-hour: for --max-cost.", metavar="USD") = None,
     law: PlanLawOption = None,
     gpu: GpuOption = DEFAULTS["gpu"],
     mfu: MfuOption = DEFAULTS["mfu"],
@@ -117,12 +145,26 @@ def overtrain(
         mfu=mfu,
         unique_tokens=unique_tokens,
     )
+    checks = []
+    if limits.given():
+        from ..budget import row_values
+        from .check_command import limit_checks
+
+        memory = None
+        if gpus is not None and limits.max_memory_per_gpu is not None:
+            from ..run import run_plan
+
+            memory = run_plan(params, result.rows[0].flops, planner.resolve_gpu(gpu), gpus).memory.total_bytes
+        checks = limit_checks(limits, [row_values(row, gpus, price, memory) for row in result.rows])
     if json:
-        emit_json(result)
+        emit_json(result.model_dump() | ({"ok": all(c.ok for c in checks), "checks": checks} if checks else {}))
     else:
         from .render import render_overtrain
 
-        render_overtrain(_console(), result, planner.resolve_law(law, unique_tokens))
+        console = _console()
+        render_overtrain(console, result, planner.resolve_law(law, unique_tokens))
+        _render_checks(console, checks)
+    _exit_on_failure(checks)
 
 
 @app.command()
@@ -259,8 +301,10 @@ def sweep(
         render_sweep(_console(), result)
 
 
-from .run_commands import memory, mfu, shape  # noqa: E402  (registered here, defined there)
+from .check_command import check  # noqa: E402  (registered here, defined there)
+from .run_commands import memory, mfu, shape  # noqa: E402
 
 app.command()(shape)
 app.command()(memory)
 app.command()(mfu)
+app.command()(check)

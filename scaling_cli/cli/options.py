@@ -6,8 +6,10 @@ value becomes Typer's ``BadParameter``, which the root group prints as one line 
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
-from typing import Annotated, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 
@@ -93,3 +95,63 @@ DEFAULTS = {"law": DEFAULT_LAW, "gpu": DEFAULT_GPU, "mfu": DEFAULT_MFU}
 def optional_number(parser, *names: str, help: str, metavar: str = "NUMBER"):
     """An optional numeric option parsed by ``parser``."""
     return Annotated[Optional[float], typer.Option(*names, parser=parser, help=help, metavar=metavar)]
+
+
+def option_group(name: str, options: dict[str, tuple[Any, Any]], build: Callable[..., Any]):
+    """A decorator giving a command a group of options that several commands share.
+
+    ``options`` maps parameter names to (annotation, default); the command declares a parameter
+    ``name`` instead and receives ``build(**those options)`` in it. Typer reads the signature
+    this builds, so help, parsing and completion are Typer's own.
+    """
+
+    def decorate(command):
+        own = [
+            parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+            for parameter in inspect.signature(command, eval_str=True).parameters.values()
+            if parameter.name != name
+        ]
+        shared = [
+            inspect.Parameter(option, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+            for option, (annotation, default) in options.items()
+        ]
+
+        @functools.wraps(command)
+        def wrapper(**kwargs):
+            grouped = {option: kwargs.pop(option) for option in options}
+            return command(**{name: build(**grouped)}, **kwargs)
+
+        wrapper.__signature__ = inspect.Signature(own + shared)
+        wrapper.__annotations__ = {p.name: p.annotation for p in own + shared}
+        del wrapper.__wrapped__  # Typer must read the new signature, not the wrapped one
+        return wrapper
+
+    return decorate
+
+
+def _limits(**values):
+    from ..budget import Limits
+
+    return Limits(**{name: value for name, value in values.items() if value is not None})
+
+
+def _limit(flag: str, help: str, parser=positive, metavar: str = "NUMBER"):
+    return (Annotated[Optional[float], typer.Option(flag, parser=parser, help=help, metavar=metavar, rich_help_panel="Limits (exit 1 when exceeded)")], None)
+
+
+with_limits = option_group(
+    "limits",
+    {
+        "max_flops": _limit("--max-flops", "Fail if the run needs more FLOPs."),
+        "max_gpu_hours": _limit("--max-gpu-hours", "Fail above this many GPU-hours."),
+        "max_days": _limit("--max-days", "Fail above this many wall-clock days (needs --gpus)."),
+        "max_cost": _limit("--max-cost", "Fail above this cost in USD (needs --price)."),
+        "max_loss": _limit("--max-loss", "Fail if the predicted loss is higher."),
+        "min_tokens_per_param": _limit("--min-tokens-per-param", "Fail below this many tokens per parameter."),
+        "max_tokens_per_param": _limit("--max-tokens-per-param", "Fail above this many tokens per parameter."),
+        "max_compute_overhead": _limit("--max-compute-overhead", "Fail above this compute overhead against the compute-optimal run of equal loss (0.25 = 25 %).", non_negative),
+        "max_memory_per_gpu": _limit("--max-memory-per-gpu", "Fail above this many bytes per GPU (needs --gpus).", metavar="BYTES"),
+        "max_epochs": _limit("--max-epochs", "Fail above this many epochs over --unique-tokens."),
+    },
+    _limits,
+)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import functools
-import inspect
 from typing import Annotated, Optional
 
 import typer
 
 from ..errors import ScaleError
-from .options import DEFAULTS, GpuOption, JsonOption, count, optional_number, positive
+from .options import DEFAULTS, GpuOption, JsonOption, count, option_group, optional_number, positive
 from .output import emit_json
 
 ParamsOption = optional_number(positive, "--params", help="Model size in parameters (a shape is suggested for it).", metavar="PARAMS")
@@ -44,30 +42,6 @@ SHAPE_OPTIONS = {
 }
 
 
-def with_shape(command):
-    """Give ``command`` the shape options (--params, a shape, or --config), shared by shape,
-    memory and mfu; it receives them resolved as ``model`` = (params, shape, source)."""
-    own = [
-        parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY)
-        for parameter in inspect.signature(command, eval_str=True).parameters.values()
-        if parameter.name != "model"
-    ]
-    shared = [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
-        for name, (annotation, default) in SHAPE_OPTIONS.items()
-    ]
-
-    @functools.wraps(command)
-    def wrapper(**kwargs):
-        options = {name: kwargs.pop(name) for name in SHAPE_OPTIONS}
-        return command(model=resolve_shape(**options), **kwargs)
-
-    wrapper.__signature__ = inspect.Signature(shared + own)
-    wrapper.__annotations__ = {p.name: p.annotation for p in shared + own}
-    del wrapper.__wrapped__  # Typer must read the new signature, not the wrapped one
-    return wrapper
-
-
 def resolve_shape(params, layers, d_model, heads, kv_heads, head_dim, d_ff, vocab, tied, style, experts, experts_per_token, config):
     """(params, shape, source) from exactly one of --params, a shape, or --config."""
     from ..configs import validate
@@ -95,6 +69,11 @@ def resolve_shape(params, layers, d_model, heads, kv_heads, head_dim, d_ff, voca
                   vocab=vocab, tied_embeddings=tied, style=style, experts=experts, experts_per_token=experts_per_token)
     shape = validate(Shape, fields, "shape")
     return float(shape.params), shape, "given"
+
+
+with_shape = option_group("model", SHAPE_OPTIONS, resolve_shape)
+"""The shape options (--params, a shape, or --config) shared by shape, memory and mfu; the
+command receives them resolved as ``model`` = (params, shape, source)."""
 
 
 def _console():

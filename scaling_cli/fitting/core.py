@@ -22,6 +22,8 @@ from .runs import Runs
 METHODS = ("parametric", "isoflop", "envelope")
 LOSSES = ("huber", "lsq")
 DEFAULT_BOOTSTRAP = 1000
+MAX_BOOTSTRAP = 100_000
+"""Percentile intervals settle long before this many resamples; more only burns time."""
 SUMMARY_BUDGETS = (1e21, 1e23, 1e25)
 LOSS_DISAGREEMENT = 0.20
 """Show tokens/param under both objectives when they differ by more than this."""
@@ -47,8 +49,10 @@ def fit(
         raise ScaleError(f"--method: expected one of {', '.join(METHODS)}, got {method!r}")
     if loss not in LOSSES:
         raise ScaleError(f"--loss: expected one of {', '.join(LOSSES)}, got {loss!r}")
-    if bootstrap < 0:
-        raise ScaleError(f"--bootstrap: expected a count >= 0, got {bootstrap}")
+    if not 0 <= bootstrap <= MAX_BOOTSTRAP:
+        raise ScaleError(f"--bootstrap: expected a count from 0 to {MAX_BOOTSTRAP:,}, got {bootstrap}")
+    if buckets is not None and not 2 <= buckets <= len(runs):
+        raise ScaleError(f"--buckets: expected from 2 to {len(runs)} (the number of runs), got {buckets}")
     if at is not None and not (np.isfinite(at) and at > 0):
         raise ScaleError(f"--at: expected a compute budget > 0 in FLOPs, got {at!r}")
     if holdout:

@@ -1,0 +1,248 @@
+"""Budgets in CI: a planned run and its limits, checked (``scale check budget.toml``).
+
+A budget file (TOML; ``configs/budget.example.toml`` is annotated) declares a run (law, params and
+tokens or flops, GPU, GPU count, MFU, optional price, unique and inference tokens, layout) and a
+``[limits]`` table with any of the limits below. Every limit becomes a :class:`Check`; the CLI
+exits 0 when all hold, 1 when one is exceeded, 2 when the file is invalid. Warnings (far from
+compute-optimal, many epochs, an implausible MFU, a model that does not fit) fail only in strict
+mode. The same limits work as flags on ``plan`` and ``overtrain``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, field_validator, model_validator
+
+from .compute import DEFAULT_MFU, HOURS_PER_DAY, gpu_hours, training_flops
+from .configs import load_toml
+from .errors import ScaleError
+from .hardware import DEFAULT_GPU
+from .memory import Layout
+from .units import parse_number
+
+FAR_FROM_OPTIMAL_TOKENS_PER_PARAM = 10.0
+"""Below ~10 tokens per parameter a run is far from compute-optimal (Chinchilla's ~20)."""
+MANY_EPOCHS = 4.0
+"""Beyond ~4 epochs repeated data stops being almost as good as fresh (Muennighoff et al. 2023)."""
+HIGH_MFU = 0.6
+"""Large runs report 38-46 % MFU (Llama 3 Table 4, PaLM); above ~60 % a plan is optimistic."""
+
+LIMITS = {
+    # name: (kind, what it bounds, unit)
+    "max_flops": ("max", "flops", "FLOPs"),
+    "max_gpu_hours": ("max", "gpu_hours", "GPU-hours"),
+    "max_days": ("max", "days", "days"),
+    "max_cost": ("max", "cost", "USD"),
+    "max_loss": ("max", "loss", "nats/token"),
+    "min_tokens_per_param": ("min", "tokens_per_param", ""),
+    "max_tokens_per_param": ("max", "tokens_per_param", ""),
+    "max_compute_overhead": ("max", "compute_overhead", "fraction"),
+    "max_memory_per_gpu": ("max", "memory_per_gpu_bytes", "bytes"),
+    "max_epochs": ("max", "epochs", "epochs"),
+}
+
+
+def _number(value: Any) -> Any:
+    """TOML numbers as they are; strings such as "7B" or "1.4T" parsed like the CLI's."""
+    if isinstance(value, str):
+        try:
+            return parse_number(value)
+        except ValueError as error:
+            raise ValueError(str(error)) from None
+    return value
+
+
+class Limits(BaseModel):
+    """Any subset of the limits; each bounds one planned value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_flops: PositiveFloat | None = None
+    max_gpu_hours: PositiveFloat | None = None
+    max_days: PositiveFloat | None = None
+    max_cost: PositiveFloat | None = None
+    max_loss: PositiveFloat | None = None
+    min_tokens_per_param: PositiveFloat | None = None
+    max_tokens_per_param: PositiveFloat | None = None
+    max_compute_overhead: float | None = Field(default=None, ge=0)
+    max_memory_per_gpu: PositiveFloat | None = None
+    max_epochs: PositiveFloat | None = None
+
+    _numbers = field_validator("*", mode="before")(classmethod(lambda cls, value: _number(value)))
+
+    def given(self) -> dict[str, float]:
+        return {name: value for name, value in self.model_dump().items() if value is not None}
+
+
+class BudgetFile(BaseModel):
+    """A planned run and its limits."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    law: str | None = None
+    """A preset or a law file; default chinchilla, or muennighoff with unique_tokens."""
+    params: PositiveFloat
+    tokens: PositiveFloat | None = None
+    flops: PositiveFloat | None = None
+    gpu: str = DEFAULT_GPU
+    gpus: int = Field(ge=1)
+    mfu: float = Field(default=DEFAULT_MFU, gt=0, le=1)
+    price_per_gpu_hour: PositiveFloat | None = None
+    unique_tokens: PositiveFloat | None = None
+    inference_tokens: float | None = Field(default=None, ge=0)
+    layout: Layout | None = None
+    limits: Limits = Limits()
+
+    _numbers = field_validator("params", "tokens", "flops", "price_per_gpu_hour", "unique_tokens", "inference_tokens", "gpus", mode="before")(
+        classmethod(lambda cls, value: _number(value))
+    )
+
+    @model_validator(mode="after")
+    def _one_size(self) -> BudgetFile:
+        if (self.tokens is None) == (self.flops is None):
+            raise ValueError("give exactly one of 'tokens' and 'flops'")
+        return self
+
+
+class Check(BaseModel):
+    name: str
+    limit: float
+    value: float | None
+    ok: bool
+    margin: float | None
+    """How far inside the limit, as a fraction of it (negative: exceeded)."""
+    file: str | None = None
+    row: int | None = None
+    """For over-training tables: the row (1 = the first) the check is of."""
+
+
+class Evaluation(BaseModel):
+    """A budget file's planned values, its checks and warnings."""
+
+    file: str | None
+    values: dict[str, float | None]
+    checks: list[Check]
+    warnings: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+
+def check_limits(values: dict[str, float | None], limits: Limits, source: str | None = None, row: int | None = None) -> list[Check]:
+    """One :class:`Check` per limit given; a limit whose value the plan cannot give is an error."""
+    checks = []
+    for name, limit in limits.given().items():
+        kind, key, _ = LIMITS[name]
+        value = values.get(key)
+        if value is None:
+            raise ScaleError(f"{source + ': ' if source else ''}{name}: {_why_missing(key)}")
+        ok = value <= limit if kind == "max" else value >= limit
+        margin = None if limit == 0 else ((limit - value) if kind == "max" else (value - limit)) / limit
+        checks.append(Check(name=name, limit=limit, value=value, ok=ok, margin=margin, file=source, row=row))
+    return checks
+
+
+def _why_missing(key: str) -> str:
+    return {
+        "cost": "needs a price per GPU-hour (price_per_gpu_hour, or --price)",
+        "days": "needs a GPU count (gpus, or --gpus)",
+        "loss": "needs a law with a loss form",
+        "compute_overhead": "needs a law with a loss form",
+        "epochs": "needs the unique tokens (unique_tokens, or --unique-tokens)",
+        "memory_per_gpu_bytes": "needs the GPU count (gpus, or --gpus) to lay the model out",
+    }.get(key, f"the plan has no {key}")
+
+
+def plan_values(plan) -> dict[str, float | None]:
+    """What a :class:`~scaling_cli.planner.Plan` offers to limits (a compute-optimal plan has no overhead)."""
+    return {
+        "flops": plan.flops, "gpu_hours": plan.gpu_hours, "days": plan.days, "cost": plan.cost, "loss": plan.loss,
+        "tokens_per_param": plan.tokens_per_param, "compute_overhead": None if plan.loss is None else 0.0,
+        "memory_per_gpu_bytes": plan.memory_per_gpu_bytes, "epochs": plan.epochs,
+    }
+
+
+def row_values(row, gpus: int | None, price: float | None, memory: float | None) -> dict[str, float | None]:
+    """What a row of :func:`~scaling_cli.overtraining.overtrain` offers to limits."""
+    return {
+        "flops": row.flops, "gpu_hours": row.gpu_hours,
+        "days": None if gpus is None else row.gpu_hours / gpus / HOURS_PER_DAY,
+        "cost": None if price is None else row.gpu_hours * price,
+        "loss": row.loss, "tokens_per_param": row.tokens_per_param, "compute_overhead": row.compute_overhead,
+        "memory_per_gpu_bytes": memory, "epochs": row.epochs,
+    }
+
+
+def warnings_for(values: dict[str, float | None], mfu: float, fits: bool | None) -> list[str]:
+    """What a reviewer should question, though no limit was set on it."""
+    found = []
+    ratio = values.get("tokens_per_param")
+    if ratio is not None and ratio < FAR_FROM_OPTIMAL_TOKENS_PER_PARAM:
+        found.append(f"{ratio:.1f} tokens per parameter: far from compute-optimal (under ~{FAR_FROM_OPTIMAL_TOKENS_PER_PARAM:g}; Chinchilla's is ~20)")
+    epochs = values.get("epochs")
+    if epochs is not None and epochs > MANY_EPOCHS:
+        found.append(f"{epochs:.1f} epochs over the unique data: beyond ~{MANY_EPOCHS:g} repeats lose value (Muennighoff et al. 2023)")
+    if mfu > HIGH_MFU:
+        found.append(f"MFU {mfu:.0%} is above what large runs reach (38-46 %; ~{HIGH_MFU:.0%} is optimistic)")
+    if fits is False:
+        found.append("the model does not fit the GPUs named at the default layout (see `scale memory`)")
+    return found
+
+
+def evaluate(budget: BudgetFile, source: str | None = None) -> Evaluation:
+    """The planned values of a budget file, checked against its limits."""
+    from .planner import resolve_gpu, resolve_law, snap
+
+    try:
+        law, gpu = resolve_law(budget.law, budget.unique_tokens), resolve_gpu(budget.gpu)
+    except ScaleError as error:
+        raise ScaleError(f"{source}: {error}" if source else str(error)) from None
+    params = budget.params
+    tokens = budget.tokens if budget.tokens is not None else budget.flops / training_flops(params, 1.0)
+    flops = training_flops(params, tokens)
+    hours = gpu_hours(flops, gpu.peak_flops, budget.mfu)
+    loss = law.predict_loss(params, tokens, budget.unique_tokens)
+    overhead = None
+    if loss is not None:
+        optimum = law.optimal_for_loss(loss, budget.unique_tokens)
+        if optimum is not None:
+            overhead = snap(flops / training_flops(*optimum) - 1.0)
+    memory, fits = _memory(budget, params, flops, gpu)
+    values = {
+        "params": params,
+        "tokens": tokens,
+        "flops": flops,
+        "gpu_hours": hours,
+        "days": hours / budget.gpus / HOURS_PER_DAY,
+        "cost": None if budget.price_per_gpu_hour is None else hours * budget.price_per_gpu_hour,
+        "loss": loss,
+        "tokens_per_param": tokens / params,
+        "compute_overhead": overhead,
+        "memory_per_gpu_bytes": memory,
+        "epochs": None if budget.unique_tokens is None else tokens / budget.unique_tokens,
+    }
+    return Evaluation(
+        file=source, values=values, checks=check_limits(values, budget.limits, source),
+        warnings=warnings_for(values, budget.mfu, fits),
+    )
+
+
+def _memory(budget: BudgetFile, params: float, flops: float, gpu) -> tuple[float | None, bool | None]:
+    from .memory import training_memory
+    from .run import run_plan
+    from .shape import suggest_shapes
+
+    if budget.layout is not None:
+        shape = suggest_shapes(params, count=1)[0]
+        memory = training_memory(params, shape, gpu, budget.layout, shape_source="suggested")
+        return memory.total_bytes, memory.fits
+    run = run_plan(params, flops, gpu, budget.gpus)
+    return run.memory.total_bytes, run.fits
+
+
+def load_budget(path: str | Path) -> BudgetFile:
+    """A budget file, validated; every problem is one ``ScaleError`` line naming file, key and line."""
+    return load_toml(BudgetFile, Path(path))

@@ -1,0 +1,131 @@
+"""`scale check` and the limit flags: exit 0 within budget, 1 over it, 2 for an invalid file."""
+
+import json
+
+import pytest
+
+from conftest import ROOT
+from scaling_cli.budget import BudgetFile, evaluate, load_budget
+
+EXAMPLE = str(ROOT / "configs" / "budget.example.toml")
+RUN = 'params = "7B"\ntokens = "1.4T"\ngpu = "h100-sxm"\ngpus = 256\nmfu = 0.4\nprice_per_gpu_hour = 2.5\n'
+
+
+def _write(tmp_path, text, name="budget.toml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_the_annotated_example_passes(cli):
+    result = cli("check", EXAMPLE)
+    assert result.exit_code == 0, result.stdout
+    out = cli.json("check", EXAMPLE)
+    assert out["ok"] is True and out["schema_version"] == 1
+    names = {c["name"] for c in out["checks"]}
+    assert {"max_flops", "max_gpu_hours", "max_days", "max_cost", "max_loss", "max_memory_per_gpu"} <= names
+    for check in out["checks"]:
+        assert set(check) >= {"name", "limit", "value", "ok"} and check["file"] == EXAMPLE
+
+
+def test_planned_values_are_the_planners():
+    values = evaluate(load_budget(EXAMPLE)).values
+    assert values["flops"] == pytest.approx(6 * 7e9 * 1.4e12)
+    assert values["gpu_hours"] == pytest.approx(values["flops"] / (989.4e12 * 0.4 * 3600))
+    assert values["days"] == pytest.approx(values["gpu_hours"] / 256 / 24)
+    assert values["cost"] == pytest.approx(values["gpu_hours"] * 2.5)
+    assert values["tokens_per_param"] == pytest.approx(200)
+    assert 0 < values["compute_overhead"] < 1
+
+
+def test_an_exceeded_limit_exits_1_and_says_which(cli, tmp_path):
+    path = _write(tmp_path, RUN + "[limits]\nmax_gpu_hours = 10_000\nmax_loss = 2.5\n")
+    result = cli("check", path)
+    assert result.exit_code == 1
+    words = " ".join(result.stdout.split())
+    assert "OVER BUDGET" in words and "FAIL" in words and "max_gpu_hours" in words
+    out = json.loads(cli("check", path, "--json").stdout)
+    assert out["ok"] is False
+    failed = [c for c in out["checks"] if not c["ok"]]
+    assert [c["name"] for c in failed] == ["max_gpu_hours"] and failed[0]["margin"] < 0
+
+
+def test_several_files_fail_if_any_fails(cli, tmp_path):
+    good = _write(tmp_path, RUN + "[limits]\nmax_days = 30\n", "good.toml")
+    bad = _write(tmp_path, RUN + "[limits]\nmin_tokens_per_param = 500\n", "bad.toml")
+    assert cli("check", good).exit_code == 0
+    result = cli("check", good, bad, "--json")
+    assert result.exit_code == 1
+    out = json.loads(result.stdout)
+    assert [f["ok"] for f in out["files"]] == [True, False]
+    assert {c["file"] for c in out["checks"]} == {good, bad}
+
+
+def test_warnings_fail_only_when_strict(cli, tmp_path):
+    path = _write(tmp_path, 'params = "70B"\ntokens = "300B"\ngpus = 8\nmfu = 0.7\nunique_tokens = "50B"\n[limits]\nmax_flops = 1e30\n')
+    result = cli("check", path)
+    assert result.exit_code == 0
+    words = " ".join(result.stdout.split())
+    assert "far from compute-optimal" in words and "epochs" in words and "MFU 70%" in words and "does not fit" in words
+    assert cli("check", path, "--strict").exit_code == 1
+    out = json.loads(cli("check", path, "--json").stdout)
+    assert len(out["files"][0]["warnings"]) == 4
+
+
+def test_data_limits_use_the_data_constrained_law(cli, tmp_path):
+    path = _write(tmp_path, RUN + 'unique_tokens = "200B"\n[limits]\nmax_epochs = 4\n')
+    assert load_budget(path).law is None
+    out = json.loads(cli("check", path, "--json").stdout)
+    assert out["checks"][0]["value"] == pytest.approx(7.0) and out["ok"] is False
+
+
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        (RUN + "colour = 3\n", "line 7: unknown key 'colour'"),
+        (RUN + "[limits]\nmax_speed = 3\n", "line 8: unknown key 'limits.max_speed'"),
+        (RUN.replace("gpus = 256", 'gpus = "many"'), "line 4: key 'gpus'"),
+        (RUN.replace("mfu = 0.4", "mfu = 1.5"), "line 5: key 'mfu'"),
+        (RUN.replace("gpus = 256\n", ""), "missing key 'gpus'"),
+        (RUN.replace('tokens = "1.4T"\n', ""), "exactly one of 'tokens' and 'flops'"),
+        (RUN + "flops = 1e22\n", "exactly one of 'tokens' and 'flops'"),
+        (RUN.replace("params =", "params = ="), "invalid TOML"),
+        (RUN + "[limits]\nmax_cost = -5\n", "key 'limits.max_cost'"),
+        (RUN.replace("price_per_gpu_hour = 2.5\n", "") + "[limits]\nmax_cost = 5\n", "needs a price per GPU-hour"),
+        (RUN.replace('gpu = "h100-sxm"', 'gpu = "h900"'), "unknown GPU 'h900'"),
+        (RUN + 'law = "nope"\n', "unknown law 'nope'"),
+        (RUN + "[layout]\ntp = 0\n", "key 'layout.tp'"),
+    ],
+)
+def test_invalid_budget_files_exit_2_with_file_and_key(cli, tmp_path, text, needle):
+    path = _write(tmp_path, text)
+    line = cli.error("check", path)
+    assert path in line and needle in line
+    assert "pydantic" not in line and "validation error" not in line.lower()
+
+
+def test_missing_file_and_no_file(cli, tmp_path):
+    assert "no such file" in cli.error("check", str(tmp_path / "absent.toml"))
+    assert "Missing argument" in cli.error("check")
+
+
+def test_limit_flags_on_plan_and_overtrain(cli):
+    result = cli("plan", "--flops", "1e23", "--max-gpu-hours", "50000", "--json")
+    assert result.exit_code == 1
+    out = json.loads(result.stdout)  # still exactly one JSON object on stdout
+    assert out["ok"] is False and out["checks"][0]["name"] == "max_gpu_hours"
+    assert cli("plan", "--flops", "1e23", "--max-gpu-hours", "1e6", "--max-loss", "2.1").exit_code == 0
+    assert "--price" in cli.error("plan", "--flops", "1e23", "--max-cost", "1000")
+    assert "--gpus" in cli.error("plan", "--flops", "1e23", "--max-days", "10")
+    over = cli("overtrain", "--params", "7e9", "--ratios", "20,200", "--max-compute-overhead", "0.5", "--json")
+    assert over.exit_code == 1
+    rows = {c["row"]: c["ok"] for c in json.loads(over.stdout)["checks"]}
+    assert rows == {1: True, 2: False}
+    assert cli("overtrain", "--params", "7e9", "--tokens", "140B", "--max-compute-overhead", "0.5").exit_code == 0
+    mem = cli.json("plan", "--flops", "1e24", "--gpus", "1024", "--max-memory-per-gpu", "80e9")
+    assert mem["ok"] is True
+
+
+def test_budget_model_accepts_cli_number_forms():
+    budget = BudgetFile(params="7B", tokens="1.4T", gpus="2k")
+    assert (budget.params, budget.tokens, budget.gpus) == (7e9, 1.4e12, 2000)

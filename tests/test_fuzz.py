@@ -1,0 +1,134 @@
+"""A tool that never breaks: random argv and random budget files thrown at every command.
+
+Whatever comes in: the exit code is 0, 1 or 2; nothing prints a traceback; and with --json,
+an exit of 0 or 1 leaves exactly one JSON object on stdout.
+"""
+
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT, TEST_DATA, synthetic_runs, write_runs_csv
+
+COMMANDS = ["plan", "overtrain", "loss", "laws", "gpus", "fit", "sweep", "shape", "memory", "mfu", "check"]
+FLAGS = [
+    "--flops", "--gpu-hours", "--days", "--gpus", "--price", "--law", "--gpu", "--mfu", "--target-loss",
+    "--unique-tokens", "--inference-tokens", "--synthetic-price", "--seq", "--params", "--tokens", "--ratios",
+    "--min-flops", "--max-flops", "--budgets", "--sizes", "--span", "--vocab", "--method", "--loss", "--holdout",
+    "--at", "--buckets", "--columns", "--exclude", "--layers", "--d-model", "--heads", "--kv-heads", "--d-ff",
+    "--experts", "--experts-per-token", "--config", "--zero", "--dp", "--tp", "--pp", "--micro-batch",
+    "--recompute", "--optimizer", "--batch", "--weights", "--tokens-per-second", "--tokens-per-second-per-gpu",
+    "--max-gpu-hours", "--max-cost", "--max-loss", "--min-tokens-per-param", "--max-compute-overhead",
+    "--max-memory-per-gpu", "--max-epochs", "--max-days", "--bogus", "-x",
+]
+SWITCHES = ["--json", "--strict", "--inference", "--flash-attention", "--tied", "--help"]
+VALUES = [
+    "1e23", "7e9", "7B", "1.4T", "300M", "2.5k", "1_000_000", "0", "-1", "nan", "inf", "-inf", "1e400", "1e-30",
+    "banana", "", " ", "0.4", "40%", "150%", "2", "3", "8", "1e6", "1e9", "20,50,100", "1T,2T", ",,", "chinchilla",
+    "kaplan", "llama3", "muennighoff", "h100-sxm", "a100-80gb", "nope", "huber", "lsq", "isoflop", "envelope",
+    "selective", "full", "adamw-8bit", "int4", "1-5", "params=x", str(TEST_DATA / "devries.toml"),
+    str(TEST_DATA / "configs" / "mixtral-8x7b.json"), str(ROOT / "configs" / "budget.example.toml"), "/nonexistent",
+    str(ROOT), "☃",
+]
+
+
+def _runs_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("fuzz") / "runs.csv"
+    return str(write_runs_csv(path, synthetic_runs(seed=0, sizes=6)))
+
+
+def assert_well_behaved(result, argv):
+    output = result.stdout + result.stderr
+    assert result.exit_code in (0, 1, 2), (argv, result.exit_code, output[-2000:])
+    assert "Traceback" not in output, (argv, output[-2000:])
+    if "--json" in argv and "--help" not in argv and result.exit_code in (0, 1):
+        assert isinstance(json.loads(result.stdout), dict), argv
+    if result.exit_code == 2:
+        assert result.stderr.strip().count("\n") == 0, (argv, result.stderr)
+
+
+NUMBERS = ["1e23", "7e9", "7B", "1.4T", "300M", "1e18", "1e20", "1e26", "5e21", "2", "100", "2.5k"]
+LOSSES = ["1.5", "1.9", "2.05", "2.1", "2.5", "3"]
+COUNTS = ["1", "2", "4", "8", "16", "64", "1024"]
+FRACTIONS = ["0.3", "0.4", "50%", "1"]
+TYPED = {
+    "--flops": NUMBERS, "--gpu-hours": NUMBERS, "--days": ["1", "30", "0.5"], "--gpus": COUNTS, "--price": ["2.5", "0.1"],
+    "--law": ["chinchilla", "kaplan", "llama3", "deepseek", "muennighoff", "hoffmann-approach3", str(TEST_DATA / "sardana.toml")],
+    "--gpu": ["h100-sxm", "a100-80gb", "tpu-v5p", "mi300x"], "--mfu": FRACTIONS, "--target-loss": LOSSES,
+    "--unique-tokens": ["1e9", "25e9", "1e12"], "--inference-tokens": ["0", "1e12", "1e14"], "--synthetic-price": ["2"],
+    "--seq": ["512", "2048", "8192"], "--params": NUMBERS, "--tokens": NUMBERS + ["1T,2T"], "--ratios": ["20,50", "1,1000", "0.5"],
+    "--min-flops": ["1e17", "1e18"], "--max-flops": ["1e19", "1e20"], "--budgets": ["1", "2", "3"], "--sizes": ["3", "5"],
+    "--span": ["2", "4"], "--vocab": ["32000", "128256", "1000"], "--method": ["parametric", "isoflop", "envelope"],
+    "--loss": ["huber", "lsq"], "--holdout": ["0", "2", "5"], "--at": NUMBERS, "--buckets": ["2", "4"],
+    "--columns": ["params=params", "loss=loss"], "--exclude": ["1-3", "2"], "--layers": ["2", "32", "80"],
+    "--d-model": ["256", "4096", "8192"], "--heads": ["4", "32", "64"], "--kv-heads": ["1", "8"], "--d-ff": ["1024", "11008"],
+    "--experts": ["1", "8"], "--experts-per-token": ["1", "2"], "--config": [str(TEST_DATA / "configs" / "llama-3.1-8b.json")],
+    "--zero": ["0", "1", "3"], "--dp": COUNTS, "--tp": ["1", "2", "8"], "--pp": ["1", "4"], "--micro-batch": ["1", "4"],
+    "--recompute": ["none", "selective", "full"], "--optimizer": ["adamw", "adamw-8bit", "sgd"], "--batch": ["1", "32"],
+    "--weights": ["bf16", "fp8", "int4"], "--tokens-per-second": ["1e5", "3800"], "--tokens-per-second-per-gpu": ["380"],
+    "--max-gpu-hours": NUMBERS, "--max-cost": NUMBERS, "--max-loss": LOSSES, "--min-tokens-per-param": ["10"],
+    "--max-compute-overhead": ["0", "0.5"], "--max-memory-per-gpu": ["80e9"], "--max-epochs": ["4"], "--max-days": ["10"],
+}
+SHAPE = ["--params", "--layers", "--d-model", "--heads", "--kv-heads", "--d-ff", "--vocab", "--experts", "--experts-per-token", "--config"]
+LIMITS = ["--max-gpu-hours", "--max-cost", "--max-loss", "--min-tokens-per-param", "--max-compute-overhead", "--max-memory-per-gpu", "--max-epochs", "--max-days"]
+OPTIONS = {
+    "plan": ["--flops", "--gpu-hours", "--days", "--gpus", "--price", "--law", "--gpu", "--mfu", "--target-loss", "--unique-tokens", "--inference-tokens", "--synthetic-price", "--seq"] + LIMITS,
+    "overtrain": ["--params", "--ratios", "--tokens", "--target-loss", "--unique-tokens", "--gpus", "--price", "--law", "--gpu", "--mfu"] + LIMITS,
+    "loss": ["--params", "--tokens", "--law"],
+    "laws": [],
+    "gpus": [],
+    "fit": ["--method", "--loss", "--holdout", "--at", "--buckets", "--columns", "--exclude"],
+    "sweep": ["--min-flops", "--max-flops", "--budgets", "--sizes", "--span", "--vocab", "--law", "--gpu", "--mfu"],
+    "shape": SHAPE + ["--seq"],
+    "memory": SHAPE + ["--gpu", "--optimizer", "--zero", "--dp", "--tp", "--pp", "--seq", "--micro-batch", "--recompute", "--batch", "--weights"],
+    "mfu": SHAPE + ["--tokens-per-second", "--tokens-per-second-per-gpu", "--gpus", "--gpu", "--seq"],
+    "check": [],
+}
+BASE = {
+    "plan": ["--flops", "1e23"], "overtrain": ["--params", "7e9"], "loss": ["--params", "7e9", "--tokens", "2e12"],
+    "sweep": ["--min-flops", "1e18", "--max-flops", "1e20", "--budgets", "2", "--sizes", "3"], "shape": ["--params", "7e9"],
+    "memory": ["--params", "7e9"], "mfu": ["--params", "7e9", "--tokens-per-second", "1e5"],
+    "check": [str(ROOT / "configs" / "budget.example.toml")],
+}
+
+
+@st.composite
+def argv_for_a_command(draw):
+    """Mostly valid flags of the command with mostly typed values, so that runs get past parsing;
+    and now and then a junk flag, a junk value, or a missing base option."""
+    command = draw(st.sampled_from(COMMANDS))
+    argv = [command] + (list(BASE.get(command, [])) if draw(st.integers(0, 9)) else [])
+    for _ in range(draw(st.integers(0, 4))):
+        flag = draw(st.sampled_from(OPTIONS[command])) if OPTIONS[command] and draw(st.integers(0, 9)) else draw(st.sampled_from(FLAGS))
+        typed = TYPED.get(flag)
+        value = draw(st.sampled_from(typed)) if typed and draw(st.integers(0, 6)) else draw(st.sampled_from(VALUES))
+        argv += [flag, value]
+    argv += draw(st.lists(st.sampled_from(SWITCHES), max_size=2))
+    return argv
+
+
+KEYS = ["law", "params", "tokens", "flops", "gpu", "gpus", "mfu", "price_per_gpu_hour", "unique_tokens", "inference_tokens", "colour"]
+LIMIT_KEYS = ["max_flops", "max_gpu_hours", "max_days", "max_cost", "max_loss", "min_tokens_per_param", "max_tokens_per_param",
+              "max_compute_overhead", "max_memory_per_gpu", "max_epochs", "max_speed"]
+TOML_VALUES = ['"7B"', '"1.4T"', "7e9", "1.4e12", "256", "0.4", "-3", "0", '"banana"', "true", "[1, 2]", '"h100-sxm"',
+               '"chinchilla"', '"nope"', "1e400", "nan", "inf", "{ a = 1 }", "= 3"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    run=st.dictionaries(st.sampled_from(KEYS), st.sampled_from(TOML_VALUES), max_size=8),
+    limits=st.dictionaries(st.sampled_from(LIMIT_KEYS), st.sampled_from(TOML_VALUES), max_size=4),
+    base=st.booleans(),
+    json_out=st.booleans(),
+)
+def test_random_budget_files_never_break(cli, tmp_path_factory, run, limits, base, json_out):
+    if base:  # start from a valid run, so that the limits are reached too
+        run = {"params": '"7B"', "tokens": '"1.4T"', "gpus": "256", "price_per_gpu_hour": "2.5", **run}
+    text = "".join(f"{key} = {value}\n" for key, value in run.items())
+    if limits:
+        text += "[limits]\n" + "".join(f"{key} = {value}\n" for key, value in limits.items())
+    path = tmp_path_factory.mktemp("budget") / "budget.toml"
+    path.write_text(text)
+    argv = ["check", str(path)] + (["--json"] if json_out else [])
+    assert_well_behaved(cli(*argv), argv)
