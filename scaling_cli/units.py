@@ -92,3 +92,21 @@ def _sig(value: float, digits: int) -> str:
         return "0"
     decimals = max(digits - 1 - int(math.floor(math.log10(abs(value)))), 0)
     return f"{value:.{decimals}f}"
+
+
+FORMATS = {
+    "count": format_count,
+    "sci": format_sci,
+    "money": format_money,
+    "bytes": lambda value: f"{value / 1e9:,.1f} GB",
+    "loss": lambda value: f"{value:.3f}",
+    "ratio": lambda value: f"{value:.1f}",
+    "plain": lambda value: f"{value:.4g}",
+}
+"""How each kind of quantity prints: counts with a suffix, FLOPs in scientific notation, bytes
+in decimal GB (the datasheets' unit)."""
+
+
+def format_value(value: float | None, kind: str = "plain") -> str:
+    """``value`` printed as its ``kind`` (a key of :data:`FORMATS`); None as '-'."""
+    return "-" if value is None else FORMATS[kind](value)

@@ -48,20 +48,9 @@ def check(
 
 
 def _value(name: str, value: float | None) -> str:
-    from ..units import format_count, format_money, format_sci
+    from ..units import format_value
 
-    if value is None:
-        return "-"
-    kind = UNITS.get(name, "plain")
-    if kind == "sci":
-        return format_sci(value)
-    if kind == "count":
-        return format_count(value)
-    if kind == "money":
-        return format_money(value)
-    if kind == "bytes":
-        return f"{value / 1e9:,.1f} GB"
-    return f"{value:.4g}"
+    return format_value(value, UNITS.get(name, "plain"))
 
 
 def render_checks(console, checks, title: str = "Limits") -> None:

@@ -11,7 +11,7 @@ from ..fitting.bootstrap import Estimate
 from ..fitting.result import FitResult
 from ..shape import SHAPE_TOLERANCE
 from ..sweeps import Sweep
-from ..units import format_count, format_percent, format_sci
+from ..units import format_count, format_percent, format_sci, format_value
 
 METHOD_NAMES = {
     "parametric": "Parametric fit, L = E + A/N^alpha + B/D^beta (Hoffmann et al. 2022, Approach 3)",
@@ -21,27 +21,15 @@ METHOD_NAMES = {
 LOSS_NAMES = {"huber": "Huber (delta 1e-3) on log loss", "lsq": "least squares on loss"}
 
 
-def _number(value: float | None, kind: str) -> str:
-    if value is None:
-        return "-"
-    if kind == "count":
-        return format_count(value)
-    if kind == "sci":
-        return format_sci(value)
-    if kind == "loss":
-        return f"{value:.3f}"
-    if kind == "ratio":
-        return f"{value:.1f}"
-    return f"{value:.4g}"
 
 
 def _interval(estimate: Estimate | None, key: str, kind: str) -> str:
     span = None if estimate is None else getattr(estimate, key)
-    return "-" if span is None else f"[{_number(span[0], kind)}, {_number(span[1], kind)}]"
+    return "-" if span is None else f"[{format_value(span[0], kind)}, {format_value(span[1], kind)}]"
 
 
 def _estimate_row(table: Table, name: str, estimate: Estimate | None, kind: str = "plain") -> None:
-    table.add_row(name, _number(None if estimate is None else estimate.value, kind), _interval(estimate, "ci80", kind), _interval(estimate, "ci95", kind))
+    table.add_row(name, format_value(None if estimate is None else estimate.value, kind), _interval(estimate, "ci80", kind), _interval(estimate, "ci95", kind))
 
 
 def _estimate_table(title: str) -> Table:
@@ -86,7 +74,7 @@ def render_fit(console: Console, result: FitResult) -> None:
         cells = (at.params, at.tokens, at.tokens_per_param, at.loss)
         kinds = ("count", "count", "ratio", "loss")
         label = format_sci(at.flops) + (" (--at)" if result.at is not None and at.flops == result.at.flops else "")
-        allocation.add_row(label, *(_number(None if c is None else c.value, k) for c, k in zip(cells, kinds)))
+        allocation.add_row(label, *(format_value(None if c is None else c.value, k) for c, k in zip(cells, kinds)))
         if result.bootstrap:
             allocation.add_row("", *(_span(c, k) for c, k in zip(cells, kinds)), style="dim")
     console.print(allocation)
@@ -139,7 +127,7 @@ def render_fit(console: Console, result: FitResult) -> None:
 def _span(estimate: Estimate | None, kind: str) -> str:
     if estimate is None or estimate.ci95 is None:
         return "-"
-    return f"{_number(estimate.ci95[0], kind)}-{_number(estimate.ci95[1], kind)}"
+    return f"{format_value(estimate.ci95[0], kind)}-{format_value(estimate.ci95[1], kind)}"
 
 
 def render_sweep(console: Console, result: Sweep) -> None:

@@ -8,12 +8,12 @@ from rich.table import Table
 from rich.text import Text
 
 from ..memory import InferenceMemory, TrainingMemory
-from ..units import format_count, format_sci
+from ..units import format_count, format_sci, format_value
 
 
 def gb(value: float) -> str:
     """Bytes as decimal gigabytes (1 GB = 1e9 bytes, the datasheets' unit)."""
-    return f"{value / 1e9:,.1f} GB"
+    return format_value(value, "bytes")
 
 
 def _summary(title: str) -> Table:
