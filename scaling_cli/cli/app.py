@@ -18,6 +18,7 @@ from .options import (
     LawOption,
     MfuOption,
     PlanLawOption,
+    PlotOption,
     count,
     with_limits,
     non_negative,
@@ -57,6 +58,7 @@ def plan(
     inference_tokens: optional_number(non_negative, "--inference-tokens", help="Lifetime inference tokens: add the model minimising training + serving compute (Sardana et al. 2024).", metavar="TOKENS") = None,
     synthetic_price: optional_number(positive, "--synthetic-price", help="USD per million generated tokens: price the missing unique data.", metavar="USD") = None,
     seq: Annotated[int, typer.Option("--seq", parser=count, help="Tokens per sequence of the run section (with --gpus).", metavar="T")] = 4096,
+    plot: PlotOption = None,
     law: PlanLawOption = None,
     gpu: GpuOption = DEFAULTS["gpu"],
     mfu: MfuOption = DEFAULTS["mfu"],
@@ -64,6 +66,7 @@ def plan(
 ) -> None:
     """The compute-optimal model size and token count for a budget, its loss and cost, and the
     same budget spent on smaller and larger models."""
+    _check_plot(plot)
     budget = _budget_flops(flops, gpu_hours, days, gpus, gpu, mfu, target_loss)
     if synthetic_price is not None and unique_tokens is None:
         raise ScaleError("--synthetic-price needs --unique-tokens: the price applies to the unique tokens you lack")
@@ -77,6 +80,10 @@ def plan(
         from .check_command import limit_checks
 
         checks = limit_checks(limits, [plan_values(result)])
+    if plot is not None:
+        from ..plots import plot_plan
+
+        plot_plan(result, planner.resolve_law(law, unique_tokens), plot)
     if json:
         emit_json(result.model_dump() | ({"ok": all(c.ok for c in checks), "checks": checks} if checks else {}))
     else:
@@ -86,6 +93,14 @@ def plan(
         render_plan(console, result, planner.resolve_law(law, unique_tokens))
         _render_checks(console, checks)
     _exit_on_failure(checks)
+
+
+def _check_plot(plot: str | None) -> None:
+    """Refuse a bad --plot path before any work is done."""
+    if plot is not None:
+        from ..plots import check_path
+
+        check_path(plot)
 
 
 def _render_checks(console, checks) -> None:
@@ -126,6 +141,7 @@ def overtrain(
     unique_tokens: optional_number(positive, "--unique-tokens", help="Unique tokens available: tokens beyond them are repeats.", metavar="TOKENS") = None,
     gpus: Annotated[Optional[int], typer.Option("--gpus", parser=count, help="GPUs of the run: for --max-days and --max-memory-per-gpu.", metavar="K")] = None,
     price: optional_number(positive, "--price", help="US dollars per GPU-hour: for --max-cost.", metavar="USD") = None,
+    plot: PlotOption = None,
     law: PlanLawOption = None,
     gpu: GpuOption = DEFAULTS["gpu"],
     mfu: MfuOption = DEFAULTS["mfu"],
@@ -135,6 +151,7 @@ def overtrain(
     against the compute-optimal model of equal loss, and when cheaper inference repays it."""
     if ratios is not None and tokens is not None:
         raise ScaleError("give --ratios or --tokens, not both")
+    _check_plot(plot)
     result = overtraining.overtrain(
         params,
         law=law,
@@ -156,6 +173,10 @@ def overtrain(
 
             memory = run_plan(params, result.rows[0].flops, planner.resolve_gpu(gpu), gpus).memory.total_bytes
         checks = limit_checks(limits, [row_values(row, gpus, price, memory) for row in result.rows])
+    if plot is not None:
+        from ..plots import plot_overtrain
+
+        plot_overtrain(result, planner.resolve_law(law, unique_tokens), plot)
     if json:
         emit_json(result.model_dump() | ({"ok": all(c.ok for c in checks), "checks": checks} if checks else {}))
     else:
@@ -232,12 +253,14 @@ def fit(
     at: optional_number(positive, "--at", help="Also report the optimal allocation (and loss) at this many FLOPs.", metavar="FLOPS") = None,
     buckets: Annotated[Optional[int], typer.Option("--buckets", parser=lambda text: _whole(text, "--buckets", 2), help="isoflop/envelope: bin compute into K ranges instead of detecting budgets.", metavar="K")] = None,
     save: Annotated[Optional[str], typer.Option("--save", help="Write the fitted law as a law .toml for --law.", metavar="FILE")] = None,
+    plot: PlotOption = None,
     json: JsonOption = False,
 ) -> None:
     """Fit a scaling law to your own runs, with bootstrap intervals and a held-out scaling check."""
     from ..fitting.core import fit as fit_runs
     from ..fitting.runs import parse_columns, parse_rows, read_runs
 
+    _check_plot(plot)
     mapping, excluded = parse_columns(columns), None if exclude is None else parse_rows(exclude)
     data = read_runs(runs, mapping)
     if excluded is not None:
@@ -248,6 +271,10 @@ def fit(
 
         saved = save_law(result, save)
         result.notes.append(f"law written to {save} (use it as --law {save}; name {saved.name!r})")
+    if plot is not None:
+        from ..plots import plot_fit
+
+        plot_fit(result, data, plot)
     if json:
         emit_json(result)
     else:

@@ -87,6 +87,10 @@ GpuOption = Annotated[str, typer.Option("--gpu", help="Accelerator (see `scale g
 MfuOption = Annotated[
     float, typer.Option("--mfu", parser=fraction, help="Model FLOPs utilisation, 0-1 (or 40%).", metavar="FRACTION")
 ]
+PlotOption = Annotated[
+    Optional[str],
+    typer.Option("--plot", help="Also draw the result to FILE (.png, .svg or .pdf); needs scaling-cli[plot].", metavar="FILE"),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object (base units) instead of tables.")]
 
 DEFAULTS = {"law": DEFAULT_LAW, "gpu": DEFAULT_GPU, "mfu": DEFAULT_MFU}

@@ -28,6 +28,8 @@ class Optimum:
     tokens: float
     loss: float
     n_runs: int
+    parabola: tuple[float, float, float] | None = None
+    """isoflop: loss = c0 + c1 ln N + c2 (ln N)^2 over the bucket's runs, as (c0, c1, c2)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ def isoflop_optimum(runs: Runs, index: np.ndarray, weights: np.ndarray | None = 
         tokens=flops / (FLOPS_PER_PARAM_TOKEN * params),
         loss=float(c0 + c1 * vertex + c2 * vertex**2),
         n_runs=len(index),
+        parabola=(float(c0), float(c1), float(c2)),
     )
 
 

@@ -25,6 +25,7 @@ DEFAULT_BOOTSTRAP = 1000
 MAX_BOOTSTRAP = 100_000
 """Percentile intervals settle long before this many resamples; more only burns time."""
 SUMMARY_BUDGETS = (1e21, 1e23, 1e25)
+FRONTIER_POINTS = 25
 LOSS_DISAGREEMENT = 0.20
 """Show tokens/param under both objectives when they differ by more than this."""
 
@@ -133,6 +134,7 @@ def _fit_parametric(runs, train, held_index, loss, bootstrap, seed, rng, at, com
         reference=_parametric_at(best.theta, thetas, reference_flops),
         at=None if at is None else _parametric_at(best.theta, thetas, at),
         allocation=[_parametric_at(best.theta, thetas, c) for c in SUMMARY_BUDGETS],
+        frontier=[_parametric_at(best.theta, thetas, c) for c in _frontier_budgets(train, at)],
         largest_residuals=_largest_residuals(train, objective.predict_log(best.theta)),
         buckets=None,
         skipped_buckets=[],
@@ -142,6 +144,11 @@ def _fit_parametric(runs, train, held_index, loss, bootstrap, seed, rng, at, com
         warnings=best.warnings + _bootstrap_warnings(failures, bootstrap),
         notes=list(runs.notes),
     )
+
+
+def _frontier_budgets(runs: Runs, at: float | None) -> list[float]:
+    high = max(float(runs.flops.max()), at or 0.0)
+    return np.geomspace(float(runs.flops.min()), high, FRONTIER_POINTS).tolist()
 
 
 def _coefficient_samples(thetas: np.ndarray) -> dict[str, np.ndarray]:
@@ -299,8 +306,9 @@ def _fit_allocation(runs, train, method, bootstrap, seed, rng, at, bucket_count)
         reference=_allocation_at(best, samples, reference_flops),
         at=None if at is None else _allocation_at(best, samples, at),
         allocation=[_allocation_at(best, samples, c) for c in SUMMARY_BUDGETS],
+        frontier=[_allocation_at(best, samples, c) for c in _frontier_budgets(train, at)],
         largest_residuals=[],
-        buckets=[Bucket(flops=o.flops, params=o.params, tokens=o.tokens, loss=o.loss, n_runs=o.n_runs) for o in best.optima],
+        buckets=[Bucket(flops=o.flops, params=o.params, tokens=o.tokens, loss=o.loss, n_runs=o.n_runs, parabola=o.parabola) for o in best.optima],
         skipped_buckets=best.skipped,
         holdout=None,
         regime=diagnose_regime(train, regime_groups, slopes),

@@ -58,6 +58,8 @@ class Bucket(BaseModel):
     tokens: float
     loss: float
     n_runs: int
+    parabola: tuple[float, float, float] | None = None
+    """isoflop: loss = c0 + c1 ln N + c2 (ln N)^2 over the bucket's runs, as (c0, c1, c2)."""
 
 
 class LossComparison(BaseModel):
@@ -96,6 +98,9 @@ class FitResult(BaseModel):
     """The allocation at ``at`` if given, else at the largest run's compute."""
     at: AtBudget | None
     allocation: list[AtBudget]
+    frontier: list[AtBudget]
+    """The fitted compute-optimal frontier from the smallest run's compute to the largest or
+    ``at`` (whichever is further), log-spaced: what a plot draws with its 95 % band."""
     largest_residuals: list[Residual]
     buckets: list[Bucket] | None
     skipped_buckets: list[str]

@@ -1,0 +1,86 @@
+"""--plot: valid images of the expected size, the optimum where --json says, a clear line without matplotlib."""
+
+import re
+import struct
+import sys
+
+import pytest
+
+pytest.importorskip("matplotlib", reason="the plot extra (scaling-cli[plot]) is not installed; the test extra installs it")
+
+from conftest import synthetic_runs, write_runs_csv  # noqa: E402
+from scaling_cli import load_law, plan  # noqa: E402
+from scaling_cli.plots import DPI, FIGSIZE, plot_plan, tick_label  # noqa: E402
+
+WIDTH, HEIGHT = round(FIGSIZE[0] * DPI), round(FIGSIZE[1] * DPI)
+
+
+def png_size(path):
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+def svg_size(path):
+    head = path.read_text()[:2000]
+    assert "<svg" in head
+    width = float(re.search(r'width="([\d.]+)pt"', head).group(1))
+    height = float(re.search(r'height="([\d.]+)pt"', head).group(1))
+    return width, height
+
+
+def pdf_size(path):
+    data = path.read_bytes()
+    assert data[:5] == b"%PDF-"
+    box = re.search(rb"/MediaBox \[ ?0 0 ([\d.]+) ([\d.]+) ?\]", data)
+    return float(box.group(1)), float(box.group(2))
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg", ".pdf"])
+def test_each_command_writes_a_valid_image_of_the_expected_size(cli, tmp_path, suffix):
+    runs = write_runs_csv(tmp_path / "runs.csv", synthetic_runs(seed=0, sizes=6))
+    commands = {
+        "plan": ["plan", "--flops", "1e23"],
+        "overtrain": ["overtrain", "--params", "7e9"],
+        "fit": ["fit", str(runs), "--bootstrap", "20", "--holdout", "3", "--at", "1e23"],
+        "isoflop": ["fit", str(runs), "--method", "isoflop", "--bootstrap", "20"],
+    }
+    for name, argv in commands.items():
+        path = tmp_path / f"{name}{suffix}"
+        result = cli(*argv, "--plot", str(path))
+        assert result.exit_code == 0, result.stderr
+        if suffix == ".png":
+            assert png_size(path) == (WIDTH, HEIGHT)
+        elif suffix == ".svg":
+            assert svg_size(path) == pytest.approx((FIGSIZE[0] * 72, FIGSIZE[1] * 72))
+        else:
+            assert pdf_size(path) == pytest.approx((FIGSIZE[0] * 72, FIGSIZE[1] * 72))
+
+
+def test_the_plotted_optimum_sits_where_json_says(cli, tmp_path):
+    out = cli.json("plan", "--flops", "3e22", "--plot", str(tmp_path / "plan.png"))
+    figure = plot_plan(plan(3e22), load_law(), tmp_path / "again.png")
+    marker = next(line for axes in figure.axes for line in axes.get_lines() if line.get_gid() == "optimum")
+    (x,), (y,) = marker.get_xdata(), marker.get_ydata()
+    assert x == pytest.approx(out["params"], rel=1e-12)
+    assert y == pytest.approx(out["loss"], rel=1e-12)
+    assert figure.axes[0].get_xscale() == "log"
+    assert "Chinchilla" in figure._suptitle.get_text()
+
+
+def test_plot_errors_are_one_line(cli, tmp_path):
+    assert "expected a file ending in .png, .svg, .pdf" in cli.error("plan", "--flops", "1e23", "--plot", str(tmp_path / "x.gif"))
+    assert "no such directory" in cli.error("plan", "--flops", "1e23", "--plot", str(tmp_path / "nope" / "x.png"))
+    assert "no loss form" in cli.error("plan", "--flops", "1e23", "--law", "llama3", "--plot", str(tmp_path / "x.png"))
+
+
+def test_without_matplotlib_plot_says_how_to_install(cli, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # `import matplotlib` now raises ImportError
+    line = cli.error("plan", "--flops", "1e23", "--plot", str(tmp_path / "x.png"))
+    assert "pip install 'scaling-cli[plot]'" in line
+    assert cli("plan", "--flops", "1e23").exit_code == 0  # everything else works without it
+
+
+def test_tick_labels_are_human():
+    assert [tick_label(v, "count") for v in (1e8, 1e9, 1e10, 1e12)] == ["100M", "1B", "10B", "1T"]
+    assert tick_label(1e21, "sci") == "1e21"
