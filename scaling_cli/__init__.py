@@ -4,8 +4,8 @@ The planner core is a library; the ``scale`` command is a thin layer over it::
 
     >>> from scaling_cli import plan
     >>> result = plan(1e23)                      # the default law: chinchilla (Epoch AI refit)
-    >>> round(result.tokens_per_param)
-    20
+    >>> round(result.tokens_per_param, 1)
+    19.2
 
 Every law, GPU and constant is data in ``configs/`` with its source.
 """

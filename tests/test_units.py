@@ -65,3 +65,14 @@ def test_parse_then_format_round_trips(mantissa, suffix):
     value = parse_number(text)
     assert math.isfinite(value)
     assert parse_number(format_count(value)) == pytest.approx(value, rel=5e-3)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import scaling_cli
+    import scaling_cli.units
+
+    for module in (scaling_cli, scaling_cli.units):
+        failures, tried = doctest.testmod(module)
+        assert tried > 0 and failures == 0, module.__name__

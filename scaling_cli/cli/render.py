@@ -248,9 +248,10 @@ def render_laws(console: Console, laws: list[Law], detailed: bool) -> None:
     table.add_column("a", justify="right")
     table.add_column("Tokens/param at 1e23", justify="right")
     for law in laws:
+        counted = "" if law.params_counted == "total" else f" (N: {law.params_counted})"
         table.add_row(
             law.name,
-            law.title,
+            law.title + counted,
             "none" if law.loss is None else law.loss.form,
             f"{law.params_exponent:.3f}",
             _ratio(_tpp(law, 1e23)),
