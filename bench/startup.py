@@ -40,6 +40,11 @@ def main() -> None:
     print(f"python -c pass                 : {floor:.3f} s median of {args.runs}")
     print(f"ratio                          : {plan / floor:.1f}x")
     print(f"target < 0.25 s                : {'met' if plan < 0.25 else 'MISSED'}")
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        print("note: PYTHONDONTWRITEBYTECODE is set, so an editable install recompiles its modules on every run")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    if load is not None:
+        print(f"load average (1 min)           : {load:.2f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

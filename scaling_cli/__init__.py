@@ -10,16 +10,25 @@ The planner core is a library; the ``scale`` command is a thin layer over it::
 Every law, GPU and constant is data in ``configs/`` with its source.
 """
 
-from .compute import gpu_hours, training_flops
 from .errors import BudgetExceeded, ScaleError
-from .hardware import Gpu, get_gpu, load_gpus
-from .laws import Law, load_law, load_presets, preset_names
-from .overtraining import overtrain
-from .planner import loss_table, plan
-from .units import format_count, parse_number
 
-# Imported on first use: numpy and scipy stay out of `scale plan`'s start-up (bench/startup.py).
+# Every other name is imported on first use: `import scaling_cli` stays cheap, and numpy and scipy
+# stay out of `scale plan`'s start-up (bench/startup.py).
 _LAZY = {
+    "gpu_hours": "scaling_cli.compute",
+    "training_flops": "scaling_cli.compute",
+    "Gpu": "scaling_cli.hardware",
+    "get_gpu": "scaling_cli.hardware",
+    "load_gpus": "scaling_cli.hardware",
+    "Law": "scaling_cli.laws",
+    "load_law": "scaling_cli.laws",
+    "load_presets": "scaling_cli.laws",
+    "preset_names": "scaling_cli.laws",
+    "overtrain": "scaling_cli.overtraining",
+    "loss_table": "scaling_cli.planner",
+    "plan": "scaling_cli.planner",
+    "format_count": "scaling_cli.units",
+    "parse_number": "scaling_cli.units",
     "fit": "scaling_cli.fitting",
     "read_runs": "scaling_cli.fitting",
     "Runs": "scaling_cli.fitting",

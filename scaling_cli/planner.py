@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SerializeAsAny
 
 from .compute import (
     DEFAULT_MFU,
@@ -24,8 +24,6 @@ from .compute import (
 from .errors import ScaleError
 from .hardware import DEFAULT_GPU, Gpu, get_gpu
 from .laws import DEFAULT_LAW, Law, load_law, load_presets
-from .run import RunPlan
-from .shape import Shape
 from .validation import Count, Fraction, NonNegative, Positive, checked
 
 DATA_CONSTRAINED_LAW = "muennighoff"
@@ -103,8 +101,10 @@ class Plan(BaseModel):
     total_flops_saving: float | None = None
     """1 - (inference-optimal total) / (compute-optimal total)."""
     # From a plan to a run (with gpus): a shape, a parallel layout, batch size and learning rate.
-    run: RunPlan | None = None
-    shape: Shape | None = None
+    # Typed loosely so that `scale plan` does not import the memory model at start-up: `run` is a
+    # scaling_cli.run.RunPlan and `shape` a scaling_cli.shape.Shape.
+    run: SerializeAsAny[BaseModel] | None = None
+    shape: SerializeAsAny[BaseModel] | None = None
     memory_per_gpu_bytes: float | None = None
     batch_size_tokens: float | None = None
     learning_rate: float | None = None

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .. import overtraining, planner
+from .. import planner
 from ..compute import HOURS_PER_DAY, flops_from_gpu_hours
 from ..errors import ScaleError
 from . import ScaleGroup
@@ -75,7 +75,7 @@ def plan(
         unique_tokens=unique_tokens, inference_tokens=inference_tokens, synthetic_price=synthetic_price, seq=seq,
     )
     checks = []
-    if limits.given():
+    if limits is not None:
         from ..budget import plan_values
         from .check_command import limit_checks
 
@@ -152,7 +152,9 @@ def overtrain(
     if ratios is not None and tokens is not None:
         raise ScaleError("give --ratios or --tokens, not both")
     _check_plot(plot)
-    result = overtraining.overtrain(
+    from ..overtraining import overtrain as overtrain_model
+
+    result = overtrain_model(
         params,
         law=law,
         tokens_per_param=None if ratios is None else positive_list(ratios, "--ratios"),
@@ -163,7 +165,7 @@ def overtrain(
         unique_tokens=unique_tokens,
     )
     checks = []
-    if limits.given():
+    if limits is not None:
         from ..budget import row_values
         from .check_command import limit_checks
 

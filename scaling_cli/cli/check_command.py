@@ -5,9 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich import box
-from rich.table import Table
-from rich.text import Text
 
 from .options import JsonOption
 from .output import emit_json
@@ -35,6 +32,7 @@ def check(
         })
     else:
         from rich.console import Console
+        from rich.text import Text
 
         console = Console()
         for e in evaluations:
@@ -54,6 +52,10 @@ def _value(name: str, value: float | None) -> str:
 
 
 def render_checks(console, checks, title: str = "Limits") -> None:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
     rows = any(c.row is not None for c in checks)
     for header in (("Row",) if rows else ()) + ("Limit", "Allowed", "Planned", "Margin", "Result"):
@@ -69,7 +71,7 @@ def limit_checks(limits, values_list: list[dict]) -> list:
     """Every limit given as a flag, checked on each plan (or over-training row) of ``values_list``."""
     from ..budget import check_limits
 
-    if not limits.given():
+    if limits is None:
         return []
     rows = len(values_list) > 1
     return [check for index, values in enumerate(values_list) for check in check_limits(values, limits, row=index + 1 if rows else None)]

@@ -134,9 +134,13 @@ def option_group(name: str, options: dict[str, tuple[Any, Any]], build: Callable
 
 
 def _limits(**values):
+    """The limits given as flags, or None when there are none (budget.py stays unimported)."""
+    given = {name: value for name, value in values.items() if value is not None}
+    if not given:
+        return None
     from ..budget import Limits
 
-    return Limits(**{name: value for name, value in values.items() if value is not None})
+    return Limits(**given)
 
 
 def _limit(flag: str, help: str, parser=positive, metavar: str = "NUMBER"):

@@ -16,25 +16,13 @@ import numpy as np
 
 from ..compute import FLOPS_PER_PARAM_TOKEN
 from .buckets import power_law
+from .result import Bucket
 from .runs import Runs
 
 
 @dataclass(frozen=True)
-class Optimum:
-    """One bucket's optimum."""
-
-    flops: float
-    params: float
-    tokens: float
-    loss: float
-    n_runs: int
-    parabola: tuple[float, float, float] | None = None
-    """isoflop: loss = c0 + c1 ln N + c2 (ln N)^2 over the bucket's runs, as (c0, c1, c2)."""
-
-
-@dataclass(frozen=True)
 class AllocationFit:
-    optima: list[Optimum]
+    optima: list[Bucket]
     k_params: float
     a: float
     k_tokens: float
@@ -43,7 +31,7 @@ class AllocationFit:
     """Why buckets were left out (too few sizes, a concave profile, a vertex out of range)."""
 
 
-def isoflop_optimum(runs: Runs, index: np.ndarray, weights: np.ndarray | None = None) -> Optimum | str:
+def isoflop_optimum(runs: Runs, index: np.ndarray, weights: np.ndarray | None = None) -> Bucket | str:
     """The vertex of a parabola of loss against log N over one budget's runs, or why there is none."""
     if weights is not None:
         index = index[weights[index] > 0]
@@ -60,7 +48,7 @@ def isoflop_optimum(runs: Runs, index: np.ndarray, weights: np.ndarray | None = 
     if not log_n.min() <= vertex <= log_n.max():
         return f"{where}: the minimum lies outside the model sizes tried"
     params = float(np.exp(vertex))
-    return Optimum(
+    return Bucket(
         flops=flops,
         params=params,
         tokens=flops / (FLOPS_PER_PARAM_TOKEN * params),
@@ -70,14 +58,14 @@ def isoflop_optimum(runs: Runs, index: np.ndarray, weights: np.ndarray | None = 
     )
 
 
-def envelope_optimum(runs: Runs, index: np.ndarray, weights: np.ndarray | None = None) -> Optimum | str:
+def envelope_optimum(runs: Runs, index: np.ndarray, weights: np.ndarray | None = None) -> Bucket | str:
     """The run with the lowest loss in one compute bucket."""
     if weights is not None:
         index = index[weights[index] > 0]
     if len(index) == 0:
         return "an empty bucket"
     best = index[np.argmin(runs.loss[index])]
-    return Optimum(
+    return Bucket(
         flops=float(runs.flops[best]),
         params=float(runs.params[best]),
         tokens=float(runs.tokens[best]),
@@ -94,7 +82,7 @@ def fit_allocation(runs: Runs, buckets: list[np.ndarray], method: str, weights: 
     optima, skipped = [], []
     for index in buckets:
         found = OPTIMUM[method](runs, index, weights)
-        (optima if isinstance(found, Optimum) else skipped).append(found)
+        (optima if isinstance(found, Bucket) else skipped).append(found)
     if len({o.flops for o in optima}) < 2:
         return None
     flops = np.array([o.flops for o in optima])

@@ -16,7 +16,7 @@ from .bootstrap import estimate, resample_weights, stratified_weights
 from .buckets import buckets_for
 from .parametric import Objective, ParametricFit, coefficients, fit_parametric, refit
 from .regime import diagnose_regime, frontier_slope, regime_buckets
-from .result import AtBudget, Bucket, FitResult, Holdout, HoldoutRun, LossComparison, Residual
+from .result import AtBudget, FitResult, Holdout, HoldoutRun, LossComparison, Residual
 from .runs import Runs
 
 METHODS = ("parametric", "isoflop", "envelope")
@@ -308,7 +308,7 @@ def _fit_allocation(runs, train, method, bootstrap, seed, rng, at, bucket_count)
         allocation=[_allocation_at(best, samples, c) for c in SUMMARY_BUDGETS],
         frontier=[_allocation_at(best, samples, c) for c in _frontier_budgets(train, at)],
         largest_residuals=[],
-        buckets=[Bucket(flops=o.flops, params=o.params, tokens=o.tokens, loss=o.loss, n_runs=o.n_runs, parabola=o.parabola) for o in best.optima],
+        buckets=best.optima,
         skipped_buckets=best.skipped,
         holdout=None,
         regime=diagnose_regime(train, regime_groups, slopes),
