@@ -106,6 +106,8 @@ def sweep(
             f"size (small models: the embeddings of a {vocab:,}-token vocabulary dominate them); their params are the "
             "nearest sensible shape's, and their tokens keep the budget"
         )
+    if law.params_counted != "total":
+        notes.append(f"{law.name} counts parameters as {law.params_counted}; the shapes are sized by total parameters")
     total = sum(run.flops for run in runs)
     return Sweep(
         law=law.name, budgets=grid.tolist(), runs=runs, total_flops=total,
