@@ -184,7 +184,7 @@ def plan(
     if (flops is None) == (target_loss is None):
         raise ScaleError("give exactly one of a FLOP budget and a target loss")
     if synthetic_price is not None and unique_tokens is None:
-        raise ScaleError("a synthetic-data price needs the unique tokens you have (unique_tokens)")
+        raise ScaleError("--synthetic-price needs --unique-tokens: the price applies to the unique tokens you lack")
     if target_loss is not None:
         flops = flops_for_loss(law, target_loss, unique_tokens)
     params, tokens = law.optimal(flops, unique_tokens)

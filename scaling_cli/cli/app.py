@@ -68,10 +68,9 @@ def plan(
     same budget spent on smaller and larger models."""
     _check_plot(plot)
     budget = _budget_flops(flops, gpu_hours, days, gpus, gpu, mfu, target_loss)
-    if synthetic_price is not None and unique_tokens is None:
-        raise ScaleError("--synthetic-price needs --unique-tokens: the price applies to the unique tokens you lack")
+    chosen = planner.resolve_law(law, unique_tokens)
     result = planner.plan(
-        budget, law=law, gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price, target_loss=target_loss,
+        budget, law=chosen, gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price, target_loss=target_loss,
         unique_tokens=unique_tokens, inference_tokens=inference_tokens, synthetic_price=synthetic_price, seq=seq,
     )
     checks = []
@@ -83,14 +82,14 @@ def plan(
     if plot is not None:
         from ..plots import plot_plan
 
-        plot_plan(result, planner.resolve_law(law, unique_tokens), plot)
+        plot_plan(result, chosen, plot)
     if json:
         emit_json(result.model_dump() | ({"ok": all(c.ok for c in checks), "checks": checks} if checks else {}))
     else:
         from .render import render_plan
 
         console = _console()
-        render_plan(console, result, planner.resolve_law(law, unique_tokens))
+        render_plan(console, result, chosen)
         _render_checks(console, checks)
     _exit_on_failure(checks)
 
@@ -154,9 +153,10 @@ def overtrain(
     _check_plot(plot)
     from ..overtraining import overtrain as overtrain_model
 
+    chosen = planner.resolve_law(law, unique_tokens)
     result = overtrain_model(
         params,
-        law=law,
+        law=chosen,
         tokens_per_param=None if ratios is None else positive_list(ratios, "--ratios"),
         tokens=None if tokens is None else positive_list(tokens, "--tokens"),
         target_loss=target_loss,
@@ -178,14 +178,14 @@ def overtrain(
     if plot is not None:
         from ..plots import plot_overtrain
 
-        plot_overtrain(result, planner.resolve_law(law, unique_tokens), plot)
+        plot_overtrain(result, chosen, plot)
     if json:
         emit_json(result.model_dump() | ({"ok": all(c.ok for c in checks), "checks": checks} if checks else {}))
     else:
         from .render import render_overtrain
 
         console = _console()
-        render_overtrain(console, result, planner.resolve_law(law, unique_tokens))
+        render_overtrain(console, result, chosen)
         _render_checks(console, checks)
     _exit_on_failure(checks)
 
