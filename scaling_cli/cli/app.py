@@ -64,8 +64,10 @@ def plan(
     mfu: MfuOption = DEFAULTS["mfu"],
     json: JsonOption = False,
 ) -> None:
-    """The compute-optimal model size and token count for a budget, its loss and cost, and the
-    same budget spent on smaller and larger models."""
+    """The compute-optimal model size and tokens for a budget, its loss and cost.
+
+    Also the same budget spent on smaller and larger models, and, on request, limited unique
+    data, an inference demand, a target loss, and a run section (--gpus)."""
     _check_plot(plot)
     budget = _budget_flops(flops, gpu_hours, days, gpus, gpu, mfu, target_loss)
     chosen = planner.resolve_law(law, unique_tokens)
@@ -146,8 +148,10 @@ def overtrain(
     mfu: MfuOption = DEFAULTS["mfu"],
     json: JsonOption = False,
 ) -> None:
-    """A fixed model size trained on more tokens (LLaMA-style): loss, extra training compute
-    against the compute-optimal model of equal loss, and when cheaper inference repays it."""
+    """A fixed model size trained on more tokens (LLaMA-style), against compute-optimal.
+
+    Each row: the loss, the extra training compute against the compute-optimal model of equal
+    loss, and the inference tokens after which the smaller model repays it."""
     if ratios is not None and tokens is not None:
         raise ScaleError("give --ratios or --tokens, not both")
     _check_plot(plot)

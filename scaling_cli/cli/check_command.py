@@ -17,8 +17,10 @@ def check(
     strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on warnings too.")] = False,
     json: JsonOption = False,
 ) -> None:
-    """Check planned runs against their limits: exit 0 when all hold, 1 when one is exceeded
-    (or, with --strict, on a warning), 2 when a file or a value is invalid."""
+    """Check planned runs (budget files) against their limits, for CI.
+
+    Exit 0 when every limit holds, 1 when one is exceeded (or, with --strict, on a warning),
+    2 when a file or a value is invalid."""
     from ..budget import evaluate, load_budget
 
     evaluations = [evaluate(load_budget(path), path) for path in budgets]

@@ -84,8 +84,10 @@ def _console():
 
 @with_shape
 def shape(model, seq: SeqOption = 4096, json: JsonOption = False) -> None:
-    """Decoder shapes for a parameter count, or the exact count of a shape: embedding and
-    non-embedding parameters, active parameters (MoE), FLOPs per token with attention."""
+    """Decoder shapes for a parameter count, or the exact parameter count of a shape.
+
+    Embedding and non-embedding parameters, active parameters (MoE), FLOPs per token with
+    attention, KV cache per token."""
     from ..shape import suggest_shapes
 
     total, chosen, source = model
@@ -139,8 +141,10 @@ def memory(
     kv_format: Annotated[str, typer.Option("--kv-format", help="Inference: KV cache format bf16, fp8, int8 or int4.")] = "bf16",
     json: JsonOption = False,
 ) -> None:
-    """Training memory per GPU (weights, gradients, optimizer, activations) under ZeRO and
-    tensor/pipeline parallelism, or serving memory with --inference; and what fits."""
+    """Memory per GPU for training (or serving, with --inference), and what fits.
+
+    Weights, gradients, optimizer state and activations under ZeRO and tensor/pipeline
+    parallelism; the largest micro-batch and the fewest GPUs that fit."""
     from ..memory import Layout, inference_memory, training_memory
     from ..planner import resolve_gpu
 
@@ -173,8 +177,9 @@ def mfu(
     seq: SeqOption = 4096,
     json: JsonOption = False,
 ) -> None:
-    """The model FLOPs utilisation a measured throughput implies (PaLM's definition), to feed
-    `scale plan --mfu`."""
+    """The model FLOPs utilisation (PaLM's definition) a measured throughput implies.
+
+    Feed it to `scale plan --mfu` instead of the default."""
     from ..compute import model_flops_utilization
     from ..planner import resolve_gpu
 

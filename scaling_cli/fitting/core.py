@@ -104,7 +104,8 @@ def _fit_parametric(runs, train, held_index, loss, bootstrap, seed, rng, at, com
     samples = None if thetas is None else _coefficient_samples(thetas)
     point = best.coefficients
     reference_flops = at if at is not None else float(train.flops.max())
-    residual = objective.predict_log(best.theta) - objective.log_loss
+    predicted_log = objective.predict_log(best.theta)
+    residual = predicted_log - objective.log_loss
     reducible = _reducible_at(best.theta, float(train.flops.max()))
     buckets = regime_buckets(train)
     slopes = None if thetas is None else np.array([frontier_slope(train, buckets, w)[0] for w in weights])
@@ -135,7 +136,7 @@ def _fit_parametric(runs, train, held_index, loss, bootstrap, seed, rng, at, com
         at=None if at is None else _parametric_at(best.theta, thetas, at),
         allocation=[_parametric_at(best.theta, thetas, c) for c in SUMMARY_BUDGETS],
         frontier=[_parametric_at(best.theta, thetas, c) for c in _frontier_budgets(train, at)],
-        largest_residuals=_largest_residuals(train, objective.predict_log(best.theta)),
+        largest_residuals=_largest_residuals(train, predicted_log),
         buckets=None,
         skipped_buckets=[],
         holdout=_holdout(runs, held_index, objective, best, thetas, residual) if len(held_index) else None,
