@@ -9,7 +9,7 @@ from conftest import EPOCH, shared_data, synthetic_runs, write_runs_csv
 from scaling_cli import load_law, plan
 from scaling_cli.errors import ScaleError
 from scaling_cli.fitting import Runs, fit, parse_columns, read_runs
-from scaling_cli.fitting.parametric import Objective, fit_parametric, grid_starts
+from scaling_cli.fitting.parametric import Objective, grid_starts
 
 TRUE_A = EPOCH["beta"] / (EPOCH["alpha"] + EPOCH["beta"])
 

@@ -7,7 +7,7 @@ unless a test cites another source.
 import pytest
 
 from conftest import TEST_DATA
-from scaling_cli import get_gpu, plan
+from scaling_cli import get_gpu
 from scaling_cli.errors import ScaleError
 from scaling_cli.hf_config import shape_from_config
 from scaling_cli.memory import Layout, activation_bytes, inference_memory, layer_activation_bytes, state_bytes, training_memory

@@ -54,11 +54,11 @@ def _value(name: str, value: float | None) -> str:
 
 
 def render_checks(console, checks, title: str = "Limits") -> None:
-    from rich import box
-    from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    from .tables import data_table
+
+    table = data_table(title)
     rows = any(c.row is not None for c in checks)
     for header in (("Row",) if rows else ()) + ("Limit", "Allowed", "Planned", "Margin", "Result"):
         table.add_column(header, justify="left" if header in ("Limit",) else "right")

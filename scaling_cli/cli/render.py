@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from ..laws import Law
 from ..overtraining import Overtrain
 from ..planner import Plan
 from ..units import format_count, format_money, format_percent, format_sci
+from .tables import data_table, summary_table
 
 
 def _loss(value: float | None) -> str:
@@ -25,13 +24,6 @@ def _params_label(law: Law) -> str:
     return "Parameters" if law.params_counted == "total" else f"Parameters ({law.params_counted})"
 
 
-def _summary(title: str) -> Table:
-    table = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE, show_header=False, pad_edge=False)
-    table.add_column(style="dim")
-    table.add_column()
-    return table
-
-
 def _notes(console: Console, notes: list[str], law: Law) -> None:
     for note in notes:
         console.print(Text(f"Note: {note}", style="yellow"))
@@ -39,7 +31,7 @@ def _notes(console: Console, notes: list[str], law: Law) -> None:
 
 
 def render_plan(console: Console, plan: Plan, law: Law) -> None:
-    summary = _summary(f"Compute-optimal plan under {plan.law}")
+    summary = summary_table(f"Compute-optimal plan under {plan.law}")
     if plan.target_loss is not None:
         summary.add_row("Target loss", f"{plan.target_loss:g}: the least compute that reaches it")
     summary.add_row("Budget", f"{format_sci(plan.flops)} FLOPs")
@@ -63,12 +55,9 @@ def render_plan(console: Console, plan: Plan, law: Law) -> None:
 
         render_run(console, plan)
 
-    variants = Table(
-        title="The same budget on other model sizes",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        caption="Compute overhead: extra compute this size needs to match the optimum's loss (de Vries 2023).",
-        caption_justify="left",
+    variants = data_table(
+        "The same budget on other model sizes",
+        "Compute overhead: extra compute this size needs to match the optimum's loss (de Vries 2023).",
     )
     for header in ("Size", "Params", "Tokens", "Tokens/param", "Loss", "Penalty", "Compute overhead"):
         variants.add_column(header, justify="right")
@@ -94,7 +83,7 @@ def render_plan(console: Console, plan: Plan, law: Law) -> None:
 
 
 def _render_data(console: Console, plan: Plan) -> None:
-    data = _summary("Limited unique data (Muennighoff et al. 2023)")
+    data = summary_table("Limited unique data (Muennighoff et al. 2023)")
     data.add_row("Unique tokens", format_count(plan.unique_tokens))
     data.add_row("Epochs", f"{plan.epochs:.2f} ({plan.repetition_regime})")
     data.add_row("Effective tokens", f"{format_count(plan.effective_tokens)} (what {format_count(plan.tokens)} tokens with repeats are worth)")
@@ -119,12 +108,9 @@ def _render_data(console: Console, plan: Plan) -> None:
 
 def _render_inference(console: Console, plan: Plan) -> None:
     best = plan.inference_optimal
-    table = Table(
-        title=f"Serving {format_count(plan.inference_tokens)} inference tokens (Sardana et al. 2024)",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        caption="Both models reach the same loss. Inference compute: 2 N per token (the forward pass).",
-        caption_justify="left",
+    table = data_table(
+        f"Serving {format_count(plan.inference_tokens)} inference tokens (Sardana et al. 2024)",
+        "Both models reach the same loss. Inference compute: 2 N per token (the forward pass).",
     )
     for header in ("", "Compute-optimal", "Inference-optimal"):
         table.add_column(header, justify="right" if header else "left")
@@ -146,7 +132,7 @@ def _render_inference(console: Console, plan: Plan) -> None:
 
 
 def render_overtrain(console: Console, result: Overtrain, law: Law) -> None:
-    summary = _summary(f"Over-training a {format_count(result.params)}-parameter model under {result.law}")
+    summary = summary_table(f"Over-training a {format_count(result.params)}-parameter model under {result.law}")
     summary.add_row(_params_label(law), format_count(result.params))
     summary.add_row(
         "Loss floor",
@@ -161,7 +147,7 @@ def render_overtrain(console: Console, result: Overtrain, law: Law) -> None:
         return "bold" if result.target_tokens is not None and row.tokens == result.target_tokens else None
 
     limited = result.unique_tokens is not None
-    training = Table(title="Training" + (f" on {format_count(result.unique_tokens)} unique tokens" if limited else ""), title_justify="left", box=box.SIMPLE_HEAD)
+    training = data_table("Training" + (f" on {format_count(result.unique_tokens)} unique tokens" if limited else ""))
     for header in ("Tokens", "Tokens/param", "FLOPs", "GPU-hours", "Loss") + (("Epochs", "Effective tokens") if limited else ()):
         training.add_column(header, justify="right")
     for row in result.rows:
@@ -172,15 +158,10 @@ def render_overtrain(console: Console, result: Overtrain, law: Law) -> None:
         )
     console.print(training)
 
-    against = Table(
-        title="Against the compute-optimal model of equal loss",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        caption=(
-            "Overhead: extra training compute over that model. Saved: inference FLOPs per token of the "
-            "smaller forward pass (2N). Break-even: inference tokens after which the savings repay the overhead."
-        ),
-        caption_justify="left",
+    against = data_table(
+        "Against the compute-optimal model of equal loss",
+        "Overhead: extra training compute over that model. Saved: inference FLOPs per token of the "
+        "smaller forward pass (2N). Break-even: inference tokens after which the savings repay the overhead.",
     )
     for header in ("Tokens", "Params", "Tokens", "FLOPs", "Overhead", "Saved/token", "Break-even"):
         against.add_column(header, justify="right")
@@ -206,12 +187,9 @@ def render_overtrain(console: Console, result: Overtrain, law: Law) -> None:
 
 
 def render_losses(console: Console, params: float, tokens: float, losses: dict[str, float | None], laws: list[Law]) -> None:
-    table = Table(
-        title=f"Predicted loss of {format_count(params)} parameters on {format_count(tokens)} tokens",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        caption="Losses compare only within one law: each was fitted on its own data and tokenizer.",
-        caption_justify="left",
+    table = data_table(
+        f"Predicted loss of {format_count(params)} parameters on {format_count(tokens)} tokens",
+        "Losses compare only within one law: each was fitted on its own data and tokenizer.",
     )
     for header, justify in (("Law", "left"), ("Loss", "right"), ("Data (nats/token)", "left")):
         table.add_column(header, justify=justify)
@@ -241,7 +219,7 @@ def render_laws(console: Console, laws: list[Law], detailed: bool) -> None:
             if law.note:
                 console.print(Text(law.note, style="dim"))
         return
-    table = Table(box=box.SIMPLE_HEAD, caption="a: N_opt grows as C^a. `scale laws NAME` shows a law's constants, note and source.", caption_justify="left")
+    table = data_table(caption="a: N_opt grows as C^a. `scale laws NAME` shows a law's constants, note and source.")
     table.add_column("Law", no_wrap=True)
     table.add_column("Title")
     table.add_column("Loss form")
@@ -265,7 +243,7 @@ def _tpp(law: Law, flops: float) -> float:
 
 
 def render_gpus(console: Console, gpus: list) -> None:
-    table = Table(box=box.SIMPLE_HEAD, caption="Dense BF16 peaks (no 2:4 sparsity); GB = 1e9 bytes.", caption_justify="left")
+    table = data_table(caption="Dense BF16 peaks (no 2:4 sparsity); GB = 1e9 bytes.")
     for header, justify in (("GPU", "left"), ("Name", "left"), ("BF16 TFLOP/s", "right"), ("Memory", "right"), ("Bandwidth", "right")):
         table.add_column(header, justify=justify)
     for gpu in gpus:

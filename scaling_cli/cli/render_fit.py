@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -12,6 +11,7 @@ from ..fitting.result import FitResult
 from ..shape import SHAPE_TOLERANCE
 from ..sweeps import Sweep
 from ..units import format_count, format_percent, format_sci, format_value
+from .tables import data_table
 
 METHOD_NAMES = {
     "parametric": "Parametric fit, L = E + A/N^alpha + B/D^beta (Hoffmann et al. 2022, Approach 3)",
@@ -33,7 +33,7 @@ def _estimate_row(table: Table, name: str, estimate: Estimate | None, kind: str 
 
 
 def _estimate_table(title: str) -> Table:
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    table = data_table(title)
     table.add_column("")
     for header in ("Value", "80 % interval", "95 % interval"):
         table.add_column(header, justify="right")
@@ -63,10 +63,7 @@ def render_fit(console: Console, result: FitResult) -> None:
     _estimate_row(table, "b (D_opt ∝ C^b)", result.b)
     console.print(table)
 
-    allocation = Table(
-        title="Compute-optimal allocation", title_justify="left", box=box.SIMPLE_HEAD,
-        caption="Dim rows: 95 % bootstrap intervals." if result.bootstrap else None, caption_justify="left",
-    )
+    allocation = data_table("Compute-optimal allocation", "Dim rows: 95 % bootstrap intervals." if result.bootstrap else None)
     for header in ("FLOPs", "Params", "Tokens", "Tokens/param", "Loss"):
         allocation.add_column(header, justify="right")
     budgets = list(result.allocation) + ([result.at] if result.at is not None else [])
@@ -80,7 +77,7 @@ def render_fit(console: Console, result: FitResult) -> None:
     console.print(allocation)
 
     if result.buckets:
-        buckets = Table(title="Optimum of each compute bucket", title_justify="left", box=box.SIMPLE_HEAD)
+        buckets = data_table("Optimum of each compute bucket")
         for header in ("FLOPs", "Runs", "Params", "Tokens", "Tokens/param", "Loss"):
             buckets.add_column(header, justify="right")
         for b in result.buckets:
@@ -90,7 +87,7 @@ def render_fit(console: Console, result: FitResult) -> None:
             console.print(Text(f"Skipped {reason}", style="yellow"))
 
     if result.largest_residuals:
-        residuals = Table(title="Largest residuals", title_justify="left", box=box.SIMPLE_HEAD)
+        residuals = data_table("Largest residuals")
         for header in ("Row", "Line", "Params", "Tokens", "Loss", "Predicted", "log residual"):
             residuals.add_column(header, justify="right")
         for r in result.largest_residuals:
@@ -106,7 +103,7 @@ def render_fit(console: Console, result: FitResult) -> None:
         ))
 
     if result.holdout is not None:
-        holdout = Table(title="Scaling check: the largest runs, held out and predicted", title_justify="left", box=box.SIMPLE_HEAD)
+        holdout = data_table("Scaling check: the largest runs, held out and predicted")
         for header in ("Params", "Tokens", "FLOPs", "Loss", "Predicted", "95 % interval", "Error", "Inside"):
             holdout.add_column(header, justify="right")
         for h in result.holdout.runs:
@@ -131,16 +128,11 @@ def _span(estimate: Estimate | None, kind: str) -> str:
 
 
 def render_sweep(console: Console, result: Sweep) -> None:
-    table = Table(
-        title=f"IsoFLOP sweep around the {result.law} optimum",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        caption=(
-            f"GPU-h: GPU-hours per run on {result.gpu} at {result.mfu:.0%} MFU. L x d: layers x d_model of a "
-            f"Llama-style shape (SwiGLU, RoPE, untied, "
-            f"vocab {result.runs[0].vocab:,}). *: no shape within {SHAPE_TOLERANCE:.0%} at a published aspect ratio."
-        ),
-        caption_justify="left",
+    table = data_table(
+        f"IsoFLOP sweep around the {result.law} optimum",
+        f"GPU-h: GPU-hours per run on {result.gpu} at {result.mfu:.0%} MFU. L x d: layers x d_model of a "
+        f"Llama-style shape (SwiGLU, RoPE, untied, "
+        f"vocab {result.runs[0].vocab:,}). *: no shape within {SHAPE_TOLERANCE:.0%} at a published aspect ratio.",
     )
     for header in ("FLOPs", "GPU-h", "Size", "Params", "L x d", "Heads", "Tokens", "D/N"):
         table.add_column(header, justify="right", no_wrap=True)

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from ..memory import InferenceMemory, TrainingMemory
 from ..units import format_count, format_sci, format_value
+from .tables import data_table, summary_table
 
 
 def gb(value: float) -> str:
     """Bytes as decimal gigabytes (1 GB = 1e9 bytes, the datasheets' unit)."""
     return format_value(value, "bytes")
-
-
-def _summary(title: str) -> Table:
-    table = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE, show_header=False, pad_edge=False)
-    table.add_column(style="dim")
-    table.add_column()
-    return table
 
 
 def _heads(row: dict) -> str:
@@ -32,11 +24,10 @@ def render_shapes(console: Console, rows: list[dict], target: float | None, seq:
     if not target:
         _render_one_shape(console, rows[0], seq)
         return
-    table = Table(
-        title=f"Shapes for {format_count(target)} parameters (vocab {rows[0]['vocab']:,})", title_justify="left", box=box.SIMPLE_HEAD,
+    table = data_table(
+        f"Shapes for {format_count(target)} parameters (vocab {rows[0]['vocab']:,})",
+        f"Best first. FLOPs/token: training, 6N + 12·L·H·Q·T at {seq:,} tokens (PaLM App. B). *: off the 2 % target.",
         pad_edge=False, show_edge=False,
-        caption=f"Best first. FLOPs/token: training, 6N + 12·L·H·Q·T at {seq:,} tokens (PaLM App. B). *: off the 2 % target.",
-        caption_justify="left",
     )
     for header in ("Layers", "d_model", "Heads", "d_ff", "Params", "Non-emb.", "FLOPs/token", "Off by"):
         table.add_column(header, justify="right", no_wrap=True)
@@ -50,7 +41,7 @@ def render_shapes(console: Console, rows: list[dict], target: float | None, seq:
 
 
 def _render_one_shape(console: Console, row: dict, seq: int) -> None:
-    summary = _summary(f"{row['style'].capitalize()}-style decoder: {row['layers']} layers x d_model {row['d_model']}")
+    summary = summary_table(f"{row['style'].capitalize()}-style decoder: {row['layers']} layers x d_model {row['d_model']}")
     summary.add_row("Attention", f"{_heads(row)} heads" + (", q/k/v biases" if row["qkv_bias"] else "") + (", q/k norms" if row["qk_norm"] else ""))
     summary.add_row("MLP", f"d_ff {row['d_ff']:,} ({'SwiGLU' if row['style'] == 'llama' else 'GELU'})")
     if row["experts"] > 1:
@@ -68,7 +59,7 @@ def _render_one_shape(console: Console, row: dict, seq: int) -> None:
 
 def render_training_memory(console: Console, m: TrainingMemory) -> None:
     layout = m.layout
-    summary = _summary(f"Training memory per GPU: {format_count(m.params)} parameters on {m.gpu}")
+    summary = summary_table(f"Training memory per GPU: {format_count(m.params)} parameters on {m.gpu}")
     summary.add_row("Layout", f"dp {layout.dp} x tp {layout.tp} x pp {layout.pp} = {m.gpus:,} GPUs; ZeRO-{layout.zero}; "
                     f"{layout.optimizer}; {layout.micro_batch} x {layout.seq:,} tokens per micro-batch; recompute {layout.recompute}"
                     + ("; FlashAttention" if layout.flash_attention else ""))
@@ -93,7 +84,7 @@ def render_training_memory(console: Console, m: TrainingMemory) -> None:
 
 
 def render_inference_memory(console: Console, m: InferenceMemory) -> None:
-    summary = _summary(f"Serving memory: {format_count(m.params)} parameters on {m.gpu}")
+    summary = summary_table(f"Serving memory: {format_count(m.params)} parameters on {m.gpu}")
     summary.add_row("Weights", f"{gb(m.weights_bytes)} ({m.weights_format})")
     summary.add_row("KV cache", f"{gb(m.kv_cache_bytes)}: {m.batch} x {m.seq:,} tokens x {m.kv_cache_bytes_per_token:,.0f} bytes/token "
                     f"({m.shape.layers} layers, {m.shape.n_kv_heads} KV heads of {m.shape.dim_head})")
@@ -106,7 +97,7 @@ def render_inference_memory(console: Console, m: InferenceMemory) -> None:
 
 
 def render_mfu(console: Console, result: dict) -> None:
-    summary = _summary("Model FLOPs utilisation (PaLM, App. B)")
+    summary = summary_table("Model FLOPs utilisation (PaLM, App. B)")
     summary.add_row("Throughput", f"{result['tokens_per_second']:,.0f} tokens/s on {result['gpus']:,} {result['gpu']} ({result['tokens_per_second_per_gpu']:,.0f} per GPU)")
     attention = result["attention_flops_per_token"]
     term = "" if attention is None else f" + attention {format_sci(attention)}"
@@ -123,7 +114,7 @@ def render_mfu(console: Console, result: dict) -> None:
 def render_run(console: Console, plan) -> None:
     run = plan.run
     s, layout, m = run.shape, run.layout, run.memory
-    table = _summary(f"Run on {plan.gpus:,} {plan.gpu}")
+    table = summary_table(f"Run on {plan.gpus:,} {plan.gpu}")
     table.add_row("Shape", f"{s.layers} layers x d_model {s.d_model}, {s.heads} heads of {s.dim_head}, d_ff {s.d_ff}, vocab {s.vocab:,}: "
                   f"{format_count(s.params)} parameters" + ("" if run.shape_fits else " (nearest shape; not within 2 %)"))
     table.add_row("Layout", f"dp {layout.dp} x tp {layout.tp} x pp {layout.pp}, ZeRO-{layout.zero}, selective recompute + FlashAttention, "

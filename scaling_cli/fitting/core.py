@@ -14,7 +14,7 @@ from ..errors import ScaleError
 from .allocation import AllocationFit, fit_allocation
 from .bootstrap import estimate, resample_weights, stratified_weights
 from .buckets import buckets_for
-from .parametric import Objective, ParametricFit, coefficients, fit_parametric, refit
+from .parametric import Objective, ParametricFit, fit_parametric, refit
 from .regime import diagnose_regime, frontier_slope, regime_buckets
 from .result import AtBudget, FitResult, Holdout, HoldoutRun, LossComparison, Residual
 from .runs import Runs

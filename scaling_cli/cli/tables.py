@@ -1,0 +1,19 @@
+"""The two kinds of Rich table every renderer uses: a key/value summary and a titled data table."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.table import Table
+
+
+def summary_table(title: str) -> Table:
+    """Two borderless columns, a dim label and its value, under a bold title."""
+    table = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE, show_header=False, pad_edge=False)
+    table.add_column(style="dim")
+    table.add_column()
+    return table
+
+
+def data_table(title: str | None = None, caption: str | None = None, **options) -> Table:
+    """A table with a head rule, its title and caption left-aligned."""
+    return Table(title=title, title_justify="left", caption=caption, caption_justify="left", box=box.SIMPLE_HEAD, **options)
