@@ -65,7 +65,9 @@ def unique_params(loss: ChinchillaLoss, unique):
 
     From eq. 4 of Hoffmann et al. 2022, N_opt = G·(D_opt·G)^(beta/alpha).
     """
-    g = (loss.alpha * loss.A / (loss.beta * loss.B)) ** (1 / (loss.alpha + loss.beta))
+    from .laws import frontier_scale
+
+    g = frontier_scale(loss.A, loss.B, loss.alpha, loss.beta)
     return g * (unique * g) ** (loss.beta / loss.alpha)
 
 

@@ -83,13 +83,18 @@ class ChinchillaLoss(_Frozen):
         return params, tokens
 
 
-def chinchilla_optimal(A, B, alpha, beta, flops):
-    """Hoffmann et al. 2022, eq. 4: N_opt = G (C/6)^a, D_opt = (C/6) / N_opt.
+def frontier_scale(A, B, alpha, beta):
+    """G = (alpha A / (beta B))^(1/(alpha+beta)) of Hoffmann et al. 2022, eq. 4."""
+    return (alpha * A / (beta * B)) ** (1 / (alpha + beta))
 
-    G = (alpha A / (beta B))^(1/(alpha+beta)), a = beta/(alpha+beta). Plain arithmetic: the
-    arguments may be numpy arrays (the fit evaluates every bootstrap replicate at once).
+
+def chinchilla_optimal(A, B, alpha, beta, flops):
+    """Hoffmann et al. 2022, eq. 4: N_opt = G (C/6)^a, D_opt = (C/6) / N_opt, a = beta/(alpha+beta).
+
+    Plain arithmetic: the arguments may be numpy arrays (the fit evaluates every bootstrap
+    replicate at once).
     """
-    g = (alpha * A / (beta * B)) ** (1 / (alpha + beta))
+    g = frontier_scale(A, B, alpha, beta)
     params = g * (flops / FLOPS_PER_PARAM_TOKEN) ** (beta / (alpha + beta))
     return params, flops / (FLOPS_PER_PARAM_TOKEN * params)
 
