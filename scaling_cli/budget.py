@@ -226,7 +226,7 @@ def evaluate(budget: BudgetFile, source: str | None = None) -> Evaluation:
     }
     return Evaluation(
         file=source, values=values, checks=check_limits(values, budget.limits, source),
-        warnings=warnings_for(values, budget.mfu, fits),
+        warnings=warnings_for(values, budget.mfu, fits) + law.range_warnings(flops, params, tokens),
     )
 
 

@@ -207,6 +207,44 @@ class Provenance(_Frozen):
     tool: str | None = None
 
 
+class FittedRange(_Frozen):
+    """The runs a law was fitted on (from its paper, or the runs of ``scale fit``): an answer
+    outside them is an extrapolation, and the planner says by how far."""
+
+    flops: tuple[PositiveFloat, PositiveFloat] | None = None
+    params: tuple[PositiveFloat, PositiveFloat] | None = None
+    tokens_per_param: tuple[PositiveFloat, PositiveFloat] | None = None
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FittedRange:
+        for name in ("flops", "params", "tokens_per_param"):
+            span = getattr(self, name)
+            if span is not None and not span[0] <= span[1]:
+                raise ValueError(f"{name}: expected [low, high] with low <= high, got {list(span)}")
+        return self
+
+    def warnings(self, law: str, flops=(), params=(), tokens_per_param=()) -> list[str]:
+        """One sentence per quantity whose values leave the range, for the furthest value."""
+        found = []
+        for name, values, unit in (("flops", flops, "FLOPs"), ("params", params, "parameters"),
+                                   ("tokens_per_param", tokens_per_param, "tokens per parameter")):
+            span = getattr(self, name)
+            values = [v for v in ([values] if isinstance(values, (int, float)) else values) if v is not None]
+            if span is None or not values:
+                continue
+            high, low = max(values) / span[1], span[0] / min(values)
+            if max(high, low) <= 1 + 1e-9:
+                continue
+            value, ratio, edge, side = (max(values), high, span[1], "largest") if high >= low else (min(values), low, span[0], "smallest")
+            times = f"{ratio:.3g}x" if ratio < 1000 else f"{ratio:,.0f}x"
+            found.append(
+                f"{value:.3g} {unit} is {times} {'beyond' if side == 'largest' else 'below'} the {side} ({edge:.3g}) "
+                f"that {law} was fitted on: {math.log10(ratio):.1f} decades of extrapolation"
+            )
+        return found
+
+
 class Law(_Frozen):
     """A scaling-law preset: its citation, what its N counts, its loss form and allocation."""
 
@@ -223,6 +261,15 @@ class Law(_Frozen):
     allocation: Allocation | None = None
     data_constrained: Repetition | None = None
     provenance: Provenance | None = None
+    fitted_range: FittedRange | None = None
+
+    def range_warnings(self, flops=(), params=(), tokens=()) -> list[str]:
+        """Where the given budgets, sizes and token counts leave the range the law was fitted on."""
+        if self.fitted_range is None:
+            return []
+        flops, params, tokens = ([x] if isinstance(x, (int, float)) else list(x) for x in (flops, params, tokens))
+        ratios = [d / n for n, d in zip(params, tokens)]
+        return self.fitted_range.warnings(self.name, flops, params, ratios)
 
     @model_validator(mode="after")
     def _consistent(self) -> Law:

@@ -62,6 +62,8 @@ class Overtrain(BaseModel):
     unique_tokens: float | None = None
     rows: list[OvertrainRow]
     notes: list[str]
+    warnings: list[str] = []
+    """Where the rows leave the range the law was fitted on, and by how far."""
 
 
 @checked
@@ -112,6 +114,7 @@ def overtrain(
         unique_tokens=unique_tokens,
         rows=rows,
         notes=law_notes(law),
+        warnings=law.range_warnings([r.flops for r in rows], [params] * len(rows), [r.tokens for r in rows]),
     )
 
 

@@ -109,6 +109,8 @@ class Plan(BaseModel):
     batch_size_tokens: float | None = None
     learning_rate: float | None = None
     notes: list[str]
+    warnings: list[str] = []
+    """Where the answer leaves the range the law was fitted on, and by how far."""
 
 
 def snap(fraction: float) -> float:
@@ -209,6 +211,7 @@ def plan(
         variants=[_variant(law, flops, params * ratio, ratio, loss, unique_tokens) for ratio in SIZE_RATIOS],
         target_loss=target_loss,
         notes=law_notes(law),
+        warnings=law.range_warnings(flops, params, tokens),
     )
     if unique_tokens is not None:
         result.update(_data_constrained(law, flops, params, tokens, loss, unique_tokens, synthetic_price))
@@ -300,3 +303,8 @@ def loss_table(params: Positive, tokens: Positive, laws: list[Law] | None = None
     Losses are comparable only within one law: each was fitted on its own data and tokenizer.
     """
     return {law.name: law.predict_loss(params, tokens) for law in (laws if laws is not None else load_presets())}
+
+
+def loss_warnings(params: float, tokens: float, laws: list[Law]) -> list[str]:
+    """Where (params, tokens) leaves the range each law was fitted on."""
+    return [warning for law in laws if law.has_loss for warning in law.range_warnings((), params, tokens)]

@@ -57,6 +57,8 @@ class Sweep(BaseModel):
     gpu: str
     mfu: float
     notes: list[str]
+    warnings: list[str] = []
+    """Budgets where the law that centres the sizes was not fitted: its optimum is a guess there."""
 
 
 @checked
@@ -112,6 +114,7 @@ def sweep(
     return Sweep(
         law=law.name, budgets=grid.tolist(), runs=runs, total_flops=total,
         total_gpu_hours=gpu_hours(total, gpu.peak_flops, mfu), gpu=gpu.name, mfu=mfu, notes=notes,
+        warnings=law.range_warnings(grid.tolist(), *zip(*(law.optimal(c) for c in grid.tolist()))),
     )
 
 

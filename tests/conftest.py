@@ -53,29 +53,7 @@ def cli() -> Cli:
     return Cli()
 
 
-EPOCH = {"E": 1.8169, "A": 482.01, "B": 2085.43, "alpha": 0.3478, "beta": 0.3659}
-"""The truth of the synthetic tests: the Epoch AI refit of Chinchilla (Besiroglu et al. 2024)."""
-
-
-def synthetic_runs(truth=EPOCH, budgets=(1e18, 3e18, 1e19, 3e19, 1e20, 3e20), sizes=8, span=6.0, noise=0.005, seed=0):
-    """An IsoFLOP grid from a known law: at each budget, ``sizes`` models log-spaced from
-    optimum/span to optimum*span, with multiplicative log-normal noise of ``noise``."""
-    import numpy as np
-
-    from scaling_cli.fitting import Runs
-    from scaling_cli.laws import chinchilla_optimal
-
-    rng = np.random.default_rng(seed)
-    params, tokens = [], []
-    for flops in budgets:
-        optimum, _ = chinchilla_optimal(truth["A"], truth["B"], truth["alpha"], truth["beta"], flops)
-        for n in optimum * np.geomspace(1 / span, span, sizes):
-            params.append(n)
-            tokens.append(flops / (6 * n))
-    params, tokens = np.array(params), np.array(tokens)
-    loss = truth["E"] + truth["A"] / params ** truth["alpha"] + truth["B"] / tokens ** truth["beta"]
-    loss = loss * np.exp(noise * rng.standard_normal(len(loss)))
-    return Runs.from_arrays(params, tokens, loss, source="synthetic")
+from scaling_cli.fitting.simulate import EPOCH, synthetic_runs  # noqa: E402,F401  (the tests' ground truth)
 
 
 def write_runs_csv(path, runs, columns=("params", "tokens", "loss")):

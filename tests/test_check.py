@@ -69,7 +69,11 @@ def test_warnings_fail_only_when_strict(cli, tmp_path):
     assert "far from compute-optimal" in words and "epochs" in words and "MFU 70%" in words and "does not fit" in words
     assert cli("check", path, "--strict").exit_code == 1
     out = json.loads(cli("check", path, "--json").stdout)
-    assert len(out["files"][0]["warnings"]) == 4
+    warnings = out["files"][0]["warnings"]
+    # The four above, and two range warnings: 70B parameters and 4.2e22 FLOPs are beyond the 182
+    # runs Muennighoff et al. fitted their repetition terms on (8.67e9 parameters, 9.26e21 FLOPs).
+    assert len(warnings) == 6
+    assert sum("decades of extrapolation" in w and "muennighoff was fitted on" in w for w in warnings) == 2
 
 
 def test_data_limits_use_the_data_constrained_law(cli, tmp_path):

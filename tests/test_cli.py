@@ -99,7 +99,8 @@ def test_loss_json_maps_each_law(cli):
     assert out["llama3"] is None and out["deepseek"] is None
     assert out["chinchilla"] == pytest.approx(2.0642, abs=1e-4)
     only = cli.json("loss", "--params", "7e9", "--tokens", "2e12", "--law", "kaplan")
-    assert set(only) == {"schema_version", "kaplan"}
+    assert set(only) == {"schema_version", "kaplan", "warnings"}
+    assert any("kaplan was fitted on" in w for w in only["warnings"])  # 7e9 > its 1.5e9 non-embedding params
     table = " ".join(cli("loss", "--params", "7e9", "--tokens", "2e12").stdout.split())
     assert "no loss form" in table and "non-embedding" in table
 

@@ -93,12 +93,21 @@ def test_bootstrap_is_seeded_and_reproducible():
 
 def test_holdout_of_runs_from_the_same_law_falls_inside():
     runs = synthetic_runs(seed=5, budgets=(1e18, 3e18, 1e19, 3e19, 1e20, 3e20, 1e21))
-    result = fit(runs, bootstrap=200, holdout=4, compare_losses=False)
-    assert result.n_runs == len(runs) - 4 and len(result.holdout.runs) == 4
+    result = fit(runs, bootstrap=200, holdout=8, compare_losses=False)
+    assert result.n_runs == len(runs) - 8 and len(result.holdout.runs) == 8
     held_flops = sorted(h.flops for h in result.holdout.runs)
-    assert min(held_flops) >= np.sort(runs.flops)[-4]  # the largest by compute
-    assert result.holdout.all_inside
-    assert "fall inside" in result.holdout.verdict
+    assert min(held_flops) >= np.sort(runs.flops)[-8]  # the largest by compute
+    assert result.holdout.kind == "extrapolation" and result.holdout.passed
+    assert result.holdout.verdict.startswith("extrapolates")
+    assert result.holdout.bias.ci95[0] < 0 < result.holdout.bias.ci95[1]
+
+
+def test_held_out_runs_at_a_fitted_budget_are_interpolation():
+    # Four of the top budget's eight runs held out: the other four are still in the fit.
+    runs = synthetic_runs(seed=5, budgets=(1e18, 3e18, 1e19, 3e19, 1e20, 3e20, 1e21))
+    result = fit(runs, bootstrap=200, holdout=4, compare_losses=False)
+    assert result.holdout.kind == "interpolation"
+    assert result.holdout.verdict.startswith("interpolates") and "says nothing about extrapolation" in result.holdout.verdict
 
 
 def test_holdout_catches_a_law_that_breaks_at_scale():
@@ -107,23 +116,31 @@ def test_holdout_catches_a_law_that_breaks_at_scale():
     largest = np.argsort(runs.flops)[-8:]
     loss[largest] *= 1.05  # the largest runs plateau 5 % above the law
     result = fit(Runs.from_arrays(runs.params, runs.tokens, loss), bootstrap=200, holdout=8, compare_losses=False)
-    assert result.holdout.all_inside is False
-    assert "do not trust" in result.holdout.verdict
+    assert result.holdout.passed is False and result.holdout.outcome == "biased"
+    assert result.holdout.bias.value < -0.03  # the law under-predicts the plateaued runs
+    assert "under-predicts" in result.holdout.verdict and "do not trust" in result.holdout.verdict
 
 
 def test_regime_verdicts_carry_their_evidence():
     power = fit(synthetic_runs(seed=0), bootstrap=100, compare_losses=False).regime
-    assert power.verdict == "power law" and power.frontier_exponent.ci95[1] < 0
-    assert "C^" in power.evidence and "x the reducible" in power.evidence
-    # A law whose irreducible term dwarfs the reducible one at these budgets: the plateau.
-    flat = dict(EPOCH, E=20.0)
-    plateau = fit(synthetic_runs(truth=flat, noise=0.001), bootstrap=100, compare_losses=False).regime
-    assert plateau.verdict == "plateau" and plateau.irreducible_loss / plateau.reducible_loss >= 10
+    assert power.verdict == "power law" and power.phase == "scaling" and power.frontier_exponent.ci95[1] < 0
+    assert "C^" in power.evidence and "the next 10x of compute" in power.evidence
+    assert power.marginal_return_per_decade.ci95[0] > 0
+    # A large irreducible loss is a level, not a plateau: returns still far above the noise.
+    big_e = fit(synthetic_runs(truth=dict(EPOCH, E=20.0), noise=0.001), bootstrap=100, compare_losses=False).regime
+    assert big_e.phase == "scaling" and big_e.irreducible_loss / big_e.reducible_loss >= 10
+    # Steep exponents: the frontier falls 0.28 nats over the first budgets, then flattens, so the
+    # next decade from the top buys ~0.003 nats, less than one run's noise (~0.009).
+    spent = {"E": 1.8, "A": 5e10, "B": 2.5e13, "alpha": 1.5, "beta": 1.5}
+    plateau = fit(synthetic_runs(truth=spent, noise=0.005), bootstrap=100, compare_losses=False).regime
+    assert plateau.verdict == "plateau" and plateau.phase == "plateau"
+    assert "too small to measure" in plateau.evidence
     # Losses that do not improve with compute at all: no trend.
     runs = synthetic_runs(seed=1)
     rng = np.random.default_rng(0)
     noise_only = Runs.from_arrays(runs.params, runs.tokens, 3.0 * np.exp(0.01 * rng.standard_normal(len(runs))))
-    assert fit(noise_only, bootstrap=100, compare_losses=False).regime.verdict == "no trend"
+    cold = fit(noise_only, bootstrap=100, compare_losses=False).regime
+    assert cold.verdict == "no trend" and cold.phase == "cold start"
 
 
 def test_screening_evaluates_every_start_at_once():
@@ -206,15 +223,55 @@ def test_epoch_least_squares_matches_the_open_athena_reference(tmp_path):
 
 def test_llama3_isoflop_points_give_the_papers_token_exponent(cli):
     # Dubey et al. 2024, section 3.2.1: optimal tokens N*(C) = A C^alpha with alpha = 0.53; the
-    # digitised IsoFLOP points reproduce (alpha, A) = (0.537, 0.299) with per-budget quadratics.
+    # digitised IsoFLOP points reproduce (alpha, A) = (0.537, 0.299) with per-budget quadratics
+    # through all of a budget's points (the paper's vertex: --vertex parabola).
     path = shared_data("llama3_isoflops_extracted.csv")
     out = cli.json("fit", str(path), "--columns", "flops=compute_budget,tokens=training_tokens,loss=validation_loss",
-                   "--method", "isoflop", "--bootstrap", "200")
+                   "--method", "isoflop", "--vertex", "parabola", "--bootstrap", "200")
     assert out["b"]["value"] == pytest.approx(0.537, abs=0.002)
     assert out["k_tokens"]["value"] == pytest.approx(0.299, rel=0.01)
     assert abs(out["b"]["value"] - 0.53) < 0.01
     assert len(out["buckets"]) == 10
     assert out["b"]["ci95"][0] <= 0.53 <= out["b"]["ci95"][1]
+
+
+def test_local_vertex_is_not_biased_by_an_asymmetric_profile():
+    # Czech et al. 2026 (arXiv:2603.22339): an asymmetric IsoFLOP profile biases the vertex of a
+    # parabola through all its points. Plant one: the smallest, longest-trained models of every
+    # budget, beyond 2x below the optimum, pay a penalty that grows with the budget (an untuned
+    # schedule), on one side only.
+    from scaling_cli.laws import chinchilla_optimal
+
+    truth = EPOCH
+    params, tokens, loss = [], [], []
+    budgets = np.geomspace(1e18, 1e21, 7)
+    for flops in budgets:
+        optimum, _ = chinchilla_optimal(truth["A"], truth["B"], truth["alpha"], truth["beta"], flops)
+        for n in optimum * np.geomspace(1 / 8, 8, 13):
+            d = flops / (6 * n)
+            value = truth["E"] + truth["A"] / n ** truth["alpha"] + truth["B"] / d ** truth["beta"]
+            skew = max(0.0, np.log(optimum / n) - np.log(2)) ** 2 * 0.05 * (np.log10(flops) - 17)  # the tail only
+            params.append(n), tokens.append(d), loss.append(value + skew)
+    runs = Runs.from_arrays(params, tokens, loss)
+    true_a = truth["beta"] / (truth["alpha"] + truth["beta"])
+    local = fit(runs, method="isoflop", bootstrap=0)
+    parabola = fit(runs, method="isoflop", vertex="parabola", bootstrap=0)
+    assert abs(local.a.value - true_a) < 0.01
+    assert abs(parabola.a.value - true_a) > 2 * abs(local.a.value - true_a)
+
+
+def test_budgets_whose_minimum_is_at_the_edge_are_dropped_with_a_warning():
+    runs = synthetic_runs(seed=2, span=3.0, sizes=5)
+    # Shift the top budget's sizes so that its best run is the largest model tried.
+    top = runs.flops >= runs.flops.max() * 0.99
+    params = np.where(top, runs.params / 8, runs.params)
+    tokens = runs.flops / (6 * params)
+    from scaling_cli.fitting.simulate import true_loss
+
+    shifted = Runs.from_arrays(params, tokens, true_loss(params, tokens))
+    result = fit(shifted, method="isoflop", bootstrap=0)
+    assert len(result.buckets) == 5
+    assert any("largest size tried" in w and "dropped" in w for w in result.warnings)
 
 
 # -- input -----------------------------------------------------------------------------------

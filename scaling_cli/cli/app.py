@@ -207,12 +207,13 @@ def loss(
 
     laws = laws or load_presets()
     losses = planner.loss_table(params, tokens, laws=laws)
+    warnings = planner.loss_warnings(params, tokens, laws)
     if json:
-        emit_json(losses)
+        emit_json(losses | {"warnings": warnings})
     else:
         from .render import render_losses
 
-        render_losses(_console(), params, tokens, losses, laws)
+        render_losses(_console(), params, tokens, losses, laws, warnings)
 
 
 @app.command()
@@ -244,61 +245,6 @@ def gpus(json: JsonOption = False) -> None:
         from .render import render_gpus
 
         render_gpus(_console(), list(catalog.values()))
-
-
-@app.command()
-def fit(
-    runs: Annotated[str, typer.Argument(help="Runs file: .csv or .jsonl, one run per row (params, tokens, loss[, flops]); - for stdin.", metavar="RUNS")],
-    columns: Annotated[Optional[str], typer.Option("--columns", help="Map fields to your columns: params=model_size,flops=compute,loss=val_loss.", metavar="MAP")] = None,
-    exclude: Annotated[Optional[str], typer.Option("--exclude", help="Leave out these rows (1 = first run): 1-5,9.", metavar="ROWS")] = None,
-    method: Annotated[str, typer.Option("--method", help="parametric (Approach 3), isoflop (Approach 2) or envelope (Approach 1).")] = "parametric",
-    loss: Annotated[str, typer.Option("--loss", help="Parametric objective: huber (log space, delta 1e-3) or lsq (loss space).")] = "huber",
-    bootstrap: Annotated[int, typer.Option("--bootstrap", parser=lambda text: _whole(text, "--bootstrap", 0), help="Bootstrap resamples for intervals (0: none).", metavar="K")] = 1000,
-    seed: Annotated[int, typer.Option("--seed", parser=lambda text: _whole(text, "--seed", 0), help="Random seed of the bootstrap.", metavar="SEED")] = 0,
-    holdout: Annotated[int, typer.Option("--holdout", parser=lambda text: _whole(text, "--holdout", 0), help="Hold out the K largest-compute runs and predict them.", metavar="K")] = 0,
-    at: optional_number(positive, "--at", help="Also report the optimal allocation (and loss) at this many FLOPs.", metavar="FLOPS") = None,
-    buckets: Annotated[Optional[int], typer.Option("--buckets", parser=lambda text: _whole(text, "--buckets", 2), help="isoflop/envelope: bin compute into K ranges instead of detecting budgets.", metavar="K")] = None,
-    save: Annotated[Optional[str], typer.Option("--save", help="Write the fitted law as a law .toml for --law.", metavar="FILE")] = None,
-    plot: PlotOption = None,
-    json: JsonOption = False,
-) -> None:
-    """Fit a scaling law to your own runs, with bootstrap intervals and a held-out scaling check."""
-    from ..fitting.core import fit as fit_runs
-    from ..fitting.runs import parse_columns, parse_rows, read_runs
-
-    _check_plot(plot)
-    mapping, excluded = parse_columns(columns), None if exclude is None else parse_rows(exclude)
-    data = read_runs(runs, mapping)
-    if excluded is not None:
-        data = data.exclude(excluded)
-    result = fit_runs(data, method=method, loss=loss, bootstrap=bootstrap, seed=seed, holdout=holdout, at=at, buckets=buckets)
-    if save is not None:
-        from ..fitting.save import save_law
-
-        saved = save_law(result, save)
-        result.notes.append(f"law written to {save} (use it as --law {save}; name {saved.name!r})")
-    if plot is not None:
-        from ..plots import plot_fit
-
-        plot_fit(result, data, plot)
-    if json:
-        emit_json(result)
-    else:
-        from .render_fit import render_fit
-
-        render_fit(_console(), result)
-
-
-def _whole(text: str, option: str, minimum: int) -> int:
-    from ..units import parse_number
-
-    try:
-        value = parse_number(text)
-    except ValueError as error:
-        raise typer.BadParameter(str(error)) from None
-    if value != int(value) or value < minimum:
-        raise typer.BadParameter(f"expected a whole number >= {minimum}, got {text!r}")
-    return int(value)
 
 
 @app.command()
@@ -335,8 +281,10 @@ def sweep(
 
 
 from .check_command import check  # noqa: E402  (registered here, defined there)
+from .fit_command import fit  # noqa: E402
 from .run_commands import memory, mfu, shape  # noqa: E402
 
+app.command()(fit)
 app.command()(shape)
 app.command()(memory)
 app.command()(mfu)

@@ -59,6 +59,18 @@ def count(text: str) -> int:
     return int(value)
 
 
+def whole(minimum: int):
+    """A parser of whole numbers >= ``minimum`` (``1000``, ``2k``)."""
+
+    def parse(text: str) -> int:
+        value = _number(text)
+        if value != math.floor(value) or value < minimum:
+            raise typer.BadParameter(f"expected a whole number >= {minimum}, got {text!r}")
+        return int(value)
+
+    return parse
+
+
 def positive_list(text: str, option: str) -> list[float]:
     """A comma-separated list of numbers > 0: ``20,50,100`` or ``1T,2T``."""
     items = [item for item in str(text).split(",")]

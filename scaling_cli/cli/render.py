@@ -24,9 +24,11 @@ def _params_label(law: Law) -> str:
     return "Parameters" if law.params_counted == "total" else f"Parameters ({law.params_counted})"
 
 
-def _notes(console: Console, notes: list[str], law: Law) -> None:
+def _notes(console: Console, notes: list[str], law: Law, warnings: list[str] = ()) -> None:
     for note in notes:
         console.print(Text(f"Note: {note}", style="yellow"))
+    for warning in warnings:
+        console.print(Text(f"Warning: {warning}.", style="bold yellow"))
     console.print(Text(f"Law: {law.title}. {law.citation}.", style="dim"))
 
 
@@ -79,7 +81,7 @@ def render_plan(console: Console, plan: Plan, law: Law) -> None:
             style="bold" if v.size_ratio == 1 else None,
         )
     console.print(variants)
-    _notes(console, plan.notes, law)
+    _notes(console, plan.notes, law, plan.warnings)
 
 
 def _render_data(console: Console, plan: Plan) -> None:
@@ -183,10 +185,10 @@ def render_overtrain(console: Console, result: Overtrain, law: Law) -> None:
             style=highlight(row),
         )
     console.print(against)
-    _notes(console, result.notes, law)
+    _notes(console, result.notes, law, result.warnings)
 
 
-def render_losses(console: Console, params: float, tokens: float, losses: dict[str, float | None], laws: list[Law]) -> None:
+def render_losses(console: Console, params: float, tokens: float, losses: dict[str, float | None], laws: list[Law], warnings: list[str] = ()) -> None:
     table = data_table(
         f"Predicted loss of {format_count(params)} parameters on {format_count(tokens)} tokens",
         "Losses compare only within one law: each was fitted on its own data and tokenizer.",
@@ -199,6 +201,8 @@ def render_losses(console: Console, params: float, tokens: float, losses: dict[s
         data = law.dataset + ("" if law.params_counted == "total" else f"; N counts {law.params_counted}")
         table.add_row(law.name, shown, data)
     console.print(table)
+    for warning in warnings:
+        console.print(Text(f"Warning: {warning}.", style="bold yellow"))
 
 
 def render_laws(console: Console, laws: list[Law], detailed: bool) -> None:

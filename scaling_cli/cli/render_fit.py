@@ -8,6 +8,7 @@ from rich.text import Text
 
 from ..fitting.bootstrap import Estimate
 from ..fitting.result import FitResult
+from ..fitting.summary import LOSS_DISAGREEMENT
 from ..shape import SHAPE_TOLERANCE
 from ..sweeps import Sweep
 from ..units import format_count, format_percent, format_sci, format_value
@@ -19,8 +20,7 @@ METHOD_NAMES = {
     "envelope": "Envelope fit: the best run per compute level (Hoffmann et al. 2022, Approach 1)",
 }
 LOSS_NAMES = {"huber": "Huber (delta 1e-3) on log loss", "lsq": "least squares on loss"}
-
-
+RESAMPLED = {"runs": "runs", "size": "whole model sizes", "budget": "whole compute budgets", "runs within budgets": "runs within each budget"}
 
 
 def _interval(estimate: Estimate | None, key: str, kind: str) -> str:
@@ -47,9 +47,9 @@ def render_fit(console: Console, result: FitResult) -> None:
         facts.append(f"{result.n_holdout} largest held out")
     if result.loss:
         facts.append(f"objective: {LOSS_NAMES[result.loss]} = {result.objective:.6g}")
-        facts.append(f"{result.n_starts:,} starts screened, {result.n_refined} refined with L-BFGS-B")
+        facts.append(f"{result.n_starts:,} starts screened, {result.n_refined} refined")
     facts.append(f"RMSE of log {'loss' if result.method == 'parametric' else 'N_opt'} {result.rmse_log:.4f}")
-    facts.append(f"bootstrap: {result.bootstrap} resamples (seed {result.seed})" if result.bootstrap else "no bootstrap")
+    facts.append(f"bootstrap: {result.bootstrap} resamples of {RESAMPLED[result.resample]} (seed {result.seed})" if result.bootstrap else "no bootstrap")
     console.print("; ".join(facts) + ".")
 
     table = _estimate_table("Coefficients" if result.coefficients else "Allocation laws (C in FLOPs)")
@@ -83,8 +83,6 @@ def render_fit(console: Console, result: FitResult) -> None:
         for b in result.buckets:
             buckets.add_row(format_sci(b.flops), str(b.n_runs), format_count(b.params), format_count(b.tokens), f"{b.tokens / b.params:.1f}", f"{b.loss:.4f}")
         console.print(buckets)
-        for reason in result.skipped_buckets:
-            console.print(Text(f"Skipped {reason}", style="yellow"))
 
     if result.largest_residuals:
         residuals = data_table("Largest residuals")
@@ -95,30 +93,80 @@ def render_fit(console: Console, result: FitResult) -> None:
         console.print(residuals)
 
     comparison = result.loss_comparison
-    if comparison is not None and comparison.relative_difference > 0.20:
+    if comparison is not None and comparison.relative_difference > LOSS_DISAGREEMENT:
         console.print(Text(
             f"The objective moves the answer: at {format_sci(comparison.flops)} FLOPs the Huber fit gives "
             f"{comparison.huber:.1f} tokens/param, least squares {comparison.lsq:.1f} "
             f"({comparison.relative_difference:.0%} apart).", style="yellow",
         ))
 
+    _render_predictions(console, result)
+    _render_backtests(console, result)
     if result.holdout is not None:
-        holdout = data_table("Scaling check: the largest runs, held out and predicted")
-        for header in ("Params", "Tokens", "FLOPs", "Loss", "Predicted", "95 % interval", "Error", "Inside"):
-            holdout.add_column(header, justify="right")
-        for h in result.holdout.runs:
-            span = "-" if h.ci95 is None else f"[{h.ci95[0]:.4f}, {h.ci95[1]:.4f}]"
-            inside = "-" if h.inside is None else ("yes" if h.inside else "NO")
-            holdout.add_row(format_count(h.params), format_count(h.tokens), format_sci(h.flops), f"{h.loss:.4f}", f"{h.predicted:.4f}", span, format_percent(h.error, 2), inside)
-        console.print(holdout)
-        style = "green" if result.holdout.all_inside else "red" if result.holdout.all_inside is False else "yellow"
-        console.print(Text(f"Verdict: {result.holdout.verdict}.", style=f"bold {style}"))
-
-    console.print(Text(f"Regime: {result.regime.verdict}: {result.regime.evidence}.", style="bold"))
+        _render_holdout(console, result)
+    phase = f" ({result.regime.phase})" if result.regime.phase not in ("not assessed", result.regime.verdict) else ""
+    console.print(Text(f"Regime: {result.regime.verdict}{phase}: {result.regime.evidence}.", style="bold"))
     for warning in result.warnings:
         console.print(Text(f"Warning: {warning}.", style="bold yellow"))
     for note in result.notes:
         console.print(Text(f"Note: {note}.", style="dim"))
+
+
+def _render_predictions(console: Console, result: FitResult) -> None:
+    if not result.predictions:
+        return
+    table = data_table(
+        "Predictions",
+        "x fit: compute over the largest fitted compute; opt: the fit's compute-optimal model. Parts: standard "
+        "deviations (log loss) of the interval's sources: the fit's parameters (bootstrap), run-to-run scatter (out "
+        "of sample), the extrapolation error the backtests measured.",
+    )
+    for header in ("Params", "Tokens", "FLOPs", "x fit", "Loss", "95 % interval", "Parts (params / scatter / extrap.)"):
+        table.add_column(header, justify="right")
+    for p in result.predictions:
+        parts = "-" if p.interval_parts is None else (
+            f"{p.interval_parts.parameters:.1%} / {p.interval_parts.scatter:.1%} / {p.interval_parts.extrapolation:.1%}")
+        label = format_sci(p.flops) + (" opt" if p.compute_optimal else "")
+        table.add_row(format_count(p.params), format_count(p.tokens), label, f"{p.extrapolation:.1f}x",
+                      format_value(p.loss.value, "loss"), _interval(p.loss, "ci95", "loss"), parts)
+        if p.envelope is not None:
+            table.add_row("", "", "envelope L(C)", "", format_value(p.envelope.value, "loss"),
+                          _interval(p.envelope, "ci95", "loss"), "", style="dim")
+    console.print(table)
+
+
+def _render_backtests(console: Console, result: FitResult) -> None:
+    if not result.backtests:
+        if result.check is not None:
+            console.print(Text(f"Backtests: {result.check.evidence}.", style="yellow"))
+        return
+    table = data_table("Backtests: fit on the smaller budgets, predict every larger run")
+    for header in ("Fitted up to", "Runs fitted", "Predicted", "Median x fit", "Max x fit", "Median error"):
+        table.add_column(header, justify="right")
+    for b in result.backtests:
+        table.add_row(format_sci(b.fitted_up_to_flops), str(b.n_fitted), str(b.runs), f"{b.extrapolation:.1f}x",
+                      f"{b.max_extrapolation:.1f}x", format_percent(b.median_error, 2))
+    console.print(table)
+    check = result.check
+    console.print(Text(
+        f"Scaling check: {check.evidence}; run-to-run scatter {check.scatter:.2%} ({check.scatter_source}).",
+        style="bold red" if check.drift else "bold",
+    ))
+
+
+def _render_holdout(console: Console, result: FitResult) -> None:
+    holdout = data_table("Held-out check: the largest runs, held out and predicted")
+    for header in ("Params", "Tokens", "FLOPs", "x fit", "Loss", "Predicted", "95 % interval", "Error", "Inside"):
+        holdout.add_column(header, justify="right")
+    for h in result.holdout.runs:
+        span = "-" if h.ci95 is None else f"[{h.ci95[0]:.4f}, {h.ci95[1]:.4f}]"
+        inside = "-" if h.inside is None else ("yes" if h.inside else "NO")
+        holdout.add_row(format_count(h.params), format_count(h.tokens), format_sci(h.flops), f"{h.extrapolation:.1f}x",
+                        f"{h.loss:.4f}", f"{h.predicted:.4f}", span, format_percent(h.error, 2), inside)
+    console.print(holdout)
+    passed = result.holdout.passed
+    style = "green" if passed else "red" if passed is False else "yellow"
+    console.print(Text(f"Verdict: {result.holdout.verdict}.", style=f"bold {style}"))
 
 
 def _span(estimate: Estimate | None, kind: str) -> str:
@@ -150,3 +198,5 @@ def render_sweep(console: Console, result: Sweep) -> None:
     console.print(f"{len(result.runs)} runs; total {format_sci(result.total_flops)} FLOPs, {format_count(result.total_gpu_hours)} GPU-hours.")
     for note in result.notes:
         console.print(Text(f"Note: {note}.", style="yellow"))
+    for warning in result.warnings:
+        console.print(Text(f"Warning: {warning}.", style="bold yellow"))

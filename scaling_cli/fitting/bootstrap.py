@@ -1,8 +1,18 @@
 """Bootstrap resampling: runs drawn with replacement, as counts (weights) per run.
 
-A resample is a vector of counts that sums to the number of runs; fitting with those counts
-as weights is fitting the resampled data set, without copying it. Intervals are percentile
-intervals of the refitted quantities: 80 % (10th to 90th) and 95 % (2.5th to 97.5th).
+A resample is a vector of counts; fitting with those counts as weights is fitting the resampled
+data set, without copying it. Intervals are percentile intervals of the refitted quantities:
+80 % (10th to 90th) and 95 % (2.5th to 97.5th).
+
+What is drawn (``--resample``):
+
+* ``runs``: each run on its own (iid). Right when every run is an independent training run
+  with its own noise, as in a grid of separately trained models.
+* ``size``: whole model sizes at once. Runs of one size often share a training curve (several
+  token counts read off one run, or one seed and schedule per size): their errors move together,
+  and an iid bootstrap over them is too optimistic.
+* ``budget``: whole compute budgets at once, for IsoFLOP grids whose budgets were trained as
+  batches (one data order, one set of hyperparameters per budget).
 """
 
 from __future__ import annotations
@@ -24,6 +34,34 @@ class Estimate(BaseModel):
 def resample_weights(n_runs: int, count: int, rng: np.random.Generator) -> np.ndarray:
     """``count`` resamples of ``n_runs`` runs, each row the counts of every run."""
     return rng.multinomial(n_runs, np.full(n_runs, 1.0 / n_runs), size=count).astype(float)
+
+
+RESAMPLE = ("runs", "size", "budget")
+
+
+def group_weights(groups: list[np.ndarray], n_runs: int, count: int, rng: np.random.Generator) -> np.ndarray:
+    """``count`` resamples drawing whole groups (index arrays) with replacement; each run gets
+    its group's count. With one run per group this is the ordinary bootstrap over runs."""
+    draws = rng.multinomial(len(groups), np.full(len(groups), 1.0 / len(groups)), size=count).astype(float)
+    weights = np.zeros((count, n_runs))
+    for column, index in enumerate(groups):
+        weights[:, index] = draws[:, [column]]
+    return weights
+
+
+def grouping(resample: str, params: np.ndarray, budgets: list[np.ndarray]):
+    """A function from run indices to the groups ``resample`` draws among them."""
+    if resample == "runs":
+        return lambda index: [np.array([i]) for i in np.asarray(index)]
+    if resample == "size":
+        def by_size(index):
+            index = np.asarray(index)
+            return [index[params[index] == value] for value in np.unique(params[index])]
+        return by_size
+    budget_of = np.empty(len(params), dtype=int)
+    for number, members in enumerate(budgets):
+        budget_of[members] = number
+    return lambda index: [np.asarray(index)[budget_of[index] == b] for b in np.unique(budget_of[index])]
 
 
 def stratified_weights(buckets: list[np.ndarray], n_runs: int, count: int, rng: np.random.Generator) -> np.ndarray:

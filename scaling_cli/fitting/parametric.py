@@ -14,13 +14,14 @@ Two objectives:
 The search starts from the paper's grid (alpha, beta in 0..2 step 0.5, e in -1..1 step 0.5,
 a, b in 0..25 step 5: 4,500 starts), screened all at once (one vectorised evaluation), plus
 variable-projection starts: for fixed (alpha, beta) the loss is linear in (E, A, B), which
-non-negative least squares solves exactly. The most promising starts are refined with L-BFGS-B
-and an analytic gradient; the best is kept.
+non-negative least squares solves exactly. The most promising starts are refined together by a
+batched damped Gauss-Newton descent (``solver.py``); the best is kept.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import product
 
 import numpy as np
@@ -42,10 +43,10 @@ BOUNDS = ((-20.0, 60.0), (-20.0, 60.0), (-20.0, 5.0), (0.0, 5.0), (0.0, 5.0))
 """The search space: A, B in [2e-9, 1e26], E in [2e-9, 148] nats, alpha and beta in [0, 5]."""
 
 REFINE = 24
-"""How many of the screened starts L-BFGS-B refines."""
+"""How many of the screened starts are refined."""
 
-LBFGS_OPTIONS = {"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10_000, "maxfun": 20_000}
-"""Tight tolerances: the summed Huber objective is ~1e-3 in size, below L-BFGS-B's defaults."""
+SCREEN_ELEMENTS = 2_000_000
+"""Elements per array in one chunk of the screen (16 MB of float64)."""
 
 
 @dataclass
@@ -81,7 +82,8 @@ class Objective:
         return np.logaddexp(np.logaddexp(a - alpha * lp, b - beta * lt), e)
 
     def value_and_grad(self, theta: np.ndarray, weights: np.ndarray) -> tuple[float, np.ndarray]:
-        """The objective and its exact gradient in theta."""
+        """The objective and its exact gradient in theta, for one theta (the reference that the
+        batched solver's gradient is tested against, and the form scipy's optimisers take)."""
         f, s0, s1, s2 = self._terms(theta)
         if self.kind == "huber":
             r = f - self.log_loss
@@ -103,7 +105,15 @@ class Objective:
         return float(value), grad
 
     def values(self, thetas: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """The objective at many thetas at once (rows of ``thetas``): the cheap screen."""
+        """The objective at many thetas at once (rows of ``thetas``): the cheap screen.
+
+        ``weights`` is one vector of run weights, or a (runs, k) matrix of k of them. Thetas are
+        taken in chunks so that memory stays bounded (~``SCREEN_ELEMENTS`` per array) whatever
+        the number of runs."""
+        chunk = max(1, SCREEN_ELEMENTS // max(len(self.loss), 1))
+        return np.concatenate([self._values(thetas[i:i + chunk], weights) for i in range(0, len(thetas), chunk)])
+
+    def _values(self, thetas: np.ndarray, weights: np.ndarray) -> np.ndarray:
         a, b, e, alpha, beta = (thetas[:, [i]] for i in range(5))
         f = np.logaddexp(np.logaddexp(a - alpha * self.log_params, b - beta * self.log_tokens), e)
         if self.kind == "huber":
@@ -114,23 +124,44 @@ class Objective:
         return (r * r) @ weights
 
 
+@lru_cache(maxsize=1)
 def grid_starts() -> np.ndarray:
-    """The 4,500 starts of Hoffmann et al. 2022, App. D.2, as rows of theta."""
-    return np.array(list(product(GRID["a"], GRID["b"], GRID["e"], GRID["alpha"], GRID["beta"])))
+    """The 4,500 starts of Hoffmann et al. 2022, App. D.2, as rows of theta (read-only)."""
+    grid = np.array(list(product(GRID["a"], GRID["b"], GRID["e"], GRID["alpha"], GRID["beta"])))
+    grid.flags.writeable = False
+    return grid
 
 
 def varpro_starts(objective: Objective, weights: np.ndarray) -> np.ndarray:
-    """For each (alpha, beta) of a grid, the (E, A, B) that non-negative least squares gives."""
-    from scipy.optimize import nnls
+    """For each (alpha, beta) of a grid, the (E, A, B) that non-negative least squares gives.
 
-    root_w = np.sqrt(weights)
-    params, tokens = np.exp(objective.log_params), np.exp(objective.log_tokens)
-    starts = []
-    for alpha, beta in product(VARPRO_EXPONENTS, VARPRO_EXPONENTS):
-        design = np.column_stack([np.ones_like(params), params**-alpha, tokens**-beta])
-        (e, a, b), _ = nnls(design * root_w[:, None], objective.loss * root_w)
-        starts.append(np.log(np.maximum([a, b, e], 1e-8)).tolist() + [alpha, beta])
-    return np.array(starts)
+    With three unknowns, NNLS is the best of the least-squares solutions on the 7 subsets of
+    columns whose coefficients are all >= 0 (the NNLS optimum is one of them), solved for all
+    900 exponent pairs at once from the 3 x 3 normal equations of unit-norm columns.
+    """
+    alpha, beta = (x.ravel() for x in np.meshgrid(VARPRO_EXPONENTS, VARPRO_EXPONENTS, indexing="ij"))
+    w = np.asarray(weights, dtype=float)
+    columns = np.stack([
+        np.ones((len(alpha), len(w))),
+        np.exp(-alpha[:, None] * objective.log_params),
+        np.exp(-beta[:, None] * objective.log_tokens),
+    ], axis=-1)  # (pairs, runs, 3): E, A, B
+    norms = np.sqrt(np.einsum("n,pnk,pnk->pk", w, columns, columns)) + 1e-300
+    columns = columns / norms[:, None, :]
+    gram = np.einsum("n,pnj,pnk->pjk", w, columns, columns)
+    moment = np.einsum("n,pnk,n->pk", w, columns, objective.loss)
+    best_fit, best = np.full(len(alpha), -np.inf), np.zeros((len(alpha), 3))
+    for subset in ((0,), (1,), (2,), (0, 1), (0, 2), (1, 2), (0, 1, 2)):
+        s = list(subset)
+        with np.errstate(all="ignore"):
+            coef = np.linalg.solve(gram[:, s][:, :, s] + 1e-14 * np.eye(len(s)), moment[:, s][..., None])[..., 0]
+        explained = np.einsum("pk,pk->p", coef, moment[:, s])  # y'y - residual, at the LS solution
+        take = np.all(coef >= 0, axis=1) & np.isfinite(explained) & (explained > best_fit)
+        full = np.zeros((len(alpha), 3))
+        full[:, s] = coef
+        best[take], best_fit[take] = full[take], explained[take]
+    e, a, b = (best / norms).T
+    return np.column_stack([np.log(np.maximum(np.column_stack([a, b, e]), 1e-8)), alpha, beta])
 
 
 @dataclass
@@ -152,36 +183,54 @@ def coefficients(theta) -> dict[str, float]:
     return {"E": float(np.exp(e)), "A": float(np.exp(a)), "B": float(np.exp(b)), "alpha": alpha, "beta": beta}
 
 
-def minimise(objective: Objective, start: np.ndarray, weights: np.ndarray):
-    """One L-BFGS-B descent from ``start`` within the bounds."""
-    from scipy.optimize import minimize
+def screen(objective: Objective, weights: np.ndarray, refine: int = REFINE) -> np.ndarray:
+    """The ``refine`` most promising starts for each row of ``weights``: shape (rows, refine, 5).
 
-    return minimize(
-        objective.value_and_grad, np.clip(start, *np.array(BOUNDS).T), args=(weights,),
-        jac=True, method="L-BFGS-B", bounds=BOUNDS, options=LBFGS_OPTIONS,
-    )
+    The grid (Hoffmann et al. 2022, App. D.2) is screened for every weight vector in one pass
+    (one evaluation of the 4,500 starts, then a matrix product with the weights); each weight
+    vector adds its own variable-projection starts.
+    """
+    weights = np.atleast_2d(weights)
+    grid = grid_starts()
+    screened = objective.values(grid, weights.T).reshape(len(grid), len(weights))
+    chosen = []
+    for column, w in enumerate(weights):
+        varpro = varpro_starts(objective, w)
+        values = np.concatenate([screened[:, column], objective.values(varpro, w)])
+        values[~np.isfinite(values)] = np.inf
+        chosen.append(np.vstack([grid, varpro])[np.argsort(values, kind="stable")[:refine]])
+    return np.array(chosen)
 
 
 def fit_parametric(objective: Objective, weights: np.ndarray | None = None, refine: int = REFINE) -> ParametricFit:
     """Multi-start fit: screen the grid and the variable-projection starts, refine the best."""
-    weights = np.ones_like(objective.loss) if weights is None else weights
-    starts = np.vstack([grid_starts(), varpro_starts(objective, weights)])
-    screened = objective.values(starts, weights)
-    screened[~np.isfinite(screened)] = np.inf
-    best_starts = starts[np.argsort(screened, kind="stable")[:refine]]
-    refined = []
-    for start in best_starts:
-        result = minimise(objective, start, weights)
-        if np.isfinite(result.fun):
-            refined.append((float(result.fun), np.asarray(result.x)))
-    refined.sort(key=lambda pair: pair[0])
-    value, theta = refined[0]
-    return ParametricFit(theta=theta, objective=value, n_starts=len(starts), refined=refined, warnings=diagnose(refined))
+    return fit_many(objective, np.ones_like(objective.loss) if weights is None else weights, refine)[0]
+
+
+def fit_many(objective: Objective, weights: np.ndarray, refine: int = REFINE) -> list[ParametricFit]:
+    """One multi-start fit per row of ``weights`` (backtests, leave-one-out fits), refined together."""
+    from .solver import solve
+
+    weights = np.atleast_2d(weights)
+    starts = screen(objective, weights, refine)
+    thetas, values = solve(objective, starts.reshape(-1, 5), np.repeat(weights, refine, axis=0))
+    fits = []
+    for theta_rows, value_rows in zip(thetas.reshape(len(weights), refine, 5), values.reshape(len(weights), refine)):
+        order = [i for i in np.argsort(value_rows, kind="stable") if np.isfinite(value_rows[i])]
+        refined = [(float(value_rows[i]), theta_rows[i]) for i in order]
+        fits.append(ParametricFit(
+            theta=refined[0][1], objective=refined[0][0], n_starts=len(grid_starts()) + len(VARPRO_EXPONENTS) ** 2,
+            refined=refined, warnings=diagnose(refined),
+        ))
+    return fits
 
 
 def refit(objective: Objective, start: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """A warm-started fit (one descent from ``start``): the bootstrap's inner loop."""
-    return np.asarray(minimise(objective, start, weights).x)
+    """Warm-started fits, one per row of ``weights`` (one descent from ``start``): the bootstrap."""
+    from .solver import solve
+
+    weights = np.atleast_2d(weights)
+    return solve(objective, np.repeat(np.atleast_2d(start), len(weights), axis=0), weights)[0]
 
 
 def diagnose(refined: list[tuple[float, np.ndarray]]) -> list[str]:

@@ -1,0 +1,78 @@
+"""``scale fit``: parse, read the runs, call :func:`scaling_cli.fitting.fit`, render or print JSON."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from .options import JsonOption, PlotOption, optional_number, positive, positive_list, whole
+from .output import emit_json
+
+
+def _points(values: list[str] | None) -> list[tuple[float, float]]:
+    points = []
+    for text in values or []:
+        numbers = positive_list(text, "--predict")
+        if len(numbers) != 2:
+            raise typer.BadParameter(f"expected PARAMS,TOKENS such as 7B,140B, got {text!r}", param_hint="--predict")
+        points.append((numbers[0], numbers[1]))
+    return points
+
+
+def fit(
+    runs: Annotated[str, typer.Argument(help="Runs file: .csv or .jsonl, one run per row (params, tokens, loss[, flops, steps]); - for stdin.", metavar="RUNS")],
+    columns: Annotated[Optional[str], typer.Option("--columns", help="Map fields to your columns: params=model_size,flops=compute,loss=val_loss.", metavar="MAP")] = None,
+    exclude: Annotated[Optional[str], typer.Option("--exclude", help="Leave out these rows (1 = first run): 1-5,9.", metavar="ROWS")] = None,
+    method: Annotated[str, typer.Option("--method", help="parametric (Approach 3), isoflop (Approach 2) or envelope (Approach 1).")] = "parametric",
+    loss: Annotated[str, typer.Option("--loss", help="Parametric objective: huber (log space, delta 1e-3) or lsq (loss space).")] = "huber",
+    bootstrap: Annotated[int, typer.Option("--bootstrap", parser=whole(0), help="Bootstrap resamples for intervals (0: none).", metavar="K")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", parser=whole(0), help="Random seed of the bootstrap and of every interval.", metavar="SEED")] = 0,
+    resample: Annotated[str, typer.Option("--resample", help="What the bootstrap draws: runs, whole model sizes (size) or whole budgets (budget).")] = "runs",
+    holdout: Annotated[int, typer.Option("--holdout", parser=whole(0), help="Hold out the K largest-compute runs and test the fit on them.", metavar="K")] = 0,
+    predict: Annotated[Optional[list[str]], typer.Option("--predict", help="Predict the loss of PARAMS,TOKENS (7B,140B), with intervals; repeatable.", metavar="N,D")] = None,
+    predict_flops: Annotated[Optional[list[str]], typer.Option("--predict-flops", help="Predict the compute-optimal loss at FLOPS, with intervals; repeatable.", metavar="FLOPS")] = None,
+    at: optional_number(positive, "--at", help="Also report the optimal allocation (and loss) at this many FLOPs.", metavar="FLOPS") = None,
+    buckets: Annotated[Optional[int], typer.Option("--buckets", parser=whole(2), help="isoflop/envelope: bin compute into K ranges instead of detecting budgets.", metavar="K")] = None,
+    vertex: Annotated[str, typer.Option("--vertex", help="isoflop: each budget's minimum from a local parabola around the best run (local) or from all its runs (parabola, the paper's).")] = "local",
+    save: Annotated[Optional[str], typer.Option("--save", help="Write the fitted law as a law .toml for --law.", metavar="FILE")] = None,
+    plot: PlotOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar on stderr.")] = False,
+    json: JsonOption = False,
+) -> None:
+    """Fit a scaling law to your own runs, and check how far it extrapolates.
+
+    The scaling check: backtests (fit on the smaller budgets, predict the larger), intervals that
+    grow with the extrapolation as the backtests measured it, and a joint held-out test."""
+    from ..fitting.core import fit as fit_runs
+    from ..fitting.runs import parse_columns, parse_rows, read_runs
+    from .app import _check_plot, _console
+    from .progress import progress_reporter
+
+    _check_plot(plot)
+    mapping, excluded = parse_columns(columns), None if exclude is None else parse_rows(exclude)
+    points = _points(predict)
+    budgets = [positive(text) for text in predict_flops or []]
+    data = read_runs(runs, mapping)
+    if excluded is not None:
+        data = data.exclude(excluded)
+    with progress_reporter(enabled=not (quiet or json)) as progress:
+        result = fit_runs(
+            data, method=method, loss=loss, bootstrap=bootstrap, seed=seed, holdout=holdout, at=at, buckets=buckets,
+            predict=points, predict_flops=budgets, resample=resample, vertex=vertex, progress=progress,
+        )
+    if save is not None:
+        from ..fitting.save import save_law
+
+        saved = save_law(result, save)
+        result.notes.append(f"law written to {save} (use it as --law {save}; name {saved.name!r})")
+    if plot is not None:
+        from ..plots import plot_fit
+
+        plot_fit(result, data, plot)
+    if json:
+        emit_json(result)
+    else:
+        from .render_fit import render_fit
+
+        render_fit(_console(), result)

@@ -1,0 +1,294 @@
+"""``fit --method parametric``: the loss surface, its bootstrap, and the scaling check around it.
+
+One pass: the multi-start fit; the bootstrap (what ``--resample`` draws); the error model of
+``check.py`` (leave-one-budget-out scatter, rolling-origin backtests); predictions at the points
+asked for; the joint held-out check; the regime the largest runs are in; runs outside the law's
+regime; the compute-envelope law as a second route; the other objective as a sensitivity check.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ScaleError
+from .bootstrap import Estimate, estimate, group_weights, grouping
+from .check import BACKTEST_BOOTSTRAP, ErrorModel, error_model
+from .summary import SUMMARY_BUDGETS, bootstrap_warnings, frontier_budgets
+from .parametric import Objective, ParametricFit, fit_parametric, refit
+from .predict import decades_beyond, holdout_check, predict_points
+from .regime import diagnose_regime, frontier_slope, regime_buckets
+from .result import (
+    AtBudget, Backtest, BacktestError, FitResult, LossComparison, Prediction, Residual, ScalingCheck,
+)
+from .runs import Runs
+
+BOOTSTRAP_CHUNK = 250
+"""Resamples solved per batch: progress is reported between batches."""
+
+
+def check_identifiable(runs: Runs, n_parameters: int = 5) -> None:
+    """Refuse designs that cannot determine L = E + A/N^alpha + B/D^beta, saying why."""
+    if len(runs) < n_parameters:
+        raise ScaleError(f"{runs.source}: {len(runs)} runs, fewer than the {n_parameters} parameters to fit (E, A, B, alpha, beta)")
+    if len(np.unique(runs.params)) < 2:
+        raise ScaleError(f"{runs.source}: every run has the same model size ({runs.params[0]:.4g} params): alpha is unidentifiable")
+    if len(np.unique(runs.tokens)) < 2:
+        raise ScaleError(f"{runs.source}: every run has the same token count ({runs.tokens[0]:.4g}): beta is unidentifiable")
+    design = np.column_stack([np.ones(len(runs)), np.log(runs.params), np.log(runs.tokens)])
+    if np.linalg.matrix_rank(design - design.mean(axis=0) * [0, 1, 1], tol=1e-8 * np.abs(design).max()) < 3:
+        raise ScaleError(
+            f"{runs.source}: params and tokens move together in every run (tokens proportional to a power of "
+            "params, e.g. one tokens-per-parameter ratio): alpha and beta cannot be separated"
+        )
+
+
+def _report(progress, stage: str, done: int, total: int) -> None:
+    if progress is not None:
+        progress(stage, done, total)
+
+
+def bootstrap_thetas(objective: Objective, best: ParametricFit, weights: np.ndarray, progress=None) -> np.ndarray:
+    """Warm-started refits of every resample, in batches (progress between them)."""
+    thetas = []
+    for start in range(0, len(weights), BOOTSTRAP_CHUNK):
+        thetas.append(refit(objective, best.theta, weights[start:start + BOOTSTRAP_CHUNK]))
+        _report(progress, "bootstrap", min(start + BOOTSTRAP_CHUNK, len(weights)), len(weights))
+    return np.vstack(thetas)
+
+
+def fit_parametric_runs(runs, train, held_index, *, loss, bootstrap, seed, at, compare_losses, predict, predict_flops,
+                        resample, progress) -> FitResult:
+    check_identifiable(train)
+    objective = Objective(np.log(train.params), np.log(train.tokens), train.loss, loss)
+    _report(progress, "multi-start fit", 0, 1)
+    best = fit_parametric(objective)
+    _report(progress, "multi-start fit", 1, 1)
+    budgets = regime_buckets(train)
+    groups_of = grouping(resample, train.params, budgets)
+    thetas, failures, weights = None, 0, None
+    if bootstrap:
+        weights = group_weights(groups_of(np.arange(len(train))), len(train), bootstrap, np.random.default_rng(seed))
+        thetas = bootstrap_thetas(objective, best, weights, progress)
+        ok = np.all(np.isfinite(thetas), axis=1)
+        failures = int((~ok).sum())
+        thetas, weights = thetas[ok], weights[ok]
+    predicted_log = objective.predict_log(best.theta)
+    residual = predicted_log - objective.log_loss
+    _report(progress, "backtests", 0, 1)
+    model = error_model(objective, train.flops, budgets, groups_of, min(bootstrap, BACKTEST_BOOTSTRAP),
+                        np.random.default_rng([seed, 1]), residual)
+    _report(progress, "backtests", 1, 1)
+    fitted_max = float(train.flops.max())
+    draws_rng = np.random.default_rng([seed, 2])
+    predictions = _predictions(objective, best, thetas, model, fitted_max, predict, predict_flops, draws_rng)
+    holdout = None
+    if len(held_index):
+        held = runs.subset(held_index)
+        log_n, log_d = np.log(held.params), np.log(held.tokens)
+        replicate = None if thetas is None else np.array([objective.predict_log(t, log_n, log_d) for t in thetas])
+        holdout = holdout_check(held, objective.predict_log(best.theta, log_n, log_d), replicate, fitted_max, model, draws_rng)
+    samples = None if thetas is None else _coefficient_samples(thetas)
+    point = best.coefficients
+    reference_flops = at if at is not None else fitted_max
+    slopes = None if weights is None else np.array([frontier_slope(train, budgets, w)[0] for w in weights])
+    marginal = _marginal_return(best.theta, thetas, fitted_max)
+    resolution = model.scatter_sd * float(_optimal(best.theta, fitted_max)[2][0])
+    comparison = None
+    if compare_losses:
+        comparison = _compare_losses(objective, best, reference_flops)
+    return FitResult(
+        method="parametric",
+        loss=loss,
+        source=runs.source,
+        n_runs=len(train),
+        n_holdout=len(held_index),
+        bootstrap=0 if thetas is None else len(thetas),
+        bootstrap_failures=failures,
+        seed=seed,
+        coefficients={name: estimate(point[name], None if samples is None else samples[name]) for name in point},
+        a=estimate(point["beta"] / (point["alpha"] + point["beta"]), None if samples is None else samples["a"]),
+        b=estimate(point["alpha"] / (point["alpha"] + point["beta"]), None if samples is None else samples["b"]),
+        k_params=None,
+        k_tokens=None,
+        objective=best.objective,
+        n_starts=best.n_starts,
+        n_refined=len(best.refined),
+        rmse_log=float(np.sqrt(np.mean(residual**2))),
+        reference=_parametric_at(best.theta, thetas, reference_flops),
+        at=None if at is None else _parametric_at(best.theta, thetas, at),
+        allocation=[_parametric_at(best.theta, thetas, c) for c in SUMMARY_BUDGETS],
+        frontier=[_parametric_at(best.theta, thetas, c) for c in frontier_budgets(train, at)],
+        largest_residuals=_largest_residuals(train, predicted_log),
+        buckets=None,
+        skipped_buckets=[],
+        holdout=holdout,
+        regime=diagnose_regime(train, budgets, slopes, irreducible=point["E"], reducible=_reducible_at(best.theta, fitted_max),
+                               marginal=marginal, resolution=resolution),
+        loss_comparison=comparison,
+        warnings=best.warnings + bootstrap_warnings(failures, bootstrap) + _check_warnings(model, predictions),
+        notes=list(runs.notes),
+        predictions=predictions,
+        backtests=[_backtest_report(b, train.flops) for b in model.backtests],
+        check=_check_report(model, resample, bootstrap),
+        resample=resample,
+    )
+
+
+def _predictions(objective, best, thetas, model: ErrorModel, fitted_max, points, budgets, rng) -> list[Prediction]:
+    if not points and not budgets:
+        return []
+    params = [float(n) for n, _ in points]
+    tokens = [float(d) for _, d in points]
+    point_log = [float(objective.predict_log(best.theta, np.log(n), np.log(d))) for n, d in points]
+    columns = []
+    for n, d in points:
+        columns.append(None if thetas is None else _log_loss_at(thetas, np.log(n), np.log(d)))
+    for flops in budgets:
+        n, d, value = (float(x[0]) for x in _optimal(best.theta, flops))
+        params.append(n)
+        tokens.append(d)
+        point_log.append(float(np.log(value)))
+        columns.append(None if thetas is None else np.log(_optimal(thetas, flops)[2]))
+    flops = 6.0 * np.array(params) * np.array(tokens)
+    flops[len(points):] = budgets
+    decades = decades_beyond(flops, fitted_max)
+    replicate = None if thetas is None else np.column_stack(columns)
+    labels = [f"{n:.3g} params on {d:.3g} tokens" for n, d in points] + [f"{c:.3g} FLOPs" for c in budgets]
+    found = predict_points(np.array(point_log), replicate, decades, model, rng, labels)
+    return [
+        Prediction(
+            params=params[i], tokens=tokens[i], flops=float(flops[i]), extrapolation=float(flops[i] / fitted_max),
+            loss=value, interval_parts=split, compute_optimal=i >= len(points), warnings=warnings,
+        )
+        for i, (value, split, warnings) in enumerate(found)
+    ]
+
+
+def _log_loss_at(thetas: np.ndarray, log_n: float, log_d: float) -> np.ndarray:
+    a, b, e, alpha, beta = thetas.T
+    return np.logaddexp(np.logaddexp(a - alpha * log_n, b - beta * log_d), e)
+
+
+def _check_warnings(model: ErrorModel, predictions: list[Prediction]) -> list[str]:
+    warnings = []
+    if model.drift and not predictions:
+        furthest = max(model.backtests, key=lambda b: b.median_extrapolation)
+        direction = "over" if furthest.median_error > 0 else "under"
+        warnings.append(
+            f"the backtests drift: the law has {direction}-predicted by ~{abs(furthest.median_error):.1%} at "
+            f"{furthest.median_extrapolation:.1f}x its fitted compute, and the error grows with the extrapolation"
+        )
+    for p in predictions:
+        warnings.extend(p.warnings)
+    return warnings
+
+
+def _check_report(model: ErrorModel, resample: str, bootstrap: int) -> ScalingCheck:
+    n = len(model.backtests)
+    if not n:
+        evidence = "no backtest: fewer than 4 compute budgets (or too few runs below the largest ones)"
+    elif model.mean_z is None:
+        evidence = f"{n} backtests, errors reported without a drift test (no bootstrap: --bootstrap 0)"
+    else:
+        evidence = (f"{n} backtests: mean standardized error {model.mean_z:+.2f}; extrapolation error "
+                    f"{model.tau:.2%} per decade beyond the fitted compute" + ("; the law drifts as compute grows" if model.drift else ""))
+    return ScalingCheck(
+        resample=resample, scatter=model.scatter_sd, scatter_source=model.scatter_source,
+        extrapolation_per_decade=model.tau, drift_per_decade=model.drift_per_decade, drift=model.drift,
+        mean_standardized_error=model.mean_z, evidence=evidence,
+    )
+
+
+def _backtest_report(backtest, flops) -> Backtest:
+    return Backtest(
+        fitted_up_to_flops=backtest.fitted_up_to_flops, n_fitted=backtest.n_fitted, runs=len(backtest.runs),
+        extrapolation=backtest.median_extrapolation, max_extrapolation=backtest.max_extrapolation,
+        median_error=backtest.median_error,
+        errors=[BacktestError(flops=float(flops[r.index]), extrapolation=r.extrapolation, error=float(np.expm1(r.log_error)))
+                for r in backtest.runs],
+    )
+
+
+def _coefficient_samples(thetas: np.ndarray) -> dict[str, np.ndarray]:
+    a, b, e, alpha, beta = thetas.T
+    return {
+        "E": np.exp(e), "A": np.exp(a), "B": np.exp(b), "alpha": alpha, "beta": beta,
+        "a": beta / (alpha + beta), "b": alpha / (alpha + beta),
+    }
+
+
+def _optimal(theta: np.ndarray, flops: float):
+    """(params, tokens, loss) of the compute-optimal model at ``flops``, for one theta or rows of them."""
+    from ..laws import chinchilla_optimal
+
+    theta = np.atleast_2d(theta)
+    a, b, e, alpha, beta = theta.T
+    with np.errstate(all="ignore"):
+        params, tokens = chinchilla_optimal(np.exp(a), np.exp(b), alpha, beta, flops)
+        loss = np.exp(e) + np.exp(a) / params**alpha + np.exp(b) / tokens**beta
+    return params, tokens, loss
+
+
+def _parametric_at(theta, thetas, flops) -> AtBudget:
+    params, tokens, loss = (float(x[0]) for x in _optimal(theta, flops))
+    if thetas is None:
+        sample = dict.fromkeys(("params", "tokens", "loss", "tpp"))
+    else:
+        p, t, l = _optimal(thetas, flops)
+        sample = {"params": p, "tokens": t, "loss": l, "tpp": t / p}
+    return AtBudget(
+        flops=flops,
+        params=estimate(params, sample["params"]),
+        tokens=estimate(tokens, sample["tokens"]),
+        tokens_per_param=estimate(tokens / params, sample["tpp"]),
+        loss=estimate(loss, sample["loss"]),
+    )
+
+
+def _marginal_return(theta, thetas, flops) -> Estimate:
+    """Loss the next 10x of compute buys on the fitted frontier, from ``flops``."""
+    def gain(t):
+        return _optimal(t, flops)[2] - _optimal(t, 10 * flops)[2]
+    return estimate(float(gain(theta)[0]), None if thetas is None else gain(thetas))
+
+
+def _reducible_at(theta, flops) -> float:
+    _, _, loss = _optimal(theta, flops)
+    return float(loss[0] - np.exp(theta[2]))
+
+
+def _largest_residuals(runs: Runs, predicted_log: np.ndarray, count: int = 5) -> list[Residual]:
+    residual = predicted_log - np.log(runs.loss)
+    worst = np.argsort(-np.abs(residual), kind="stable")[:count]
+    return [
+        Residual(
+            row=runs.rows[i] if runs.rows else int(i) + 1,
+            line=runs.lines[i] if runs.lines else None,
+            params=float(runs.params[i]),
+            tokens=float(runs.tokens[i]),
+            loss=float(runs.loss[i]),
+            predicted=float(np.exp(predicted_log[i])),
+            residual_log=float(residual[i]),
+        )
+        for i in worst
+    ]
+
+
+def _compare_losses(objective: Objective, best: ParametricFit, flops: float) -> LossComparison:
+    """Tokens/param at ``flops`` under both objectives. The other objective's fit starts from the
+    main fit's refined points (the work already done), not from a second full screen."""
+    from .solver import solve
+
+    other = "lsq" if objective.kind == "huber" else "huber"
+    alternative = Objective(objective.log_params, objective.log_tokens, objective.loss, other)
+    starts = np.array([theta for _, theta in best.refined])
+    thetas, values = solve(alternative, starts, np.ones_like(objective.loss))
+    tpp = {}
+    for name, theta in ((objective.kind, best.theta), (other, thetas[np.nanargmin(values)])):
+        params, tokens, _ = _optimal(theta, flops)
+        tpp[name] = float(tokens[0] / params[0])
+    return LossComparison(
+        flops=flops, huber=tpp["huber"], lsq=tpp["lsq"],
+        relative_difference=abs(tpp["huber"] - tpp["lsq"]) / min(tpp["huber"], tpp["lsq"]),
+    )
+

@@ -1,0 +1,93 @@
+"""Seeded synthetic sweeps from a known law: the ground truth that calibration checks need.
+
+An IsoFLOP grid: at each budget, ``sizes`` models log-spaced from optimum/span to optimum*span,
+their losses from L = E + A/N^alpha + B/D^beta with multiplicative log-normal noise. A planted
+``deviation`` (a fraction, e.g. +0.015) multiplies the losses of every run at or above
+``deviation_from`` FLOPs: a law that breaks at scale.
+
+    >>> runs = synthetic_runs(seed=1)
+    >>> len(runs)
+    48
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .runs import Runs
+
+EPOCH = {"E": 1.8169, "A": 482.01, "B": 2085.43, "alpha": 0.3478, "beta": 0.3659}
+"""The default truth: the Epoch AI refit of Chinchilla (Besiroglu et al. 2024, Table 1)."""
+
+
+def synthetic_runs(truth=EPOCH, budgets=(1e18, 3e18, 1e19, 3e19, 1e20, 3e20), sizes=8, span=6.0, noise=0.005, seed=0,
+                   deviation: float = 0.0, deviation_from: float | None = None, top_sizes: int | None = None) -> Runs:
+    """``top_sizes`` (if given) is the number of runs at the largest budget: a team's few big runs."""
+    from ..laws import chinchilla_optimal
+
+    rng = np.random.default_rng(seed)
+    params, tokens = [], []
+    for number, flops in enumerate(budgets):
+        optimum, _ = chinchilla_optimal(truth["A"], truth["B"], truth["alpha"], truth["beta"], flops)
+        count = top_sizes if top_sizes is not None and number == len(budgets) - 1 else sizes
+        for n in optimum * np.geomspace(1 / span, span, count) ** (1.0 if count > 1 else 0.0):
+            params.append(n)
+            tokens.append(flops / (6 * n))
+    params, tokens = np.array(params), np.array(tokens)
+    loss = truth["E"] + truth["A"] / params ** truth["alpha"] + truth["B"] / tokens ** truth["beta"]
+    loss = loss * np.exp(noise * rng.standard_normal(len(loss)))
+    if deviation and deviation_from is not None:
+        loss = np.where(6 * params * tokens >= deviation_from * (1 - 1e-9), loss * (1 + deviation), loss)
+    return Runs.from_arrays(params, tokens, loss, source="synthetic")
+
+
+def true_loss(params, tokens, truth=EPOCH):
+    return truth["E"] + truth["A"] / np.asarray(params) ** truth["alpha"] + truth["B"] / np.asarray(tokens) ** truth["beta"]
+
+
+def check_calibration(repetitions: int = 40, holdout: int = 5, deviation: float = 0.0, bootstrap: int = 200,
+                      budgets=(1e18, 3e18, 1e19, 3e19, 1e20, 3e20), sizes: int = 8, noise: float = 0.005, seed: int = 0,
+                      truth=EPOCH) -> dict:
+    """How often the held-out check passes on sweeps simulated from ``truth``, with the largest
+    budget's ``holdout`` runs held out (and, with ``deviation``, off the law by that fraction).
+
+    Returns the pass rate, the drift-warning rate, and each repetition's verdict: the false-alarm
+    rate of the check when ``deviation`` is 0, its power otherwise."""
+    from .core import fit
+
+    outcomes, drift = [], 0
+    for repetition in range(repetitions):
+        runs = synthetic_runs(truth=truth, budgets=budgets, sizes=sizes, noise=noise, seed=seed + repetition,
+                              deviation=deviation, deviation_from=budgets[-1], top_sizes=holdout)
+        result = fit(runs, bootstrap=bootstrap, holdout=holdout, seed=seed + repetition, compare_losses=False)
+        outcomes.append(result.holdout.outcome)
+        drift += bool(result.check and result.check.drift)
+    passed = sum(o in ("extrapolates", "interpolates") for o in outcomes)
+    return {"pass_rate": passed / repetitions, "drift_rate": drift / repetitions, "outcomes": outcomes}
+
+
+def interval_coverage(repetitions: int = 40, bootstrap: int = 200, budgets=(1e18, 3e18, 1e19, 3e19, 1e20),
+                      targets=(2.0, 10.0, 30.0), sizes: int = 6, noise: float = 0.005, seed: int = 0, truth=EPOCH) -> dict:
+    """Coverage and width of the 95 % prediction intervals of ``fit --predict-flops`` at
+    ``targets`` times the largest fitted compute, on sweeps simulated from ``truth``: each
+    repetition draws one new run at the compute-optimal point of every target, with the same noise."""
+    from ..laws import chinchilla_optimal
+    from .core import fit
+
+    top = budgets[-1]
+    covered = {t: 0 for t in targets}
+    widths = {t: [] for t in targets}
+    for repetition in range(repetitions):
+        rng = np.random.default_rng([seed + repetition, 99])
+        runs = synthetic_runs(truth=truth, budgets=budgets, sizes=sizes, noise=noise, seed=seed + repetition)
+        result = fit(runs, bootstrap=bootstrap, seed=seed + repetition, compare_losses=False,
+                     predict_flops=[top * t for t in targets])
+        for target, prediction in zip(targets, result.predictions):
+            observed = true_loss(prediction.params, prediction.tokens, truth) * np.exp(noise * rng.standard_normal())
+            low, high = prediction.loss.ci95
+            covered[target] += bool(low <= observed <= high)
+            widths[target].append(np.log(high / low))
+    return {
+        "coverage": {t: covered[t] / repetitions for t in targets},
+        "median_log_width": {t: float(np.median(widths[t])) for t in targets},
+    }
