@@ -20,6 +20,8 @@ from .units import format_count, format_sci
 FORMATS = (".png", ".svg", ".pdf")
 FIGSIZE = (11.0, 4.6)
 """Inches; at DPI below a PNG is 1650 x 690 pixels: readable on a slide or in a paper."""
+FIGSIZE_CHECK = (16.5, 4.6)
+"""A parametric fit's three panels: the runs, the law against compute, the backtests."""
 DPI = 150
 BUDGET_STEPS = (-2, -1, 0, 1, 2)
 """IsoFLOP curves at the budget and at 10x and 100x either side of it."""
@@ -115,16 +117,19 @@ def plot_plan(result, law: Law, path: str | Path):
 
 
 def plot_fit(result, runs, path: str | Path):
-    """The runs (coloured by compute), the fitted IsoFLOP curves, and the fitted frontier with its
-    95 % band extrapolated to ``at``; held-out runs marked apart."""
+    """The runs (coloured by compute) with the fitted IsoFLOP curves at the runs' own budgets; for a
+    parametric fit, the scaling check beside them (loss against compute with the fitted frontier,
+    held-out runs and predictions with their 95 % intervals; backtest errors against the
+    extrapolation ratio), else the fitted N_opt(C) with its 95 % band."""
     path = check_path(path)
     plt = _pyplot()
     from matplotlib.colors import LogNorm
 
-    figure, (left, right) = plt.subplots(1, 2, figsize=FIGSIZE, layout="constrained")
+    check = result.method == "parametric"
+    figure, panels = plt.subplots(1, 3 if check else 2, figsize=FIGSIZE_CHECK if check else FIGSIZE, layout="constrained")
+    left = panels[0]
     norm = LogNorm(vmin=runs.flops.min(), vmax=runs.flops.max())
-    held = {(h.params, h.tokens) for h in (result.holdout.runs if result.holdout else [])}
-    is_held = np.array([(n, d) in held for n, d in zip(runs.params.tolist(), runs.tokens.tolist())])
+    is_held = _held_mask(result, runs)
     cmap = plt.get_cmap("viridis")
     points = left.scatter(runs.params[~is_held], runs.loss[~is_held], c=runs.flops[~is_held], cmap=cmap, norm=norm, s=18, label="runs")
     if is_held.any():
@@ -140,10 +145,83 @@ def plot_fit(result, runs, path: str | Path):
     _human_axis(left.xaxis, "count")
     left.set_xlabel("Model size (parameters)")
     left.set_ylabel("Final loss (nats/token)")
+    left.set_title("Runs and the fitted IsoFLOP curves at their budgets", fontsize=10)
     left.grid(True, alpha=0.3)
     left.legend(fontsize=9)
     figure.colorbar(points, ax=left, label="Training compute (FLOPs)")
+    if check:
+        _frontier_panel(panels[1], result, runs, is_held)
+        _backtest_panel(panels[2], result)
+    else:
+        _allocation_panel(panels[1], result, runs)
+    method = {"parametric": "parametric fit", "isoflop": "IsoFLOP fit", "envelope": "envelope fit"}[result.method]
+    return _save(figure, path, f"{method.capitalize()} of {result.n_runs} runs ({Path(result.source).name})")
 
+
+def _held_mask(result, runs) -> np.ndarray:
+    held = {(h.params, h.tokens) for h in (result.holdout.runs if result.holdout else [])}
+    return np.array([(n, d) in held for n, d in zip(runs.params.tolist(), runs.tokens.tolist())])
+
+
+def _frontier_panel(axes, result, runs, is_held) -> None:
+    """Loss against compute: the runs, the fitted frontier and its band, held-out runs and predictions."""
+    axes.scatter(runs.flops[~is_held], runs.loss[~is_held], s=10, color="0.55", label="fitted runs")
+    points = result.frontier + [p for p in [result.at] if p is not None]
+    points = sorted(points, key=lambda f: f.flops)
+    flops = np.array([f.flops for f in points])
+    axes.plot(flops, [f.loss.value for f in points], "k-", lw=1.6, label="fitted frontier (compute-optimal loss)")
+    if points[0].loss.ci95 is not None:
+        axes.fill_between(flops, [f.loss.ci95[0] for f in points], [f.loss.ci95[1] for f in points], color="0.6", alpha=0.3,
+                          label="95 % band of the law (bootstrap)")
+    if result.holdout is not None:
+        held = result.holdout.runs
+        axes.scatter([h.flops for h in held], [h.loss for h in held], marker="*", s=90, color="tab:red", zorder=4, label="held-out runs")
+        with_ci = [h for h in held if h.ci95 is not None]
+        if with_ci:
+            axes.errorbar([h.flops for h in with_ci], [h.predicted for h in with_ci],
+                          yerr=np.array([[h.predicted - h.ci95[0], h.ci95[1] - h.predicted] for h in with_ci]).T,
+                          fmt="_", color="tab:red", alpha=0.7, capsize=3, label="their predictions, 95 % intervals")
+    predicted = [p for p in result.predictions if p.loss.ci95 is not None]
+    if predicted:
+        axes.errorbar([p.flops for p in predicted], [p.loss.value for p in predicted],
+                      yerr=np.array([[p.loss.value - p.loss.ci95[0], p.loss.ci95[1] - p.loss.value] for p in predicted]).T,
+                      fmt="D", color="tab:blue", capsize=4, label="predictions, 95 % intervals")
+    axes.axvline(runs.flops[~is_held].max(), color="tab:green", ls=":", lw=1, label="largest fitted compute")
+    axes.set_xscale("log")
+    _human_axis(axes.xaxis, "sci")
+    axes.set_xlabel("Training compute (FLOPs)")
+    axes.set_ylabel("Final loss (nats/token)")
+    axes.set_title("The scaling check: the law against compute", fontsize=10)
+    axes.grid(True, which="major", alpha=0.3)
+    axes.legend(fontsize=8)
+
+
+def _backtest_panel(axes, result) -> None:
+    """Each backtest's errors against how far it extrapolated, and the error model's 95 % band."""
+    if not result.backtests:
+        axes.text(0.5, 0.5, "no backtest: too few compute budgets", ha="center", va="center", transform=axes.transAxes)
+        axes.set_axis_off()
+        return
+    cmap = _pyplot().get_cmap("plasma")
+    for number, backtest in enumerate(result.backtests):
+        axes.scatter([e.extrapolation for e in backtest.errors], [100 * e.error for e in backtest.errors], s=10,
+                     color=cmap(number / max(len(result.backtests) - 1, 1)), alpha=0.7,
+                     label=f"fitted up to {format_sci(backtest.fitted_up_to_flops)}")
+    reach = max(b.max_extrapolation for b in result.backtests)
+    ratio = np.geomspace(1, max(reach, 1.01), 50)
+    check = result.check
+    half = 100 * 1.96 * np.sqrt(check.scatter**2 + (check.extrapolation_per_decade * np.log10(ratio)) ** 2)
+    axes.fill_between(ratio, -half, half, color="0.6", alpha=0.25, label="95 %: scatter + extrapolation error")
+    axes.axhline(0, color="k", lw=0.8)
+    axes.set_xscale("log")
+    axes.set_xlabel("Extrapolation (run compute / largest fitted compute)")
+    axes.set_ylabel("Error of the prediction (%; > 0: over-predicts)")
+    axes.set_title("Backtests: fit the smaller budgets, predict the larger", fontsize=10)
+    axes.grid(True, which="major", alpha=0.3)
+    axes.legend(fontsize=7, ncol=2)
+
+
+def _allocation_panel(right, result, runs) -> None:
     frontier = result.frontier
     flops = np.array([f.flops for f in frontier])
     right.plot(flops, [f.params.value for f in frontier], "k-", lw=1.8, label=f"fitted N_opt ∝ C^{result.a.value:.3f}")
@@ -163,15 +241,16 @@ def plot_fit(result, runs, path: str | Path):
     right.set_ylabel("Compute-optimal model size (parameters)")
     right.grid(True, which="major", alpha=0.3)
     right.legend(fontsize=9)
-    method = {"parametric": "parametric fit", "isoflop": "IsoFLOP fit", "envelope": "envelope fit"}[result.method]
-    return _save(figure, path, f"{method.capitalize()} of {result.n_runs} runs ({Path(result.source).name})")
 
 
 def _curve_budgets(result, runs) -> list[float]:
+    """The budgets the runs have (detected IsoFLOP budgets, else bins of their compute), so that
+    each curve passes through its own runs."""
     if result.buckets:
         return [b.flops for b in result.buckets]
-    logs = np.log10(runs.flops)
-    return np.logspace(logs.min(), logs.max(), 6).tolist()
+    from .fitting.regime import regime_buckets
+
+    return [float(np.median(runs.flops[index])) for index in regime_buckets(runs)]
 
 
 def _fitted_curve(result, flops: float, runs):

@@ -10,9 +10,7 @@ pytest.importorskip("matplotlib", reason="the plot extra (scaling-cli[plot]) is 
 
 from conftest import synthetic_runs, write_runs_csv  # noqa: E402
 from scaling_cli import load_law, plan  # noqa: E402
-from scaling_cli.plots import DPI, FIGSIZE, plot_plan, tick_label  # noqa: E402
-
-WIDTH, HEIGHT = round(FIGSIZE[0] * DPI), round(FIGSIZE[1] * DPI)
+from scaling_cli.plots import DPI, FIGSIZE, FIGSIZE_CHECK, plot_plan, tick_label  # noqa: E402
 
 
 def png_size(path):
@@ -49,12 +47,13 @@ def test_each_command_writes_a_valid_image_of_the_expected_size(cli, tmp_path, s
         path = tmp_path / f"{name}{suffix}"
         result = cli(*argv, "--plot", str(path))
         assert result.exit_code == 0, result.stderr
+        size = FIGSIZE_CHECK if name == "fit" else FIGSIZE  # a parametric fit adds the scaling check's panels
         if suffix == ".png":
-            assert png_size(path) == (WIDTH, HEIGHT)
+            assert png_size(path) == (round(size[0] * DPI), round(size[1] * DPI))
         elif suffix == ".svg":
-            assert svg_size(path) == pytest.approx((FIGSIZE[0] * 72, FIGSIZE[1] * 72))
+            assert svg_size(path) == pytest.approx((size[0] * 72, size[1] * 72))
         else:
-            assert pdf_size(path) == pytest.approx((FIGSIZE[0] * 72, FIGSIZE[1] * 72))
+            assert pdf_size(path) == pytest.approx((size[0] * 72, size[1] * 72))
 
 
 def test_the_plotted_optimum_sits_where_json_says(cli, tmp_path):
@@ -84,3 +83,19 @@ def test_without_matplotlib_plot_says_how_to_install(cli, tmp_path, monkeypatch)
 def test_tick_labels_are_human():
     assert [tick_label(v, "count") for v in (1e8, 1e9, 1e10, 1e12)] == ["100M", "1B", "10B", "1T"]
     assert tick_label(1e21, "sci") == "1e21"
+
+
+def test_fit_curves_are_drawn_at_the_runs_budgets(tmp_path):
+    # Each IsoFLOP curve of the fit picture passes through its own runs: one curve per budget the
+    # runs have, at that budget's compute (not at evenly spaced budgets between them).
+    from scaling_cli.fitting import fit
+    from scaling_cli.plots import _curve_budgets, plot_fit
+
+    runs = synthetic_runs(seed=0, sizes=6)
+    result = fit(runs, bootstrap=20, holdout=3, compare_losses=False, predict_flops=[1e22])
+    assert _curve_budgets(result, runs) == pytest.approx(sorted(set(runs.flops.tolist())), rel=1e-9)
+    figure = plot_fit(result, runs, tmp_path / "fit.png")
+    left, middle, right = figure.axes[:3]
+    assert len([line for line in left.get_lines() if len(line.get_xdata()) > 10]) == len(set(runs.flops.tolist()))
+    assert "scaling check" in middle.get_title() and "Backtests" in right.get_title()
+    assert len(right.collections) >= len(result.backtests)

@@ -35,6 +35,8 @@ def fit(
     at: optional_number(positive, "--at", help="Also report the optimal allocation (and loss) at this many FLOPs.", metavar="FLOPS") = None,
     buckets: Annotated[Optional[int], typer.Option("--buckets", parser=whole(2), help="isoflop/envelope: bin compute into K ranges instead of detecting budgets.", metavar="K")] = None,
     vertex: Annotated[str, typer.Option("--vertex", help="isoflop: each budget's minimum from a local parabola around the best run (local) or from all its runs (parabola, the paper's).")] = "local",
+    envelope_floor: optional_number(positive, "--envelope-floor", help="Pin E of the compute-envelope law L(C) = E + A C^-gamma (default: fitted).", metavar="LOSS") = None,
+    exclude_undertrained: Annotated[bool, typer.Option("--exclude-undertrained", help="Leave out the runs flagged as outside the law's regime (too few steps, far too few tokens/param).")] = False,
     save: Annotated[Optional[str], typer.Option("--save", help="Write the fitted law as a law .toml for --law.", metavar="FILE")] = None,
     plot: PlotOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar on stderr.")] = False,
@@ -60,6 +62,7 @@ def fit(
         result = fit_runs(
             data, method=method, loss=loss, bootstrap=bootstrap, seed=seed, holdout=holdout, at=at, buckets=buckets,
             predict=points, predict_flops=budgets, resample=resample, vertex=vertex, progress=progress,
+            envelope_floor=envelope_floor, exclude_undertrained=exclude_undertrained,
         )
     if save is not None:
         from ..fitting.save import save_law

@@ -87,4 +87,9 @@ def estimate(value: float | None, samples: np.ndarray | None) -> Estimate:
     """``value`` with the 80 % and 95 % intervals of ``samples`` (none when there are none)."""
     if samples is None or value is None:
         return Estimate(value=value)
-    return Estimate(value=value, **{key: interval(samples, level) for key, level in LEVELS.items()})
+    finite = np.asarray(samples, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if len(finite) < 2:
+        return Estimate(value=value)
+    low95, low80, high80, high95 = np.percentile(finite, [2.5, 10.0, 90.0, 97.5]).tolist()
+    return Estimate(value=value, ci80=(low80, high80), ci95=(low95, high95))

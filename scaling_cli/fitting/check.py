@@ -5,7 +5,8 @@ reported as the relative error predicted/observed - 1):
 
 * **Scatter** (leave-one-budget-out): refit without each interior compute budget and predict its
   runs. The spread of those errors is the run-to-run noise a prediction must allow for, measured
-  on runs the fit did not see (in-sample residuals understate it).
+  on runs the fit did not see (in-sample residuals understate it), as a robust scale so that a
+  few broken runs do not widen every interval.
 * **Backtests** (rolling origin): fit on the budgets up to C_k, predict every run above, for each
   k that leaves at least ``MIN_BACKTEST_BUDGETS`` budgets and ``MIN_BACKTEST_RUNS`` runs to fit.
   An error at x decades beyond the fitted compute has, if the law holds, the variance its fit's
@@ -27,7 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .bootstrap import group_weights
-from .parametric import Objective, fit_many, refit
+from .parametric import Objective, fit_many
+from .solver import solve
 
 MIN_BACKTEST_BUDGETS = 3
 MIN_BACKTEST_RUNS = 10
@@ -40,6 +42,8 @@ DRIFT_Z = 1.0
 Under an exact law each backtest's mean standardised error has a standard deviation of at most
 1 (its errors share one fit), so 1.0 with a common sign across >= 2 backtests is rare by chance:
 bench/scaling_check.py measures the false-alarm rate (and the power against a planted drift)."""
+OUTLIER_CLIP = 3.5
+"""Scatter residuals beyond this many robust standard deviations are clipped to it."""
 REFINE = 8
 """Starts refined per backtest or leave-one-out fit (the full fit refines 24)."""
 
@@ -100,18 +104,6 @@ def _weights_for(n: int, index: np.ndarray) -> np.ndarray:
     return w
 
 
-def leave_one_budget_out(objective: Objective, budgets: list[np.ndarray]) -> np.ndarray:
-    """Log errors of each interior budget's runs, predicted by a fit without that budget."""
-    interior = budgets[1:-1]
-    n = len(objective.loss)
-    keep = [np.setdiff1d(np.arange(n), index) for index in interior]
-    if not interior:
-        return np.array([])
-    fits = fit_many(objective, np.array([_weights_for(n, k) for k in keep]), REFINE)
-    errors = [objective.predict_log(f.theta)[index] - objective.log_loss[index] for f, index in zip(fits, interior)]
-    return np.concatenate(errors)
-
-
 def backtest_plan(flops: np.ndarray, budgets: list[np.ndarray]) -> list[int]:
     """The k of each backtest: fit budgets 0..k, predict those above (k >= 2, enough runs)."""
     plan = []
@@ -122,48 +114,55 @@ def backtest_plan(flops: np.ndarray, budgets: list[np.ndarray]) -> list[int]:
     return plan
 
 
-def run_backtests(objective: Objective, flops: np.ndarray, budgets: list[np.ndarray], groups_of, resamples: int,
-                  rng: np.random.Generator) -> list[BacktestFit]:
-    """Rolling-origin backtests; each refits from scratch on its own budgets, then bootstraps."""
-    plan = backtest_plan(flops, budgets)
-    if not plan:
-        return []
-    n = len(objective.loss)
-    fitted = [np.sort(np.concatenate(budgets[: k + 1])) for k in plan]
-    fits = fit_many(objective, np.array([_weights_for(n, index) for index in fitted]), REFINE)
-    results = []
-    for k, index, fit in zip(plan, fitted, fits):
-        predicted = np.concatenate(budgets[k + 1:])
-        top = float(flops[index].max())
-        log_pred = objective.predict_log(fit.theta)[predicted]
-        variance = [None] * len(predicted)
-        if resamples:
-            # Refit on the backtest's own runs only (a smaller problem than zero weights on all).
-            local = Objective(objective.log_params[index], objective.log_tokens[index], objective.loss[index], objective.kind)
-            groups = [np.searchsorted(index, g) for g in groups_of(index)]
-            thetas = refit(local, fit.theta, group_weights(groups, len(index), resamples, rng))
-            log_n, log_d = objective.log_params[predicted], objective.log_tokens[predicted]
-            draws = np.array([objective.predict_log(t, log_n, log_d) for t in thetas])
-            variance = np.var(draws[np.all(np.isfinite(draws), axis=1)], axis=0).tolist()
-        runs = [
-            BacktestRun(index=int(i), extrapolation=float(flops[i] / top), log_error=float(lp - objective.log_loss[i]), param_var=v)
-            for i, lp, v in zip(predicted, log_pred, variance)
-        ]
-        results.append(BacktestFit(fitted_up_to_flops=top, n_fitted=len(index), runs=runs))
-    return results
+def _backtest_runs(objective: Objective, flops, budgets, k, index, theta, thetas) -> BacktestFit:
+    predicted = np.concatenate(budgets[k + 1:])
+    top = float(flops[index].max())
+    log_pred = objective.predict_log(theta)[predicted]
+    variance = [None] * len(predicted)
+    if thetas is not None:
+        log_n, log_d = objective.log_params[predicted], objective.log_tokens[predicted]
+        draws = np.array([objective.predict_log(t, log_n, log_d) for t in thetas])
+        variance = np.var(draws[np.all(np.isfinite(draws), axis=1)], axis=0).tolist()
+    runs = [
+        BacktestRun(index=int(i), extrapolation=float(flops[i] / top), log_error=float(lp - objective.log_loss[i]), param_var=v)
+        for i, lp, v in zip(predicted, log_pred, variance)
+    ]
+    return BacktestFit(fitted_up_to_flops=top, n_fitted=len(index), runs=runs)
 
 
 def error_model(objective: Objective, flops: np.ndarray, budgets: list[np.ndarray], groups_of, resamples: int,
                 rng: np.random.Generator, in_sample: np.ndarray) -> ErrorModel:
-    """Scatter, backtests, tau and drift for the runs of ``objective``."""
-    scatter = leave_one_budget_out(objective, budgets)
+    """Scatter (leave-one-budget-out), backtests, tau and drift for the runs of ``objective``.
+
+    Every refit is a weighted fit of the same objective (0 for the runs it may not see): the
+    leave-one-out and backtest fits are solved as one batch, their bootstraps as another.
+    """
+    n = len(objective.loss)
+    interior = budgets[1:-1]
+    plan = backtest_plan(flops, budgets)
+    fitted = [np.sort(np.concatenate(budgets[: k + 1])) for k in plan]
+    keep = [np.setdiff1d(np.arange(n), index) for index in interior] + fitted
+    fits = fit_many(objective, np.array([_weights_for(n, k) for k in keep]), REFINE) if keep else []
+    lobo, tests = fits[: len(interior)], fits[len(interior):]
+    scatter = np.concatenate([objective.predict_log(f.theta)[index] - objective.log_loss[index] for f, index in zip(lobo, interior)] or [[]])
     source = "leave-one-budget-out"
     if len(scatter) < 3:
         # Too few budgets to leave one out: in-sample residuals, scaled for the 5 fitted parameters.
         dof = max(len(in_sample) - 5, 1)
         scatter, source = in_sample * np.sqrt(len(in_sample) / dof), "in-sample residuals (too few budgets to leave one out)"
-    scatter_sd = float(np.sqrt(np.mean(scatter**2)))
-    backtests = run_backtests(objective, flops, budgets, groups_of, resamples, rng)
+    # A robust scale (1.4826 MAD): the noise of a typical run. A few broken runs (diverged,
+    # under-trained) must not widen every interval; they are flagged instead (outside.py). The
+    # pool the intervals draw from is winsorised at OUTLIER_CLIP robust standard deviations.
+    scatter_sd = float(1.4826 * np.median(np.abs(scatter - np.median(scatter)))) or float(np.sqrt(np.mean(scatter**2)))
+    scatter = np.clip(scatter, -OUTLIER_CLIP * scatter_sd, OUTLIER_CLIP * scatter_sd)
+    replicates = [None] * len(plan)
+    if resamples and plan:
+        weights = np.vstack([group_weights(groups_of(index), n, resamples, rng) for index in fitted])
+        starts = np.repeat(np.array([f.theta for f in tests]), resamples, axis=0)
+        thetas = solve(objective, starts, weights)[0]
+        replicates = np.split(thetas, len(plan))
+    backtests = [_backtest_runs(objective, flops, budgets, k, index, f.theta, r)
+                 for k, index, f, r in zip(plan, fitted, tests, replicates)]
     runs = [r for b in backtests for r in b.runs]
     tau, slope, drift, mean_z = 0.0, None, False, None
     if runs:
@@ -183,12 +182,21 @@ def error_model(objective: Objective, flops: np.ndarray, budgets: list[np.ndarra
                       drift_per_decade=slope, drift=drift, mean_z=mean_z)
 
 
-def predictive_draws(log_predictions: np.ndarray, decades: np.ndarray, model: ErrorModel, rng: np.random.Generator) -> np.ndarray:
-    """Draws of log loss: rows are bootstrap replicates' log predictions, columns the points."""
+def point_rng(seed: int, *values: float) -> np.random.Generator:
+    """A generator seeded by ``seed`` and a point's own coordinates: a point's interval does not
+    depend on which other points were asked for, or in what order."""
+    bits = [int(np.float64(v).view(np.uint64)) for v in values]
+    return np.random.default_rng([seed, 2, *bits])
+
+
+def predictive_draws(log_predictions: np.ndarray, decades: np.ndarray, model: ErrorModel, rngs) -> np.ndarray:
+    """Draws of log loss: rows are bootstrap replicates' log predictions, columns the points
+    (each drawn from its own generator in ``rngs``)."""
     count, points = log_predictions.shape
-    noise = rng.choice(model.scatter, size=(count, points))
-    systematic = model.extra_sd(decades)[None, :] * rng.standard_normal((count, 1))
-    return log_predictions + noise + systematic
+    extra = model.extra_sd(decades)
+    columns = [log_predictions[:, j] + rng.choice(model.scatter, size=count) + extra[j] * rng.standard_normal(count)
+               for j, rng in zip(range(points), rngs)]
+    return np.column_stack(columns)
 
 
 def drift_warning(model: ErrorModel, decades: float, label: str) -> str | None:

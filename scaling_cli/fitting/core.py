@@ -17,7 +17,7 @@ from .buckets import buckets_for
 from .regime import diagnose_regime, frontier_slope, regime_buckets
 from .result import AtBudget, FitResult
 from .runs import Runs
-from .summary import SUMMARY_BUDGETS, bootstrap_warnings, frontier_budgets
+from .summary import SUMMARY_BUDGETS, bootstrap_warnings, fitted_range, frontier_budgets
 
 METHODS = ("parametric", "isoflop", "envelope")
 LOSSES = ("huber", "lsq")
@@ -40,6 +40,8 @@ def fit(
     predict_flops: list[float] | None = None,
     resample: str = "runs",
     vertex: str = "local",
+    envelope_floor: float | None = None,
+    exclude_undertrained: bool = False,
     progress=None,
 ) -> FitResult:
     """Fit ``method`` to ``runs``; bootstrap ``bootstrap`` resamples (0: none), seeded by ``seed``.
@@ -50,7 +52,9 @@ def fit(
     check (parametric). ``resample`` is what the bootstrap draws: ``runs``, whole model sizes
     (``size``) or whole compute budgets (``budget``). ``vertex`` (isoflop) is how each budget's
     minimum is found: ``local`` or ``parabola`` (see ``allocation.py``). ``progress(stage, done,
-    total)``, if given, is called as long work advances.
+    total)``, if given, is called as long work advances. ``envelope_floor`` pins E of the
+    compute-envelope law L(C) = E + A C^-gamma fitted beside a parametric law;
+    ``exclude_undertrained`` leaves out the runs ``outside.py`` flags as outside the law's regime.
     """
     if method not in METHODS:
         raise ScaleError(f"--method: expected one of {', '.join(METHODS)}, got {method!r}")
@@ -93,6 +97,7 @@ def fit(
             return fit_parametric_runs(
                 runs, train, held_index, loss=loss, bootstrap=bootstrap, seed=seed, at=at, compare_losses=compare_losses,
                 predict=predict or [], predict_flops=predict_flops or [], resample=resample, progress=progress,
+                envelope_floor=envelope_floor, exclude_undertrained=exclude_undertrained,
             )
         return _fit_allocation(runs, train, method, bootstrap, seed, np.random.default_rng(seed), at, buckets, resample, vertex)
 
@@ -153,6 +158,7 @@ def _fit_allocation(runs, train, method, bootstrap, seed, rng, at, bucket_count,
         warnings=bootstrap_warnings(failures, bootstrap) + [f"skipped {reason}" for reason in best.skipped],
         notes=list(runs.notes) + ["bootstrap: runs resampled within each compute budget"] * bool(bootstrap),
         resample="runs within budgets",
+        fitted_range=fitted_range(train),
     )
 
 

@@ -45,8 +45,9 @@ BOUNDS = ((-20.0, 60.0), (-20.0, 60.0), (-20.0, 5.0), (0.0, 5.0), (0.0, 5.0))
 REFINE = 24
 """How many of the screened starts are refined."""
 
-SCREEN_ELEMENTS = 2_000_000
-"""Elements per array in one chunk of the screen (16 MB of float64)."""
+SCREEN_ELEMENTS = 2_500_000
+"""Elements per array in one chunk of the screen (20 MB of float64); the grid's per-run terms
+are kept between screens when they fit in this (up to ~550 runs)."""
 
 
 @dataclass
@@ -59,6 +60,7 @@ class Objective:
     kind: str = "huber"
     delta: float = HUBER_DELTA
     log_loss: np.ndarray = field(init=False)
+    _grid_terms: np.ndarray | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.kind not in ("huber", "lsq"):
@@ -114,14 +116,30 @@ class Objective:
         return np.concatenate([self._values(thetas[i:i + chunk], weights) for i in range(0, len(thetas), chunk)])
 
     def _values(self, thetas: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        return self._per_run(thetas) @ weights
+
+    def _per_run(self, thetas: np.ndarray) -> np.ndarray:
+        """Each run's term of the objective at each theta: (thetas, runs)."""
         a, b, e, alpha, beta = (thetas[:, [i]] for i in range(5))
         f = np.logaddexp(np.logaddexp(a - alpha * self.log_params, b - beta * self.log_tokens), e)
         if self.kind == "huber":
             r = f - self.log_loss
             clipped = np.clip(r, -self.delta, self.delta)
-            return (clipped * (r - 0.5 * clipped)) @ weights
+            return clipped * (r - 0.5 * clipped)
         r = np.exp(f) - self.loss
-        return (r * r) @ weights
+        return r * r
+
+    def grid_values(self, weights: np.ndarray) -> np.ndarray:
+        """The objective at every grid start, for a weight vector or a (runs, k) matrix of them.
+
+        The per-run terms do not depend on the weights: kept after the first call (when they fit
+        in ``SCREEN_ELEMENTS``), so backtests, leave-one-out fits and the main fit screen once."""
+        grid = grid_starts()
+        if len(grid) * len(self.loss) > SCREEN_ELEMENTS:
+            return self.values(grid, weights)
+        if self._grid_terms is None:
+            self._grid_terms = self._per_run(grid)
+        return self._grid_terms @ weights
 
 
 @lru_cache(maxsize=1)
@@ -137,31 +155,47 @@ def varpro_starts(objective: Objective, weights: np.ndarray) -> np.ndarray:
 
     With three unknowns, NNLS is the best of the least-squares solutions on the 7 subsets of
     columns whose coefficients are all >= 0 (the NNLS optimum is one of them), solved for all
-    900 exponent pairs at once from the 3 x 3 normal equations of unit-norm columns.
+    900 exponent pairs at once from 3 x 3 normal equations. Their entries are weighted sums of
+    1, N^-alpha and D^-beta: a few matrix products over the runs. ``weights`` is one vector of
+    run weights (returns (900, 5)) or a matrix of them, one per row (returns (rows, 900, 5)).
     """
-    alpha, beta = (x.ravel() for x in np.meshgrid(VARPRO_EXPONENTS, VARPRO_EXPONENTS, indexing="ij"))
-    w = np.asarray(weights, dtype=float)
-    columns = np.stack([
-        np.ones((len(alpha), len(w))),
-        np.exp(-alpha[:, None] * objective.log_params),
-        np.exp(-beta[:, None] * objective.log_tokens),
-    ], axis=-1)  # (pairs, runs, 3): E, A, B
-    norms = np.sqrt(np.einsum("n,pnk,pnk->pk", w, columns, columns)) + 1e-300
-    columns = columns / norms[:, None, :]
-    gram = np.einsum("n,pnj,pnk->pjk", w, columns, columns)
-    moment = np.einsum("n,pnk,n->pk", w, columns, objective.loss)
-    best_fit, best = np.full(len(alpha), -np.inf), np.zeros((len(alpha), 3))
+    w = np.atleast_2d(np.asarray(weights, dtype=float))                 # (m, n)
+    y = objective.loss
+    na = np.exp(-VARPRO_EXPONENTS[:, None] * objective.log_params)      # (k, n): N^-alpha
+    db = np.exp(-VARPRO_EXPONENTS[:, None] * objective.log_tokens)      # (k, n): D^-beta
+    k, m = len(VARPRO_EXPONENTS), len(w)
+    s0, sy = w.sum(axis=1), w @ y                                       # (m,)
+    sa, sb = w @ na.T, w @ db.T                                         # (m, k)
+    saa, sbb = w @ (na * na).T, w @ (db * db).T
+    say, sby = w @ (na * y).T, w @ (db * y).T
+    sab = np.einsum("mn,an,bn->mab", w, na, db, optimize=True)          # (m, k, k)
+    gram = np.empty((m, k, k, 3, 3))
+    gram[..., 0, 0] = s0[:, None, None]
+    gram[..., 0, 1] = gram[..., 1, 0] = sa[:, :, None]
+    gram[..., 0, 2] = gram[..., 2, 0] = sb[:, None, :]
+    gram[..., 1, 1] = saa[:, :, None]
+    gram[..., 2, 2] = sbb[:, None, :]
+    gram[..., 1, 2] = gram[..., 2, 1] = sab
+    moment = np.stack(np.broadcast_arrays(sy[:, None, None], say[:, :, None], sby[:, None, :]), axis=-1)
+    gram, moment = gram.reshape(-1, 3, 3), moment.reshape(-1, 3)
+    norms = np.sqrt(np.maximum(np.diagonal(gram, axis1=1, axis2=2), 1e-300))  # unit-norm columns
+    gram = gram / norms[:, :, None] / norms[:, None, :]
+    moment = moment / norms
+    best_fit, best = np.full(len(gram), -np.inf), np.zeros((len(gram), 3))
     for subset in ((0,), (1,), (2,), (0, 1), (0, 2), (1, 2), (0, 1, 2)):
-        s = list(subset)
+        cols = list(subset)
         with np.errstate(all="ignore"):
-            coef = np.linalg.solve(gram[:, s][:, :, s] + 1e-14 * np.eye(len(s)), moment[:, s][..., None])[..., 0]
-        explained = np.einsum("pk,pk->p", coef, moment[:, s])  # y'y - residual, at the LS solution
+            coef = np.linalg.solve(gram[:, cols][:, :, cols] + 1e-14 * np.eye(len(cols)), moment[:, cols][..., None])[..., 0]
+        explained = np.einsum("pk,pk->p", coef, moment[:, cols])  # y'y - residual, at the LS solution
         take = np.all(coef >= 0, axis=1) & np.isfinite(explained) & (explained > best_fit)
-        full = np.zeros((len(alpha), 3))
-        full[:, s] = coef
+        full = np.zeros((len(gram), 3))
+        full[:, cols] = coef
         best[take], best_fit[take] = full[take], explained[take]
     e, a, b = (best / norms).T
-    return np.column_stack([np.log(np.maximum(np.column_stack([a, b, e]), 1e-8)), alpha, beta])
+    alpha, beta = (x.ravel() for x in np.meshgrid(VARPRO_EXPONENTS, VARPRO_EXPONENTS, indexing="ij"))
+    starts = np.column_stack([np.log(np.maximum(np.column_stack([a, b, e]), 1e-8)), np.tile(alpha, m), np.tile(beta, m)])
+    starts = starts.reshape(m, k * k, 5)
+    return starts[0] if np.ndim(weights) == 1 else starts
 
 
 @dataclass
@@ -192,13 +226,13 @@ def screen(objective: Objective, weights: np.ndarray, refine: int = REFINE) -> n
     """
     weights = np.atleast_2d(weights)
     grid = grid_starts()
-    screened = objective.values(grid, weights.T).reshape(len(grid), len(weights))
+    screened = objective.grid_values(weights.T).reshape(len(grid), len(weights))
+    varpro = varpro_starts(objective, weights)
     chosen = []
     for column, w in enumerate(weights):
-        varpro = varpro_starts(objective, w)
-        values = np.concatenate([screened[:, column], objective.values(varpro, w)])
+        values = np.concatenate([screened[:, column], objective.values(varpro[column], w)])
         values[~np.isfinite(values)] = np.inf
-        chosen.append(np.vstack([grid, varpro])[np.argsort(values, kind="stable")[:refine]])
+        chosen.append(np.vstack([grid, varpro[column]])[np.argsort(values, kind="stable")[:refine]])
     return np.array(chosen)
 
 
@@ -253,3 +287,15 @@ def diagnose(refined: list[tuple[float, np.ndarray]]) -> list[str]:
             f"exponents a from {min(exponents):.3f} to {max(exponents):.3f}"
         )
     return warnings
+
+
+def optimal(theta: np.ndarray, flops: float):
+    """(params, tokens, loss) of the compute-optimal model at ``flops``, for one theta or rows of them."""
+    from ..laws import chinchilla_optimal
+
+    theta = np.atleast_2d(theta)
+    a, b, e, alpha, beta = theta.T
+    with np.errstate(all="ignore"):
+        params, tokens = chinchilla_optimal(np.exp(a), np.exp(b), alpha, beta, flops)
+        loss = np.exp(e) + np.exp(a) / params**alpha + np.exp(b) / tokens**beta
+    return params, tokens, loss

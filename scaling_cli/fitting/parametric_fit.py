@@ -12,15 +12,16 @@ import numpy as np
 
 from ..errors import ScaleError
 from .bootstrap import Estimate, estimate, group_weights, grouping
-from .check import BACKTEST_BOOTSTRAP, ErrorModel, error_model
-from .summary import SUMMARY_BUDGETS, bootstrap_warnings, frontier_budgets
-from .parametric import Objective, ParametricFit, fit_parametric, refit
+from .check import BACKTEST_BOOTSTRAP, ErrorModel, error_model, point_rng
+from .summary import SUMMARY_BUDGETS, bootstrap_warnings, fitted_range, frontier_budgets
+from .outside import flag, residual_trend
+from .parametric import Objective, ParametricFit, fit_many, fit_parametric, optimal, refit
 from .predict import decades_beyond, holdout_check, predict_points
 from .regime import diagnose_regime, frontier_slope, regime_buckets
 from .result import (
-    AtBudget, Backtest, BacktestError, FitResult, LossComparison, Prediction, Residual, ScalingCheck,
+    AtBudget, Backtest, BacktestError, FitResult, LossComparison, OutsideRegime, Prediction, Residual, ScalingCheck,
 )
-from .runs import Runs
+from .runs import Runs, format_rows
 
 BOOTSTRAP_CHUNK = 250
 """Resamples solved per batch: progress is reported between batches."""
@@ -57,11 +58,21 @@ def bootstrap_thetas(objective: Objective, best: ParametricFit, weights: np.ndar
 
 
 def fit_parametric_runs(runs, train, held_index, *, loss, bootstrap, seed, at, compare_losses, predict, predict_flops,
-                        resample, progress) -> FitResult:
+                        resample, progress, envelope_floor=None, exclude_undertrained=False) -> FitResult:
     check_identifiable(train)
     objective = Objective(np.log(train.params), np.log(train.tokens), train.loss, loss)
     _report(progress, "multi-start fit", 0, 1)
     best = fit_parametric(objective)
+    notes = list(runs.notes)
+    if exclude_undertrained:
+        first = objective.predict_log(best.theta) - objective.log_loss
+        flagged, _ = flag(train, best.theta, first, float(np.sqrt(np.mean(first**2) * len(first) / max(len(first) - 5, 1))))
+        if len(flagged):
+            train = train.subset(np.setdiff1d(np.arange(len(train)), flagged))
+            check_identifiable(train)
+            notes.append(f"{len(flagged)} run(s) outside the law's regime left out (--exclude-undertrained)")
+            objective = Objective(np.log(train.params), np.log(train.tokens), train.loss, loss)
+            best = fit_parametric(objective)
     _report(progress, "multi-start fit", 1, 1)
     budgets = regime_buckets(train)
     groups_of = grouping(resample, train.params, budgets)
@@ -79,23 +90,31 @@ def fit_parametric_runs(runs, train, held_index, *, loss, bootstrap, seed, at, c
                         np.random.default_rng([seed, 1]), residual)
     _report(progress, "backtests", 1, 1)
     fitted_max = float(train.flops.max())
-    draws_rng = np.random.default_rng([seed, 2])
-    predictions = _predictions(objective, best, thetas, model, fitted_max, predict, predict_flops, draws_rng)
+    predictions = _predictions(objective, best, thetas, model, fitted_max, predict, predict_flops, seed)
+    envelope = _envelope_route(train, budgets, bootstrap, seed, model, envelope_floor, predictions, fitted_max)
     holdout = None
     if len(held_index):
         held = runs.subset(held_index)
         log_n, log_d = np.log(held.params), np.log(held.tokens)
         replicate = None if thetas is None else np.array([objective.predict_log(t, log_n, log_d) for t in thetas])
-        holdout = holdout_check(held, objective.predict_log(best.theta, log_n, log_d), replicate, fitted_max, model, draws_rng)
+        holdout = holdout_check(held, objective.predict_log(best.theta, log_n, log_d), replicate, fitted_max, model, seed)
     samples = None if thetas is None else _coefficient_samples(thetas)
     point = best.coefficients
     reference_flops = at if at is not None else fitted_max
     slopes = None if weights is None else np.array([frontier_slope(train, budgets, w)[0] for w in weights])
     marginal = _marginal_return(best.theta, thetas, fitted_max)
-    resolution = model.scatter_sd * float(_optimal(best.theta, fitted_max)[2][0])
+    resolution = model.scatter_sd * float(optimal(best.theta, fitted_max)[2][0])
     comparison = None
     if compare_losses:
         comparison = _compare_losses(objective, best, reference_flops)
+    outside = _outside_regime(train, objective, best, reference_flops, residual, model.scatter_sd)
+    regime_warnings = [] if outside is None else [
+        f"{len(outside.rows)} run(s) look outside the law's regime (rows {format_rows(outside.rows)}: "
+        f"{outside.reasons[0]}{'; ...' if len(outside.reasons) > 1 else ''})"
+        + ("" if outside.shift is None else f": without them the loss at {reference_flops:.3g} FLOPs moves by {outside.shift:+.2%}")
+        + "; --exclude-undertrained leaves them out"]
+    trend = residual_trend(train, residual)
+    regime_warnings += [trend] if trend else []
     return FitResult(
         method="parametric",
         loss=loss,
@@ -117,7 +136,7 @@ def fit_parametric_runs(runs, train, held_index, *, loss, bootstrap, seed, at, c
         reference=_parametric_at(best.theta, thetas, reference_flops),
         at=None if at is None else _parametric_at(best.theta, thetas, at),
         allocation=[_parametric_at(best.theta, thetas, c) for c in SUMMARY_BUDGETS],
-        frontier=[_parametric_at(best.theta, thetas, c) for c in frontier_budgets(train, at)],
+        frontier=[_parametric_at(best.theta, thetas, c) for c in frontier_budgets(train, max([at or 0.0, *predict_flops, *runs.flops[held_index]]))],
         largest_residuals=_largest_residuals(train, predicted_log),
         buckets=None,
         skipped_buckets=[],
@@ -125,16 +144,19 @@ def fit_parametric_runs(runs, train, held_index, *, loss, bootstrap, seed, at, c
         regime=diagnose_regime(train, budgets, slopes, irreducible=point["E"], reducible=_reducible_at(best.theta, fitted_max),
                                marginal=marginal, resolution=resolution),
         loss_comparison=comparison,
-        warnings=best.warnings + bootstrap_warnings(failures, bootstrap) + _check_warnings(model, predictions),
-        notes=list(runs.notes),
+        warnings=best.warnings + bootstrap_warnings(failures, bootstrap) + _check_warnings(model, predictions) + regime_warnings,
+        notes=notes,
         predictions=predictions,
         backtests=[_backtest_report(b, train.flops) for b in model.backtests],
         check=_check_report(model, resample, bootstrap),
         resample=resample,
+        envelope_law=envelope,
+        outside_regime=outside,
+        fitted_range=fitted_range(train),
     )
 
 
-def _predictions(objective, best, thetas, model: ErrorModel, fitted_max, points, budgets, rng) -> list[Prediction]:
+def _predictions(objective, best, thetas, model: ErrorModel, fitted_max, points, budgets, seed) -> list[Prediction]:
     if not points and not budgets:
         return []
     params = [float(n) for n, _ in points]
@@ -144,17 +166,18 @@ def _predictions(objective, best, thetas, model: ErrorModel, fitted_max, points,
     for n, d in points:
         columns.append(None if thetas is None else _log_loss_at(thetas, np.log(n), np.log(d)))
     for flops in budgets:
-        n, d, value = (float(x[0]) for x in _optimal(best.theta, flops))
+        n, d, value = (float(x[0]) for x in optimal(best.theta, flops))
         params.append(n)
         tokens.append(d)
         point_log.append(float(np.log(value)))
-        columns.append(None if thetas is None else np.log(_optimal(thetas, flops)[2]))
+        columns.append(None if thetas is None else np.log(optimal(thetas, flops)[2]))
     flops = 6.0 * np.array(params) * np.array(tokens)
     flops[len(points):] = budgets
     decades = decades_beyond(flops, fitted_max)
     replicate = None if thetas is None else np.column_stack(columns)
     labels = [f"{n:.3g} params on {d:.3g} tokens" for n, d in points] + [f"{c:.3g} FLOPs" for c in budgets]
-    found = predict_points(np.array(point_log), replicate, decades, model, rng, labels)
+    rngs = [point_rng(seed, n, d) for n, d in zip(params, tokens)]
+    found = predict_points(np.array(point_log), replicate, decades, model, rngs, labels)
     return [
         Prediction(
             params=params[i], tokens=tokens[i], flops=float(flops[i]), extrapolation=float(flops[i] / fitted_max),
@@ -164,6 +187,47 @@ def _predictions(objective, best, thetas, model: ErrorModel, fitted_max, points,
     ]
 
 
+def _outside_regime(train, objective: Objective, best: ParametricFit, flops: float, residual, scatter_sd) -> OutsideRegime | None:
+    """Flagged runs, and the predicted loss at ``flops`` with and without them."""
+    index, reasons = flag(train, best.theta, residual, scatter_sd)
+    if not len(index):
+        return None
+    with_them = float(optimal(best.theta, flops)[2][0])
+    without = None
+    if len(train) - len(index) >= 10:
+        weights = np.ones(len(train))
+        weights[index] = 0.0
+        refit_theta = fit_many(objective, weights, 8)[0].theta
+        without = float(optimal(refit_theta, flops)[2][0])
+    rows = [train.rows[i] if train.rows else int(i) + 1 for i in index]
+    return OutsideRegime(rows=rows, reasons=reasons, loss_at_reference=with_them, loss_at_reference_without=without,
+                         shift=None if without is None else without / with_them - 1)
+
+
+def _envelope_route(train, budgets, bootstrap, seed, model: ErrorModel, floor, predictions, fitted_max):
+    """Fit L(C) = E + A C^-gamma on the frontier; put its answer beside each compute-optimal prediction."""
+    from .envelope_law import envelope_predictions, fit_envelope_law
+
+    if floor is not None and not floor < float(train.loss.min()):
+        raise ScaleError(f"--envelope-floor: expected a loss below the lowest run's {train.loss.min():.4g}, got {floor:g}")
+    found = fit_envelope_law(train.flops, train.loss, budgets, bootstrap, np.random.default_rng([seed, 3]), model.scatter_sd, floor)
+    if found is None:
+        return None
+    law, point, samples = found
+    targets = [p for p in predictions if p.compute_optimal]
+    rngs = [point_rng(seed, p.flops) for p in targets]
+    for prediction, value in zip(targets, envelope_predictions(law, point, samples, [p.flops for p in targets], fitted_max, model.scatter, rngs)):
+        prediction.envelope = value
+        a, b = prediction.loss.ci95 or (None, None), value.ci95 or (None, None)
+        if None not in a + b and (a[1] < b[0] or b[1] < a[0]):
+            prediction.warnings.append(
+                f"at {prediction.flops:.3g} FLOPs the parametric law ({prediction.loss.value:.4f}, 95 % [{a[0]:.4f}, {a[1]:.4f}]) "
+                f"and the compute envelope L(C) = E + A C^-gamma ({value.value:.4f}, [{b[0]:.4f}, {b[1]:.4f}]) disagree beyond "
+                "their intervals: one of the two forms does not hold that far out"
+            )
+    return law
+
+
 def _log_loss_at(thetas: np.ndarray, log_n: float, log_d: float) -> np.ndarray:
     a, b, e, alpha, beta = thetas.T
     return np.logaddexp(np.logaddexp(a - alpha * log_n, b - beta * log_d), e)
@@ -171,7 +235,7 @@ def _log_loss_at(thetas: np.ndarray, log_n: float, log_d: float) -> np.ndarray:
 
 def _check_warnings(model: ErrorModel, predictions: list[Prediction]) -> list[str]:
     warnings = []
-    if model.drift and not predictions:
+    if model.drift and not any(p.warnings for p in predictions):
         furthest = max(model.backtests, key=lambda b: b.median_extrapolation)
         direction = "over" if furthest.median_error > 0 else "under"
         warnings.append(
@@ -217,24 +281,12 @@ def _coefficient_samples(thetas: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def _optimal(theta: np.ndarray, flops: float):
-    """(params, tokens, loss) of the compute-optimal model at ``flops``, for one theta or rows of them."""
-    from ..laws import chinchilla_optimal
-
-    theta = np.atleast_2d(theta)
-    a, b, e, alpha, beta = theta.T
-    with np.errstate(all="ignore"):
-        params, tokens = chinchilla_optimal(np.exp(a), np.exp(b), alpha, beta, flops)
-        loss = np.exp(e) + np.exp(a) / params**alpha + np.exp(b) / tokens**beta
-    return params, tokens, loss
-
-
 def _parametric_at(theta, thetas, flops) -> AtBudget:
-    params, tokens, loss = (float(x[0]) for x in _optimal(theta, flops))
+    params, tokens, loss = (float(x[0]) for x in optimal(theta, flops))
     if thetas is None:
         sample = dict.fromkeys(("params", "tokens", "loss", "tpp"))
     else:
-        p, t, l = _optimal(thetas, flops)
+        p, t, l = optimal(thetas, flops)
         sample = {"params": p, "tokens": t, "loss": l, "tpp": t / p}
     return AtBudget(
         flops=flops,
@@ -248,12 +300,12 @@ def _parametric_at(theta, thetas, flops) -> AtBudget:
 def _marginal_return(theta, thetas, flops) -> Estimate:
     """Loss the next 10x of compute buys on the fitted frontier, from ``flops``."""
     def gain(t):
-        return _optimal(t, flops)[2] - _optimal(t, 10 * flops)[2]
+        return optimal(t, flops)[2] - optimal(t, 10 * flops)[2]
     return estimate(float(gain(theta)[0]), None if thetas is None else gain(thetas))
 
 
 def _reducible_at(theta, flops) -> float:
-    _, _, loss = _optimal(theta, flops)
+    _, _, loss = optimal(theta, flops)
     return float(loss[0] - np.exp(theta[2]))
 
 
@@ -285,7 +337,7 @@ def _compare_losses(objective: Objective, best: ParametricFit, flops: float) -> 
     thetas, values = solve(alternative, starts, np.ones_like(objective.loss))
     tpp = {}
     for name, theta in ((objective.kind, best.theta), (other, thetas[np.nanargmin(values)])):
-        params, tokens, _ = _optimal(theta, flops)
+        params, tokens, _ = optimal(theta, flops)
         tpp[name] = float(tokens[0] / params[0])
     return LossComparison(
         flops=flops, huber=tpp["huber"], lsq=tpp["lsq"],

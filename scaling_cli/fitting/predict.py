@@ -10,7 +10,8 @@ with those predictions *together* (their errors share the fitted parameters, so 
   predictive covariance (bootstrap covariance of the K predictions + scatter^2 I + tau^2 x x');
 * spread: the Mahalanobis distance e' S^-1 e against chi-square with K degrees of freedom.
 
-The law passes when neither rejects at 2.5 % (5 % together, Bonferroni). A mean error whose
+The law passes when neither rejects (the bias test at 5 %, so that the verdict agrees with the
+printed 95 % interval of the mean error; the spread test at 2.5 %). A mean error whose
 95 % interval is wider than ``TOO_WIDE`` either way cannot tell a 5 % bias from none: the
 verdict then says so instead of passing.
 """
@@ -22,11 +23,14 @@ import math
 import numpy as np
 
 from .bootstrap import Estimate, estimate
-from .check import ErrorModel, drift_warning, predictive_draws
+from .check import ErrorModel, drift_warning, point_rng, predictive_draws
 from .result import Bias, Holdout, HoldoutRun, IntervalParts
 
-LEVEL = 0.025
-"""Each of the two tests rejects at 2.5 %: together at most 5 % false alarms."""
+BIAS_LEVEL = 0.05
+"""The mean-error test rejects at 5 %: exactly when its printed 95 % interval excludes 0."""
+JOINT_LEVEL = 0.025
+"""The spread test rejects at 2.5 %: together at most 7.5 % false alarms (measured: see
+bench/scaling_check.py; 0-5 % in 40 repetitions for K = 3, 5 and 8)."""
 TOO_WIDE = 0.05
 """A check whose mean-error interval is wider than +-5 % cannot detect a 5 % bias."""
 INTERPOLATION_RATIO = 10 ** 0.05
@@ -49,12 +53,12 @@ def parts(log_draws_params: np.ndarray, decades: np.ndarray, model: ErrorModel) 
 
 
 def predict_points(point_log: np.ndarray, replicate_log: np.ndarray | None, decades: np.ndarray, model: ErrorModel | None,
-                   rng: np.random.Generator, labels: list[str]):
-    """(Estimate, IntervalParts | None, warnings) for each point."""
+                   rngs, labels: list[str]):
+    """(Estimate, IntervalParts | None, warnings) for each point (``rngs``: one generator each)."""
     out = []
     draws = None
     if replicate_log is not None and model is not None:
-        draws = predictive_draws(replicate_log, decades, model, rng)
+        draws = predictive_draws(replicate_log, decades, model, rngs)
         split = parts(replicate_log, decades, model)
     for i, label in enumerate(labels):
         value = float(np.exp(point_log[i]))
@@ -78,7 +82,7 @@ def predict_points(point_log: np.ndarray, replicate_log: np.ndarray | None, deca
 
 
 def holdout_check(held, point_log: np.ndarray, replicate_log: np.ndarray | None, fitted_max: float,
-                  model: ErrorModel | None, rng: np.random.Generator) -> Holdout:
+                  model: ErrorModel | None, seed: int) -> Holdout:
     """The held-out runs against the fit's predictions: per run, and jointly."""
     log_loss = np.log(held.loss)
     predicted = np.exp(point_log)
@@ -87,7 +91,8 @@ def holdout_check(held, point_log: np.ndarray, replicate_log: np.ndarray | None,
     decades = decades_beyond(held.flops, fitted_max)
     intervals = [None] * len(held)
     if replicate_log is not None and model is not None:
-        draws = predictive_draws(replicate_log, decades, model, rng)
+        rngs = [point_rng(seed, n, d) for n, d in zip(held.params, held.tokens)]
+        draws = predictive_draws(replicate_log, decades, model, rngs)
         low, high = np.percentile(np.exp(draws), [2.5, 97.5], axis=0)
         intervals = list(zip(low.tolist(), high.tolist()))
     runs = []
@@ -145,12 +150,12 @@ def _verdict(runs, errors, covariance, kind, worst, ratio) -> Holdout:
     where = (f"{count} held-out run{'s' * (count > 1)} up to {ratio.max():.1f}x the largest fitted compute"
              if kind == "extrapolation" else f"{count} held-out run{'s' * (count > 1)}, none beyond the fitted compute")
     tests = f"joint test p = {joint_p:.2g}, bias test p = {bias_p:.2g}"
-    if bias_p < LEVEL:
+    if bias_p < BIAS_LEVEL:
         side = "high: it over-predicts" if mean > 0 else "low: it under-predicts"
         outcome, passed = "biased", False
         verdict = (f"biased by {abs(bias.value):.1%} ({side} the {where}; {span}; {tests}): "
                    "correct for it or do not trust the law further out")
-    elif joint_p < LEVEL:
+    elif joint_p < JOINT_LEVEL:
         outcome, passed = "does not extrapolate", False
         verdict = (f"does not {'extrapolate' if kind == 'extrapolation' else 'fit'}: the {where} scatter more than the "
                    f"intervals allow ({tests}; {span}; largest error {worst:.2%})")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from .bootstrap import Estimate
+from .envelope_law import EnvelopeLaw
 from .regime import Regime
 
 
@@ -189,8 +190,9 @@ class FitResult(BaseModel):
     at: AtBudget | None
     allocation: list[AtBudget]
     frontier: list[AtBudget]
-    """The fitted compute-optimal frontier from the smallest run's compute to the largest or
-    ``at`` (whichever is further), log-spaced: what a plot draws with its 95 % band."""
+    """The fitted compute-optimal frontier from the smallest run's compute to the largest, ``at``,
+    a held-out run or a --predict-flops budget (whichever is furthest), log-spaced: what a plot
+    draws with its 95 % band."""
     largest_residuals: list[Residual]
     buckets: list[Bucket] | None
     skipped_buckets: list[str]
@@ -204,3 +206,7 @@ class FitResult(BaseModel):
     check: ScalingCheck | None = None
     outside_regime: OutsideRegime | None = None
     resample: str = "runs"
+    fitted_range: dict[str, tuple[float, float]] = {}
+    """The compute, params and tokens per parameter of the fitted runs (min, max)."""
+    envelope_law: EnvelopeLaw | None = None
+    """The compute-envelope law L(C) = E + A C^-gamma on the frontier (parametric fits)."""

@@ -2,7 +2,8 @@
 
 One run per row, with columns ``params``, ``tokens`` and ``loss``; ``flops`` is optional
 (6·N·D when absent) and stands in for ``tokens`` when that is absent (D = C / (6N)), or for
-``params`` (N = C / (6D), as in IsoFLOP data that lists tokens per budget). Columns
+``params`` (N = C / (6D), as in IsoFLOP data that lists tokens per budget). ``steps`` (optional)
+is the run's optimizer steps: runs of very few steps are flagged as outside the law's regime. Columns
 can be renamed (``params=Model Size``). Every bad value is a one-line ``ScaleError`` naming the
 file, the row (and its line) and the column.
 """
@@ -23,7 +24,8 @@ from ..compute import FLOPS_PER_PARAM_TOKEN
 from ..errors import ScaleError
 from ..units import parse_number
 
-FIELDS = ("params", "tokens", "flops", "loss")
+FIELDS = ("params", "tokens", "flops", "loss", "steps")
+OPTIONAL = ("steps",)
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class Runs:
     duplicates: int = 0
     """Rows that repeat an earlier row exactly: kept, they are evidence."""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    steps: np.ndarray | None = None
+    """Optimizer steps of each run, when the file has a ``steps`` column."""
 
     def __len__(self) -> int:
         return len(self.loss)
@@ -57,6 +61,7 @@ class Runs:
             rows=tuple(np.asarray(self.rows)[index].tolist()) if self.rows else (),
             lines=tuple(np.asarray(self.lines)[index].tolist()) if self.lines else (),
             notes=self.notes,
+            steps=None if self.steps is None else self.steps[index],
         )
 
     def exclude(self, rows: list[int]) -> Runs:
@@ -164,6 +169,7 @@ def _to_runs(records: list[tuple[int, dict]], source: str, columns: dict[str, st
         raise ScaleError(f"{source}: missing column {' and '.join(missing)} (found: {_listing(present)}); map yours with --columns")
 
     values = {name: [] for name in FIELDS if has[name]}
+    # (steps is read like the others: a positive number per row)
     lines = []
     for row_number, (line, record) in enumerate(records, start=1):
         lines.append(line)
@@ -172,6 +178,7 @@ def _to_runs(records: list[tuple[int, dict]], source: str, columns: dict[str, st
             values[name].append(_value(raw, source, row_number, line, column[name]))
     arrays = {name: np.asarray(vals, dtype=float) for name, vals in values.items()}
     loss, params, tokens, flops = arrays["loss"], arrays.get("params"), arrays.get("tokens"), arrays.get("flops")
+    steps = arrays.get("steps")
     notes = []
     if params is None:
         params = flops / (FLOPS_PER_PARAM_TOKEN * tokens)
@@ -187,7 +194,7 @@ def _to_runs(records: list[tuple[int, dict]], source: str, columns: dict[str, st
         notes.append(f"{duplicates} duplicated row{'s' * (duplicates > 1)} kept: repeated runs are evidence")
     return Runs(
         params=params, tokens=tokens, loss=loss, flops=flops, source=source, rows=tuple(range(1, len(lines) + 1)),
-        lines=tuple(lines), duplicates=duplicates, notes=tuple(notes),
+        lines=tuple(lines), duplicates=duplicates, notes=tuple(notes), steps=steps,
     )
 
 

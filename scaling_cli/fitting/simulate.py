@@ -55,15 +55,16 @@ def check_calibration(repetitions: int = 40, holdout: int = 5, deviation: float 
     rate of the check when ``deviation`` is 0, its power otherwise."""
     from .core import fit
 
-    outcomes, drift = [], 0
+    outcomes, drift, p_values = [], 0, []
     for repetition in range(repetitions):
         runs = synthetic_runs(truth=truth, budgets=budgets, sizes=sizes, noise=noise, seed=seed + repetition,
                               deviation=deviation, deviation_from=budgets[-1], top_sizes=holdout)
         result = fit(runs, bootstrap=bootstrap, holdout=holdout, seed=seed + repetition, compare_losses=False)
         outcomes.append(result.holdout.outcome)
+        p_values.append((result.holdout.bias_p_value, result.holdout.joint_p_value))
         drift += bool(result.check and result.check.drift)
     passed = sum(o in ("extrapolates", "interpolates") for o in outcomes)
-    return {"pass_rate": passed / repetitions, "drift_rate": drift / repetitions, "outcomes": outcomes}
+    return {"pass_rate": passed / repetitions, "drift_rate": drift / repetitions, "outcomes": outcomes, "p_values": p_values}
 
 
 def interval_coverage(repetitions: int = 40, bootstrap: int = 200, budgets=(1e18, 3e18, 1e19, 3e19, 1e20),

@@ -46,7 +46,17 @@ def _values(objective: Objective, f: np.ndarray, weights: np.ndarray) -> np.ndar
     return np.sum(weights * r * r, axis=1)
 
 
-def _step_system(objective: Objective, terms, weights: np.ndarray):
+def _features(objective: Objective) -> dict[str, np.ndarray]:
+    """The run features the Gauss-Newton sums need: products of 1, ln N and ln D (computed once)."""
+    n, d = objective.log_params, objective.log_tokens
+    one = np.ones_like(n)
+    return {
+        "n": np.column_stack([one, -n, n * n]), "d": np.column_stack([one, -d, d * d]),
+        "nd": np.column_stack([one, -n, -d, n * d]), "n1": np.column_stack([one, -n]), "d1": np.column_stack([one, -d]),
+    }
+
+
+def _step_system(objective: Objective, terms, weights: np.ndarray, features: dict[str, np.ndarray]):
     """(gradient, Gauss-Newton matrix) of every problem, from its cached ``terms``.
 
     The Jacobian of log L_hat is (s0, s1, s2, -s0 ln N, -s1 ln D): rather than form it per run,
@@ -63,27 +73,24 @@ def _step_system(objective: Objective, terms, weights: np.ndarray):
         predicted = np.exp(f)
         slope = 2.0 * weights * (predicted - objective.loss) * predicted
         u = 2.0 * weights * predicted * predicted
-    n, d = objective.log_params, objective.log_tokens
-    one = np.ones_like(n)
-    g0 = (slope * s0) @ np.column_stack([one, -n])
-    g1 = (slope * s1) @ np.column_stack([one, -d])
-    g2 = (slope * s2) @ one
-    gradient = np.column_stack([g0[:, 0], g1[:, 0], g2, g0[:, 1], g1[:, 1]])
+    g0 = (slope * s0) @ features["n1"]
+    g1 = (slope * s1) @ features["d1"]
     us0, us1 = u * s0, u * s1
-    h00 = (us0 * s0) @ np.column_stack([one, -n, n * n])
-    h11 = (us1 * s1) @ np.column_stack([one, -d, d * d])
-    h01 = (us0 * s1) @ np.column_stack([one, -n, -d, n * d])
-    h02 = (us0 * s2) @ np.column_stack([one, -n])
-    h12 = (us1 * s2) @ np.column_stack([one, -d])
-    h22 = (u * s2 * s2) @ one
-    rows = [
-        [h00[:, 0], h01[:, 0], h02[:, 0], h00[:, 1], h01[:, 2]],
-        [h01[:, 0], h11[:, 0], h12[:, 0], h01[:, 1], h11[:, 1]],
-        [h02[:, 0], h12[:, 0], h22, h02[:, 1], h12[:, 1]],
-        [h00[:, 1], h01[:, 1], h02[:, 1], h00[:, 2], h01[:, 3]],
-        [h01[:, 2], h11[:, 1], h12[:, 1], h01[:, 3], h11[:, 2]],
-    ]
-    matrix = np.stack([np.stack(row, axis=-1) for row in rows], axis=-2)
+    h00 = (us0 * s0) @ features["n"]
+    h11 = (us1 * s1) @ features["d"]
+    h01 = (us0 * s1) @ features["nd"]
+    h02 = (us0 * s2) @ features["n1"]
+    h12 = (us1 * s2) @ features["d1"]
+    gradient = np.column_stack([g0[:, 0], g1[:, 0], np.sum(slope * s2, axis=1), g0[:, 1], g1[:, 1]])
+    matrix = np.empty((len(f), 5, 5))
+    entries = {
+        (0, 0): h00[:, 0], (0, 1): h01[:, 0], (0, 2): h02[:, 0], (0, 3): h00[:, 1], (0, 4): h01[:, 2],
+        (1, 1): h11[:, 0], (1, 2): h12[:, 0], (1, 3): h01[:, 1], (1, 4): h11[:, 1],
+        (2, 2): np.sum(u * s2 * s2, axis=1), (2, 3): h02[:, 1], (2, 4): h12[:, 1],
+        (3, 3): h00[:, 2], (3, 4): h01[:, 3], (4, 4): h11[:, 2],
+    }
+    for (i, j), value in entries.items():
+        matrix[:, i, j] = matrix[:, j, i] = value
     return gradient, matrix
 
 
@@ -91,25 +98,28 @@ def solve(objective: Objective, starts: np.ndarray, weights: np.ndarray, max_ite
     """Minimise ``objective`` from each row of ``starts`` under the matching row of ``weights``.
 
     ``weights`` is (batch, runs), or one row shared by every start. Returns (thetas, values).
+    The loop works on compact arrays of the problems still descending: a finished problem is
+    written back and dropped, so the cost follows the problems left, not the batch.
     """
     thetas = np.clip(np.array(starts, dtype=float, ndmin=2), LOWER, UPPER)
     batch = len(thetas)
-    weights = np.broadcast_to(np.asarray(weights, dtype=float), (batch, len(objective.loss)))
+    all_weights = np.broadcast_to(np.asarray(weights, dtype=float), (batch, len(objective.loss)))
     with np.errstate(all="ignore"):
         terms = list(_terms(objective, thetas))
-        values = _values(objective, terms[0], weights)
-    damping = np.full(batch, 1e-3)
-    active = np.isfinite(values)
+        values = _values(objective, terms[0], all_weights)
+    features = _features(objective)
     eye = np.eye(5)
+    index = np.flatnonzero(np.isfinite(values))  # the problems still descending
+    theta, value, w = thetas[index], values[index], all_weights[index]
+    terms = [t[index] for t in terms]
+    damping = np.full(len(index), 1e-3)
     for _ in range(max_iterations):
-        index = np.flatnonzero(active)
         if not len(index):
             break
-        theta, w = thetas[index], weights[index]
         with np.errstate(all="ignore"):
-            gradient, matrix = _step_system(objective, [t[index] for t in terms], w)
+            gradient, matrix = _step_system(objective, terms, w, features)
             scale = np.maximum(np.diagonal(matrix, axis1=1, axis2=2), 1e-12)
-            system = matrix + damping[index, None, None] * scale[:, None, :] * eye
+            system = matrix + damping[:, None, None] * scale[:, None, :] * eye
             try:
                 step = -np.linalg.solve(system, gradient[..., None])[..., 0]
             except np.linalg.LinAlgError:
@@ -117,16 +127,22 @@ def solve(objective: Objective, starts: np.ndarray, weights: np.ndarray, max_ite
             trial = np.clip(theta + step, LOWER, UPPER)
             trial_terms = _terms(objective, trial)
             trial_values = _values(objective, trial_terms[0], w)
-        better = np.isfinite(trial_values) & (trial_values < values[index])
-        gain = np.where(better, values[index] - trial_values, 0.0)
-        kept = index[better]
-        thetas[kept], values[kept] = trial[better], trial_values[better]
-        for cached, fresh in zip(terms, trial_terms):
-            cached[kept] = fresh[better]
-        damping[kept] = np.maximum(damping[kept] / 3.0, 1e-12)
-        damping[index[~better]] *= 4.0
-        small_gain = better & (gain <= RELATIVE_TOLERANCE * np.abs(trial_values) + 1e-300)
+        better = np.isfinite(trial_values) & (trial_values < value)
+        gain = np.where(better, value - trial_values, 0.0)
         moved = np.max(np.abs(trial - theta), axis=1)
-        stalled = (~better) & ((damping[index] > 1e12) | (moved < 1e-12))
-        active[index[small_gain | stalled]] = False
+        # A rejected step whose first-order decrease is already negligible: a stationary point.
+        promised = -np.einsum("bk,bk->b", gradient, trial - theta)
+        theta[better], value[better] = trial[better], trial_values[better]
+        for cached, fresh in zip(terms, trial_terms):
+            cached[better] = fresh[better]
+        damping = np.where(better, np.maximum(damping / 3.0, 1e-12), damping * 4.0)
+        small_gain = better & (gain <= RELATIVE_TOLERANCE * np.abs(value) + 1e-300)
+        stalled = (~better) & ((damping > 1e12) | (moved < 1e-12) | (promised <= RELATIVE_TOLERANCE * np.abs(value)))
+        done = small_gain | stalled
+        if done.any():
+            thetas[index[done]], values[index[done]] = theta[done], value[done]
+            keep = ~done
+            index, theta, value, w, damping = index[keep], theta[keep], value[keep], w[keep], damping[keep]
+            terms = [t[keep] for t in terms]
+    thetas[index], values[index] = theta, value
     return thetas, values

@@ -22,3 +22,13 @@ def bootstrap_warnings(failures: int, requested: int) -> list[str]:
     if failures:
         return [f"{failures} of {requested} bootstrap refits failed and were dropped"]
     return []
+
+
+def fitted_range(runs: Runs) -> dict[str, tuple[float, float]]:
+    """The compute, sizes and tokens per parameter of the fitted runs (a saved law's range)."""
+    ratio = runs.tokens / runs.params
+    return {
+        "flops": (float(runs.flops.min()), float(runs.flops.max())),
+        "params": (float(runs.params.min()), float(runs.params.max())),
+        "tokens_per_param": (float(ratio.min()), float(ratio.max())),
+    }
