@@ -226,9 +226,12 @@ class FittedRange(_Frozen):
 
     def warnings(self, law: str, flops=(), params=(), tokens_per_param=()) -> list[str]:
         """One sentence per quantity whose values leave the range, for the furthest value."""
+        from .units import format_count, format_sci
+
+        shown = {"flops": lambda v: f"{format_sci(v)} FLOPs", "params": lambda v: f"{format_count(v)} parameters",
+                 "tokens_per_param": lambda v: f"{v:,.3g} tokens per parameter"}
         found = []
-        for name, values, unit in (("flops", flops, "FLOPs"), ("params", params, "parameters"),
-                                   ("tokens_per_param", tokens_per_param, "tokens per parameter")):
+        for name, values in (("flops", flops), ("params", params), ("tokens_per_param", tokens_per_param)):
             span = getattr(self, name)
             values = [v for v in ([values] if isinstance(values, (int, float)) else values) if v is not None]
             if span is None or not values:
@@ -239,8 +242,8 @@ class FittedRange(_Frozen):
             value, ratio, edge, side = (max(values), high, span[1], "largest") if high >= low else (min(values), low, span[0], "smallest")
             times = f"{ratio:.3g}x" if ratio < 1000 else f"{ratio:,.0f}x"
             found.append(
-                f"{value:.3g} {unit} is {times} {'beyond' if side == 'largest' else 'below'} the {side} ({edge:.3g}) "
-                f"that {law} was fitted on: {math.log10(ratio):.1f} decades of extrapolation"
+                f"{shown[name](value)}: {times} {'beyond' if side == 'largest' else 'below'} the {side} {law} was fitted on "
+                f"({shown[name](edge)}), {math.log10(ratio):.1f} decades of extrapolation"
             )
         return found
 

@@ -71,8 +71,26 @@ class ScaleGroup(TyperGroup):
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Console-script entry point: ``scale``."""
-    from .app import app
+    """Console-script entry point: ``scale``.
+
+    Typer builds a click command for every registered command up front (~7 ms each). When the
+    first argument names a command, only that one is built: `scale plan ...` in a CI loop does
+    not pay for `fit`'s thirty options. Anything else (help, completion, a typo) gets them all.
+    """
     from typer.main import get_command
 
-    get_command(app).main(args=argv, prog_name="scale")
+    from .app import app
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    chosen = [info for info in app.registered_commands if args and _command_name(info) == args[0]]
+    if chosen and not os.environ.get("_SCALE_COMPLETE"):
+        import copy
+
+        single = copy.copy(app)
+        single.registered_commands = chosen
+        get_command(single).main(args=args, prog_name="scale")
+    get_command(app).main(args=args, prog_name="scale")
+
+
+def _command_name(info) -> str:
+    return info.name or info.callback.__name__.replace("_", "-")

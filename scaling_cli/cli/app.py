@@ -3,6 +3,7 @@ name, and renders the result (Rich tables, or one JSON object with ``--json``)."
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Optional
 
 import typer
@@ -36,6 +37,21 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        sys.stdout.write(f"scale {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    """Plan compute-optimal LLM training from published neural scaling laws."""
 
 
 def _console():
@@ -266,11 +282,9 @@ def sweep(
 
     result = design(min_flops, max_flops, budgets=budgets, sizes=sizes, span=span, law=law, vocab=vocab, gpu=gpu, mfu=mfu)
     if csv is not None:
-        try:
-            with open(csv, "w", encoding="utf-8") as handle:
-                handle.write(sweep_csv(result))
-        except OSError as error:
-            raise ScaleError(f"--csv {csv}: cannot write: {error.strerror}") from None
+        from ..files import write_atomically
+
+        write_atomically(csv, sweep_csv(result), "--csv")
         result.notes.append(f"runs written to {csv}: fill in each loss, then `scale fit {csv} --method isoflop`")
     if json:
         emit_json(result)

@@ -5,8 +5,8 @@ reported as the relative error predicted/observed - 1):
 
 * **Scatter** (leave-one-budget-out): refit without each interior compute budget and predict its
   runs. The spread of those errors is the run-to-run noise a prediction must allow for, measured
-  on runs the fit did not see (in-sample residuals understate it), as a robust scale so that a
-  few broken runs do not widen every interval.
+  on runs the fit did not see (in-sample residuals understate it), winsorised at 3.5 robust
+  standard deviations so that a few broken runs do not widen every interval.
 * **Backtests** (rolling origin): fit on the budgets up to C_k, predict every run above, for each
   k that leaves at least ``MIN_BACKTEST_BUDGETS`` budgets and ``MIN_BACKTEST_RUNS`` runs to fit.
   An error at x decades beyond the fitted compute has, if the law holds, the variance its fit's
@@ -150,11 +150,12 @@ def error_model(objective: Objective, flops: np.ndarray, budgets: list[np.ndarra
         # Too few budgets to leave one out: in-sample residuals, scaled for the 5 fitted parameters.
         dof = max(len(in_sample) - 5, 1)
         scatter, source = in_sample * np.sqrt(len(in_sample) / dof), "in-sample residuals (too few budgets to leave one out)"
-    # A robust scale (1.4826 MAD): the noise of a typical run. A few broken runs (diverged,
-    # under-trained) must not widen every interval; they are flagged instead (outside.py). The
-    # pool the intervals draw from is winsorised at OUTLIER_CLIP robust standard deviations.
-    scatter_sd = float(1.4826 * np.median(np.abs(scatter - np.median(scatter)))) or float(np.sqrt(np.mean(scatter**2)))
-    scatter = np.clip(scatter, -OUTLIER_CLIP * scatter_sd, OUTLIER_CLIP * scatter_sd)
+    # Winsorised at OUTLIER_CLIP robust standard deviations (1.4826 MAD), then the RMS: as
+    # efficient as the RMS on Gaussian noise, but a few broken runs (diverged, under-trained)
+    # cannot widen every interval; they are flagged instead (outside.py).
+    robust = float(1.4826 * np.median(np.abs(scatter - np.median(scatter)))) or float(np.sqrt(np.mean(scatter**2)))
+    scatter = np.clip(scatter, -OUTLIER_CLIP * robust, OUTLIER_CLIP * robust)
+    scatter_sd = float(np.sqrt(np.mean(scatter**2)))
     replicates = [None] * len(plan)
     if resamples and plan:
         weights = np.vstack([group_weights(groups_of(index), n, resamples, rng) for index in fitted])

@@ -149,7 +149,9 @@ def _verdict(runs, errors, covariance, kind, worst, ratio) -> Holdout:
     span = f"mean error {bias.value:+.2%} (95 % interval [{bias.ci95[0]:+.2%}, {bias.ci95[1]:+.2%}])"
     where = (f"{count} held-out run{'s' * (count > 1)} up to {ratio.max():.1f}x the largest fitted compute"
              if kind == "extrapolation" else f"{count} held-out run{'s' * (count > 1)}, none beyond the fitted compute")
-    tests = f"joint test p = {joint_p:.2g}, bias test p = {bias_p:.2g}"
+    outside = sum(not r.inside for r in runs)
+    tests = f"joint test p = {joint_p:.2g}, bias test p = {bias_p:.2g}" + (
+        f"; {outside} of {count} outside their own 95 % intervals, which the joint test weighs" if outside else "")
     if bias_p < BIAS_LEVEL:
         side = "high: it over-predicts" if mean > 0 else "low: it under-predicts"
         outcome, passed = "biased", False

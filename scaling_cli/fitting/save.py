@@ -37,6 +37,7 @@ def law_from_fit(result: FitResult, name: str) -> Law:
         "params_counted": "as in the runs",
         "dataset": f"the runs of {result.source}",
         "provenance": provenance,
+        "fitted_range": {**result.fitted_range, "source": f"the {result.n_runs} fitted runs of {result.source}"},
     }
     if result.method == "parametric":
         coefficients = {key: estimate.value for key, estimate in result.coefficients.items()}
@@ -67,6 +68,8 @@ def law_toml(law: Law) -> str:
 def _toml_value(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     if isinstance(value, (int, float)):
         return repr(value)
     return json.dumps(str(value))
@@ -74,10 +77,9 @@ def _toml_value(value) -> str:
 
 def save_law(result: FitResult, path: str | Path) -> Law:
     """Write the fit to ``path`` as a law TOML file; the law's name is the file's stem."""
+    from ..files import write_atomically
+
     path = Path(path)
     law = law_from_fit(result, path.stem)
-    try:
-        path.write_text(law_toml(law))
-    except OSError as error:
-        raise ScaleError(f"--save {path}: cannot write: {error.strerror}") from None
+    write_atomically(path, law_toml(law), "--save")
     return law

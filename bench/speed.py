@@ -1,0 +1,158 @@
+"""The speed targets of the tool, each measured against a reference in the same run.
+
+Prints one row per target (machines here are shared and noisy: read the ratios):
+
+* start-up: `scale plan --flops 1e23 --json` against `python -c pass` (target: ratio <= 8x);
+* `scale fit` on the 240 Chinchilla runs, whole process, on an idle machine (target <= 0.8 s),
+  with `--bootstrap 0` and with the default 1,000 resamples plus the scaling check;
+* the same with four busy processes on the machine's cores, over idle (target <= 3.5x): the
+  bench starts and stops its own load;
+* 4,000 bootstrap refits of the 240-run fit in the library (target <= 6 s);
+* a peer for scale: Epoch AI's procedure (scipy L-BFGS-B from each of the 4,500 grid starts,
+  analytic gradient) on the same runs, timed on ``--peer-starts`` of them and scaled up;
+* with ``--suite``, the whole test suite under the same load (target <= 3 min).
+
+Without ../shared/data/ the runs are 240 seeded synthetic ones from the same law.
+
+    python bench/speed.py [--runs 10] [--peer-starts 300] [--suite]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+CHINCHILLA = ROOT.parent / "shared" / "data" / "chinchilla_epoch_svg.csv"
+COLUMNS = "params=Model Size,flops=Training FLOP"
+BUSY = 4
+
+
+def seconds(command: list[str], runs: int, env=None) -> float:
+    subprocess.run(command, check=True, capture_output=True, env=env)  # warm the file cache once
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True, env=env)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+@contextmanager
+def busy(count: int = BUSY):
+    """``count`` processes spinning on the CPU for as long as the block runs."""
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    try:
+        time.sleep(0.5)
+        yield
+    finally:
+        for process in spinners:
+            process.kill()
+            process.wait()
+
+
+def runs_file() -> tuple[list[str], str]:
+    if CHINCHILLA.is_file():
+        return [str(CHINCHILLA), "--columns", COLUMNS, "--exclude", "1-5"], "240 Chinchilla runs (Epoch AI extraction)"
+    from scaling_cli.fitting.simulate import synthetic_runs
+
+    runs = synthetic_runs(budgets=np.geomspace(1e18, 1e21, 10), sizes=24, seed=0)
+    path = Path(tempfile.mkdtemp()) / "runs.csv"
+    path.write_text("params,tokens,loss\n" + "".join(f"{n!r},{d!r},{l!r}\n" for n, d, l in zip(runs.params.tolist(), runs.tokens.tolist(), runs.loss.tolist())))
+    return [str(path)], f"{len(runs)} seeded synthetic runs (../shared/data absent)"
+
+
+def library_runs():
+    from scaling_cli.fitting import parse_columns, read_runs
+
+    if CHINCHILLA.is_file():
+        return read_runs(CHINCHILLA, parse_columns(COLUMNS)).exclude([1, 2, 3, 4, 5])
+    from scaling_cli.fitting.simulate import synthetic_runs
+
+    return synthetic_runs(budgets=np.geomspace(1e18, 1e21, 10), sizes=24, seed=0)
+
+
+def bootstrap_seconds(count: int = 4000) -> float:
+    from scaling_cli.fitting.bootstrap import resample_weights
+    from scaling_cli.fitting.parametric import Objective, fit_parametric
+    from scaling_cli.fitting.parametric_fit import bootstrap_thetas
+    from threadpoolctl import threadpool_limits
+
+    runs = library_runs()
+    objective = Objective(np.log(runs.params), np.log(runs.tokens), runs.loss)
+    with threadpool_limits(limits=1, user_api="blas"):
+        best = fit_parametric(objective)
+        weights = resample_weights(len(runs), count, np.random.default_rng(0))
+        start = time.perf_counter()
+        bootstrap_thetas(objective, best, weights)
+    return time.perf_counter() - start
+
+
+def peer_seconds(starts: int) -> tuple[float, float]:
+    """Epoch AI's notebook procedure in plain scipy: L-BFGS-B from grid starts (analytic gradient)."""
+    from scipy.optimize import minimize
+
+    from scaling_cli.fitting.parametric import Objective, grid_starts
+
+    runs = library_runs()
+    objective = Objective(np.log(runs.params), np.log(runs.tokens), runs.loss)
+    grid = grid_starts()
+    chosen = grid[np.random.default_rng(0).choice(len(grid), size=starts, replace=False)]
+    weights = np.ones(len(runs))
+    start = time.perf_counter()
+    best = min(minimize(objective.value_and_grad, x, args=(weights,), jac=True, method="L-BFGS-B").fun for x in chosen)
+    elapsed = time.perf_counter() - start
+    return elapsed * len(grid) / starts, best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10, help="repetitions of each timed command")
+    parser.add_argument("--peer-starts", type=int, default=300)
+    parser.add_argument("--suite", action="store_true", help="also time the whole test suite under load")
+    args = parser.parse_args()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # cached bytecode, as installed
+    scale = [sys.executable, "-m", "scaling_cli"]
+    runs, described = runs_file()
+    print(f"machine: {os.cpu_count()} cores; runs: {described}")
+
+    bare = seconds([sys.executable, "-c", "pass"], args.runs, env)
+    plan = seconds([*scale, "plan", "--flops", "1e23", "--json"], args.runs, env)
+    print(f"start-up, plan --json / bare python       : {plan:.3f} s / {bare:.3f} s = {plan / bare:.1f}x   (target <= 8x)")
+
+    quick = [*scale, "fit", *runs, "--bootstrap", "0", "--json"]
+    full = [*scale, "fit", *runs, "--json"]
+    idle_quick = seconds(quick, args.runs, env)
+    idle_full = seconds(full, max(args.runs // 3, 2), env)
+    print(f"fit, whole process, idle, --bootstrap 0   : {idle_quick:.2f} s   (target <= 0.8 s)")
+    print(f"fit, whole process, idle, 1,000 resamples : {idle_full:.2f} s   (with the scaling check's backtests)")
+    with busy():
+        busy_quick = seconds(quick, max(args.runs // 2, 2), env)
+    print(f"fit, {BUSY} busy processes / idle          : {busy_quick:.2f} s / {idle_quick:.2f} s = {busy_quick / idle_quick:.1f}x   (target <= 3.5x)")
+
+    refits = bootstrap_seconds()
+    print(f"4,000 bootstrap refits (library)          : {refits:.2f} s   (target <= 6 s)")
+    peer, value = peer_seconds(args.peer_starts)
+    print(f"peer: scipy L-BFGS-B from 4,500 starts    : {peer:.0f} s (timed on {args.peer_starts} starts; best objective {value:.10f})")
+
+    if args.suite:
+        with busy():
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True, env=env)
+            suite = time.perf_counter() - start
+        print(f"test suite, {BUSY} busy processes            : {suite / 60:.1f} min   (target <= 3 min)")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"load average (1 min) at the end           : {load:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""Writing files so that a kill or a full disk never leaves a torn one.
+
+The text goes to a temporary file in the target's own directory, is flushed to disk, and then
+renamed over the target (``os.replace`` is atomic on POSIX and Windows): a reader sees the old
+file or the new one, never half of one; on failure the old file is intact and the temporary one
+removed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import ScaleError
+
+
+def _default_mode() -> int:
+    """What ``open(path, "w")`` would give a new file: 0o666 less the umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_atomically(path: str | Path, text: str, option: str) -> None:
+    """Write ``text`` to ``path`` atomically; errors are one line naming ``option`` and the path."""
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as error:
+        raise ScaleError(f"{option} {path}: cannot write: {error.strerror or error}") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        if path.exists() and not path.is_file():
+            raise IsADirectoryError(21, "Is a directory")
+        os.chmod(temporary, path.stat().st_mode & 0o7777 if path.exists() else _default_mode())
+        os.replace(temporary, path)
+    except OSError as error:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise ScaleError(f"{option} {path}: cannot write: {error.strerror or error}") from None
