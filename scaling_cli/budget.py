@@ -45,7 +45,10 @@ LIMITS = {
 
 
 def _number(value: Any) -> Any:
-    """TOML numbers as they are; strings such as "7B" or "1.4T" parsed like the CLI's."""
+    """TOML numbers as they are; strings such as "7B" or "1.4T" parsed like the CLI's; a boolean
+    is never a number."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {str(value).lower()}")
     if isinstance(value, str):
         try:
             return parse_number(value)
@@ -54,10 +57,17 @@ def _number(value: Any) -> Any:
     return value
 
 
+def _fraction(value: Any) -> Any:
+    """A fraction, or a percentage string such as "40%", as on the command line."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        return _number(value.strip()[:-1]) / 100
+    return _number(value)
+
+
 class Limits(BaseModel):
     """Any subset of the limits; each bounds one planned value."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     max_flops: PositiveFloat | None = None
     max_gpu_hours: PositiveFloat | None = None
@@ -79,7 +89,7 @@ class Limits(BaseModel):
 class BudgetFile(BaseModel):
     """A planned run and its limits."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     law: str | None = None
     """A preset or a law file; default chinchilla, or muennighoff with unique_tokens."""
@@ -98,6 +108,7 @@ class BudgetFile(BaseModel):
     _numbers = field_validator("params", "tokens", "flops", "price_per_gpu_hour", "unique_tokens", "inference_tokens", "gpus", mode="before")(
         classmethod(lambda cls, value: _number(value))
     )
+    _mfu = field_validator("mfu", mode="before")(classmethod(lambda cls, value: _fraction(value)))
 
     @model_validator(mode="after")
     def _one_size(self) -> BudgetFile:

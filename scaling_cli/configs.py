@@ -35,7 +35,7 @@ def config_dir() -> Path:
 def read_toml(path: Path) -> tuple[dict[str, Any], str]:
     """Parse a TOML file into (data, text); a missing file or a syntax error is a one-line ``ScaleError``."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # a BOM is accepted, as in run files
         return tomllib.loads(text), text
     except FileNotFoundError:
         raise ScaleError(f"{path}: no such file") from None
@@ -45,8 +45,10 @@ def read_toml(path: Path) -> tuple[dict[str, Any], str]:
         raise ScaleError(f"{path}: not a UTF-8 text file ({error.reason})") from None
     except tomllib.TOMLDecodeError as error:
         raise ScaleError(f"{path}: invalid TOML: {error}") from None
+    except RecursionError:
+        raise ScaleError(f"{path}: invalid TOML: nested too deeply") from None
     except OSError as error:
-        raise ScaleError(f"{path}: cannot read: {error.strerror}") from None
+        raise ScaleError(f"{path}: cannot read: {error.strerror or error}") from None
 
 
 def load_toml(model: type[Model], path: Path, source: str | None = None) -> Model:
@@ -66,9 +68,11 @@ def validate(model: type[Model], data: Any, source: str, text: str | None = None
         return model.model_validate(data)  # type: ignore[attr-defined]
     except ValidationError as error:
         tags = getattr(model, "union_tags", frozenset())
-        line = _line_of(text, error.errors()[0]["loc"]) if text else None
-        where = f"{source}, line {line}" if line else source
-        raise ScaleError(f"{where}: {describe_validation_error(error, tags)}") from None
+        if error.error_count() == 1:  # one problem: "file, line N: what"
+            line = _line_of(text, error.errors()[0]["loc"]) if text else None
+            where = f"{source}, line {line}" if line else source
+            raise ScaleError(f"{where}: {describe_validation_error(error, tags)}") from None
+        raise ScaleError(f"{source}: {describe_validation_error(error, tags, text)}") from None
 
 
 def _line_of(text: str, loc: tuple) -> int | None:
@@ -84,29 +88,51 @@ def _line_of(text: str, loc: tuple) -> int | None:
     return None
 
 
-def describe_validation_error(error: Any, union_tags: frozenset[str] = frozenset()) -> str:
-    """The first problem of a pydantic ``ValidationError`` as one readable clause.
+MAX_PROBLEMS = 5
+"""A file is fixed in one pass: up to this many problems are listed, each with its key and line."""
+
+
+def describe_validation_error(error: Any, union_tags: frozenset[str] = frozenset(), text: str | None = None) -> str:
+    """Every problem of a pydantic ``ValidationError`` (up to ``MAX_PROBLEMS``) as readable clauses.
 
     ``union_tags`` are the tags of discriminated unions (a law's loss ``form``), which pydantic
-    puts in the error's location but which are not keys of the file.
+    puts in the error's location but which are not keys of the file. Given the file's ``text``,
+    each problem names the line where its key stands.
     """
     problems = error.errors(include_url=False)
-    first = problems[0]
-    key = ".".join(str(part) for part in first["loc"] if part not in union_tags)
-    tags = [str(part) for part in first["loc"] if part in union_tags]
+    clauses = [_clause(problem, union_tags, text) for problem in problems[:MAX_PROBLEMS]]
+    more = len(problems) - len(clauses)
+    return "; ".join(clauses) + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
+
+
+def _clause(problem: dict, union_tags: frozenset[str], text: str | None) -> str:
+    from .units import shorten
+
+    key = ".".join(str(part) for part in problem["loc"] if part not in union_tags)
+    tags = [str(part) for part in problem["loc"] if part in union_tags]
     context = f" (for form '{tags[0]}')" if tags else ""
-    kind = first["type"]
+    line = _line_of(text, problem["loc"]) if text else None
+    at = f" (line {line})" if line else ""
+    kind = problem["type"]
     if kind == "extra_forbidden":
-        text = f"unknown key '{key}'"
-    elif kind == "missing":
-        text = f"missing key '{key}'"
-    else:
-        message = first["msg"]
-        if message.startswith("Value error, "):
-            message = message[len("Value error, "):]
-        got = first.get("input")
-        where = f"key '{key}': " if key else ""
-        shown = "" if isinstance(got, (dict, list)) or got is None or "got " in message else f" (got {got!r})"
-        text = f"{where}{message[0].lower() + message[1:]}{shown}"
-    more = len(problems) - 1
-    return text + context + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
+        return f"unknown key '{key}'{at}{context}"
+    if kind == "missing":
+        return f"missing key '{key}'{context}"
+    message = problem["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    got = problem.get("input")
+    where = f"key '{key}'{at}: " if key else ""
+    shown = "" if isinstance(got, (dict, list)) or got is None or "got " in message else f" (got {shorten(got)})"
+    return f"{where}{message[0].lower() + message[1:]}{shown}{context}"
+
+
+def reject_bools(model, data: Any) -> Any:
+    """A before-validator: a boolean is never a number (pydantic's lax mode reads true as 1)."""
+    if not isinstance(data, dict):
+        return data
+    for name, field in model.model_fields.items():
+        value = data.get(field.alias or name, data.get(name))
+        if isinstance(value, bool) and "bool" not in str(field.annotation):
+            raise ValueError(f"key '{name}': expected a number, got {str(value).lower()}")
+    return data

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
 
-from .configs import config_dir, load_toml, validate
+from .configs import config_dir, load_toml, reject_bools, validate
 from .errors import ScaleError
 
 DEFAULT_GPU = "h100-sxm"
@@ -13,7 +13,9 @@ DEFAULT_GPU = "h100-sxm"
 class Gpu(BaseModel):
     """One accelerator, as its datasheet states it (dense figures, no sparsity)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    _no_bools = model_validator(mode="before")(classmethod(reject_bools))
 
     name: str
     title: str
@@ -54,7 +56,11 @@ def load_gpus() -> dict[str, Gpu]:
 def get_gpu(name: str) -> Gpu:
     """One GPU by name; an unknown name is a ``ScaleError`` that lists the known ones."""
     gpus = load_gpus()
+    if not isinstance(name, str):
+        raise ScaleError(f"gpu: expected a GPU name such as {DEFAULT_GPU!r}, got {name!r}")
     try:
         return gpus[name.strip().lower()]
     except KeyError:
-        raise ScaleError(f"unknown GPU {name!r}: expected one of {', '.join(gpus)}") from None
+        from .units import shorten
+
+        raise ScaleError(f"unknown GPU {shorten(name)}: expected one of {', '.join(gpus)}") from None

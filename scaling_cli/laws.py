@@ -24,12 +24,14 @@ from typing import Annotated, ClassVar, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PrivateAttr, model_validator
 
 from .compute import FLOPS_PER_PARAM_TOKEN
-from .configs import config_dir, load_toml
+from .configs import config_dir, load_toml, reject_bools
 from .errors import ScaleError
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    _no_bools = model_validator(mode="before")(classmethod(reject_bools))
 
 
 class ChinchillaLoss(_Frozen):

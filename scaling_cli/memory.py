@@ -33,6 +33,7 @@ from .configs import config_dir, load_toml, validate
 from .errors import ScaleError
 from .hardware import Gpu
 from .shape import Shape
+from .validation import Checked
 
 Recompute = Literal["none", "selective", "full"]
 TIGHT_HEADROOM = 0.10
@@ -79,17 +80,15 @@ def weight_bytes_per_param(dtype: str) -> float:
     return widths[dtype]
 
 
-class Layout(BaseModel):
+class Layout(Checked):
     """How a training run is spread over GPUs, and what it keeps in memory."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    dp: int = Field(default=1, ge=1)
-    tp: int = Field(default=1, ge=1)
-    pp: int = Field(default=1, ge=1)
+    dp: int = Field(default=1, ge=1, le=10_000_000)
+    tp: int = Field(default=1, ge=1, le=1024)
+    pp: int = Field(default=1, ge=1, le=4096)
     zero: int = Field(default=0, ge=0, le=3)
-    micro_batch: int = Field(default=1, ge=1)
-    seq: int = Field(default=4096, ge=1)
+    micro_batch: int = Field(default=1, ge=1, le=1_000_000)
+    seq: int = Field(default=4096, ge=1, le=100_000_000)
     recompute: Recompute = "none"
     flash_attention: bool = False
     optimizer: str = "adamw"

@@ -27,6 +27,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .errors import ScaleError
+from .validation import Checked
 
 ASPECT_RANGE = (32.0, 256.0)
 """d_model / layers of published models: 64 (GPT-3 Small, 768/12), 128 (Llama 2 7B, GPT-3
@@ -40,10 +41,8 @@ FFN_MULTIPLE = 256
 """Llama rounds the SwiGLU width 8/3·d_model up to a multiple of 256 (4096 -> 11008)."""
 
 
-class Shape(BaseModel):
+class Shape(Checked):
     """A decoder-only transformer's shape."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     layers: int = Field(ge=1)
     d_model: int = Field(ge=1)

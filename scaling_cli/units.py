@@ -16,8 +16,10 @@ _NUMBER = re.compile(
     r"""^\s*
     (?P<mantissa>[+-]?(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?)
     \s*(?P<suffix>[kKmMbBgGtTpP]?)\s*$""",
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,  # ASCII digits only: '١e23' and '１e23' are not numbers here
 )
+SMALLEST = 1e-300
+"""Non-zero magnitudes below this (denormals such as 4e-324) are refused: no quantity here is that small."""
 
 EXAMPLES = "like 1e23, 7e9, 7B, 1.4T, 300M, 2.5k or 1_000_000"
 
@@ -31,18 +33,27 @@ def parse_number(text: str) -> float:
     Raises ``ValueError`` with a message naming the text for anything else (NaN and
     infinity included).
     """
+    shown = shorten(text)
     if str(text).strip().lower().lstrip("+-") in {"nan", "inf", "infinity"}:
-        raise ValueError(f"expected a finite number, got {text!r}")
-    match = _NUMBER.match(str(text))
+        raise ValueError(f"expected a finite number, got {shown}")
+    match = _NUMBER.match(str(text)) if len(str(text)) <= 100 else None
     if match is None:
-        raise ValueError(f"expected a number {EXAMPLES}, got {text!r}")
+        raise ValueError(f"expected a number {EXAMPLES}, got {shown}")
     mantissa = match["mantissa"]
     if "__" in mantissa or mantissa.endswith("_") or "_." in mantissa or "._" in mantissa:
-        raise ValueError(f"expected a number {EXAMPLES}, got {text!r}")
+        raise ValueError(f"expected a number {EXAMPLES}, got {shown}")
     value = float(mantissa.replace("_", "")) * SUFFIXES.get(match["suffix"].lower(), 1.0)
     if not math.isfinite(value):
-        raise ValueError(f"expected a finite number, got {text!r}")
+        raise ValueError(f"expected a finite number, got {shown}")
+    if value != 0 and abs(value) < SMALLEST:
+        raise ValueError(f"expected a number of sensible size, got {shown} (below {SMALLEST:g})")
     return value
+
+
+def shorten(value, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters: an error line stays one readable line."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
 def format_count(value: float | None, digits: int = 3) -> str:

@@ -11,7 +11,7 @@ import functools
 import inspect
 from typing import Annotated, Any, Callable, TypeVar
 
-from pydantic import ConfigDict, Field, ValidationError, validate_call
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator, validate_call
 
 from .errors import ScaleError
 
@@ -28,6 +28,36 @@ Count = Annotated[int, Field(ge=1)]
 """A whole number >= 1 (GPUs)."""
 
 Function = TypeVar("Function", bound=Callable[..., Any])
+
+
+class _OneLineErrors(type(BaseModel)):
+    """Calling the class (``Shape(...)``) turns a ValidationError into one ``ScaleError`` line.
+
+    A metaclass, not ``__init__``: pydantic calls a custom ``__init__`` when it validates a nested
+    model too (a budget file's ``[layout]``), where the enclosing file's error must be raised."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except ValidationError as error:
+            from .configs import describe_validation_error
+
+            raise ScaleError(f"{cls.__name__}: {describe_validation_error(error)}") from None
+
+
+class Checked(BaseModel, metaclass=_OneLineErrors):
+    """A model users build by hand (``Shape(...)``, ``Layout(...)``): invalid fields are one
+    ``ScaleError`` line naming every bad field, never pydantic's multi-line dump; a boolean is
+    never a count; numbers are finite."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bools(cls, data: Any) -> Any:
+        from .configs import reject_bools
+
+        return reject_bools(cls, data)
 
 
 def checked(function: Function) -> Function:
