@@ -289,7 +289,8 @@ class Law(_Frozen):
             raise ValueError("[data_constrained] extends a parametric law: it needs kind = 'parametric'")
         return self
 
-    def _repetition(self, unique_tokens: float) -> Repetition:
+    def repetition(self, unique_tokens: float) -> Repetition:
+        """The repetition terms, or a ScaleError saying this law has none."""
         if self.data_constrained is None:
             raise ScaleError(
                 f"law {self.name!r} has no terms for repeated data (R_D*, R_N*): plan limited unique data with "
@@ -307,7 +308,7 @@ class Law(_Frozen):
         if unique_tokens is not None:
             from .constrained import constrained_optimal
 
-            return constrained_optimal(self.loss, self._repetition(unique_tokens), flops, unique_tokens)
+            return constrained_optimal(self.loss, self.repetition(unique_tokens), flops, unique_tokens)
         if self.allocation is not None:
             return self.allocation.optimal(flops)
         return self.loss.optimal(flops)  # type: ignore[union-attr]
@@ -336,7 +337,7 @@ class Law(_Frozen):
         if unique_tokens is not None:
             from .constrained import constrained_loss
 
-            return float(constrained_loss(self.loss, self._repetition(unique_tokens), params, tokens, unique_tokens))
+            return float(constrained_loss(self.loss, self.repetition(unique_tokens), params, tokens, unique_tokens))
         return float(self.loss.loss(params, tokens))
 
     def loss_floor(self, params: float, unique_tokens: float | None = None) -> float | None:
@@ -346,7 +347,7 @@ class Law(_Frozen):
         if unique_tokens is not None:
             from .constrained import constrained_floor
 
-            return constrained_floor(self.loss, self._repetition(unique_tokens), params, unique_tokens)
+            return constrained_floor(self.loss, self.repetition(unique_tokens), params, unique_tokens)
         return float(self.loss.loss_floor(params))
 
     def tokens_for_loss(self, params: float, loss: float, unique_tokens: float | None = None) -> float | None:
@@ -356,7 +357,7 @@ class Law(_Frozen):
         if unique_tokens is not None:
             from .constrained import constrained_tokens_for_loss
 
-            return constrained_tokens_for_loss(self.loss, self._repetition(unique_tokens), params, loss, unique_tokens)
+            return constrained_tokens_for_loss(self.loss, self.repetition(unique_tokens), params, loss, unique_tokens)
         return self.loss.tokens_for_loss(params, loss)
 
     def optimal_for_loss(self, loss: float, unique_tokens: float | None = None) -> tuple[float, float] | None:
@@ -369,7 +370,7 @@ class Law(_Frozen):
         if unique_tokens is not None:
             from .constrained import constrained_optimal_for_loss
 
-            return constrained_optimal_for_loss(self.loss, self._repetition(unique_tokens), loss, unique_tokens)
+            return constrained_optimal_for_loss(self.loss, self.repetition(unique_tokens), loss, unique_tokens)
         if self.allocation is None:
             return self.loss.optimal_for_loss(loss)  # type: ignore[union-attr]
         return self._frontier_root(loss)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import math
 
-from pydantic import BaseModel
+from typing import Annotated
+
+from pydantic import BaseModel, Field
 
 from .compute import DEFAULT_MFU, INFERENCE_FLOPS_PER_PARAM_TOKEN, gpu_hours, training_flops
 from .errors import ScaleError
@@ -19,7 +21,7 @@ from .hardware import DEFAULT_GPU, Gpu
 from .laws import Law
 from .planner import law_notes, resolve_gpu, resolve_law, snap
 from .units import format_count
-from .validation import Fraction, Positive, checked
+from .validation import Fraction, Params, Positive, Tokens, checked
 
 OVERTRAIN_RATIOS = (20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
 """Default tokens-per-parameter rows of :func:`overtrain`."""
@@ -68,14 +70,14 @@ class Overtrain(BaseModel):
 
 @checked
 def overtrain(
-    params: Positive,
+    params: Params,
     law: Law | str | None = None,
-    tokens_per_param: list[Positive] | None = None,
-    tokens: list[Positive] | None = None,
+    tokens_per_param: list[Annotated[float, Field(gt=0, le=1e7)]] | None = None,
+    tokens: list[Tokens] | None = None,
     target_loss: Positive | None = None,
     gpu: Gpu | str = DEFAULT_GPU,
     mfu: Fraction = DEFAULT_MFU,
-    unique_tokens: Positive | None = None,
+    unique_tokens: Tokens | None = None,
 ) -> Overtrain:
     """A model of ``params`` parameters trained on more and more tokens, against compute-optimal.
 
@@ -86,6 +88,8 @@ def overtrain(
     law, gpu = resolve_law(law, unique_tokens), resolve_gpu(gpu)
     if tokens is not None and tokens_per_param is not None:
         raise ScaleError("give token counts or tokens-per-parameter ratios, not both")
+    if unique_tokens is not None:
+        law.repetition(unique_tokens)  # a law without repetition terms says so, as plan does
     counts = list(tokens) if tokens is not None else [params * r for r in (tokens_per_param or OVERTRAIN_RATIOS)]
     floor = law.loss_floor(params, unique_tokens)
     target_tokens = None

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import math
 
 from pydantic import BaseModel, SerializeAsAny
@@ -24,7 +26,7 @@ from .compute import (
 from .errors import ScaleError
 from .hardware import DEFAULT_GPU, Gpu, get_gpu
 from .laws import DEFAULT_LAW, Law, load_law, load_presets
-from .validation import Count, Fraction, NonNegative, Positive, checked
+from .validation import FLOPS_RANGE, Count, Flops, Fraction, NonNegative, Params, Positive, Tokens, checked
 
 DATA_CONSTRAINED_LAW = "muennighoff"
 """The default law of plans with limited unique data: the one fitted for repeated data."""
@@ -122,7 +124,11 @@ def resolve_law(law: Law | str | None, unique_tokens: float | None = None) -> La
     """A law object; by default ``chinchilla``, or ``muennighoff`` when unique data is limited."""
     if law is None:
         law = DATA_CONSTRAINED_LAW if unique_tokens is not None else DEFAULT_LAW
-    return law if isinstance(law, Law) else load_law(law)
+    if isinstance(law, Law):
+        return law
+    if not isinstance(law, (str, Path)):
+        raise ScaleError(f"law: expected a preset name, a law .toml path or a Law, got {type(law).__name__} {law!r}")
+    return load_law(law)
 
 
 def resolve_gpu(gpu: Gpu | str) -> Gpu:
@@ -162,14 +168,14 @@ def flops_for_loss(law: Law, target_loss: float, unique_tokens: float | None = N
 
 @checked
 def plan(
-    flops: Positive | None = None,
+    flops: Flops | None = None,
     law: Law | str | None = None,
     gpu: Gpu | str = DEFAULT_GPU,
     mfu: Fraction = DEFAULT_MFU,
     gpus: Count | None = None,
     price_per_gpu_hour: Positive | None = None,
     target_loss: Positive | None = None,
-    unique_tokens: Positive | None = None,
+    unique_tokens: Tokens | None = None,
     inference_tokens: NonNegative | None = None,
     synthetic_price: Positive | None = None,
     seq: Count = 4096,
@@ -189,6 +195,11 @@ def plan(
         raise ScaleError("--synthetic-price needs --unique-tokens: the price applies to the unique tokens you lack")
     if target_loss is not None:
         flops = flops_for_loss(law, target_loss, unique_tokens)
+        if flops > FLOPS_RANGE[1]:
+            raise ScaleError(
+                f"loss {target_loss:g} needs {flops:.2g} FLOPs under {law.name}, beyond the {FLOPS_RANGE[1]:.0e} the planner "
+                "covers: no budget reaches it"
+            )
     params, tokens = law.optimal(flops, unique_tokens)
     loss = law.predict_loss(params, tokens, unique_tokens)
     hours = gpu_hours(flops, gpu.peak_flops, mfu)
@@ -297,7 +308,7 @@ def _inference(law, gpu, mfu, flops, params, loss, inference_tokens, unique_toke
 
 
 @checked
-def loss_table(params: Positive, tokens: Positive, laws: list[Law] | None = None) -> dict[str, float | None]:
+def loss_table(params: Params, tokens: Tokens, laws: list[Law] | None = None) -> dict[str, float | None]:
     """Predicted loss of ``params`` trained on ``tokens`` under each law (``None``: no loss form).
 
     Losses are comparable only within one law: each was fitted on its own data and tokenizer.

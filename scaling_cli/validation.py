@@ -9,23 +9,67 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 from typing import Annotated, Any, Callable, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator, validate_call
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator, validate_call
 
 from .errors import ScaleError
 
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-"""A finite number > 0 (FLOPs, params, tokens, hours, prices)."""
+def _number(value: Any) -> Any:
+    """The library's numbers: a boolean is not one; a string is read as the CLI reads it ('7B')."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {value!r}")
+    if isinstance(value, str):
+        from .units import parse_number
 
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+        return parse_number(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"expected a finite number, got {value!r}")
+    return value
+
+
+Number = BeforeValidator(_number)
+
+
+def _within(low: float, high: float, what: str):
+    def check(value: float) -> float:
+        if not low <= value <= high:
+            raise ValueError(f"expected {what} from {low:.0e} to {high:.0e}, the range the planner covers, got {value:.3g}")
+        return value
+
+    return AfterValidator(check)
+
+Positive = Annotated[float, Number, Field(gt=0, le=1e40, allow_inf_nan=False)]
+"""A finite number > 0 (hours, prices, losses)."""
+
+NonNegative = Annotated[float, Number, Field(ge=0, le=1e40, allow_inf_nan=False)]
 """A finite number >= 0."""
 
-Fraction = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+Fraction = Annotated[float, Number, Field(gt=0, le=1, allow_inf_nan=False)]
 """A fraction in (0, 1] (MFU)."""
 
-Count = Annotated[int, Field(ge=1)]
-"""A whole number >= 1 (GPUs)."""
+Count = Annotated[int, Number, Field(ge=1, le=1_000_000_000)]
+"""A whole number >= 1 (GPUs, sizes, sequence lengths)."""
+
+# Where the math means something. The README promises numeric solves over 1e10-1e32 FLOPs; a
+# model of under a thousand parameters or a run of under a thousand tokens is not a language
+# model; a quadrillion parameters or 1e18 tokens is beyond any plan.
+FLOPS_RANGE = (1e10, 1e32)
+PARAMS_RANGE = (1e3, 1e16)
+TOKENS_RANGE = (1e3, 1e18)
+
+Flops = Annotated[float, Number, _within(*FLOPS_RANGE, "a budget in FLOPs")]
+Params = Annotated[float, Number, _within(*PARAMS_RANGE, "a model size in parameters")]
+Tokens = Annotated[float, Number, _within(*TOKENS_RANGE, "a token count")]
+
+
+def check_range(value: float, bounds: tuple[float, float], name: str, unit: str) -> float:
+    """``value`` if within ``bounds``, else a one-line ``ScaleError`` naming ``name``."""
+    low, high = bounds
+    if not low <= value <= high:
+        raise ScaleError(f"{name}: {value:.3g} {unit} is outside the {low:.0e} to {high:.0e} {unit} the planner covers")
+    return value
 
 Function = TypeVar("Function", bound=Callable[..., Any])
 
@@ -81,6 +125,11 @@ def checked(function: Function) -> Function:
             loc = [names[part] if i == 0 and isinstance(part, int) else part for i, part in enumerate(first["loc"])]
             name = ".".join(str(part) for part in loc)
             message = first["msg"]
-            raise ScaleError(f"{name}: {message[0].lower() + message[1:]} (got {first.get('input')!r})") from None
+            if message.startswith("Value error, "):
+                message = message[len("Value error, "):]
+            from .units import shorten
+
+            got = "" if "got " in message else f" (got {shorten(first.get('input'))})"
+            raise ScaleError(f"{name}: {message[0].lower() + message[1:]}{got}") from None
 
     return wrapper  # type: ignore[return-value]

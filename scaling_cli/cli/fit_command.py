@@ -55,9 +55,7 @@ def fit(
     mapping, excluded = parse_columns(columns), None if exclude is None else parse_rows(exclude)
     points = _points(predict)
     budgets = [positive(text) for text in predict_flops or []]
-    data = read_runs(runs, mapping)
-    if excluded is not None:
-        data = data.exclude(excluded)
+    data = read_runs(runs, mapping, exclude=excluded)
     with progress_reporter(enabled=not (quiet or json)) as progress:
         result = fit_runs(
             data, method=method, loss=loss, bootstrap=bootstrap, seed=seed, holdout=holdout, at=at, buckets=buckets,

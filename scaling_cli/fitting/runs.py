@@ -22,9 +22,18 @@ import numpy as np
 
 from ..compute import FLOPS_PER_PARAM_TOKEN
 from ..errors import ScaleError
-from ..units import parse_number
+from ..units import parse_number, shorten
 
 FIELDS = ("params", "tokens", "flops", "loss", "steps")
+MAX_RUNS = 100_000
+"""Run files beyond this many rows are refused up front: a sweep is tens to thousands of runs."""
+MAX_FIELD = 1_000
+"""Characters in one field beyond which a row is refused (a number is at most a few dozen)."""
+FIFO_WAIT = 30.0
+"""Seconds to wait for a writer on a named pipe before saying that none came."""
+FLOPS_MISMATCH = 0.05
+"""A ``flops`` column more than 5 % off 6·N·D (in the median) is reported: a 2ND count, or a
+column mapped by mistake."""
 OPTIONAL = ("steps",)
 
 
@@ -64,14 +73,18 @@ class Runs:
             steps=None if self.steps is None else self.steps[index],
         )
 
-    def exclude(self, rows: list[int]) -> Runs:
-        """These runs without the given file rows (1 = the first run): diverged or mislogged runs."""
-        known = set(self.rows)
-        unknown = sorted(set(rows) - known)
-        if unknown:
-            raise ScaleError(f"--exclude: {self.source} has rows 1 to {len(self.rows)}, not {', '.join(map(str, unknown))}")
-        kept = self.subset(np.flatnonzero([row not in set(rows) for row in self.rows]))
-        note = f"{len(set(rows))} row{'s' * (len(set(rows)) > 1)} excluded: {format_rows(rows)}"
+    def exclude(self, rows) -> Runs:
+        """These runs without the given file rows (1 = the first run): diverged or mislogged runs.
+
+        ``rows`` are row numbers or (first, last) ranges, as :func:`parse_rows` gives them."""
+        spans = _spans(rows)
+        numbers = np.asarray(self.rows if self.rows else range(1, len(self) + 1))
+        check_spans(spans, len(numbers), self.source)
+        drop = np.zeros(len(numbers), dtype=bool)
+        for low, high in spans:
+            drop |= (numbers >= low) & (numbers <= high)
+        kept = self.subset(np.flatnonzero(~drop))
+        note = f"{int(drop.sum())} row{'s' * (drop.sum() > 1)} excluded: {format_spans(spans)}"
         return Runs(**{**kept.__dict__, "notes": kept.notes + (note,)})
 
     @classmethod
@@ -104,55 +117,154 @@ def parse_columns(spec: str | None) -> dict[str, str]:
     return mapping
 
 
-def read_runs(path: str | Path, columns: dict[str, str] | None = None) -> Runs:
-    """Read runs from a ``.csv`` or ``.jsonl`` file, or ``-`` for stdin (CSV, or JSONL if it starts with '{')."""
+def read_runs(path: str | Path, columns: dict[str, str] | None = None, exclude=None) -> Runs:
+    """Read runs from a ``.csv`` or ``.jsonl`` file, or ``-`` for stdin (CSV, or JSONL if it starts with '{').
+
+    ``exclude`` (row numbers or ranges, 1 = the first run) leaves rows out *before* they are
+    validated, so one broken row of a partial sweep does not force an edit of the file."""
+    if not isinstance(path, (str, Path)):
+        raise ScaleError(f"read_runs: expected a file path or '-', got {type(path).__name__}")
     columns = columns or {}
     name = str(path)
     if name == "-":
-        text, source = sys.stdin.read(), "<stdin>"
+        text, source = _decode(sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read(), "<stdin>"), "<stdin>"
         is_jsonl = text.lstrip().startswith("{")
     else:
         file = Path(name)
-        try:
-            text = file.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise ScaleError(f"{name}: no such file") from None
-        except IsADirectoryError:
-            raise ScaleError(f"{name}: is a directory, expected a .csv or .jsonl file") from None
-        except UnicodeDecodeError:
-            raise ScaleError(f"{name}: not a UTF-8 text file") from None
-        source = name
+        text, source = _read_file(file), name
         is_jsonl = file.suffix.lower() in {".jsonl", ".ndjson"} or (file.suffix.lower() != ".csv" and text.lstrip().startswith("{"))
     records = _jsonl_records(text, source) if is_jsonl else _csv_records(text, source)
-    return _to_runs(records, source, columns)
+    spans = None if exclude is None else _spans(exclude)
+    if spans is not None:
+        check_spans(spans, len(records), source)
+        starts = np.array([low for low, _ in spans])
+        ends = np.array([high for _, high in spans])
+
+        def excluded(number: int) -> bool:  # binary search in the merged ranges: linear overall
+            at = int(np.searchsorted(starts, number, side="right")) - 1
+            return at >= 0 and number <= ends[at]
+
+        total = len(records)
+        records = [record for record in records if not excluded(record[0])]
+        count = total - len(records)
+        if not records:
+            raise ScaleError(f"--exclude: leaves no runs of the {total} in {source}")
+    runs = _to_runs(records, source, columns)
+    if spans is not None:
+        note = f"{count} row{'s' * (count > 1)} excluded: {format_spans(spans)}"
+        runs = Runs(**{**runs.__dict__, "notes": runs.notes + (note,)})
+    return runs
 
 
-def _csv_records(text: str, source: str) -> list[tuple[int, dict]]:
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
-        raise ScaleError(f"{source}: empty file: expected a header row with params, tokens and loss columns")
-    return [(reader.line_num, row) for row in reader if any((value or "").strip() for value in row.values())]
+def _read_file(file: Path) -> str:
+    """The file's text; every way it can fail is one line (a named pipe without a writer too)."""
+    import os
+    import stat
+
+    name = str(file)
+    try:
+        mode = os.stat(name).st_mode
+        if stat.S_ISFIFO(mode):
+            return _decode(_read_fifo(name), name)
+        if stat.S_ISDIR(mode):
+            raise ScaleError(f"{name}: is a directory, expected a .csv or .jsonl file")
+        size = os.stat(name).st_size
+        if size > MAX_RUNS * 1_000:
+            raise ScaleError(f"{name}: {size / 1e6:,.0f} MB is larger than a run file of {MAX_RUNS:,} rows can be")
+        return _decode(file.read_bytes(), name)
+    except FileNotFoundError:
+        raise ScaleError(f"{name}: no such file") from None
+    except IsADirectoryError:
+        raise ScaleError(f"{name}: is a directory, expected a .csv or .jsonl file") from None
+    except OSError as error:
+        raise ScaleError(f"{name}: cannot read: {error.strerror or error}") from None
 
 
-def _jsonl_records(text: str, source: str) -> list[tuple[int, dict]]:
+def _read_fifo(name: str) -> bytes:
+    import os
+    import select
+
+    handle = os.open(name, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        chunks = []
+        deadline = FIFO_WAIT
+        while True:
+            ready, _, _ = select.select([handle], [], [], deadline)
+            if not ready:
+                raise ScaleError(f"{name}: a named pipe with nothing written to it in {FIFO_WAIT:g} s: start its writer first")
+            chunk = os.read(handle, 1 << 16)
+            if not chunk:
+                if chunks:
+                    return b"".join(chunks)
+                # EOF before any data: no writer yet; poll until one opens the pipe.
+                import time
+
+                time.sleep(0.05)
+                deadline -= 0.05
+                if deadline <= 0:
+                    raise ScaleError(f"{name}: a named pipe with no writer: start its writer first")
+                continue
+            chunks.append(chunk)
+            deadline = FIFO_WAIT
+    finally:
+        os.close(handle)
+
+
+def _decode(data, source: str) -> str:
+    if isinstance(data, str):
+        text = data
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ScaleError(f"{source}: not a UTF-8 text file") from None
+    return text.lstrip("\ufeff")
+
+
+def _csv_records(text: str, source: str) -> list[tuple[int, int, dict]]:
+    """(row number, line, fields) of every non-empty row."""
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        if not reader.fieldnames:
+            raise ScaleError(f"{source}: empty file: expected a header row with params, tokens and loss columns")
+        records = []
+        for row in reader:
+            if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
+                continue
+            if len(records) >= MAX_RUNS:
+                raise ScaleError(f"{source}: more than {MAX_RUNS:,} runs: the most a fit takes (split the file, or thin the checkpoints)")
+            long = next((k for k, v in row.items() if isinstance(v, str) and len(v) > MAX_FIELD), None)
+            if long is not None:
+                raise ScaleError(f"{source}: line {reader.line_num}, column {shorten(long)}: a field of over {MAX_FIELD:,} characters")
+            records.append((len(records) + 1, reader.line_num, row))
+    except csv.Error as error:
+        raise ScaleError(f"{source}: line {reader.line_num}: not valid CSV ({error})") from None
+    return records
+
+
+def _jsonl_records(text: str, source: str) -> list[tuple[int, int, dict]]:
     records = []
     for line_number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        if len(records) >= MAX_RUNS:
+            raise ScaleError(f"{source}: more than {MAX_RUNS:,} runs: the most a fit takes (split the file, or thin the checkpoints)")
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
             raise ScaleError(f"{source}: line {line_number}: not valid JSON ({error.msg})") from None
+        except (RecursionError, ValueError):
+            raise ScaleError(f"{source}: line {line_number}: not valid JSON (nested too deeply, or a number too long)") from None
         if not isinstance(record, dict):
             raise ScaleError(f"{source}: line {line_number}: expected a JSON object per line")
-        records.append((line_number, record))
+        records.append((len(records) + 1, line_number, record))
     return records
 
 
-def _to_runs(records: list[tuple[int, dict]], source: str, columns: dict[str, str]) -> Runs:
+def _to_runs(records: list[tuple[int, int, dict]], source: str, columns: dict[str, str]) -> Runs:
     if not records:
         raise ScaleError(f"{source}: no runs: expected one run per row")
-    present = set().union(*(record.keys() for _, record in records))
+    present = set().union(*(record.keys() for _, _, record in records))
     column = {name: columns.get(name, name) for name in FIELDS}
     for name in FIELDS:
         if name in columns and columns[name] not in present:
@@ -169,10 +281,10 @@ def _to_runs(records: list[tuple[int, dict]], source: str, columns: dict[str, st
         raise ScaleError(f"{source}: missing column {' and '.join(missing)} (found: {_listing(present)}); map yours with --columns")
 
     values = {name: [] for name in FIELDS if has[name]}
-    # (steps is read like the others: a positive number per row)
-    lines = []
-    for row_number, (line, record) in enumerate(records, start=1):
+    lines, numbers = [], []
+    for row_number, line, record in records:
         lines.append(line)
+        numbers.append(row_number)
         for name in values:
             raw = record.get(column[name])
             values[name].append(_value(raw, source, row_number, line, column[name]))
@@ -188,40 +300,68 @@ def _to_runs(records: list[tuple[int, dict]], source: str, columns: dict[str, st
         notes.append("tokens derived from flops as flops / (6 params)")
     if flops is None:
         flops = FLOPS_PER_PARAM_TOKEN * params * tokens
+    elif "params" in values and "tokens" in values:
+        ratio = float(np.median(flops / (FLOPS_PER_PARAM_TOKEN * params * tokens)))
+        if abs(ratio - 1) > FLOPS_MISMATCH:
+            notes.append(
+                f"the flops column is {ratio:.3g}x 6·N·D in the median ({'2ND, a forward-only count?' if abs(ratio - 1 / 3) < 0.05 else 'check the column mapping'}): "
+                "the fit uses params and tokens; flops only orders the runs and groups the budgets"
+            )
     triples = list(zip(params.tolist(), tokens.tolist(), loss.tolist()))
     duplicates = len(triples) - len(set(triples))
     if duplicates:
         notes.append(f"{duplicates} duplicated row{'s' * (duplicates > 1)} kept: repeated runs are evidence")
     return Runs(
-        params=params, tokens=tokens, loss=loss, flops=flops, source=source, rows=tuple(range(1, len(lines) + 1)),
+        params=params, tokens=tokens, loss=loss, flops=flops, source=source, rows=tuple(numbers),
         lines=tuple(lines), duplicates=duplicates, notes=tuple(notes), steps=steps,
     )
 
 
-def parse_rows(spec: str) -> list[int]:
-    """``1-5,9`` -> [1, 2, 3, 4, 5, 9] (file rows, 1 = the first run)."""
-    rows: list[int] = []
+MAX_ROW = 10**9
+
+
+def parse_rows(spec: str) -> list[tuple[int, int]]:
+    """``1-5,9`` -> [(1, 5), (9, 9)]: ranges of file rows (1 = the first run), never expanded."""
+    spans = []
     for item in str(spec).split(","):
         first, dash, last = item.strip().partition("-")
-        try:
-            low, high = int(first), int(last) if dash else int(first)
-        except ValueError:
-            raise ScaleError(f"--exclude: expected row numbers such as 1-5,9, got {item.strip()!r}") from None
+        shown = shorten(item.strip())
+        if not (first.isascii() and first.isdigit() and (not dash or (last.isascii() and last.isdigit()))) or len(item) > 40:
+            raise ScaleError(f"--exclude: expected row numbers such as 1-5,9, got {shown}")
+        low, high = int(first), int(last) if dash else int(first)
         if low < 1 or high < low:
-            raise ScaleError(f"--exclude: expected row numbers >= 1 such as 1-5,9, got {item.strip()!r}")
-        rows.extend(range(low, high + 1))
-    return rows
+            raise ScaleError(f"--exclude: expected row numbers >= 1 such as 1-5,9, got {shown}")
+        spans.append((low, high))
+    return spans
+
+
+def _spans(rows) -> list[tuple[int, int]]:
+    """Row numbers or (low, high) ranges as sorted, merged ranges."""
+    spans = sorted((r, r) if isinstance(r, (int, np.integer)) else (int(r[0]), int(r[1])) for r in rows)
+    merged: list[list[int]] = []
+    for low, high in spans:
+        if merged and low <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], high)
+        else:
+            merged.append([low, high])
+    return [(low, high) for low, high in merged]
+
+
+def check_spans(spans: list[tuple[int, int]], count: int, source: str) -> None:
+    """Every excluded row must exist (a typo would silently exclude nothing)."""
+    beyond = [(low, high) for low, high in spans if high > count]
+    if beyond:
+        raise ScaleError(f"--exclude: {source} has rows 1 to {count}, not {format_spans(beyond)[:80]}")
+
+
+def format_spans(spans: list[tuple[int, int]]) -> str:
+    """[(1, 3), (5, 5)] -> '1-3, 5'."""
+    return ", ".join(f"{low}-{high}" if high > low else f"{low}" for low, high in spans)
 
 
 def format_rows(rows: list[int]) -> str:
     """[1, 2, 3, 5] -> '1-3, 5'."""
-    ordered = sorted(set(rows))
-    spans, start = [], ordered[0]
-    for previous, current in zip(ordered, ordered[1:] + [None]):
-        if current != previous + 1 if current is not None else True:
-            spans.append(f"{start}-{previous}" if previous > start else f"{start}")
-            start = current
-    return ", ".join(spans)
+    return format_spans(_spans(rows))
 
 
 def _value(raw, source: str, row: int, line: int, column: str) -> float:
@@ -232,6 +372,8 @@ def _value(raw, source: str, row: int, line: int, column: str) -> float:
         raise ScaleError(f"{where}: expected a number, got {raw!r}")
     try:
         value = float(raw) if isinstance(raw, (int, float)) else parse_number(raw)
+    except OverflowError:
+        raise ScaleError(f"{where}: a number too large, got {shorten(raw)}") from None
     except ValueError as error:
         raise ScaleError(f"{where}: {error}") from None
     if not math.isfinite(value):
