@@ -403,10 +403,16 @@ DEFAULT_LAW = "chinchilla"
 
 def load_law(name_or_path: str | Path = DEFAULT_LAW) -> Law:
     """A preset by name (``chinchilla``, ``kaplan``, ...) or a law TOML file by path."""
+    if not isinstance(name_or_path, (str, Path)):
+        raise ScaleError(f"law: expected a preset name or a law .toml path, got {type(name_or_path).__name__}")
     text = str(name_or_path)
+    if len(text) > 1000 or "\x00" in text:
+        from .units import shorten
+
+        raise ScaleError(f"unknown law {shorten(text)}: expected one of {', '.join(preset_names())}, or a path to a law .toml file")
     preset = config_dir() / "laws" / f"{text}.toml"
     if "/" not in text and "\\" not in text and not text.endswith(".toml"):
-        if not preset.is_file():
+        if len(text) > 100 or not preset.is_file():
             raise ScaleError(
                 f"unknown law {text!r}: expected one of {', '.join(preset_names())}, or a path to a law .toml file"
             )

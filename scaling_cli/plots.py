@@ -28,10 +28,19 @@ BUDGET_STEPS = (-2, -1, 0, 1, 2)
 
 
 def _pyplot():
+    import os
+    import tempfile
+    import warnings
+
+    # matplotlib caches fonts under ~/.cache/matplotlib, and warns twice when $HOME is not
+    # writable: keep its cache in the temporary directory unless the user chose one.
+    os.environ.setdefault("MPLCONFIGDIR", os.path.join(tempfile.gettempdir(), "scaling-cli-matplotlib"))
     try:
-        import matplotlib
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import matplotlib
     except ImportError:
-        raise ScaleError("--plot needs matplotlib: pip install 'scaling-cli[plot]'") from None
+        raise ScaleError("--plot needs matplotlib: pip install '.[plot]' from a checkout, or 'scaling-cli[plot]' from an index") from None
     matplotlib.use("Agg")  # files only: no display is needed or wanted
     import matplotlib.pyplot as plt
 

@@ -1,10 +1,14 @@
 """A tool that never breaks: random argv and random budget files thrown at every command.
 
+The suite runs 300 seeded argv (derandomized: the same cases every run); bench/fuzz.py runs a
+longer campaign (SCALE_FUZZ_EXAMPLES=5000).
+
 Whatever comes in: the exit code is 0, 1 or 2; nothing prints a traceback; and with --json,
 an exit of 0 or 1 leaves exactly one JSON object on stdout.
 """
 
 import json
+import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -30,6 +34,9 @@ VALUES = [
     "selective", "full", "adamw-8bit", "int4", "1-5", "params=x", str(TEST_DATA / "devries.toml"),
     str(TEST_DATA / "configs" / "mixtral-8x7b.json"), str(ROOT / "configs" / "budget.example.toml"), "/nonexistent",
     str(ROOT), "☃",
+    # The hostile campaign's classes: denormal, huge and overlong numbers, other scripts' digits,
+    # ranges too long to expand, names longer than a file name may be.
+    "4e-324", "1e-300", "1e308", "9" * 30, "١e23", "１e23", "1-300000000", "1-10000000", "x" * 300, "true", "7B,",
 ]
 
 
@@ -46,6 +53,7 @@ def assert_well_behaved(result, argv):
         assert isinstance(json.loads(result.stdout), dict), argv
     if result.exit_code == 2:
         assert result.stderr.strip().count("\n") == 0, (argv, result.stderr)
+        assert len(result.stderr) < 1000, (argv, result.stderr[:200])
 
 
 NUMBERS = ["1e23", "7e9", "7B", "1.4T", "300M", "1e18", "1e20", "1e26", "5e21", "2", "100", "2.5k"]
@@ -115,7 +123,16 @@ TOML_VALUES = ['"7B"', '"1.4T"', "7e9", "1.4e12", "256", "0.4", "-3", "0", '"ban
                '"chinchilla"', '"nope"', "1e400", "nan", "inf", "{ a = 1 }", "= 3"]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=int(os.environ.get("SCALE_FUZZ_EXAMPLES", 300)), deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(argv=argv_for_a_command())
+def test_random_argv_never_break(cli, tmp_path_factory, argv):
+    if argv[0] == "fit" and (len(argv) == 1 or argv[1].startswith("-")):
+        argv = ["fit", _runs_file(tmp_path_factory), "--bootstrap", "0", "-q"] + argv[1:]
+    assert_well_behaved(cli(*argv), argv)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     run=st.dictionaries(st.sampled_from(KEYS), st.sampled_from(TOML_VALUES), max_size=8),
     limits=st.dictionaries(st.sampled_from(LIMIT_KEYS), st.sampled_from(TOML_VALUES), max_size=4),

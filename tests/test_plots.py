@@ -78,7 +78,7 @@ def test_plot_errors_are_one_line(cli, tmp_path):
 def test_without_matplotlib_plot_says_how_to_install(cli, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # `import matplotlib` now raises ImportError
     line = cli.error("plan", "--flops", "1e23", "--plot", str(tmp_path / "x.png"))
-    assert "pip install 'scaling-cli[plot]'" in line
+    assert "pip install '.[plot]' from a checkout" in line and "'scaling-cli[plot]'" in line
     assert cli("plan", "--flops", "1e23").exit_code == 0  # everything else works without it
 
 

@@ -17,12 +17,20 @@ from typer.exceptions import Abort, TyperException
 from ..errors import ScaleError
 
 INTERNAL_ERROR = 3
+MAX_LINE = 400
+"""An error line is cut to this many characters: a message quoting a huge input stays readable."""
 
 
 def fail(message: str) -> None:
     """Print one error line on stderr."""
     line = " ".join(str(message).split())
-    sys.stderr.write(f"scale: error: {line}\n")
+    if len(line) > MAX_LINE:
+        line = f"{line[:MAX_LINE]}... ({len(line) - MAX_LINE:,} more characters)"
+    try:
+        sys.stderr.write(f"scale: error: {line}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass  # stderr itself is gone: nothing more to say
 
 
 class ScaleGroup(TyperGroup):
@@ -43,6 +51,11 @@ class ScaleGroup(TyperGroup):
 
     def _run(self, args, prog_name, complete_var, extra) -> int:
         try:
+            args = list(sys.argv[1:] if args is None else args)
+            command = self.commands.get(args[0]) if args else None
+            repeated = command is not None and _repeated_option(command, args[1:])
+            if repeated:
+                raise ScaleError(f"{repeated} is given twice: give it once (only the repeatable options, such as --predict, take several)")
             result = super().main(
                 args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra
             )
@@ -56,18 +69,38 @@ class ScaleGroup(TyperGroup):
             fail(error.format_message())
             return error.exit_code
         except (Abort, KeyboardInterrupt):
-            fail("aborted")
+            fail("interrupted")
             return 130
         except BrokenPipeError:
-            # The reader went away (`scale ... | head`): not an error of ours.
-            sys.stderr.close()
-            return 0
+            return _closed_pipe()
+        except OSError as error:  # stdout on a full disk (> /dev/full), and the like
+            fail(f"cannot write the output: {error.strerror or error}")
+            return 2
         except Exception as error:  # a bug: say so in one line
             if os.environ.get("SCALE_DEBUG"):
                 raise
             fail(f"internal error: {type(error).__name__}: {error} (a bug: please report it; SCALE_DEBUG=1 shows the traceback)")
             return INTERNAL_ERROR
+        try:
+            sys.stdout.flush()  # a full disk or a closed pipe shows here, not at interpreter exit
+        except BrokenPipeError:
+            return _closed_pipe()
+        except OSError as error:
+            fail(f"cannot write the output: {error.strerror or error}")
+            return 2
         return result if isinstance(result, int) else 0
+
+
+def _closed_pipe() -> int:
+    """The reader went away (`scale ... | head -1`): not an error of ours, exit 0 quietly.
+
+    stdout is pointed at /dev/null so that the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -77,9 +110,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     first argument names a command, only that one is built: `scale plan ...` in a CI loop does
     not pay for `fit`'s thirty options. Anything else (help, completion, a typo) gets them all.
     """
-    from typer.main import get_command
+    import warnings
 
-    from .app import app
+    # numpy's RuntimeWarnings (overflow in an extreme solve) are not for users: every answer
+    # is checked for finiteness where it is made, and stderr on an error is one line.
+    warnings.simplefilter("ignore", RuntimeWarning)
+    try:
+        from typer.main import get_command
+
+        from .app import app
+    except KeyboardInterrupt:
+        fail("interrupted")
+        sys.exit(130)
 
     args = list(sys.argv[1:] if argv is None else argv)
     chosen = [info for info in app.registered_commands if args and _command_name(info) == args[0]]
@@ -90,6 +132,27 @@ def main(argv: Sequence[str] | None = None) -> None:
         single.registered_commands = chosen
         get_command(single).main(args=args, prog_name="scale")
     get_command(app).main(args=args, prog_name="scale")
+
+
+def _repeated_option(command, args: list[str]) -> str | None:
+    """The first option of ``command`` given more than once, unless it is repeatable.
+
+    Click silently keeps the last of two values; `--flops 1e23 --flops 1e24` is a mistake
+    worth one line, not a plan for either."""
+    seen: dict[str, str] = {}
+    names = {opt: param for param in command.params if getattr(param, "opts", None) and not param.multiple
+             for opt in (*param.opts, *param.secondary_opts)}
+    for arg in args:
+        if arg == "--":
+            break
+        flag = arg.split("=", 1)[0]
+        param = names.get(flag)
+        if param is None:
+            continue
+        if param.name in seen:
+            return f"{seen[param.name]}"
+        seen[param.name] = flag
+    return None
 
 
 def _command_name(info) -> str:

@@ -55,9 +55,9 @@ def _root(
 
 
 def _console():
-    from rich.console import Console
+    from .output import console
 
-    return Console()
+    return console()
 
 
 @app.command()
@@ -138,13 +138,23 @@ def _budget_flops(flops, gpu_hours, days, gpus, gpu, mfu, target_loss=None) -> f
     if len(given) != 1:
         found = f" (got {' and '.join(given)})" if given else ""
         raise ScaleError(f"give exactly one budget: --flops, --gpu-hours, --gpus with --days, or --target-loss{found}")
-    if flops is not None or target_loss is not None:
-        return flops
-    if days is not None:
-        if gpus is None:
-            raise ScaleError("--days needs --gpus: the budget is GPUs x days")
-        gpu_hours = gpus * days * HOURS_PER_DAY
-    return flops_from_gpu_hours(gpu_hours, planner.resolve_gpu(gpu).peak_flops, mfu)
+    from ..validation import FLOPS_RANGE
+
+    if target_loss is not None:
+        return None
+    if flops is not None:
+        flag = "--flops"
+    else:
+        flag = "--gpu-hours"
+        if days is not None:
+            if gpus is None:
+                raise ScaleError("--days needs --gpus: the budget is GPUs x days")
+            gpu_hours, flag = gpus * days * HOURS_PER_DAY, "--gpus x --days"
+        flops = flops_from_gpu_hours(gpu_hours, planner.resolve_gpu(gpu).peak_flops, mfu)
+    low, high = FLOPS_RANGE
+    if not low <= flops <= high:
+        raise ScaleError(f"{flag}: a budget of {flops:.3g} FLOPs is outside the {low:.0e} to {high:.0e} FLOPs the planner covers")
+    return flops
 
 
 @app.command()

@@ -33,10 +33,11 @@ def check(
             "files": [{"file": e.file, "ok": e.ok, "values": e.values, "checks": e.checks, "warnings": e.warnings} for e in evaluations],
         })
     else:
-        from rich.console import Console
         from rich.text import Text
 
-        console = Console()
+        from .output import console as make_console
+
+        console = make_console()
         for e in evaluations:
             render_checks(console, e.checks, title=f"{e.file}: {'within budget' if e.ok else 'OVER BUDGET'}")
             for warning in e.warnings:

@@ -52,6 +52,8 @@ def fit(
     from .progress import progress_reporter
 
     _check_plot(plot)
+    if save is not None and not save.endswith(".toml"):
+        raise typer.BadParameter(f"expected a path ending in .toml (then --law takes it back), got {save!r}", param_hint="--save")
     mapping, excluded = parse_columns(columns), None if exclude is None else parse_rows(exclude)
     points = _points(predict)
     budgets = [positive(text) for text in predict_flops or []]

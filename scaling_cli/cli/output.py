@@ -24,6 +24,18 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def console():
+    """The Rich console of every command's tables; a closed pipe is a BrokenPipeError (exit 0,
+    see ``ScaleGroup``), not Rich's default SystemExit(1), which CI would read as a limit."""
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            raise BrokenPipeError
+
+    return _Console()
+
+
 def emit_json(payload: Any) -> None:
     """Print ``payload`` as one JSON object with ``schema_version``."""
     body = jsonable(payload)

@@ -77,9 +77,9 @@ command receives them resolved as ``model`` = (params, shape, source)."""
 
 
 def _console():
-    from rich.console import Console
+    from .output import console
 
-    return Console()
+    return console()
 
 
 @with_shape

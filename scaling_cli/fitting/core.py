@@ -24,6 +24,8 @@ LOSSES = ("huber", "lsq")
 DEFAULT_BOOTSTRAP = 1000
 MAX_BOOTSTRAP = 100_000
 """Percentile intervals settle long before this many resamples; more only burns time."""
+MAX_RESAMPLED_RUNS = 50_000_000
+"""Bootstrap resamples x runs beyond which a fit is refused (memory and minutes, not seconds)."""
 
 
 def fit(
@@ -70,6 +72,11 @@ def fit(
         raise ScaleError(f"--seed: expected a whole number >= 0, got {seed!r}")
     if not isinstance(runs, Runs):
         raise ScaleError(f"fit: expected runs read by read_runs() or Runs.from_arrays(), got {type(runs).__name__}")
+    if bootstrap * len(runs) > MAX_RESAMPLED_RUNS:
+        raise ScaleError(
+            f"--bootstrap {bootstrap:,} on {len(runs):,} runs is {bootstrap * len(runs):.2g} resampled runs, over the "
+            f"{MAX_RESAMPLED_RUNS:.0e} a fit takes: pass --bootstrap {MAX_RESAMPLED_RUNS // len(runs):,} or fewer"
+        )
     if buckets is not None and not 2 <= buckets <= len(runs):
         raise ScaleError(f"--buckets: expected from 2 to {len(runs)} (the number of runs), got {buckets}")
     for name, value in (("--at", at), *(("--predict-flops", c) for c in predict_flops or ())):

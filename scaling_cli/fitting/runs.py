@@ -238,6 +238,8 @@ def _csv_records(text: str, source: str) -> list[tuple[int, int, dict]]:
                 raise ScaleError(f"{source}: line {reader.line_num}, column {shorten(long)}: a field of over {MAX_FIELD:,} characters")
             records.append((len(records) + 1, reader.line_num, row))
     except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise ScaleError(f"{source}: line {reader.line_num}: a field of over {csv.field_size_limit():,} characters") from None
         raise ScaleError(f"{source}: line {reader.line_num}: not valid CSV ({error})") from None
     return records
 

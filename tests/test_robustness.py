@@ -1,0 +1,202 @@
+"""Never break, never lie, never lose a file: hostile files, bad library calls, bounded work, atomic writes.
+
+Each case is a class of failure the hostile-input campaign found; each must end in exit 2 (or a
+``ScaleError`` from the library) with one line naming the value, never exit 3 or a traceback.
+"""
+
+import os
+
+import numpy as np
+import pytest
+
+from conftest import synthetic_runs, write_runs_csv
+from scaling_cli import ScaleError, load_law, plan
+from scaling_cli.fitting import Runs, fit, read_runs
+from scaling_cli.fitting import runs as runs_module
+
+GOOD_LAW = 'name = "x"\ntitle = "x"\nkind = "parametric"\ncitation = "c"\n[loss]\nform = "chinchilla"\nE = 1.7\nA = 400.0\nB = 410.0\nalpha = 0.34\nbeta = 0.28\n'
+
+
+def one_line(cli, *argv, input=None) -> str:
+    result = cli(*argv, input=input)
+    assert result.exit_code == 2, (argv, result.exit_code, result.stdout[-500:], result.stderr[-500:])
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.stderr.count("\n") == 1 and len(result.stderr) < 1000, result.stderr[:300]
+    return result.stderr
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("params,tokens,loss\n1e9,2e10," + "9" * 200_000 + "\n", "characters"),
+    ("params,tokens,loss\n1e9,2e10,\"2.5\r\n\"\n", "fewer than the 5"),  # a CR inside a field: read, not a crash
+    ("\ufeffparams,tokens,loss\n1e9,2e10,2.5\n", None),  # a BOM is accepted
+    ("params,tokens,loss\n1e9,2e10,true\n", "expected a number"),
+    ("params,tokens,loss\n1e9,2e10,١.٥\n", "expected a number"),
+])
+def test_hostile_csv_files_are_one_line(cli, tmp_path, text, needle):
+    path = tmp_path / "runs.csv"
+    path.write_text(text, encoding="utf-8")
+    assert needle is None or needle in one_line(cli, "fit", "-", input=text)  # the same on stdin
+    if needle is None:
+        with pytest.raises(ScaleError, match="fewer than the 5 parameters"):
+            fit(read_runs(path), bootstrap=0)
+        return
+    assert needle in one_line(cli, "fit", str(path), "--bootstrap", "0")
+
+
+@pytest.mark.parametrize("line, needle", [
+    ('{"params": 1e9, "tokens": 2e10, "loss": ' + "9" * 400 + "}", "too large"),
+    ('{"params": ' + "[" * 100_000 + "]" * 100_000 + "}", "not valid JSON"),
+    ('{"params": 1e9, "tokens": 2e10, "loss": {"a": 1}}', "expected a number"),
+])
+def test_hostile_jsonl_files_are_one_line(cli, tmp_path, line, needle):
+    path = tmp_path / "runs.jsonl"
+    path.write_text(line + "\n")
+    assert needle in one_line(cli, "fit", str(path), "--bootstrap", "0")
+
+
+def test_excluded_rows_are_not_validated(cli, tmp_path):
+    runs = synthetic_runs(seed=0, sizes=6)
+    path = write_runs_csv(tmp_path / "runs.csv", runs)
+    lines = path.read_text().splitlines()
+    lines[3] = lines[3].rsplit(",", 1)[0] + ","  # row 3: an empty loss, as in a sweep still running
+    path.write_text("\n".join(lines) + "\n")
+    assert "row 3" in one_line(cli, "fit", str(path), "--bootstrap", "0")
+    out = cli.json("fit", str(path), "--bootstrap", "0", "--exclude", "3")
+    assert out["n_runs"] == len(runs) - 1 and any("1 row excluded: 3" in n for n in out["notes"])
+
+
+def test_exclude_ranges_are_ranges_checked_against_the_file(cli, tmp_path):
+    path = write_runs_csv(tmp_path / "runs.csv", synthetic_runs(seed=0, sizes=6))
+    line = one_line(cli, "fit", str(path), "--exclude", "1-300000000")  # not expanded into a list
+    assert "has rows 1 to 36" in line
+    assert "has rows 1 to 36" in one_line(cli, "fit", str(path), "--exclude", "1" * 30)  # no OverflowError
+    assert "expected row numbers" in one_line(cli, "fit", str(path), "--exclude", "5-2")
+    assert cli.json("fit", str(path), "--bootstrap", "0", "--exclude", "1-3,2-5,30")["n_runs"] == 30
+
+
+def test_run_files_beyond_the_limit_are_refused_up_front(cli, tmp_path, monkeypatch):
+    path = tmp_path / "big.csv"
+    rows = runs_module.MAX_RUNS + 1
+    path.write_text("params,tokens,loss\n" + "1e9,2e10,2.5\n" * rows)
+    assert f"more than {runs_module.MAX_RUNS:,} runs" in one_line(cli, "fit", str(path))
+    runs = synthetic_runs(seed=0, sizes=6)
+    with pytest.raises(ScaleError, match="resampled runs"):
+        fit(Runs.from_arrays(np.tile(runs.params, 500), np.tile(runs.tokens, 500), np.tile(runs.loss, 500)), bootstrap=5000)
+
+
+def test_a_named_pipe_without_a_writer_does_not_hang(cli, tmp_path, monkeypatch):
+    fifo = tmp_path / "runs.csv"
+    os.mkfifo(fifo)
+    monkeypatch.setattr(runs_module, "FIFO_WAIT", 0.3)
+    assert "named pipe" in one_line(cli, "fit", str(fifo))
+
+
+@pytest.mark.parametrize("edit, needle", [
+    (lambda t: t.replace("alpha = 0.34", "alpha = true"), "expected a number"),
+    (lambda t: t.replace("E = 1.7", "E = nan"), "key 'loss.E'"),
+    (lambda t: t.replace("A = 400.0", "A = inf"), "key 'loss.A'"),
+    (lambda t: t + "x = " + "[" * 5000 + "]" * 5000 + "\n", "invalid TOML"),
+    (lambda t: t.replace('kind = "parametric"', 'kind = "magic"\ncolour = 1'), "unknown key 'colour' (line 4)"),  # every problem
+])
+def test_hostile_law_files_are_one_line(cli, tmp_path, edit, needle):
+    path = tmp_path / "law.toml"
+    path.write_text(edit(GOOD_LAW))
+    assert needle in one_line(cli, "plan", "--flops", "1e23", "--law", str(path))
+
+
+@pytest.mark.parametrize("text, needle", [
+    ('params = true\ntokens = "1T"\ngpus = 8\n', "expected a number"),
+    ('params = inf\ntokens = "1T"\ngpus = 8\n', "params"),
+    ('params = "7B"\ntokens = "1T"\ngpus = 8\n[limits]\nmax_flops = true\n', "max_flops"),
+])
+def test_hostile_budget_files_are_one_line(cli, tmp_path, text, needle):
+    path = tmp_path / "budget.toml"
+    path.write_text(text)
+    assert needle in one_line(cli, "check", str(path))
+
+
+def test_mfu_reads_a_percentage_in_files_as_on_the_command_line(cli, tmp_path):
+    path = tmp_path / "budget.toml"
+    path.write_text('params = "7B"\ntokens = "1T"\ngpus = 8\nmfu = "40%"\n')
+    assert cli.json("check", str(path))["files"][0]["ok"] is True
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["plan", "--flops", "4e-324"], "sensible size"),
+    (["plan", "--flops", "1"], "--flops"),
+    (["plan", "--gpu-hours", "1e300"], "--gpu-hours"),
+    (["plan", "--flops", "1e23", "--law", "x" * 5000], "unknown law"),
+    (["plan", "--flops", "١e23"], "expected a number"),
+    (["plan", "--flops", "1e23", "--flops", "1e24"], "given twice"),
+    (["overtrain", "--params", "1e-300"], "params"),
+    (["overtrain", "--params", "7e9", "--unique-tokens", "1e9", "--law", "llama3"], "no terms for repeated data"),
+    (["plan", "--target-loss", "1.8170"], "beyond the 1e+32"),
+    (["memory", "--params", "7e9", "--micro-batch", "1e308"], "micro"),
+    (["sweep", "--min-flops", "1e18", "--max-flops", "1e20", "--span", "1e308"], "span"),
+])
+def test_hostile_values_are_one_line_naming_the_value(cli, argv, needle):
+    assert needle in one_line(cli, *argv)
+
+
+def test_a_closed_pipe_or_a_full_disk_are_not_budget_failures(tmp_path):
+    import subprocess
+    import sys
+
+    head = subprocess.run(f"{sys.executable} -m scaling_cli plan --flops 1e23 | head -1", shell=True, capture_output=True, text=True,
+                          executable="/bin/bash", env={**os.environ, "COLUMNS": "100"})
+    assert head.returncode == 0 and head.stderr == ""
+    status = subprocess.run(f"{sys.executable} -m scaling_cli plan --flops 1e23 | head -1; echo ${{PIPESTATUS[0]}}", shell=True,
+                            capture_output=True, text=True, executable="/bin/bash")
+    assert status.stdout.strip().splitlines()[-1] == "0"
+    if os.path.exists("/dev/full"):
+        full = subprocess.run(f"{sys.executable} -m scaling_cli plan --flops 1e23 --json > /dev/full", shell=True,
+                              capture_output=True, text=True, executable="/bin/bash")
+        assert full.returncode == 2 and full.stderr.count("\n") == 1 and "No space left" in full.stderr
+
+
+BAD_CALLS = [
+    (lambda: plan(True), "flops"),
+    (lambda: plan(law=5, flops=1e23), "law"),
+    (lambda: plan(-1), "flops"),
+    (lambda: plan(1e23, mfu=True), "mfu"),
+    (lambda: fit("file.csv"), "expected runs"),
+    (lambda: fit(synthetic_runs(), bootstrap=1.5), "--bootstrap"),
+    (lambda: fit(synthetic_runs(), seed=-1), "--seed"),
+    (lambda: fit(synthetic_runs(), at="1e24"), "--at"),
+    (lambda: read_runs(5), "expected a file path"),
+    (lambda: __import__("scaling_cli").get_gpu(None), "gpu"),
+    (lambda: __import__("scaling_cli").Shape(layers=True, d_model=4096, heads=32, d_ff=11008, vocab=32000), "layers"),
+    (lambda: __import__("scaling_cli.memory", fromlist=["Layout"]).Layout(zero=5), "zero"),
+    (lambda: load_law(None), "law"),
+]
+
+
+@pytest.mark.parametrize("call, needle", BAD_CALLS)
+def test_bad_library_calls_raise_one_line_scale_errors(call, needle):
+    with pytest.raises(ScaleError) as raised:
+        call()
+    message = str(raised.value)
+    assert needle in message and "\n" not in message and len(message) < 600
+
+
+def test_library_numbers_read_like_the_command_line():
+    assert plan("7e22").params == pytest.approx(plan(7e22).params)
+    assert plan("70000B").flops == 7e13
+
+
+def test_a_failed_save_leaves_the_old_law_file_intact(cli, tmp_path, monkeypatch):
+    path = write_runs_csv(tmp_path / "runs.csv", synthetic_runs(seed=0, sizes=6))
+    law = tmp_path / "law.toml"
+    law.write_text(GOOD_LAW)
+    import scaling_cli.files as files
+
+    def torn(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(files.os, "replace", torn)
+    assert "No space left" in one_line(cli, "fit", str(path), "--bootstrap", "0", "--save", str(law))
+    assert law.read_text() == GOOD_LAW
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["law.toml", "runs.csv"]  # no temporary file left
+    monkeypatch.undo()
+    assert cli("fit", str(path), "--bootstrap", "0", "--save", str(law)).exit_code == 0
+    assert load_law(str(law)).fitted_range.flops[1] == pytest.approx(3e20, rel=1e-6)
