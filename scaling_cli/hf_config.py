@@ -28,22 +28,61 @@ def _first(config: dict, *keys: str, default=None):
     return default
 
 
-def shape_from_config(path: str | Path) -> Shape:
-    """The :class:`Shape` a ``config.json`` describes; a bad or unsupported file is a ``ScaleError``."""
-    path = Path(path)
+def _check_types(config: dict, path: Path) -> None:
+    """Config values of the wrong JSON type are errors naming the file's own key, never coerced:
+    true is not 1 layer, "8" experts is not 8, "false" is not a boolean."""
+    for key, value in config.items():
+        if key in INT_KEYS and value is not None:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ScaleError(f"{path}: {key}: expected a whole number, got {json.dumps(value)[:60]}")
+            if value < (0 if key in {"shared_expert_intermediate_size"} else 1):
+                raise ScaleError(f"{path}: {key}: expected a whole number >= 1, got {value}")
+        if key in BOOL_KEYS and value is not None and not isinstance(value, bool):
+            raise ScaleError(f"{path}: {key}: expected true or false, got {json.dumps(value)[:60]}")
+    layers = config.get("mlp_only_layers")
+    if layers is not None and not (isinstance(layers, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in layers)):
+        raise ScaleError(f"{path}: mlp_only_layers: expected a list of layer numbers, got {json.dumps(layers)[:60]}")
+
+
+INT_KEYS = {
+    "num_hidden_layers", "hidden_size", "num_attention_heads", "num_key_value_heads", "head_dim", "intermediate_size",
+    "vocab_size", "num_local_experts", "num_experts", "num_experts_per_tok", "moe_intermediate_size",
+    "shared_expert_intermediate_size", "n_layer", "n_embd", "n_head", "n_inner", "n_positions", "n_ctx",
+}
+BOOL_KEYS = {"tie_word_embeddings", "attention_bias", "mlp_bias"}
+
+
+def _read(path: Path) -> dict:
+    if path.is_dir() and (path / "config.json").is_file():
+        path = path / "config.json"  # a model folder
     try:
-        config = json.loads(path.read_text(encoding="utf-8"))
+        config = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise ScaleError(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise ScaleError(f"{path}: is a directory, expected a config.json file") from None
+        raise ScaleError(f"{path}: is a directory without a config.json, expected a config.json file") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ScaleError(f"{path}: not a JSON file ({error})") from None
+    except RecursionError:
+        raise ScaleError(f"{path}: not a JSON file (nested too deeply)") from None
+    except OSError as error:
+        raise ScaleError(f"{path}: cannot read: {error.strerror or error}") from None
     if not isinstance(config, dict):
         raise ScaleError(f"{path}: expected a JSON object")
+    if "model_type" not in config and isinstance(config.get("text_config"), dict):
+        raise ScaleError(f"{path}: a multimodal wrapper (its language model is under text_config): give that model's config.json")
+    return config
+
+
+def shape_from_config(path: str | Path) -> Shape:
+    """The :class:`Shape` a ``config.json`` (or a model folder holding one) describes; a bad or
+    unsupported file is a ``ScaleError`` naming the file's own key."""
+    path = Path(path)
+    config = _read(path)
     kind = config.get("model_type")
     if kind not in SUPPORTED:
-        raise ScaleError(f"{path}: model_type {kind!r} is not supported (supported: {', '.join(SUPPORTED)}); give the shape with --layers, --d-model, ...")
+        raise ScaleError(f"{path}: model_type {str(kind)[:40]!r} is not supported (supported: {', '.join(SUPPORTED)}); give the shape with --layers, --d-model, ...")
+    _check_types(config, path)
     if kind == "gpt2":
         d_model = _first(config, "n_embd", "hidden_size")
         fields = {
@@ -66,10 +105,10 @@ def shape_from_config(path: str | Path) -> Shape:
             "head_dim": config.get("head_dim"),
             "d_ff": config.get("intermediate_size"),
             "vocab": config.get("vocab_size"),
-            "tied_embeddings": bool(config.get("tie_word_embeddings", False)),
-            "qkv_bias": kind in {"qwen2", "qwen2_moe"} or bool(config.get("attention_bias", False)),
-            "o_bias": kind not in {"qwen2", "qwen2_moe"} and bool(config.get("attention_bias", False)),
-            "mlp_bias": bool(config.get("mlp_bias", False)),
+            "tied_embeddings": config.get("tie_word_embeddings", False) is True,
+            "qkv_bias": kind in {"qwen2", "qwen2_moe"} or config.get("attention_bias") is True,
+            "o_bias": kind not in {"qwen2", "qwen2_moe"} and config.get("attention_bias") is True,
+            "mlp_bias": config.get("mlp_bias") is True,
             "qk_norm": kind in {"qwen3", "qwen3_moe"},
         }
         if experts > 1:
@@ -81,7 +120,9 @@ def shape_from_config(path: str | Path) -> Shape:
                 shared_expert_gate=bool(config.get("shared_expert_intermediate_size")),
                 dense_layers=len(config.get("mlp_only_layers") or []),
             )
-    missing = [name for name, value in fields.items() if value is None and name not in {"kv_heads", "head_dim"}]
+    names = {"layers": "num_hidden_layers", "d_model": "hidden_size", "heads": "num_attention_heads", "d_ff": "intermediate_size",
+             "vocab": "vocab_size"} if kind != "gpt2" else {"layers": "n_layer", "d_model": "n_embd", "heads": "n_head", "vocab": "vocab_size"}
+    missing = [names.get(name, name) for name, value in fields.items() if value is None and name not in {"kv_heads", "head_dim"}]
     if missing:
-        raise ScaleError(f"{path}: missing key for {', '.join(missing)} in a {kind} config")
+        raise ScaleError(f"{path}: missing key {', '.join(missing)} in a {kind} config")
     return validate(Shape, fields, str(path))

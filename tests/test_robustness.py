@@ -76,7 +76,7 @@ def test_exclude_ranges_are_ranges_checked_against_the_file(cli, tmp_path):
 
 def test_run_files_beyond_the_limit_are_refused_up_front(cli, tmp_path, monkeypatch):
     path = tmp_path / "big.csv"
-    rows = runs_module.MAX_RUNS + 1
+    rows = runs_module.MAX_RUNS + 1  # (written fast: the refusal comes before any parsing of values)
     path.write_text("params,tokens,loss\n" + "1e9,2e10,2.5\n" * rows)
     assert f"more than {runs_module.MAX_RUNS:,} runs" in one_line(cli, "fit", str(path))
     runs = synthetic_runs(seed=0, sizes=6)
@@ -200,3 +200,33 @@ def test_a_failed_save_leaves_the_old_law_file_intact(cli, tmp_path, monkeypatch
     monkeypatch.undo()
     assert cli("fit", str(path), "--bootstrap", "0", "--save", str(law)).exit_code == 0
     assert load_law(str(law)).fitted_range.flops[1] == pytest.approx(3e20, rel=1e-6)
+
+
+@pytest.mark.parametrize("edit, needle", [
+    ({"tie_word_embeddings": "false"}, "tie_word_embeddings: expected true or false"),  # a string is never a boolean
+    ({"num_hidden_layers": True}, "num_hidden_layers: expected a whole number"),  # true is not 1 layer
+    ({"num_local_experts": -8}, "num_local_experts: expected a whole number >= 1"),  # never silently dense
+    ({"num_local_experts": "8"}, "num_local_experts: expected a whole number"),
+    ({"mlp_only_layers": "abc"}, "mlp_only_layers"),
+    ({"model_type": None, "text_config": {"model_type": "llama"}}, "text_config"),
+])
+def test_hostile_hf_configs_name_the_files_own_key(cli, tmp_path, edit, needle):
+    import json
+
+    from conftest import TEST_DATA
+
+    config = json.loads((TEST_DATA / "configs" / "llama-3.1-8b.json").read_text())
+    config.update(edit)
+    if edit.get("model_type", "x") is None:
+        del config["model_type"]
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    assert needle in one_line(cli, "shape", "--config", str(path))
+
+
+def test_a_model_folder_holding_config_json_is_accepted(cli, tmp_path):
+    from conftest import TEST_DATA
+
+    (tmp_path / "config.json").write_text((TEST_DATA / "configs" / "llama-3.1-8b.json").read_text())
+    out = cli.json("shape", "--config", str(tmp_path))
+    assert out["shapes"][0]["params"] == pytest.approx(8.03e9, rel=0.01)

@@ -25,8 +25,9 @@ from ..errors import ScaleError
 from ..units import parse_number, shorten
 
 FIELDS = ("params", "tokens", "flops", "loss", "steps")
-MAX_RUNS = 100_000
-"""Run files beyond this many rows are refused up front: a sweep is tens to thousands of runs."""
+MAX_RUNS = 20_000
+"""Run files beyond this many rows are refused up front: a sweep is tens to thousands of runs
+(the README's "Limits" gives the time and memory of a fit at the limit)."""
 MAX_FIELD = 1_000
 """Characters in one field beyond which a row is refused (a number is at most a few dozen)."""
 FIFO_WAIT = 30.0

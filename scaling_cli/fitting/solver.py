@@ -94,13 +94,29 @@ def _step_system(objective: Objective, terms, weights: np.ndarray, features: dic
     return gradient, matrix
 
 
+SOLVE_ELEMENTS = 3_000_000
+"""Problems x runs solved at once; larger batches go in chunks, so memory stays near
+12 arrays x 24 MB whatever the number of runs or resamples."""
+
+
 def solve(objective: Objective, starts: np.ndarray, weights: np.ndarray, max_iterations: int = MAX_ITERATIONS):
     """Minimise ``objective`` from each row of ``starts`` under the matching row of ``weights``.
 
     ``weights`` is (batch, runs), or one row shared by every start. Returns (thetas, values).
-    The loop works on compact arrays of the problems still descending: a finished problem is
-    written back and dropped, so the cost follows the problems left, not the batch.
     """
+    starts = np.array(starts, dtype=float, ndmin=2)
+    weights = np.asarray(weights, dtype=float)
+    chunk = max(1, SOLVE_ELEMENTS // max(len(objective.loss), 1))
+    if len(starts) <= chunk:
+        return _solve(objective, starts, weights, max_iterations)
+    parts = [_solve(objective, starts[i:i + chunk], weights if weights.ndim == 1 else weights[i:i + chunk], max_iterations)
+             for i in range(0, len(starts), chunk)]
+    return np.vstack([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _solve(objective: Objective, starts: np.ndarray, weights: np.ndarray, max_iterations: int):
+    """One batch. The loop works on compact arrays of the problems still descending: a finished
+    problem is written back and dropped, so the cost follows the problems left, not the batch."""
     thetas = np.clip(np.array(starts, dtype=float, ndmin=2), LOWER, UPPER)
     batch = len(thetas)
     all_weights = np.broadcast_to(np.asarray(weights, dtype=float), (batch, len(objective.loss)))
