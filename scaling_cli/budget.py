@@ -114,6 +114,11 @@ class BudgetFile(BaseModel):
     def _one_size(self) -> BudgetFile:
         if (self.tokens is None) == (self.flops is None):
             raise ValueError("give exactly one of 'tokens' and 'flops'")
+        if self.layout is not None and self.layout.gpus != self.gpus:
+            raise ValueError(
+                f"[layout] spreads the run over dp x tp x pp = {self.layout.dp} x {self.layout.tp} x {self.layout.pp} = "
+                f"{self.layout.gpus:,} GPUs, but gpus = {self.gpus:,}: make them agree (memory and days would use different counts)"
+            )
         return self
 
 

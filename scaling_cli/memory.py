@@ -180,6 +180,9 @@ def training_memory(params: float, shape: Shape, gpu: Gpu, layout: Layout, shape
         raise ScaleError(f"tensor parallelism {layout.tp} exceeds the {shape.heads} attention heads it splits")
     if layout.pp > shape.layers:
         raise ScaleError(f"pipeline parallelism {layout.pp} exceeds the {shape.layers} layers it splits")
+    if shape_source != "suggested" and (shape.heads % layout.tp or shape.n_kv_heads % layout.tp):
+        raise ScaleError(f"tensor parallelism {layout.tp} must divide the {shape.heads} attention heads and the "
+                         f"{shape.n_kv_heads} key/value heads it splits")
     state = state_bytes(params, layout)
     activations = activation_bytes(shape, layout)
     total = state.total + activations

@@ -15,13 +15,13 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from .compute import DEFAULT_MFU, INFERENCE_FLOPS_PER_PARAM_TOKEN, gpu_hours, training_flops
+from .compute import DEFAULT_MFU, HOURS_PER_DAY, INFERENCE_FLOPS_PER_PARAM_TOKEN, gpu_hours, training_flops
 from .errors import ScaleError
 from .hardware import DEFAULT_GPU, Gpu
 from .laws import Law
-from .planner import law_notes, resolve_gpu, resolve_law, snap
+from .planner import law_notes, negative_overhead_note, resolve_gpu, resolve_law, snap
 from .units import format_count
-from .validation import Fraction, Params, Positive, Tokens, checked
+from .validation import Count, Fraction, Params, Positive, Tokens, checked
 
 OVERTRAIN_RATIOS = (20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
 """Default tokens-per-parameter rows of :func:`overtrain`."""
@@ -48,6 +48,10 @@ class OvertrainRow(BaseModel):
     """With limited unique data: passes over it."""
     effective_tokens: float | None = None
     """With limited unique data: what the repeated tokens are worth (Muennighoff et al. 2023)."""
+    days: float | None = None
+    """Wall-clock days on ``gpus`` GPUs (when given)."""
+    cost: float | None = None
+    """US dollars at ``price_per_gpu_hour`` (when given)."""
 
 
 class Overtrain(BaseModel):
@@ -78,6 +82,8 @@ def overtrain(
     gpu: Gpu | str = DEFAULT_GPU,
     mfu: Fraction = DEFAULT_MFU,
     unique_tokens: Tokens | None = None,
+    gpus: Count | None = None,
+    price_per_gpu_hour: Positive | None = None,
 ) -> Overtrain:
     """A model of ``params`` parameters trained on more and more tokens, against compute-optimal.
 
@@ -105,6 +111,9 @@ def overtrain(
             )
         counts.append(target_tokens)
     rows = [_row(law, gpu, mfu, params, count, unique_tokens) for count in sorted(counts)]
+    for row in rows:
+        row.days = None if gpus is None else row.gpu_hours / gpus / HOURS_PER_DAY
+        row.cost = None if price_per_gpu_hour is None else row.gpu_hours * price_per_gpu_hour
     return Overtrain(
         law=law.name,
         law_title=law.title,
@@ -117,7 +126,7 @@ def overtrain(
         target_tokens=target_tokens,
         unique_tokens=unique_tokens,
         rows=rows,
-        notes=law_notes(law),
+        notes=law_notes(law) + negative_overhead_note(law, [r.compute_overhead for r in rows]),
         warnings=law.range_warnings([r.flops for r in rows], [params] * len(rows), [r.tokens for r in rows]),
     )
 

@@ -110,6 +110,10 @@ class Plan(BaseModel):
     memory_per_gpu_bytes: float | None = None
     batch_size_tokens: float | None = None
     learning_rate: float | None = None
+    model_flops: float | None = None
+    """With a run section: the training FLOPs as MFU counts them (PaLM, App. B: 6 x the matmul
+    parameters + 12·L·H·Q·T per token), which ``gpu_hours`` then divides by MFU x peak."""
+    attention_flops_per_token: float | None = None
     notes: list[str]
     warnings: list[str] = []
     """Where the answer leaves the range the law was fitted on, and by how far."""
@@ -143,6 +147,23 @@ def law_notes(law: Law) -> list[str]:
     if not law.has_loss:
         notes.append(f"{law.name} has no loss form: losses, penalties and equal-loss comparisons are not defined.")
     return notes
+
+
+def negative_overhead_note(law: Law, overheads) -> list[str]:
+    """Why a compute overhead can be negative: said beside the numbers, not only in README."""
+    if not any(o is not None and o < -1e-9 for o in overheads):
+        return []
+    return [f"negative compute overheads: {law.name}'s allocation does not minimise its own loss form at fixed compute "
+            "(see `scale laws " + law.name + "`), so another size reaches the same loss with less compute than its "
+            "'optimum' needs"]
+
+
+def _attention_note(params: float, seq: int) -> str:
+    """How much attention would add to 6ND, for a typical shape of this size (d_model ~ 128 x
+    layers, so N ~ 12 L d^2 gives d ~ (128 N / 12)^(1/3)): 12·L·d·T / (6·12·L·d^2) = T / (6 d)."""
+    d_model = (128 * params / 12) ** (1 / 3)
+    return (f"GPU-hours count 6ND: the attention that MFU includes (12·L·H·Q·T per token) would add roughly "
+            f"{seq / (6 * d_model):.0%} at {seq:,}-token sequences for this size; --gpus gives a shape and counts it")
 
 
 def flops_for_loss(law: Law, target_loss: float, unique_tokens: float | None = None) -> float:
@@ -221,9 +242,10 @@ def plan(
         cost=None if price_per_gpu_hour is None else hours * price_per_gpu_hour,
         variants=[_variant(law, flops, params * ratio, ratio, loss, unique_tokens) for ratio in SIZE_RATIOS],
         target_loss=target_loss,
-        notes=law_notes(law),
+        notes=law_notes(law) + [_attention_note(params, seq)] * (gpus is None),
         warnings=law.range_warnings(flops, params, tokens),
     )
+    result["notes"] += negative_overhead_note(law, [v.compute_overhead for v in result["variants"]])
     if unique_tokens is not None:
         result.update(_data_constrained(law, flops, params, tokens, loss, unique_tokens, synthetic_price))
     if inference_tokens is not None:
@@ -232,9 +254,21 @@ def plan(
         from .run import run_plan
 
         run = run_plan(params, flops, gpu, gpus, seq=seq)
+        shape = run.shape
+        # MFU, as PaLM defines it and as the 40 % default is quoted, counts attention and leaves
+        # the embedding lookup out: GPU-hours divide those FLOPs, not 6ND, by it.
+        counted = tokens * shape.flops_per_token(seq) * params / shape.params
+        hours = gpu_hours(counted, gpu.peak_flops, mfu)
         result.update(
-            run=run, shape=run.shape, memory_per_gpu_bytes=run.memory.total_bytes,
+            run=run, shape=shape, memory_per_gpu_bytes=run.memory.total_bytes,
             batch_size_tokens=run.batch_size_tokens, learning_rate=run.learning_rate,
+            model_flops=counted, attention_flops_per_token=shape.attention_flops_per_token(seq), gpu_hours=hours,
+            days=hours / gpus / HOURS_PER_DAY,
+            cost=None if price_per_gpu_hour is None else hours * price_per_gpu_hour,
+        )
+        result["notes"].append(
+            f"GPU-hours count the FLOPs MFU counts (PaLM, App. B): 6 x the matmul parameters + attention at {seq:,}-token "
+            f"sequences, {counted / flops - 1:+.1%} against 6ND"
         )
         if law.params_counted != "total":
             result["notes"].append(f"the run's shape is sized by total parameters; {law.name}'s N counts {law.params_counted}")

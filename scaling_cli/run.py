@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from .hardware import Gpu
 from .hyperparams import hyperparameter_law
-from .memory import Layout, TrainingMemory, training_memory
+from .memory import TIGHT_HEADROOM, Layout, TrainingMemory, training_memory
 from .shape import Shape, fits, suggest_shapes
 
 TENSOR_PARALLEL = (1, 2, 4, 8)
@@ -36,7 +36,7 @@ class RunPlan(BaseModel):
 def layouts(shape: Shape, gpus: int, seq: int):
     """Candidate layouts, least model parallelism first."""
     for pp in [p for p in (1, 2, 4, 8, 16, 32, 64) if p <= shape.layers]:
-        for tp in [t for t in TENSOR_PARALLEL if shape.heads % t == 0]:
+        for tp in [t for t in TENSOR_PARALLEL if shape.heads % t == 0 and shape.n_kv_heads % t == 0]:
             if gpus % (tp * pp) == 0:
                 yield Layout(dp=gpus // (tp * pp), tp=tp, pp=pp, zero=1, micro_batch=1, seq=seq, recompute="selective", flash_attention=True)
 
@@ -44,17 +44,23 @@ def layouts(shape: Shape, gpus: int, seq: int):
 def run_plan(params: float, flops: float, gpu: Gpu, gpus: int, seq: int = 4096, vocab: int = 32_000) -> RunPlan:
     """A shape, a layout and hyperparameters for training ``params`` parameters with ``flops``."""
     shape = suggest_shapes(params, vocab=vocab, count=1)[0]
-    memory, layout = None, None
-    for layout in layouts(shape, gpus, seq):
-        memory = training_memory(shape.params, shape, gpu, layout)
-        if memory.fits:
-            break
+    # The least model parallelism that fits with the headroom README promises (>= 10 % of the
+    # GPU free for the CUDA context and fragmentation); failing that, the first that fits at all.
+    candidates = [(layout, training_memory(shape.params, shape, gpu, layout)) for layout in layouts(shape, gpus, seq)]
+    roomy = [(l, m) for l, m in candidates if m.fits and m.headroom_fraction >= TIGHT_HEADROOM]
+    tight = [(l, m) for l, m in candidates if m.fits]
     notes = []
-    if memory is None:  # no layout divides the GPU count
+    if roomy or tight:
+        layout, memory = (roomy or tight)[0]
+    elif candidates:
+        layout, memory = candidates[-1]
+    else:  # no layout divides the GPU count
         layout = Layout(dp=gpus, zero=1, seq=seq, recompute="selective", flash_attention=True)
         memory = training_memory(shape.params, shape, gpu, layout)
     if not memory.fits:
         notes.append(f"no layout of {gpus:,} {gpu.name} GPUs (tensor parallelism up to 8, pipeline up to 64, ZeRO-1) holds this model")
+    elif not roomy:
+        notes.append(f"tight: every layout that fits leaves under {TIGHT_HEADROOM:.0%} of the GPU's memory free")
     law = hyperparameter_law()
     batch = law.batch_size_tokens(flops)
     return RunPlan(

@@ -151,9 +151,17 @@ class Shape(Checked):
         """PaLM's attention term, 12·L·H·Q·T: both attention matmuls, forward and backward, non-causal."""
         return 12.0 * self.layers * self.heads * self.dim_head * seq
 
+    @property
+    def matmul_params(self) -> int:
+        """The active parameters a token multiplies by: all but the lookups. The input embedding
+        (and gpt2's learned positions) is a table lookup, not a matmul; the output head is one
+        matmul of V x d, tied or not."""
+        return self.active_params - self.embedding_params + self.vocab * self.d_model
+
     def flops_per_token(self, seq: int) -> float:
-        """Training FLOPs per token, PaLM's App. B: 6N + 12·L·H·Q·T (N active parameters)."""
-        return 6.0 * self.active_params + self.attention_flops_per_token(seq)
+        """Training FLOPs per token as MFU counts them (PaLM, App. B): 6 x the matmul parameters
+        (the active ones, the input embedding lookup left out) + 12·L·H·Q·T for attention."""
+        return 6.0 * self.matmul_params + self.attention_flops_per_token(seq)
 
     def kv_cache_bytes_per_token(self, bytes_per_value: float = 2.0) -> float:
         """K and V for every layer: 2 · layers · kv_heads · head_dim · bytes (kipp.ly; GQA)."""

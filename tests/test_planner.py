@@ -67,11 +67,17 @@ def test_gpu_hours_of_llama_3_405b():
 
 def test_gpu_hours_of_llama_2_70b():
     # Llama 2 70B: 69.0B params (paper) on 2.0T tokens, 1,720,320 A100-80GB GPU-hours (model
-    # card); the MFU it implies is 42.8 % (facts.md B [D]).
-    result = plan(training_flops(69e9, 2.0e12), gpu="a100-80gb", mfu=0.428, gpus=2048, price_per_gpu_hour=2.0)
+    # card); the MFU it implies is 42.8 % counting 6N only (facts.md B [D]). Without a shape the
+    # plan counts 6ND, as that MFU does.
+    result = plan(training_flops(69e9, 2.0e12), gpu="a100-80gb", mfu=0.428, price_per_gpu_hour=2.0)
     assert result.gpu_hours == pytest.approx(1_720_320, rel=0.005)
-    assert result.days == pytest.approx(result.gpu_hours / 2048 / 24)
     assert result.cost == pytest.approx(2.0 * result.gpu_hours)
+    # With a run section (a shape, 4,096-token sequences) the plan counts what MFU counts:
+    # matmuls and attention, so the same 42.8 % takes longer by exactly that share.
+    run = plan(training_flops(69e9, 2.0e12), gpu="a100-80gb", mfu=0.428, gpus=2048, price_per_gpu_hour=2.0)
+    assert run.gpu_hours == pytest.approx(result.gpu_hours * run.model_flops / run.flops, rel=1e-9)
+    assert 1.0 < run.model_flops / run.flops < 1.1
+    assert run.days == pytest.approx(run.gpu_hours / 2048 / 24)
 
 
 def test_plan_variants_cover_the_issue_sizes():
@@ -134,3 +140,12 @@ def test_library_rejects_bad_arguments_by_name():
         plan(1e23, mfu=1.5)
     with pytest.raises(ScaleError, match="finite"):
         plan(math.inf)
+
+
+def test_negative_overheads_are_explained_beside_them():
+    # Kaplan's Table 6 allocation does not minimise its own eq. 1.5 at fixed C = 6ND (its note):
+    # some variants reach the plan's loss with less compute, and the plan says why.
+    result = plan(1e23, law="kaplan")
+    assert any(v.compute_overhead is not None and v.compute_overhead < 0 for v in result.variants)
+    assert any("negative compute overheads" in n for n in result.notes)
+    assert not any("negative compute overheads" in n for n in plan(1e23).notes)

@@ -166,8 +166,8 @@ def overtrain(
     tokens: Annotated[Optional[str], typer.Option("--tokens", help="Token counts instead of ratios, comma-separated (1T,2T).", metavar="LIST")] = None,
     target_loss: optional_number(positive, "--target-loss", help="Add the row that reaches this loss.", metavar="LOSS") = None,
     unique_tokens: optional_number(positive, "--unique-tokens", help="Unique tokens available: tokens beyond them are repeats.", metavar="TOKENS") = None,
-    gpus: Annotated[Optional[int], typer.Option("--gpus", parser=count, help="GPUs of the run: for --max-days and --max-memory-per-gpu.", metavar="K")] = None,
-    price: optional_number(positive, "--price", help="US dollars per GPU-hour: for --max-cost.", metavar="USD") = None,
+    gpus: Annotated[Optional[int], typer.Option("--gpus", parser=count, help="GPUs of the run: wall-clock days of each row (and --max-days, --max-memory-per-gpu).", metavar="K")] = None,
+    price: optional_number(positive, "--price", help="US dollars per GPU-hour: the cost of each row (and --max-cost).", metavar="USD") = None,
     plot: PlotOption = None,
     law: PlanLawOption = None,
     gpu: GpuOption = DEFAULTS["gpu"],
@@ -193,6 +193,8 @@ def overtrain(
         gpu=gpu,
         mfu=mfu,
         unique_tokens=unique_tokens,
+        gpus=gpus,
+        price_per_gpu_hour=price,
     )
     checks = []
     if limits is not None:

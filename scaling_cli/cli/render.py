@@ -150,13 +150,16 @@ def render_overtrain(console: Console, result: Overtrain, law: Law) -> None:
 
     limited = result.unique_tokens is not None
     training = data_table("Training" + (f" on {format_count(result.unique_tokens)} unique tokens" if limited else ""))
-    for header in ("Tokens", "Tokens/param", "FLOPs", "GPU-hours", "Loss") + (("Epochs", "Effective tokens") if limited else ()):
+    days, cost = result.rows[0].days is not None, result.rows[0].cost is not None
+    headers = ("Tokens", "Tokens/param", "FLOPs", "GPU-hours") + (("Days",) if days else ()) + (("Cost",) if cost else ())
+    for header in headers + ("Loss",) + (("Epochs", "Effective tokens") if limited else ()):
         training.add_column(header, justify="right")
     for row in result.rows:
         extra = (f"{row.epochs:.2f}", format_count(row.effective_tokens)) if limited else ()
+        money = ((f"{row.days:,.1f}",) if days else ()) + ((format_money(row.cost),) if cost else ())
         training.add_row(
             format_count(row.tokens), _ratio(row.tokens_per_param), format_sci(row.flops),
-            format_count(row.gpu_hours), _loss(row.loss), *extra, style=highlight(row),
+            format_count(row.gpu_hours), *money, _loss(row.loss), *extra, style=highlight(row),
         )
     console.print(training)
 

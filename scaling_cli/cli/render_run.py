@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from ..memory import InferenceMemory, TrainingMemory
+from ..memory import TIGHT_HEADROOM, InferenceMemory, TrainingMemory
 from ..units import format_count, format_sci, format_value
 from .tables import data_table, summary_table
 
@@ -68,7 +68,7 @@ def render_training_memory(console: Console, m: TrainingMemory) -> None:
     summary.add_row("Optimizer state", gb(m.optimizer_bytes))
     summary.add_row("Activations", gb(m.activations_bytes))
     summary.add_row("Total", f"{gb(m.total_bytes)} of {gb(m.gpu_memory_bytes)}")
-    verdict = (f"fits, {gb(m.headroom_bytes)} ({m.headroom_fraction:.0%}) to spare" if m.fits
+    verdict = (f"fits{', tight' if m.headroom_fraction < TIGHT_HEADROOM else ''}, {gb(m.headroom_bytes)} ({m.headroom_fraction:.0%}) to spare" if m.fits
                else f"does NOT fit: {gb(-m.headroom_bytes)} over")
     summary.add_row("Verdict", Text(verdict, style="bold green" if m.fits else "bold red"))
     summary.add_row("Largest micro-batch", str(m.largest_micro_batch) if m.largest_micro_batch else "none: the model states alone fill the GPU")
@@ -119,7 +119,9 @@ def render_run(console: Console, plan) -> None:
                   f"{format_count(s.params)} parameters" + ("" if run.shape_fits else " (nearest shape; not within 2 %)"))
     table.add_row("Layout", f"dp {layout.dp} x tp {layout.tp} x pp {layout.pp}, ZeRO-{layout.zero}, selective recompute + FlashAttention, "
                   f"1 x {layout.seq:,} tokens per micro-batch")
-    fit = Text(f"{gb(m.total_bytes)} of {gb(m.gpu_memory_bytes)}: " + ("fits" if m.fits else "does NOT fit"), style="green" if m.fits else "bold red")
+    tight = m.fits and m.headroom_fraction < TIGHT_HEADROOM
+    label = ("fits, tight" if tight else "fits") if m.fits else "does NOT fit"
+    fit = Text(f"{gb(m.total_bytes)} of {gb(m.gpu_memory_bytes)}: {label}", style="yellow" if tight else "green" if m.fits else "bold red")
     table.add_row("Memory per GPU", fit)
     table.add_row("Batch size", f"{format_count(run.batch_size_tokens)} tokens ({run.batch_size_sequences:,.0f} sequences of {layout.seq:,})")
     table.add_row("Learning rate", format_sci(run.learning_rate))

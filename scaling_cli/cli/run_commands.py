@@ -133,8 +133,8 @@ def memory(
     pp: Annotated[int, typer.Option("--pp", parser=count, help="Pipeline stages.", metavar="N")] = 1,
     seq: SeqOption = 4096,
     micro_batch: Annotated[int, typer.Option("--micro-batch", parser=count, help="Sequences per GPU per step.", metavar="B")] = 1,
-    recompute: Annotated[str, typer.Option("--recompute", help="Activation recomputation: none, selective or full.")] = "none",
-    flash_attention: Annotated[bool, typer.Option("--flash-attention", help="FlashAttention: the attention scores are never stored.")] = False,
+    recompute: Annotated[str, typer.Option("--recompute", help="Activation recomputation: none, selective or full (the plan's default: selective).")] = "selective",
+    flash_attention: Annotated[bool, typer.Option("--flash-attention/--no-flash-attention", help="FlashAttention: the attention scores are never stored (the plan's default: on).")] = True,
     inference: Annotated[bool, typer.Option("--inference", help="Serving memory instead: weights plus KV cache.")] = False,
     batch: Annotated[int, typer.Option("--batch", parser=count, help="Inference: sequences served at once.", metavar="B")] = 1,
     weights: Annotated[str, typer.Option("--weights", help="Inference: weight format bf16, fp8, int8 or int4.")] = "bf16",
@@ -159,12 +159,19 @@ def memory(
 
         layout = validate(Layout, dict(dp=dp, tp=tp, pp=pp, zero=zero, micro_batch=micro_batch, seq=seq, recompute=recompute, flash_attention=flash_attention, optimizer=optimizer), "layout")
         result = training_memory(total, chosen, device, layout, shape_source=source)
+        result.notes.append(
+            f"activations with {layout.recompute} recomputation{' and FlashAttention' if layout.flash_attention else ', no FlashAttention'} "
+            "(the plan's default is selective + FlashAttention; --recompute, --no-flash-attention change it)"
+        )
     if json:
         emit_json(result)
     else:
         from .render_run import render_inference_memory, render_training_memory
 
         (render_inference_memory if inference else render_training_memory)(_console(), result)
+    if not result.fits:
+        raise typer.Exit(1)  # as an exceeded limit: CI can gate on "does it fit"
+
 
 
 @with_shape
@@ -180,6 +187,7 @@ def mfu(
     """The model FLOPs utilisation (PaLM's definition) a measured throughput implies.
 
     Feed it to `scale plan --mfu` instead of the default."""
+    from ..budget import HIGH_MFU
     from ..compute import model_flops_utilization
     from ..planner import resolve_gpu
 
@@ -189,14 +197,25 @@ def mfu(
     device = resolve_gpu(gpu)
     throughput = tokens_per_second if tokens_per_second is not None else tokens_per_second_per_gpu * gpus
     active = chosen.active_params if source != "suggested" else total
-    dense = 6.0 * active
     notes = []
     if source == "suggested":
+        dense = 6.0 * active
         attention = None
-        notes.append("attention term left out: give the shape (--layers, --d-model, --heads) or --config to count 12·L·H·Q·T")
+        notes.append("attention term left out and embeddings counted as matmuls: give the shape (--layers, --d-model, "
+                     "--heads) or --config to count 6 x the matmul parameters + 12·L·H·Q·T")
     else:
+        dense = 6.0 * chosen.matmul_params
         attention = chosen.attention_flops_per_token(seq)
     per_token = dense + (attention or 0.0)
+    utilisation = model_flops_utilization(throughput, per_token, gpus, device.peak_flops)
+    if utilisation > 1:
+        raise ScaleError(
+            f"an MFU of {utilisation:.0%} is impossible: {throughput:,.0f} tokens/s x {per_token:.3g} FLOPs per token is more "
+            f"than {gpus:,} x {device.name}'s peak; check the unit of the throughput (the whole job's is --tokens-per-second, "
+            "one GPU's --tokens-per-second-per-gpu), --gpus and --gpu"
+        )
+    if utilisation > HIGH_MFU:
+        notes.append(f"an MFU of {utilisation:.0%} is above what large runs reach (38-46 %; above ~{HIGH_MFU:.0%} is optimistic)")
     result = {
         "params": total,
         "active_params": active,
@@ -208,7 +227,7 @@ def mfu(
         "seq": seq,
         "flops_per_token": per_token,
         "attention_flops_per_token": attention,
-        "mfu": model_flops_utilization(throughput, per_token, gpus, device.peak_flops),
+        "mfu": utilisation,
         "mfu_without_attention": model_flops_utilization(throughput, dense, gpus, device.peak_flops),
         "notes": notes,
     }
