@@ -26,6 +26,7 @@ from .compute import (
 from .errors import ScaleError
 from .hardware import DEFAULT_GPU, Gpu, get_gpu
 from .laws import DEFAULT_LAW, Law, load_law, load_presets
+from .units import format_sci
 from .validation import FLOPS_RANGE, Count, Flops, Fraction, NonNegative, Params, Positive, Tokens, checked
 
 DATA_CONSTRAINED_LAW = "muennighoff"
@@ -200,6 +201,7 @@ def plan(
     inference_tokens: NonNegative | None = None,
     synthetic_price: Positive | None = None,
     seq: Count = 4096,
+    time_budget: bool = False,
 ) -> Plan:
     """The compute-optimal plan for a budget of ``flops`` (or the least compute reaching ``target_loss``).
 
@@ -212,6 +214,19 @@ def plan(
     law, gpu = resolve_law(law, unique_tokens), resolve_gpu(gpu)
     if (flops is None) == (target_loss is None):
         raise ScaleError("give exactly one of a FLOP budget and a target loss")
+    if time_budget and gpus is not None:
+        # ``flops`` came from GPU-hours (or GPUs x days) at this MFU: the run's counted FLOPs
+        # (attention included) must fit that time, so 6ND is smaller by their ratio. The ratio
+        # moves little with the size: a few fixed-point steps settle it.
+        arguments = dict(law=law, gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price_per_gpu_hour, unique_tokens=unique_tokens,
+                         inference_tokens=inference_tokens, synthetic_price=synthetic_price, seq=seq)
+        budget = flops
+        for _ in range(4):
+            result = plan(flops, **arguments)
+            flops = budget * result.flops / result.model_flops
+        result = plan(flops, **arguments)
+        result.notes.append(f"the time budget holds the FLOPs MFU counts ({format_sci(budget)}): 6ND is {result.flops / budget:.1%} of them")
+        return result
     if synthetic_price is not None and unique_tokens is None:
         raise ScaleError("--synthetic-price needs --unique-tokens: the price applies to the unique tokens you lack")
     if target_loss is not None:

@@ -89,6 +89,7 @@ def plan(
     chosen = planner.resolve_law(law, unique_tokens)
     result = planner.plan(
         budget, law=chosen, gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price, target_loss=target_loss,
+        time_budget=flops is None and target_loss is None,
         unique_tokens=unique_tokens, inference_tokens=inference_tokens, synthetic_price=synthetic_price, seq=seq,
     )
     checks = []
