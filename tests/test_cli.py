@@ -201,3 +201,45 @@ def test_python_dash_m_runs_the_cli():
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["gpus"]
+
+
+def test_version_help_examples_and_markup(cli):
+    from scaling_cli import __version__
+
+    assert cli("--version").stdout.strip() == f"scale {__version__}"
+    for command in ("plan", "overtrain", "loss", "laws", "gpus", "fit", "sweep", "shape", "memory", "mfu", "check"):
+        text = cli(command, "--help").stdout
+        assert "Examples:" in text and f"scale {command}" in text, command
+        assert text.count("<bool>") <= 1, command  # only click's own --help keeps one
+    assert "start here" in cli("--help").stdout
+    plan_help = " ".join(cli("plan", "--help").stdout.split())
+    assert "'.[plot]'" in plan_help and "[default: chinchilla" in plan_help  # square brackets survive Rich markup
+
+
+def test_check_prints_its_example_file(cli):
+    from conftest import ROOT
+
+    out = cli("check", "--example")
+    assert out.exit_code == 0 and out.stdout == (ROOT / "configs" / "budget.example.toml").read_text()
+    assert "budget file" in cli.error("check")
+
+
+def test_shell_completion_offers_values():
+    # Typer's completion protocol, as the script `scale --install-completion` installs calls it.
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    scale = shutil.which("scale", path=os.path.dirname(sys.executable))
+    if scale is None:
+        pytest.skip("the scale console script is not installed beside this interpreter")
+
+    def complete(words: str) -> list[str]:
+        cword = len(words.split()) - (0 if words.endswith(" ") else 1)
+        env = {**os.environ, "_SCALE_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(cword)}
+        return subprocess.run([scale], env=env, capture_output=True, text=True).stdout.split()
+
+    assert {"h100-sxm", "h100-pcie", "h100-nvl"} <= set(complete("scale plan --gpu h1"))
+    assert complete("scale plan --law chin") == ["chinchilla"]
+    assert set(complete("scale fit runs.csv --method ")) == {"parametric", "isoflop", "envelope"}

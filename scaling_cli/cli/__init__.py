@@ -17,6 +17,25 @@ from typer.exceptions import Abort, TyperException
 from ..errors import ScaleError
 
 INTERNAL_ERROR = 3
+EXAMPLES = {
+    None: ["scale plan --flops 1e23  (start here: the compute-optimal model for a budget)",
+           "scale fit runs.csv --holdout 5 --predict-flops 1e23", "scale check budget.toml --strict"],
+    "plan": ["scale plan --flops 1e23", "scale plan --gpus 1024 --days 30 --gpu h100-sxm --price 2.5",
+             "scale plan --flops 1e22 --unique-tokens 25e9 --synthetic-price 2"],
+    "overtrain": ["scale overtrain --params 7e9", "scale overtrain --params 8e9 --tokens 15T --price 2.5 --gpus 512"],
+    "loss": ["scale loss --params 70B --tokens 1.4T", "scale loss --params 7B --tokens 2T --law chinchilla --json"],
+    "laws": ["scale laws", "scale laws kaplan"],
+    "gpus": ["scale gpus", "scale gpus --json"],
+    "fit": ["scale fit runs.csv --holdout 5 --predict-flops 1e23",
+            "scale fit runs.csv --columns params=model_size,loss=val_loss --predict 7B,140B --plot fit.png",
+            "scale fit isoflops.csv --method isoflop --at 3.8e25"],
+    "sweep": ["scale sweep --min-flops 1e18 --max-flops 1e20 --budgets 3 --sizes 5 --csv sweep.csv"],
+    "shape": ["scale shape --params 7e9", "scale shape --config config.json --seq 8192"],
+    "memory": ["scale memory --params 7e9 --gpu a100-80gb", "scale memory --params 70e9 --gpu h100-sxm --zero 3 --dp 64"],
+    "mfu": ["scale mfu --config config.json --tokens-per-second-per-gpu 3800 --seq 8192"],
+    "check": ["scale check budget.toml", "scale check budget.toml --strict --json"],
+}
+"""Each command's help ends with real invocations (the README's); `scale` alone with where to start."""
 MAX_LINE = 400
 """An error line is cut to this many characters: a message quoting a huge input stays readable."""
 
@@ -50,6 +69,12 @@ class ScaleGroup(TyperGroup):
         return code
 
     def _run(self, args, prog_name, complete_var, extra) -> int:
+        for name, command in [(None, self), *self.commands.items()]:
+            for param in command.params:  # a flag takes no value: no "<bool>" in the help
+                if getattr(param, "is_flag", False):
+                    param.metavar = ""
+            if EXAMPLES.get(name) and not command.epilog:
+                command.epilog = "Examples:\n\n" + "\n\n".join(f"  {line}" for line in EXAMPLES[name])
         try:
             args = list(sys.argv[1:] if args is None else args)
             command = self.commands.get(args[0]) if args else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -13,8 +13,9 @@ UNITS = {"max_flops": "sci", "max_gpu_hours": "count", "max_days": "plain", "max
 
 
 def check(
-    budgets: Annotated[list[str], typer.Argument(help="Budget files (TOML; see configs/budget.example.toml).", metavar="BUDGET...")],
-    strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on warnings too.")] = False,
+    budgets: Annotated[Optional[list[str]], typer.Argument(help="Budget files (TOML; `scale check --example` prints an annotated one).", metavar="BUDGET...", show_default=False)] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on warnings too.", metavar="")] = False,
+    example: Annotated[bool, typer.Option("--example", help="Print the annotated example budget file and exit: scale check --example > budget.toml.", metavar="")] = False,
     json: JsonOption = False,
 ) -> None:
     """Check planned runs (budget files) against their limits, for CI.
@@ -22,6 +23,16 @@ def check(
     Exit 0 when every limit holds, 1 when one is exceeded (or, with --strict, on a warning),
     2 when a file or a value is invalid."""
     from ..budget import evaluate, load_budget
+
+    if example:
+        from ..configs import config_dir
+
+        typer.echo((config_dir() / "budget.example.toml").read_text(encoding="utf-8"), nl=False)
+        return
+    if not budgets:
+        from ..errors import ScaleError
+
+        raise ScaleError("check: give one or more budget files (scale check --example > budget.toml writes one to start from)")
 
     evaluations = [evaluate(load_budget(path), path) for path in budgets]
     ok = all(e.ok for e in evaluations) and not (strict and any(e.warnings for e in evaluations))

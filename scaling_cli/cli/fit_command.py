@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .options import JsonOption, PlotOption, optional_number, positive, positive_list, whole
+from .options import JsonOption, PlotOption, choices, optional_number, positive, positive_list, whole
 from .output import emit_json
 
 
@@ -24,22 +24,22 @@ def fit(
     runs: Annotated[str, typer.Argument(help="Runs file: .csv or .jsonl, one run per row (params, tokens, loss[, flops, steps]); - for stdin.", metavar="RUNS")],
     columns: Annotated[Optional[str], typer.Option("--columns", help="Map fields to your columns: params=model_size,flops=compute,loss=val_loss.", metavar="MAP")] = None,
     exclude: Annotated[Optional[str], typer.Option("--exclude", help="Leave out these rows (1 = first run): 1-5,9.", metavar="ROWS")] = None,
-    method: Annotated[str, typer.Option("--method", help="parametric (Approach 3), isoflop (Approach 2) or envelope (Approach 1).")] = "parametric",
-    loss: Annotated[str, typer.Option("--loss", help="Parametric objective: huber (log space, delta 1e-3) or lsq (loss space).")] = "huber",
+    method: Annotated[str, typer.Option("--method", help="parametric (Approach 3), isoflop (Approach 2) or envelope (Approach 1).", autocompletion=choices("parametric", "isoflop", "envelope"))] = "parametric",
+    loss: Annotated[str, typer.Option("--loss", help="Parametric objective: huber (log space, delta 1e-3) or lsq (loss space).", autocompletion=choices("huber", "lsq"))] = "huber",
     bootstrap: Annotated[int, typer.Option("--bootstrap", parser=whole(0), help="Bootstrap resamples for intervals (0: none).", metavar="K")] = 1000,
     seed: Annotated[int, typer.Option("--seed", parser=whole(0), help="Random seed of the bootstrap and of every interval.", metavar="SEED")] = 0,
-    resample: Annotated[str, typer.Option("--resample", help="What the bootstrap draws: runs, whole model sizes (size) or whole budgets (budget).")] = "runs",
+    resample: Annotated[str, typer.Option("--resample", help="What the bootstrap draws: runs, whole model sizes (size) or whole budgets (budget).", autocompletion=choices("runs", "size", "budget"))] = "runs",
     holdout: Annotated[int, typer.Option("--holdout", parser=whole(0), help="Hold out the K largest-compute runs and test the fit on them.", metavar="K")] = 0,
     predict: Annotated[Optional[list[str]], typer.Option("--predict", help="Predict the loss of PARAMS,TOKENS (7B,140B), with intervals; repeatable.", metavar="N,D")] = None,
     predict_flops: Annotated[Optional[list[str]], typer.Option("--predict-flops", help="Predict the compute-optimal loss at FLOPS, with intervals; repeatable.", metavar="FLOPS")] = None,
     at: optional_number(positive, "--at", help="Also report the optimal allocation (and loss) at this many FLOPs.", metavar="FLOPS") = None,
     buckets: Annotated[Optional[int], typer.Option("--buckets", parser=whole(2), help="isoflop/envelope: bin compute into K ranges instead of detecting budgets.", metavar="K")] = None,
-    vertex: Annotated[str, typer.Option("--vertex", help="isoflop: each budget's minimum from a local parabola around the best run (local) or from all its runs (parabola, the paper's).")] = "local",
+    vertex: Annotated[str, typer.Option("--vertex", help="isoflop: each budget's minimum from a local parabola around the best run (local) or from all its runs (parabola, the paper's).", autocompletion=choices("local", "parabola"))] = "local",
     envelope_floor: optional_number(positive, "--envelope-floor", help="Pin E of the compute-envelope law L(C) = E + A C^-gamma (default: fitted).", metavar="LOSS") = None,
-    exclude_undertrained: Annotated[bool, typer.Option("--exclude-undertrained", help="Leave out the runs flagged as outside the law's regime (too few steps, far too few tokens/param).")] = False,
+    exclude_undertrained: Annotated[bool, typer.Option("--exclude-undertrained", help="Leave out the runs flagged as outside the law's regime (too few steps, far too few tokens/param).", metavar="")] = False,
     save: Annotated[Optional[str], typer.Option("--save", help="Write the fitted law as a law .toml for --law.", metavar="FILE")] = None,
     plot: PlotOption = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar on stderr.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar on stderr.", metavar="")] = False,
     json: JsonOption = False,
 ) -> None:
     """Fit a scaling law to your own runs, and check how far it extrapolates.

@@ -82,28 +82,47 @@ def positive_list(text: str, option: str) -> list[float]:
         raise typer.BadParameter(error.message, param_hint=option) from None
 
 
+def complete_laws(incomplete: str) -> list[str]:
+    """Shell completion of --law: the presets (a path completes as a file name would)."""
+    from ..laws import preset_names
+
+    return [name for name in preset_names() if name.startswith(incomplete)]
+
+
+def complete_gpus(incomplete: str) -> list[str]:
+    from ..hardware import load_gpus
+
+    return [name for name in load_gpus() if name.startswith(incomplete)]
+
+
+def choices(*values: str):
+    """Shell completion of an option with a fixed set of values."""
+    return lambda incomplete: [value for value in values if value.startswith(incomplete)]
+
+
 LawOption = Annotated[
     str,
-    typer.Option("--law", help="A preset (see `scale laws`) or a path to a law .toml file.", metavar="LAW"),
+    typer.Option("--law", help="A preset (see `scale laws`) or a path to a law .toml file.", metavar="LAW", autocompletion=complete_laws),
 ]
 PlanLawOption = Annotated[
     Optional[str],
     typer.Option(
         "--law",
-        help="A preset (see `scale laws`) or a law .toml file [default: chinchilla; muennighoff with --unique-tokens].",
+        help="A preset (see `scale laws`) or a law .toml file \\[default: chinchilla; muennighoff with --unique-tokens].",
         metavar="LAW",
         show_default=False,
+        autocompletion=complete_laws,
     ),
 ]
-GpuOption = Annotated[str, typer.Option("--gpu", help="Accelerator (see `scale gpus`).", metavar="GPU")]
+GpuOption = Annotated[str, typer.Option("--gpu", help="Accelerator (see `scale gpus`).", metavar="GPU", autocompletion=complete_gpus)]
 MfuOption = Annotated[
     float, typer.Option("--mfu", parser=fraction, help="Model FLOPs utilisation, 0-1 (or 40%).", metavar="FRACTION")
 ]
 PlotOption = Annotated[
     Optional[str],
-    typer.Option("--plot", help="Also draw the result to FILE (.png, .svg or .pdf); needs scaling-cli[plot].", metavar="FILE"),
+    typer.Option("--plot", help="Also draw the result to FILE (.png, .svg or .pdf); needs matplotlib: pip install '.\\[plot]'.", metavar="FILE"),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object (base units) instead of tables.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object (base units) instead of tables.", metavar="")]
 
 DEFAULTS = {"law": DEFAULT_LAW, "gpu": DEFAULT_GPU, "mfu": DEFAULT_MFU}
 

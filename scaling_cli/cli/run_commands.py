@@ -18,7 +18,7 @@ KvHeadsOption = Annotated[Optional[int], typer.Option("--kv-heads", parser=count
 HeadDimOption = Annotated[Optional[int], typer.Option("--head-dim", parser=count, help="Shape: head dimension (default d_model / heads).", metavar="Q")]
 DffOption = Annotated[Optional[int], typer.Option("--d-ff", parser=count, help="Shape: MLP width (default: SwiGLU's 8/3 d_model, rounded up to 256).", metavar="F")]
 VocabOption = Annotated[int, typer.Option("--vocab", parser=count, help="Shape: vocabulary size.", metavar="V")]
-TiedOption = Annotated[bool, typer.Option("--tied", help="Shape: the output head shares the embedding matrix.")]
+TiedOption = Annotated[bool, typer.Option("--tied", help="Shape: the output head shares the embedding matrix.", metavar="")]
 StyleOption = Annotated[str, typer.Option("--style", help="Shape: llama (SwiGLU, RoPE, no biases) or gpt2 (GELU, learned positions, biases).")]
 ExpertsOption = Annotated[int, typer.Option("--experts", parser=count, help="Shape: experts per MoE layer (1: dense).", metavar="E")]
 TopKOption = Annotated[int, typer.Option("--experts-per-token", parser=count, help="Shape: experts each token is routed to.", metavar="K")]
@@ -134,8 +134,8 @@ def memory(
     seq: SeqOption = 4096,
     micro_batch: Annotated[int, typer.Option("--micro-batch", parser=count, help="Sequences per GPU per step.", metavar="B")] = 1,
     recompute: Annotated[str, typer.Option("--recompute", help="Activation recomputation: none, selective or full (the plan's default: selective).")] = "selective",
-    flash_attention: Annotated[bool, typer.Option("--flash-attention/--no-flash-attention", help="FlashAttention: the attention scores are never stored (the plan's default: on).")] = True,
-    inference: Annotated[bool, typer.Option("--inference", help="Serving memory instead: weights plus KV cache.")] = False,
+    flash_attention: Annotated[bool, typer.Option("--flash-attention/--no-flash-attention", help="FlashAttention: the attention scores are never stored (the plan's default: on).", metavar="")] = True,
+    inference: Annotated[bool, typer.Option("--inference", help="Serving memory instead: weights plus KV cache.", metavar="")] = False,
     batch: Annotated[int, typer.Option("--batch", parser=count, help="Inference: sequences served at once.", metavar="B")] = 1,
     weights: Annotated[str, typer.Option("--weights", help="Inference: weight format bf16, fp8, int8 or int4.")] = "bf16",
     kv_format: Annotated[str, typer.Option("--kv-format", help="Inference: KV cache format bf16, fp8, int8 or int4.")] = "bf16",

@@ -94,9 +94,9 @@ def _step_system(objective: Objective, terms, weights: np.ndarray, features: dic
     return gradient, matrix
 
 
-SOLVE_ELEMENTS = 3_000_000
+SOLVE_ELEMENTS = 1_000_000
 """Problems x runs solved at once; larger batches go in chunks, so memory stays near
-12 arrays x 24 MB whatever the number of runs or resamples."""
+12 arrays x 8 MB whatever the number of runs or resamples."""
 
 
 def solve(objective: Objective, starts: np.ndarray, weights: np.ndarray, max_iterations: int = MAX_ITERATIONS):
