@@ -57,6 +57,25 @@ def _number(value: Any) -> Any:
     return value
 
 
+BYTE_UNITS = {"kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def _bytes_value(value: Any) -> Any:
+    """Bytes as a number, or with a byte unit: "80GB" (1e9 bytes, the datasheets'), "80GiB" (2^30).
+
+    A bare "B" suffix is refused here: elsewhere it means billions ("7B" parameters), and
+    "80B" bytes would be read as 80e9 without a word."""
+    if isinstance(value, str):
+        import re
+
+        match = re.fullmatch(r"\s*([0-9.eE+_-]+)\s*([KMGT]i?B)\s*", value, re.IGNORECASE | re.ASCII)
+        if match:
+            return _number(match[1]) * BYTE_UNITS[match[2].lower()]
+        if value.strip()[-1:] in ("B", "b"):
+            raise ValueError(f"expected bytes with a byte unit such as \"80GB\" or \"80GiB\" (B alone means billions), got {value!r}")
+    return _number(value)
+
+
 def _fraction(value: Any) -> Any:
     """A fraction, or a percentage string such as "40%", as on the command line."""
     if isinstance(value, str) and value.strip().endswith("%"):
@@ -81,6 +100,7 @@ class Limits(BaseModel):
     max_epochs: PositiveFloat | None = None
 
     _numbers = field_validator("*", mode="before")(classmethod(lambda cls, value: _number(value)))
+    _bytes = field_validator("max_memory_per_gpu", mode="before")(classmethod(lambda cls, value: _bytes_value(value)))
 
     def given(self) -> dict[str, float]:
         return {name: value for name, value in self.model_dump().items() if value is not None}
@@ -97,7 +117,8 @@ class BudgetFile(BaseModel):
     tokens: PositiveFloat | None = None
     flops: PositiveFloat | None = None
     gpu: str = DEFAULT_GPU
-    gpus: int = Field(ge=1)
+    gpus: int | None = Field(default=None, ge=1)
+    """Needed only by the limits and checks that depend on it: days, memory per GPU."""
     mfu: float = Field(default=DEFAULT_MFU, gt=0, le=1)
     price_per_gpu_hour: PositiveFloat | None = None
     unique_tokens: PositiveFloat | None = None
@@ -114,7 +135,7 @@ class BudgetFile(BaseModel):
     def _one_size(self) -> BudgetFile:
         if (self.tokens is None) == (self.flops is None):
             raise ValueError("give exactly one of 'tokens' and 'flops'")
-        if self.layout is not None and self.layout.gpus != self.gpus:
+        if self.layout is not None and self.gpus is not None and self.layout.gpus != self.gpus:
             raise ValueError(
                 f"[layout] spreads the run over dp x tp x pp = {self.layout.dp} x {self.layout.tp} x {self.layout.pp} = "
                 f"{self.layout.gpus:,} GPUs, but gpus = {self.gpus:,}: make them agree (memory and days would use different counts)"
@@ -226,13 +247,13 @@ def evaluate(budget: BudgetFile, source: str | None = None) -> Evaluation:
         optimum = law.optimal_for_loss(loss, budget.unique_tokens)
         if optimum is not None:
             overhead = snap(flops / training_flops(*optimum) - 1.0)
-    memory, fits = _memory(budget, params, flops, gpu)
+    memory, fits = _memory(budget, params, flops, gpu) if budget.gpus is not None or budget.layout is not None else (None, None)
     values = {
         "params": params,
         "tokens": tokens,
         "flops": flops,
         "gpu_hours": hours,
-        "days": hours / budget.gpus / HOURS_PER_DAY,
+        "days": None if budget.gpus is None else hours / budget.gpus / HOURS_PER_DAY,
         "cost": None if budget.price_per_gpu_hour is None else hours * budget.price_per_gpu_hour,
         "loss": loss,
         "tokens_per_param": tokens / params,
@@ -240,9 +261,11 @@ def evaluate(budget: BudgetFile, source: str | None = None) -> Evaluation:
         "memory_per_gpu_bytes": memory,
         "epochs": None if budget.unique_tokens is None else tokens / budget.unique_tokens,
     }
+    given = budget.limits.given()
     return Evaluation(
         file=source, values=values, checks=check_limits(values, budget.limits, source),
-        warnings=warnings_for(values, budget.mfu, fits) + law.range_warnings(flops, params, tokens),
+        warnings=(["no limits: the file has no [limits] table (or an empty one), so nothing is checked"] if not given else [])
+        + warnings_for(values, budget.mfu, fits) + law.range_warnings(flops, params, tokens),
     )
 
 

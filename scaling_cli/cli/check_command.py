@@ -15,6 +15,7 @@ UNITS = {"max_flops": "sci", "max_gpu_hours": "count", "max_days": "plain", "max
 def check(
     budgets: Annotated[Optional[list[str]], typer.Argument(help="Budget files (TOML; `scale check --example` prints an annotated one).", metavar="BUDGET...", show_default=False)] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on warnings too.", metavar="")] = False,
+    format: Annotated[str, typer.Option("--format", help="text (tables), or markdown: GitHub-flavoured tables for $GITHUB_STEP_SUMMARY or a pull-request comment.", autocompletion=lambda incomplete: [f for f in ("text", "markdown") if f.startswith(incomplete)])] = "text",
     example: Annotated[bool, typer.Option("--example", help="Print the annotated example budget file and exit: scale check --example > budget.toml.", metavar="")] = False,
     json: JsonOption = False,
 ) -> None:
@@ -22,7 +23,7 @@ def check(
 
     Exit 0 when every limit holds, 1 when one is exceeded (or, with --strict, on a warning),
     2 when a file or a value is invalid."""
-    from ..budget import evaluate, load_budget
+    from ..budget import evaluate
 
     if example:
         from ..configs import config_dir
@@ -34,15 +35,28 @@ def check(
 
         raise ScaleError("check: give one or more budget files (scale check --example > budget.toml writes one to start from)")
 
-    evaluations = [evaluate(load_budget(path), path) for path in budgets]
+    from ..errors import ScaleError
+
+    if format not in ("text", "markdown"):
+        raise ScaleError(f"--format: expected text or markdown, got {format!r}")
+    # Every file is checked and reported; an invalid one does not hide the others (exit 2 at the end).
+    evaluations, errors = [], []
+    for path in budgets:
+        try:
+            evaluations.append(evaluate(_load(path), "<stdin>" if path == "-" else path))
+        except ScaleError as error:
+            errors.append(str(error))
     ok = all(e.ok for e in evaluations) and not (strict and any(e.warnings for e in evaluations))
     if json:
         emit_json({
-            "ok": ok,
+            "ok": ok and not errors,
             "strict": strict,
             "checks": [check for e in evaluations for check in e.checks],
             "files": [{"file": e.file, "ok": e.ok, "values": e.values, "checks": e.checks, "warnings": e.warnings} for e in evaluations],
+            "errors": errors,
         })
+    elif format == "markdown":
+        typer.echo(markdown(evaluations, errors, strict, ok))
     else:
         from rich.text import Text
 
@@ -50,13 +64,60 @@ def check(
 
         console = make_console()
         for e in evaluations:
-            render_checks(console, e.checks, title=f"{e.file}: {'within budget' if e.ok else 'OVER BUDGET'}")
+            title = f"{e.file}: {'within budget' if e.ok else 'OVER BUDGET'}"
+            if e.checks:
+                render_checks(console, e.checks, title=title)
+            else:
+                console.print(Text(f"{e.file}: no limits", style="bold"))
             for warning in e.warnings:
                 console.print(Text(f"Warning: {warning}" + (" (fails with --strict)" if strict else ""), style="yellow"))
         verdict = "all limits hold" if ok else ("a warning fails --strict" if all(e.ok for e in evaluations) else "a limit is exceeded")
         console.print(Text(f"{len(evaluations)} budget file(s): {verdict}.", style="bold green" if ok else "bold red"))
+    if errors:
+        raise ScaleError("; ".join(errors) + (f" ({len(evaluations)} other file(s) checked)" if evaluations else ""))
     if not ok:
         raise typer.Exit(1)
+
+
+def _load(path: str):
+    """A budget file, or ``-`` for standard input (as `scale fit -` reads runs)."""
+    from ..budget import load_budget
+
+    if path != "-":
+        return load_budget(path)
+    import sys
+
+    from ..budget import BudgetFile
+    from ..configs import tomllib, validate
+
+    text = sys.stdin.read()
+    try:
+        data = tomllib.loads(text.lstrip("\ufeff"))
+    except (tomllib.TOMLDecodeError, RecursionError) as error:
+        from ..errors import ScaleError
+
+        raise ScaleError(f"<stdin>: invalid TOML: {error}") from None
+    return validate(BudgetFile, data, "<stdin>", text=text)
+
+
+def markdown(evaluations, errors: list[str], strict: bool, ok: bool) -> str:
+    """GitHub-flavoured Markdown: one table of limits per file, its warnings, and the verdict."""
+    lines = []
+    for e in evaluations:
+        lines += [f"### `{e.file}`: {'within budget' if e.ok else 'OVER BUDGET'}", ""]
+        if e.checks:
+            lines += ["| Limit | Allowed | Planned | Margin | Result |", "|---|---:|---:|---:|---|"]
+            for c in e.checks:
+                margin = "-" if c.margin is None else f"{c.margin:+.1%}"
+                lines.append(f"| `{c.name}` | {_value(c.name, c.limit)} | {_value(c.name, c.value)} | {margin} | {'pass' if c.ok else '**FAIL**'} |")
+            lines.append("")
+        lines += [f"- Warning: {w}" + (" (fails with --strict)" if strict else "") for w in e.warnings]
+        lines.append("")
+    lines += [f"- Error: {error}" for error in errors]
+    verdict = "all limits hold" if ok and not errors else "a file is invalid" if errors else (
+        "a warning fails --strict" if all(e.ok for e in evaluations) else "a limit is exceeded")
+    lines.append(f"**{len(evaluations)} budget file(s): {verdict}.**")
+    return "\n".join(lines)
 
 
 def _value(name: str, value: float | None) -> str:
