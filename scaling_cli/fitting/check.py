@@ -29,7 +29,7 @@ import numpy as np
 
 from .bootstrap import group_weights
 from .parametric import Objective, fit_many
-from .solver import solve
+from .solver import WARM_ITERATIONS, solve
 
 MIN_BACKTEST_BUDGETS = 3
 MIN_BACKTEST_RUNS = 10
@@ -160,7 +160,7 @@ def error_model(objective: Objective, flops: np.ndarray, budgets: list[np.ndarra
     if resamples and plan:
         weights = np.vstack([group_weights(groups_of(index), n, resamples, rng) for index in fitted])
         starts = np.repeat(np.array([f.theta for f in tests]), resamples, axis=0)
-        thetas = solve(objective, starts, weights)[0]
+        thetas = solve(objective, starts, weights, WARM_ITERATIONS)[0]
         replicates = np.split(thetas, len(plan))
     backtests = [_backtest_runs(objective, flops, budgets, k, index, f.theta, r)
                  for k, index, f, r in zip(plan, fitted, tests, replicates)]

@@ -261,10 +261,10 @@ def fit_many(objective: Objective, weights: np.ndarray, refine: int = REFINE) ->
 
 def refit(objective: Objective, start: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Warm-started fits, one per row of ``weights`` (one descent from ``start``): the bootstrap."""
-    from .solver import solve
+    from .solver import WARM_ITERATIONS, solve
 
     weights = np.atleast_2d(weights)
-    return solve(objective, np.repeat(np.atleast_2d(start), len(weights), axis=0), weights)[0]
+    return solve(objective, np.repeat(np.atleast_2d(start), len(weights), axis=0), weights, WARM_ITERATIONS)[0]
 
 
 def diagnose(refined: list[tuple[float, np.ndarray]]) -> list[str]:
