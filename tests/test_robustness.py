@@ -230,3 +230,13 @@ def test_a_model_folder_holding_config_json_is_accepted(cli, tmp_path):
     (tmp_path / "config.json").write_text((TEST_DATA / "configs" / "llama-3.1-8b.json").read_text())
     out = cli.json("shape", "--config", str(tmp_path))
     assert out["shapes"][0]["params"] == pytest.approx(8.03e9, rel=0.01)
+
+
+def test_runs_exclude_in_the_library_takes_rows_and_ranges():
+    runs = synthetic_runs(seed=0, sizes=6)
+    kept = runs.exclude([1, (3, 5)])
+    assert len(kept) == len(runs) - 4 and kept.rows[:2] == (2, 6)
+    assert kept.notes[-1] == "4 rows excluded: 1, 3-5"
+    assert runs.exclude([2]).notes[-1] == "1 row excluded: 2"
+    with pytest.raises(ScaleError, match="has rows 1 to 36"):
+        runs.exclude([(30, 40)])

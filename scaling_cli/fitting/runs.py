@@ -85,7 +85,8 @@ class Runs:
         for low, high in spans:
             drop |= (numbers >= low) & (numbers <= high)
         kept = self.subset(np.flatnonzero(~drop))
-        note = f"{int(drop.sum())} row{'s' * (drop.sum() > 1)} excluded: {format_spans(spans)}"
+        count = int(drop.sum())
+        note = f"{count} row{'s' * (count > 1)} excluded: {format_spans(spans)}"
         return Runs(**{**kept.__dict__, "notes": kept.notes + (note,)})
 
     @classmethod
