@@ -414,3 +414,38 @@ def test_exclude_reproduces_the_authors_filter(tmp_path, cli):
     assert all(r["row"] > 5 for r in out["largest_residuals"])
     assert "not 999" in cli.error("fit", str(path), "--columns", "params=Model Size,flops=Training FLOP", "--exclude", "999")
     assert "--exclude" in cli.error("fit", str(path), "--exclude", "x-3")
+
+
+def test_long_work_reports_progress_and_the_cli_shows_none_when_piped(cli, tmp_path):
+    seen = []
+    fit(synthetic_runs(seed=1), bootstrap=600, compare_losses=False, progress=lambda stage, done, total: seen.append((stage, done, total)))
+    stages = [stage for stage, _, _ in seen]
+    assert {"multi-start fit", "bootstrap", "backtests"} <= set(stages)
+    assert [done for stage, done, _ in seen if stage == "bootstrap"] == [250, 500, 600]  # between batches
+    path = write_runs_csv(tmp_path / "runs.csv", synthetic_runs(seed=1))
+    result = cli("fit", str(path), "--bootstrap", "50")  # stderr is not a terminal here
+    assert result.exit_code == 0 and result.stderr == ""
+
+
+def test_fits_keep_blas_to_one_thread_and_leave_the_caller_alone():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from scaling_cli.fitting import solver
+
+    inside = []
+    original = solver._solve
+
+    def spy(*args, **kwargs):
+        inside.append(max((p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"), default=1))
+        return original(*args, **kwargs)
+
+    before = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+    with threadpool_limits(limits=2, user_api="blas"):
+        solver._solve = spy
+        try:
+            fit(synthetic_runs(seed=1), bootstrap=20, compare_losses=False)
+        finally:
+            solver._solve = original
+        after = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+    assert inside and max(inside) == 1
+    assert all(n == min(2, b) for n, b in zip(after, before))  # the caller's setting is back

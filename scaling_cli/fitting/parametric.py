@@ -67,14 +67,18 @@ class Objective:
             raise ValueError(f"unknown loss {self.kind!r}: expected huber or lsq")
         self.log_loss = np.log(self.loss)
 
-    def _terms(self, theta):
-        a, b, e, alpha, beta = theta
+    def terms(self, thetas: np.ndarray):
+        """log L_hat and the softmax shares of its three terms, for each theta (rows): (thetas, runs) each."""
+        a, b, e, alpha, beta = (np.atleast_2d(thetas)[:, [i]] for i in range(5))
         t0 = a - alpha * self.log_params
         t1 = b - beta * self.log_tokens
         top = np.maximum(np.maximum(t0, t1), e)
         x0, x1, x2 = np.exp(t0 - top), np.exp(t1 - top), np.exp(e - top)
         total = x0 + x1 + x2
         return top + np.log(total), x0 / total, x1 / total, x2 / total
+
+    def _terms(self, theta):
+        return tuple(part[0] for part in self.terms(theta))
 
     def predict_log(self, theta, log_params=None, log_tokens=None) -> np.ndarray:
         """log L_hat at the runs (or at other log params / log tokens)."""

@@ -32,13 +32,7 @@ RELATIVE_TOLERANCE = 1e-10
 
 def _terms(objective: Objective, thetas: np.ndarray):
     """log L_hat and the softmax shares of the three terms, for every theta of the batch (rows)."""
-    a, b, e, alpha, beta = (thetas[:, [i]] for i in range(5))
-    t0 = a - alpha * objective.log_params
-    t1 = b - beta * objective.log_tokens
-    top = np.maximum(np.maximum(t0, t1), e)
-    x0, x1, x2 = np.exp(t0 - top), np.exp(t1 - top), np.exp(e - top)
-    total = x0 + x1 + x2
-    return top + np.log(total), x0 / total, x1 / total, x2 / total
+    return objective.terms(thetas)
 
 
 def _values(objective: Objective, f: np.ndarray, weights: np.ndarray) -> np.ndarray:
