@@ -20,7 +20,7 @@ from .errors import ScaleError
 from .hardware import DEFAULT_GPU, Gpu
 from .laws import Law
 from .planner import law_notes, negative_overhead_note, resolve_gpu, resolve_law, snap
-from .units import format_count
+from .units import article, format_count
 from .validation import Count, Fraction, Params, Positive, Tokens, checked
 
 OVERTRAIN_RATIOS = (20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
@@ -106,7 +106,7 @@ def overtrain(
         if not math.isfinite(target_tokens):
             data = "" if unique_tokens is None else f" on {unique_tokens:.3g} unique tokens"
             raise ScaleError(
-                f"loss {target_loss:g} is unreachable for a {format_count(params)}-parameter model under "
+                f"loss {target_loss:g} is unreachable for {article(format_count(params))}-parameter model under "
                 f"{law.name}{data}: no number of tokens takes it below {floor:.4f}"
             )
         counts.append(target_tokens)

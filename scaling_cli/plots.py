@@ -15,7 +15,7 @@ import numpy as np
 
 from .errors import ScaleError
 from .laws import Law
-from .units import format_count, format_sci
+from .units import article, format_count, format_sci
 
 FORMATS = (".png", ".svg", ".pdf")
 FIGSIZE = (11.0, 4.6)
@@ -317,4 +317,4 @@ def plot_overtrain(result, law: Law, path: str | Path):
     right.set_ylabel("Compute overhead against compute-optimal (%)")
     right.grid(True, alpha=0.3)
     data = "" if unique is None else f", {format_count(unique)} unique tokens"
-    return _save(figure, path, f"Over-training a {format_count(n)}-parameter model under {law.title}{data}")
+    return _save(figure, path, f"Over-training {article(format_count(n))}-parameter model under {law.title}{data}")

@@ -121,3 +121,14 @@ in decimal GB (the datasheets' unit)."""
 def format_value(value: float | None, kind: str = "plain") -> str:
     """``value`` printed as its ``kind`` (a key of :data:`FORMATS`); None as '-'."""
     return "-" if value is None else FORMATS[kind](value)
+
+
+def article(text: str) -> str:
+    """'a' or 'an' before a number as it is read aloud: an 8.00B-, an 11.5B-, a 1.00T-parameter model."""
+    spoken_vowel = text.startswith("8") or (text[:2] in ("11", "18") and not text[2:3].isdigit())
+    return f"{'an' if spoken_vowel else 'a'} {text}"
+
+
+def plural(count: float, noun: str) -> str:
+    """'1 GPU', '1,024 GPUs'."""
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")

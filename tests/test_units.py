@@ -76,3 +76,11 @@ def test_docstring_examples_run():
     for module in (scaling_cli, scaling_cli.units):
         failures, tried = doctest.testmod(module)
         assert tried > 0 and failures == 0, module.__name__
+
+
+def test_articles_and_plurals_read_as_spoken():
+    from scaling_cli.units import article, plural
+
+    assert [article(t) for t in ("8.00B", "11.5B", "18.0M", "80.0B", "1.00T", "110B", "7.00B")] == [
+        "an 8.00B", "an 11.5B", "an 18.0M", "an 80.0B", "a 1.00T", "a 110B", "a 7.00B"]
+    assert plural(1, "GPU") == "1 GPU" and plural(1024, "GPU") == "1,024 GPUs"

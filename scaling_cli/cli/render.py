@@ -8,7 +8,7 @@ from rich.text import Text
 from ..laws import Law
 from ..overtraining import Overtrain
 from ..planner import Plan
-from ..units import format_count, format_money, format_percent, format_sci
+from ..units import article, format_count, format_money, format_percent, format_sci, plural
 from .tables import data_table, summary_table
 
 
@@ -44,7 +44,7 @@ def render_plan(console: Console, plan: Plan, law: Law) -> None:
     summary.add_row("GPU-hours", f"{format_count(plan.gpu_hours)} on {plan.gpu} at {plan.mfu:.0%} MFU")
     if plan.days is not None:
         oom = "" if plan.run is None or plan.run.fits else " (but the model does NOT fit these GPUs: see Run)"
-        summary.add_row("Wall-clock", f"{plan.days:,.1f} days on {plan.gpus:,} GPUs{oom}")
+        summary.add_row("Wall-clock", f"{plan.days:,.1f} days on {plural(plan.gpus, 'GPU')}{oom}")
     if plan.cost is not None:
         summary.add_row("Cost", f"{format_money(plan.cost)} at ${plan.price_per_gpu_hour:g}/GPU-hour")
     console.print(summary)
@@ -59,7 +59,8 @@ def render_plan(console: Console, plan: Plan, law: Law) -> None:
 
     variants = data_table(
         "The same budget on other model sizes",
-        "Compute overhead: extra compute this size needs to match the optimum's loss (de Vries 2023).",
+        "Compute overhead: extra compute this size needs to match the optimum's loss (de Vries 2023); "
+        "unreachable: no number of tokens takes this size down to that loss.",
     )
     for header in ("Size", "Params", "Tokens", "Tokens/param", "Loss", "Penalty", "Compute overhead"):
         variants.add_column(header, justify="right")
@@ -134,7 +135,7 @@ def _render_inference(console: Console, plan: Plan) -> None:
 
 
 def render_overtrain(console: Console, result: Overtrain, law: Law) -> None:
-    summary = summary_table(f"Over-training a {format_count(result.params)}-parameter model under {result.law}")
+    summary = summary_table(f"Over-training {article(format_count(result.params))}-parameter model under {result.law}")
     summary.add_row(_params_label(law), format_count(result.params))
     summary.add_row(
         "Loss floor",

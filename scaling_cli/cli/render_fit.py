@@ -63,7 +63,7 @@ def render_fit(console: Console, result: FitResult) -> None:
     _estimate_row(table, "b (D_opt ∝ C^b)", result.b)
     console.print(table)
 
-    allocation = data_table("Compute-optimal allocation", "Dim rows: 95 % bootstrap intervals." if result.bootstrap else None)
+    allocation = data_table("Compute-optimal allocation", "Under each budget: its 95 % bootstrap intervals." if result.bootstrap else None)
     for header in ("FLOPs", "Params", "Tokens", "Tokens/param", "Loss"):
         allocation.add_column(header, justify="right")
     budgets = list(result.allocation) + ([result.at] if result.at is not None else [])

@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ..memory import TIGHT_HEADROOM, InferenceMemory, TrainingMemory
-from ..units import format_count, format_sci, format_value
+from ..units import format_count, format_sci, format_value, plural
 from .tables import data_table, summary_table
 
 
@@ -26,7 +26,7 @@ def render_shapes(console: Console, rows: list[dict], target: float | None, seq:
         return
     table = data_table(
         f"Shapes for {format_count(target)} parameters (vocab {rows[0]['vocab']:,})",
-        f"Best first. FLOPs/token: training, 6N + 12·L·H·Q·T at {seq:,} tokens (PaLM App. B). *: off the 2 % target.",
+        f"Best first. FLOPs/token: training, 6N + 12·L·H·Q·T at {seq:,} tokens (PaLM App. B). *: not within 2 % of the target at a published aspect ratio (d_model / layers 32-256).",
         pad_edge=False, show_edge=False,
     )
     for header in ("Layers", "d_model", "Heads", "d_ff", "Params", "Non-emb.", "FLOPs/token", "Off by"):
@@ -60,7 +60,7 @@ def _render_one_shape(console: Console, row: dict, seq: int) -> None:
 def render_training_memory(console: Console, m: TrainingMemory) -> None:
     layout = m.layout
     summary = summary_table(f"Training memory per GPU: {format_count(m.params)} parameters on {m.gpu}")
-    summary.add_row("Layout", f"dp {layout.dp} x tp {layout.tp} x pp {layout.pp} = {m.gpus:,} GPUs; ZeRO-{layout.zero}; "
+    summary.add_row("Layout", f"dp {layout.dp} x tp {layout.tp} x pp {layout.pp} = {plural(m.gpus, 'GPU')}; ZeRO-{layout.zero}; "
                     f"{layout.optimizer}; {layout.micro_batch} x {layout.seq:,} tokens per micro-batch; recompute {layout.recompute}"
                     + ("; FlashAttention" if layout.flash_attention else ""))
     summary.add_row("Weights", gb(m.weights_bytes))
@@ -89,7 +89,7 @@ def render_inference_memory(console: Console, m: InferenceMemory) -> None:
     summary.add_row("KV cache", f"{gb(m.kv_cache_bytes)}: {m.batch} x {m.seq:,} tokens x {m.kv_cache_bytes_per_token:,.0f} bytes/token "
                     f"({m.shape.layers} layers, {m.shape.n_kv_heads} KV heads of {m.shape.dim_head})")
     summary.add_row("Total", f"{gb(m.total_bytes)} of {gb(m.gpu_memory_bytes)}")
-    summary.add_row("Verdict", Text("fits" if m.fits else f"does NOT fit on one GPU: at least {m.gpus_needed} GPUs", style="bold green" if m.fits else "bold red"))
+    summary.add_row("Verdict", Text("fits" if m.fits else f"does NOT fit on one GPU: at least {plural(m.gpus_needed, 'GPU')}", style="bold green" if m.fits else "bold red"))
     summary.add_row("Largest batch", f"{m.largest_batch:,} sequences of {m.seq:,} tokens" if m.largest_batch else "none: the weights alone fill the GPU")
     console.print(summary)
     for note in m.notes:
@@ -129,3 +129,4 @@ def render_run(console: Console, plan) -> None:
     for note in run.notes:
         console.print(Text(f"Note: {note}.", style="yellow"))
     console.print(Text(f"Batch size and learning rate: {run.hyperparameter_source}", style="dim"))
+    console.print()  # the variants table that follows starts a new paragraph

@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from .bootstrap import Estimate, estimate, interval
 from .buckets import bin_buckets, detect_buckets
+from ..units import format_sci
 from .runs import Runs
 
 PHASES = {"no trend": "cold start", "power law": "scaling", "plateau": "plateau", "not assessed": "not assessed"}
@@ -94,7 +95,7 @@ def diagnose_regime(
     span = f"[{ci95[0]:.3f}, {ci95[1]:.3f}]" if ci95 else "unknown"
     trend = (
         f"the frontier's loss scales as C^{slope:.3f} (95 % interval {span}) over "
-        f"{len(points)} compute levels from {flops.min():.2e} to {flops.max():.2e} FLOPs"
+        f"{len(points)} compute levels from {format_sci(flops.min())} to {format_sci(flops.max())} FLOPs"
     )
     if marginal is None:
         # No loss form: the frontier's own power law says what the next decade buys.
@@ -105,7 +106,7 @@ def diagnose_regime(
     if ci95 is None or ci95[1] >= 0:
         return Regime(verdict="no trend", phase="cold start",
                       evidence=f"{trend}: the interval reaches zero, so more compute has not reliably lowered the loss", **common)
-    top = f"{flops.max():.2e} FLOPs"
+    top = f"{format_sci(flops.max())} FLOPs"
     bought = f"the next 10x of compute from {top} buys {marginal.value:.4f} nats" + (
         f" (95 % interval [{marginal.ci95[0]:.4f}, {marginal.ci95[1]:.4f}])" if marginal.ci95 else "")
     level = ""
