@@ -84,6 +84,11 @@ def _save(figure, path: Path, title: str):
     return figure
 
 
+def described(figure, path) -> str:
+    """The one line a command prints on stderr after a plot: what it drew, where."""
+    return f"scale: wrote {path}: {figure._suptitle.get_text() if figure._suptitle else 'the plot'}"
+
+
 def _unit(law: Law) -> str:
     return "parameters" if law.params_counted == "total" else f"parameters, {law.params_counted}"
 
@@ -109,7 +114,8 @@ def plot_plan(result, law: Law, path: str | Path):
         if main:
             marker.set_gid("optimum")
             axes.annotate(f"{format_count(best_n)} params\n{format_count(best_d)} tokens", (best_n, best_loss),
-                          textcoords="offset points", xytext=(-40, 14), fontsize=9)
+                          textcoords="offset points", xytext=(12, -34), fontsize=9,
+                          bbox={"boxstyle": "round", "fc": "white", "alpha": 0.85, "lw": 0})  # below-right: clear of the frontier
         optima.append((best_n, best_loss))
     frontier = np.array(optima)
     axes.plot(frontier[:, 0], frontier[:, 1], "k--", lw=1, label="compute-optimal frontier")
@@ -163,8 +169,8 @@ def plot_fit(result, runs, path: str | Path):
         _backtest_panel(panels[2], result)
     else:
         _allocation_panel(panels[1], result, runs)
-    method = {"parametric": "parametric fit", "isoflop": "IsoFLOP fit", "envelope": "envelope fit"}[result.method]
-    return _save(figure, path, f"{method.capitalize()} of {result.n_runs} runs ({Path(result.source).name})")
+    method = {"parametric": "Parametric fit", "isoflop": "IsoFLOP fit", "envelope": "Envelope fit"}[result.method]
+    return _save(figure, path, f"{method} of {result.n_runs} runs ({Path(result.source).name})")
 
 
 def _held_mask(result, runs) -> np.ndarray:
@@ -289,20 +295,22 @@ def plot_overtrain(result, law: Law, path: str | Path):
     ratios = np.geomspace(min(5.0, min(r.tokens_per_param for r in result.rows)), max(2000.0, max(r.tokens_per_param for r in result.rows)), 80)
     tokens = n * ratios
     losses = np.array([law.predict_loss(n, d, unique) for d in tokens])
-    left.plot(tokens, losses, lw=2.2, label=f"{format_count(n)} parameters")
+    left.plot(tokens, losses, lw=2.2, label=f"{format_count(n)} parameters, more and more tokens")
     frontier_flops = np.geomspace(6 * n * tokens[0] / 50, 6 * n * tokens[-1], 80)
     frontier = [law.optimal(c, unique) for c in frontier_flops]
-    left.plot([d for _, d in frontier], [law.predict_loss(p, d, unique) for p, d in frontier], "k--", lw=1.2, label="compute-optimal frontier")
-    left.plot([r.tokens for r in result.rows], [r.loss for r in result.rows], "o", color="tab:blue")
+    left.plot([d for _, d in frontier], [law.predict_loss(p, d, unique) for p, d in frontier], "k--", lw=1.2,
+              label="compute-optimal models (other sizes)")
+    left.plot([r.tokens for r in result.rows], [r.loss for r in result.rows], "o", color="tab:blue", label="the table's rows")
     if result.loss_floor is not None:
         left.axhline(result.loss_floor, color="tab:red", lw=1, ls=":", label=f"floor of {format_count(n)}: {result.loss_floor:.3f}")
     left.set_xscale("log")
     _human_axis(left.xaxis, "count")
     left.set_xlabel("Training tokens")
     left.set_ylabel("Predicted final loss (nats/token)")
+    left.set_title("Loss against training tokens", fontsize=10)
     left.set_ylim(min(result.loss_floor or losses.min(), losses.min()) - 0.03, losses.max() + 0.05)
     left.grid(True, alpha=0.3)
-    left.legend(fontsize=9)
+    left.legend(fontsize=9, loc="upper right")
 
     overheads = []
     for d, loss in zip(tokens, losses):
@@ -314,7 +322,8 @@ def plot_overtrain(result, law: Law, path: str | Path):
     right.set_xscale("log")
     right.xaxis.set_major_formatter(plt.FuncFormatter(lambda value, _: f"{value:g}"))
     right.set_xlabel("Tokens per parameter")
-    right.set_ylabel("Compute overhead against compute-optimal (%)")
+    right.set_ylabel("Extra training compute over the\ncompute-optimal model of equal loss (%)")
+    right.set_title("What the smaller model costs to train", fontsize=10)
     right.grid(True, alpha=0.3)
     data = "" if unique is None else f", {format_count(unique)} unique tokens"
     return _save(figure, path, f"Over-training {article(format_count(n))}-parameter model under {law.title}{data}")

@@ -49,6 +49,7 @@ def test_each_command_writes_a_valid_image_of_the_expected_size(cli, tmp_path, s
         path = tmp_path / f"{name}{suffix}"
         result = cli(*argv, "--plot", str(path))
         assert result.exit_code == 0, result.stderr
+        assert result.stderr.startswith(f"scale: wrote {path}: ") and result.stderr.count("\n") == 1  # one line: what, where
         size = FIGSIZE_CHECK if name == "fit" else FIGSIZE  # a parametric fit adds the scaling check's panels
         if suffix == ".png":
             assert png_size(path) == (round(size[0] * DPI), round(size[1] * DPI))

@@ -27,7 +27,7 @@ from .options import (
     positive,
     positive_list,
 )
-from .output import emit_json
+from .output import emit_json, say_plotted
 
 app = typer.Typer(
     cls=ScaleGroup,
@@ -101,7 +101,7 @@ def plan(
     if plot is not None:
         from ..plots import plot_plan
 
-        plot_plan(result, chosen, plot)
+        say_plotted(plot_plan(result, chosen, plot), plot)
     if json:
         emit_json(result.model_dump() | ({"ok": all(c.ok for c in checks), "checks": checks} if checks else {}))
     else:
@@ -211,7 +211,7 @@ def overtrain(
     if plot is not None:
         from ..plots import plot_overtrain
 
-        plot_overtrain(result, chosen, plot)
+        say_plotted(plot_overtrain(result, chosen, plot), plot)
     if json:
         emit_json(result.model_dump() | ({"ok": all(c.ok for c in checks), "checks": checks} if checks else {}))
     else:

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from .options import JsonOption, PlotOption, choices, optional_number, positive, positive_list, whole
-from .output import emit_json
+from .output import emit_json, say_plotted
 
 
 def _points(values: list[str] | None) -> list[tuple[float, float]]:
@@ -72,7 +72,7 @@ def fit(
     if plot is not None:
         from ..plots import plot_fit
 
-        plot_fit(result, data, plot)
+        say_plotted(plot_fit(result, data, plot), plot)
     if json:
         emit_json(result)
     else:

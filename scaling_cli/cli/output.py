@@ -36,6 +36,13 @@ def console():
     return _Console()
 
 
+def say_plotted(figure, path) -> None:
+    """Every --plot says on stderr, in one line, what it wrote and where."""
+    from ..plots import described
+
+    sys.stderr.write(described(figure, path) + "\n")
+
+
 def emit_json(payload: Any) -> None:
     """Print ``payload`` as one JSON object with ``schema_version``."""
     body = jsonable(payload)
