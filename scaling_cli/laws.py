@@ -38,11 +38,13 @@ class ChinchillaLoss(_Frozen):
     """L(N, D) = E + A/N^alpha + B/D^beta (Hoffmann et al. 2022, eq. 2)."""
 
     form: Literal["chinchilla"] = "chinchilla"
-    E: float = Field(ge=0, description="irreducible loss (nats/token)")
-    A: PositiveFloat
-    B: PositiveFloat
-    alpha: PositiveFloat
-    beta: PositiveFloat
+    # Bounds where the form means something (and its arithmetic stays finite): a loss in nats
+    # under 100, prefactors under 1e30, exponents under 5 (fitted ones are 0.1-1.5).
+    E: float = Field(ge=0, le=100, description="irreducible loss (nats/token)")
+    A: float = Field(gt=0, le=1e30)
+    B: float = Field(gt=0, le=1e30)
+    alpha: float = Field(gt=0, le=5)
+    beta: float = Field(gt=0, le=5)
 
     @property
     def irreducible_loss(self) -> float:
@@ -105,10 +107,10 @@ class KaplanLoss(_Frozen):
     """L(N, D) = [(N_c/N)^(alpha_N/alpha_D) + D_c/D]^alpha_D (Kaplan et al. 2020, eq. 1.5)."""
 
     form: Literal["kaplan"] = "kaplan"
-    N_c: PositiveFloat
-    D_c: PositiveFloat
-    alpha_N: PositiveFloat
-    alpha_D: PositiveFloat
+    N_c: float = Field(gt=0, le=1e30)
+    D_c: float = Field(gt=0, le=1e30)
+    alpha_N: float = Field(gt=0, le=5)
+    alpha_D: float = Field(gt=0, le=5)
 
     @property
     def irreducible_loss(self) -> float:
@@ -193,8 +195,8 @@ class Allocation(_Frozen):
 class Repetition(_Frozen):
     """Muennighoff et al. 2023: how fast repeated tokens (R_D*) and excess parameters (R_N*) lose worth."""
 
-    R_D_star: PositiveFloat
-    R_N_star: PositiveFloat
+    R_D_star: float = Field(gt=0, le=1e6)
+    R_N_star: float = Field(gt=0, le=1e6)
 
 
 class Provenance(_Frozen):

@@ -240,3 +240,19 @@ def test_runs_exclude_in_the_library_takes_rows_and_ranges():
     assert runs.exclude([2]).notes[-1] == "1 row excluded: 2"
     with pytest.raises(ScaleError, match="has rows 1 to 36"):
         runs.exclude([(30, 40)])
+
+
+def test_a_flops_column_that_contradicts_6nd_is_a_warning(cli, tmp_path):
+    runs = synthetic_runs(seed=0, sizes=6)
+    path = tmp_path / "runs.csv"
+    path.write_text("params,tokens,flops,loss\n" + "".join(
+        f"{n!r},{d!r},{2 * n * d!r},{l!r}\n" for n, d, l in zip(runs.params.tolist(), runs.tokens.tolist(), runs.loss.tolist())))
+    out = cli.json("fit", str(path), "--bootstrap", "0")
+    warning = next(w for w in out["warnings"] if "6·N·D" in w)
+    assert "0.333x" in warning and "2ND" in warning and "the fit uses params and tokens" in warning
+
+
+def test_law_constants_beyond_their_meaning_are_refused(cli, tmp_path):
+    path = tmp_path / "law.toml"
+    path.write_text(GOOD_LAW.replace("alpha = 0.34", "alpha = 1e300"))
+    assert "key 'loss.alpha'" in one_line(cli, "plan", "--flops", "1e23", "--law", str(path))

@@ -144,7 +144,7 @@ def fit_parametric_runs(runs, train, held_index, *, loss, bootstrap, seed, at, c
         regime=diagnose_regime(train, budgets, slopes, irreducible=point["E"], reducible=_reducible_at(best.theta, fitted_max),
                                marginal=marginal, resolution=resolution),
         loss_comparison=comparison,
-        warnings=best.warnings + bootstrap_warnings(failures, bootstrap) + _check_warnings(model, predictions) + regime_warnings,
+        warnings=list(runs.warnings) + best.warnings + bootstrap_warnings(failures, bootstrap) + _check_warnings(model, predictions) + regime_warnings,
         notes=notes,
         predictions=predictions,
         backtests=[_backtest_report(b, train.flops) for b in model.backtests],

@@ -56,6 +56,8 @@ class Runs:
     notes: tuple[str, ...] = field(default_factory=tuple)
     steps: np.ndarray | None = None
     """Optimizer steps of each run, when the file has a ``steps`` column."""
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+    """What a fit of these runs must say (a flops column that contradicts 6·N·D)."""
 
     def __len__(self) -> int:
         return len(self.loss)
@@ -72,6 +74,7 @@ class Runs:
             lines=tuple(np.asarray(self.lines)[index].tolist()) if self.lines else (),
             notes=self.notes,
             steps=None if self.steps is None else self.steps[index],
+            warnings=self.warnings,
         )
 
     def exclude(self, rows) -> Runs:
@@ -295,7 +298,7 @@ def _to_runs(records: list[tuple[int, int, dict]], source: str, columns: dict[st
     arrays = {name: np.asarray(vals, dtype=float) for name, vals in values.items()}
     loss, params, tokens, flops = arrays["loss"], arrays.get("params"), arrays.get("tokens"), arrays.get("flops")
     steps = arrays.get("steps")
-    notes = []
+    notes, warnings = [], []
     if params is None:
         params = flops / (FLOPS_PER_PARAM_TOKEN * tokens)
         notes.append("params derived from flops as flops / (6 tokens)")
@@ -307,7 +310,7 @@ def _to_runs(records: list[tuple[int, int, dict]], source: str, columns: dict[st
     elif "params" in values and "tokens" in values:
         ratio = float(np.median(flops / (FLOPS_PER_PARAM_TOKEN * params * tokens)))
         if abs(ratio - 1) > FLOPS_MISMATCH:
-            notes.append(
+            warnings.append(
                 f"the flops column is {ratio:.3g}x 6·N·D in the median ({'2ND, a forward-only count?' if abs(ratio - 1 / 3) < 0.05 else 'check the column mapping'}): "
                 "the fit uses params and tokens; flops only orders the runs and groups the budgets"
             )
@@ -317,7 +320,7 @@ def _to_runs(records: list[tuple[int, int, dict]], source: str, columns: dict[st
         notes.append(f"{duplicates} duplicated row{'s' * (duplicates > 1)} kept: repeated runs are evidence")
     return Runs(
         params=params, tokens=tokens, loss=loss, flops=flops, source=source, rows=tuple(numbers),
-        lines=tuple(lines), duplicates=duplicates, notes=tuple(notes), steps=steps,
+        lines=tuple(lines), duplicates=duplicates, notes=tuple(notes), steps=steps, warnings=tuple(warnings),
     )
 
 
