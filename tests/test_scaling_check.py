@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import shared_data
-from scaling_cli.fitting import Runs, fit, parse_columns, read_runs
+from scaling_cli.fitting import Runs, fit
 from scaling_cli.fitting.simulate import EPOCH, check_calibration, interval_coverage, synthetic_runs, true_loss
 
 REPETITIONS = 40

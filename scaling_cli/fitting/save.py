@@ -8,7 +8,6 @@ from pathlib import Path
 
 from .. import __version__
 from ..configs import validate
-from ..errors import ScaleError
 from ..laws import Law
 from .result import FitResult
 

@@ -72,7 +72,6 @@ def interval_coverage(repetitions: int = 40, bootstrap: int = 200, budgets=(1e18
     """Coverage and width of the 95 % prediction intervals of ``fit --predict-flops`` at
     ``targets`` times the largest fitted compute, on sweeps simulated from ``truth``: each
     repetition draws one new run at the compute-optimal point of every target, with the same noise."""
-    from ..laws import chinchilla_optimal
     from .core import fit
 
     top = budgets[-1]
