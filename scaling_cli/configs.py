@@ -34,21 +34,15 @@ def config_dir() -> Path:
 
 def read_toml(path: Path) -> tuple[dict[str, Any], str]:
     """Parse a TOML file into (data, text); a missing file or a syntax error is a one-line ``ScaleError``."""
+    from .files import read_text
+
+    text = read_text(path, "a TOML file")  # a BOM is accepted, as in run files
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")  # a BOM is accepted, as in run files
         return tomllib.loads(text), text
-    except FileNotFoundError:
-        raise ScaleError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ScaleError(f"{path}: is a directory, expected a TOML file") from None
-    except UnicodeDecodeError as error:
-        raise ScaleError(f"{path}: not a UTF-8 text file ({error.reason})") from None
     except tomllib.TOMLDecodeError as error:
         raise ScaleError(f"{path}: invalid TOML: {error}") from None
     except RecursionError:
         raise ScaleError(f"{path}: invalid TOML: nested too deeply") from None
-    except OSError as error:
-        raise ScaleError(f"{path}: cannot read: {error.strerror or error}") from None
 
 
 def load_toml(model: type[Model], path: Path, source: str | None = None) -> Model:

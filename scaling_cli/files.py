@@ -1,9 +1,12 @@
-"""Writing files so that a kill or a full disk never leaves a torn one.
+"""Reading and writing the tool's files, every failure one ``ScaleError`` line.
 
-The text goes to a temporary file in the target's own directory, is flushed to disk, and then
-renamed over the target (``os.replace`` is atomic on POSIX and Windows): a reader sees the old
-file or the new one, never half of one; on failure the old file is intact and the temporary one
-removed.
+Reading: :func:`read_text` is the one way in for run files, law and budget files and HF configs
+(a missing file, a directory, bytes that are not UTF-8, a permission, a byte-order mark).
+
+Writing: the text goes to a temporary file in the target's own directory, is flushed to disk,
+and then renamed over the target (``os.replace`` is atomic on POSIX and Windows): a reader sees
+the old file or the new one, never half of one; on failure the old file is intact and the
+temporary one removed.
 """
 
 from __future__ import annotations
@@ -13,6 +16,23 @@ import tempfile
 from pathlib import Path
 
 from .errors import ScaleError
+
+
+def read_text(path: str | Path, expected: str, data: bytes | None = None) -> str:
+    """The UTF-8 text of ``path`` (a leading BOM dropped), or of ``data`` read from it already;
+    ``expected`` names what the file should be, for the error lines."""
+    try:
+        raw = Path(path).read_bytes() if data is None else data
+    except FileNotFoundError:
+        raise ScaleError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ScaleError(f"{path}: is a directory, expected {expected}") from None
+    except OSError as error:
+        raise ScaleError(f"{path}: cannot read: {error.strerror or error}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ScaleError(f"{path}: not a UTF-8 text file ({error.reason})") from None
 
 
 def _default_mode() -> int:

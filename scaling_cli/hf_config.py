@@ -55,18 +55,15 @@ BOOL_KEYS = {"tie_word_embeddings", "attention_bias", "mlp_bias"}
 def _read(path: Path) -> dict:
     if path.is_dir() and (path / "config.json").is_file():
         path = path / "config.json"  # a model folder
+    from .files import read_text
+
+    text = read_text(path, "a config.json file (or a model folder holding one)")
     try:
-        config = json.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise ScaleError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ScaleError(f"{path}: is a directory without a config.json, expected a config.json file") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        config = json.loads(text)
+    except json.JSONDecodeError as error:
         raise ScaleError(f"{path}: not a JSON file ({error})") from None
     except RecursionError:
         raise ScaleError(f"{path}: not a JSON file (nested too deeply)") from None
-    except OSError as error:
-        raise ScaleError(f"{path}: cannot read: {error.strerror or error}") from None
     if not isinstance(config, dict):
         raise ScaleError(f"{path}: expected a JSON object")
     if "model_type" not in config and isinstance(config.get("text_config"), dict):

@@ -166,23 +166,18 @@ def _read_file(file: Path) -> str:
     import os
     import stat
 
-    name = str(file)
+    from ..files import read_text
+
+    name, expected = str(file), "a .csv or .jsonl file"
     try:
-        mode = os.stat(name).st_mode
-        if stat.S_ISFIFO(mode):
-            return _decode(_read_fifo(name), name)
-        if stat.S_ISDIR(mode):
-            raise ScaleError(f"{name}: is a directory, expected a .csv or .jsonl file")
-        size = os.stat(name).st_size
-        if size > MAX_RUNS * 1_000:
-            raise ScaleError(f"{name}: {size / 1e6:,.0f} MB is larger than a run file of {MAX_RUNS:,} rows can be")
-        return _decode(file.read_bytes(), name)
-    except FileNotFoundError:
-        raise ScaleError(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise ScaleError(f"{name}: is a directory, expected a .csv or .jsonl file") from None
-    except OSError as error:
-        raise ScaleError(f"{name}: cannot read: {error.strerror or error}") from None
+        status = os.stat(name)
+    except OSError:
+        return read_text(file, expected)  # says why, in one line
+    if stat.S_ISFIFO(status.st_mode):
+        return read_text(file, expected, _read_fifo(name))
+    if status.st_size > MAX_RUNS * 1_000:
+        raise ScaleError(f"{name}: {status.st_size / 1e6:,.0f} MB is larger than a run file of {MAX_RUNS:,} rows can be")
+    return read_text(file, expected)
 
 
 def _read_fifo(name: str) -> bytes:
