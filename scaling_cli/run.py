@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from .compute import FLOPS_PER_PARAM_TOKEN
 from .hardware import Gpu
 from .hyperparams import hyperparameter_law
 from .memory import TIGHT_HEADROOM, Layout, TrainingMemory, training_memory
@@ -27,7 +28,13 @@ class RunPlan(BaseModel):
     memory: TrainingMemory
     fits: bool
     batch_size_tokens: float
+    """The batch-size law's optimum (DeepSeek eq. 1), in tokens."""
     batch_size_sequences: float
+    """The batch that runs: a whole number of sequences per data-parallel rank and micro-batch."""
+    batch_tokens_per_step: float = 0.0
+    """``batch_size_sequences`` x the sequence length."""
+    steps: float | None = None
+    """Optimizer steps to train the planned tokens at that batch."""
     learning_rate: float
     hyperparameter_source: str
     notes: list[str]
@@ -63,8 +70,14 @@ def run_plan(params: float, flops: float, gpu: Gpu, gpus: int, seq: int = 4096, 
         notes.append(f"tight: every layout that fits leaves under {TIGHT_HEADROOM:.0%} of the GPU's memory free")
     law = hyperparameter_law()
     batch = law.batch_size_tokens(flops)
+    # Each data-parallel rank takes whole micro-batches of whole sequences: round the law's batch
+    # to a multiple of dp x micro-batch sequences (at least one per rank).
+    unit = layout.dp * layout.micro_batch
+    sequences = max(unit, round(batch / seq / unit) * unit)
+    tokens = flops / (FLOPS_PER_PARAM_TOKEN * params)
     return RunPlan(
-        shape=shape, shape_fits=fits(shape, params), layout=layout, memory=memory, fits=memory.fits,
-        batch_size_tokens=batch, batch_size_sequences=batch / seq, learning_rate=law.learning_rate(flops),
+        shape=shape.model_copy(update={"max_seq": seq}), shape_fits=fits(shape, params), layout=layout, memory=memory, fits=memory.fits,
+        batch_size_tokens=batch, batch_size_sequences=float(sequences), batch_tokens_per_step=float(sequences * seq),
+        steps=tokens / (sequences * seq), learning_rate=law.learning_rate(flops),
         hyperparameter_source=f"{law.citation}. {law.note}", notes=notes,
     )

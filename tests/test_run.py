@@ -362,3 +362,14 @@ def test_memory_exits_1_when_the_run_does_not_fit_and_states_its_defaults(cli):
 def test_tensor_parallelism_must_divide_heads_and_kv_heads(cli):
     line = cli.error("memory", "--config", str(TEST_DATA / "configs" / "llama-3.1-8b.json"), "--tp", "16", "--dp", "1")
     assert "must divide the 32 attention heads and the 8 key/value heads" in line
+
+
+def test_the_batch_is_whole_sequences_per_rank_and_says_its_steps(cli):
+    out = cli.json("plan", "--flops", "1e24", "--gpus", "1024", "--seq", "8192")
+    run = out["run"]
+    per_rank = run["batch_size_sequences"] / (run["layout"]["dp"] * run["layout"]["micro_batch"])
+    assert per_rank == int(per_rank) and per_rank >= 1
+    assert run["batch_tokens_per_step"] == run["batch_size_sequences"] * 8192
+    assert run["batch_tokens_per_step"] == pytest.approx(out["batch_size_tokens"], rel=0.1)  # near the law's optimum
+    assert run["steps"] == pytest.approx(out["tokens"] / run["batch_tokens_per_step"])
+    assert run["shape"]["max_seq"] == 8192  # the run's sequence length, not 2,048

@@ -123,7 +123,9 @@ def render_run(console: Console, plan) -> None:
     label = ("fits, tight" if tight else "fits") if m.fits else "does NOT fit"
     fit = Text(f"{gb(m.total_bytes)} of {gb(m.gpu_memory_bytes)}: {label}", style="yellow" if tight else "green" if m.fits else "bold red")
     table.add_row("Memory per GPU", fit)
-    table.add_row("Batch size", f"{format_count(run.batch_size_tokens)} tokens ({run.batch_size_sequences:,.0f} sequences of {layout.seq:,})")
+    table.add_row("Batch size", f"{run.batch_size_sequences:,.0f} sequences of {layout.seq:,} = {format_count(run.batch_tokens_per_step)} tokens "
+                  f"({run.batch_size_sequences / layout.dp:,.0f} per data-parallel rank; the law's optimum "
+                  f"{format_count(run.batch_size_tokens)}), {format_count(run.steps)} steps")
     table.add_row("Learning rate", format_sci(run.learning_rate))
     console.print(table)
     for note in run.notes:
