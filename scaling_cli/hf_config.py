@@ -48,6 +48,7 @@ INT_KEYS = {
     "num_hidden_layers", "hidden_size", "num_attention_heads", "num_key_value_heads", "head_dim", "intermediate_size",
     "vocab_size", "num_local_experts", "num_experts", "num_experts_per_tok", "moe_intermediate_size",
     "shared_expert_intermediate_size", "n_layer", "n_embd", "n_head", "n_inner", "n_positions", "n_ctx",
+    "max_position_embeddings", "sliding_window",
 }
 BOOL_KEYS = {"tie_word_embeddings", "attention_bias", "mlp_bias"}
 
@@ -107,6 +108,8 @@ def shape_from_config(path: str | Path) -> Shape:
             "o_bias": kind not in {"qwen2", "qwen2_moe"} and config.get("attention_bias") is True,
             "mlp_bias": config.get("mlp_bias") is True,
             "qk_norm": kind in {"qwen3", "qwen3_moe"},
+            "max_positions": config.get("max_position_embeddings"),
+            "sliding_window": config.get("sliding_window"),
         }
         if experts > 1:
             fields.update(
@@ -119,7 +122,8 @@ def shape_from_config(path: str | Path) -> Shape:
             )
     names = {"layers": "num_hidden_layers", "d_model": "hidden_size", "heads": "num_attention_heads", "d_ff": "intermediate_size",
              "vocab": "vocab_size"} if kind != "gpt2" else {"layers": "n_layer", "d_model": "n_embd", "heads": "n_head", "vocab": "vocab_size"}
-    missing = [names.get(name, name) for name, value in fields.items() if value is None and name not in {"kv_heads", "head_dim"}]
+    missing = [names.get(name, name) for name, value in fields.items()
+               if value is None and name not in {"kv_heads", "head_dim", "max_positions", "sliding_window"}]
     if missing:
         raise ScaleError(f"{path}: missing key {', '.join(missing)} in a {kind} config")
     return validate(Shape, fields, str(path))

@@ -260,9 +260,14 @@ def inference_memory(
     """Weights plus the KV cache for ``batch`` sequences of ``seq`` tokens (kipp.ly; with GQA)."""
     weights = params * weight_bytes_per_param(weights_format)
     per_token = shape.kv_cache_bytes_per_token(weight_bytes_per_param(kv_format))
-    cache = per_token * seq * batch
+    cached = seq if shape.sliding_window is None else min(seq, shape.sliding_window)  # a window caps the cache
+    cache = per_token * cached * batch
     total = weights + cache
     notes = []
+    if cached < seq:
+        notes.append(f"the KV cache keeps {cached:,} of the {seq:,} tokens: the model attends over a sliding window of {shape.sliding_window:,}")
+    if shape.max_positions is not None and seq > shape.max_positions:
+        notes.append(f"--seq {seq:,} is beyond the {shape.max_positions:,} positions the model was built for (max_position_embeddings)")
     if shape_source == "suggested":
         notes.append(f"KV cache computed for a suggested shape ({shape.layers} layers, {shape.n_kv_heads} KV heads of {shape.dim_head}); give --kv-heads and the shape, or --config, for yours")
     return InferenceMemory(
@@ -270,6 +275,6 @@ def inference_memory(
         weights_bytes=weights, kv_cache_bytes=cache, kv_cache_bytes_per_token=per_token, batch=batch, seq=seq,
         total_bytes=total, gpu=gpu.name, gpu_memory_bytes=gpu.memory_bytes, fits=total <= gpu.memory_bytes,
         headroom_bytes=gpu.memory_bytes - total,
-        largest_batch=max(int((gpu.memory_bytes - weights) // (per_token * seq)), 0),
+        largest_batch=max(int((gpu.memory_bytes - weights) // (per_token * cached)), 0),
         gpus_needed=max(math.ceil(total / gpu.memory_bytes), 1), notes=notes,
     )

@@ -54,6 +54,8 @@ class Shape(Checked):
     style: Literal["llama", "gpt2"] = "llama"
     tied_embeddings: bool = False
     max_seq: int = Field(default=2048, ge=1, description="learned positions (gpt2 style)")
+    max_positions: int | None = Field(default=None, ge=1, description="the longest context the model was built for (max_position_embeddings)")
+    sliding_window: int | None = Field(default=None, ge=1, description="attention window (Mistral): the KV cache keeps at most this many tokens")
     qkv_bias: bool = Field(default=False, description="biases on the q, k, v projections (Qwen2)")
     o_bias: bool = Field(default=False, description="a bias on the output projection (Llama attention_bias)")
     mlp_bias: bool = False

@@ -373,3 +373,18 @@ def test_the_batch_is_whole_sequences_per_rank_and_says_its_steps(cli):
     assert run["batch_tokens_per_step"] == pytest.approx(out["batch_size_tokens"], rel=0.1)  # near the law's optimum
     assert run["steps"] == pytest.approx(out["tokens"] / run["batch_tokens_per_step"])
     assert run["shape"]["max_seq"] == 8192  # the run's sequence length, not 2,048
+
+
+def test_a_sliding_window_caps_the_kv_cache_and_long_contexts_are_flagged(cli, tmp_path):
+    # Mistral 7B (Jiang et al. 2023, Table 1): 32 layers, 8 KV heads of 128, a 4,096-token
+    # sliding window. At 32K tokens its cache holds 4,096 positions, not 32,768 (8x less).
+    config = {"model_type": "mistral", "hidden_size": 4096, "num_hidden_layers": 32, "num_attention_heads": 32,
+              "num_key_value_heads": 8, "intermediate_size": 14336, "vocab_size": 32000, "sliding_window": 4096,
+              "max_position_embeddings": 32768, "tie_word_embeddings": False}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    out = cli.json("memory", "--config", str(path), "--inference", "--seq", "32768")
+    assert out["kv_cache_bytes"] == pytest.approx(2 * 32 * 8 * 128 * 2 * 4096)
+    assert any("sliding window of 4,096" in n for n in out["notes"])
+    longer = cli.json("memory", "--config", str(path), "--inference", "--seq", "65536")
+    assert any("beyond the 32,768 positions" in n for n in longer["notes"])
