@@ -53,7 +53,38 @@ INT_KEYS = {
 BOOL_KEYS = {"tie_word_embeddings", "attention_bias", "mlp_bias"}
 
 
+def hub_cache() -> Path:
+    """Where Hugging Face keeps downloaded models: $HF_HUB_CACHE, $HF_HOME/hub, or ~/.cache/huggingface/hub."""
+    import os
+
+    if os.environ.get("HF_HUB_CACHE"):
+        return Path(os.environ["HF_HUB_CACHE"])
+    home = os.environ.get("HF_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "huggingface")
+    return Path(home) / "hub"
+
+
+def from_hub_cache(name: str) -> Path:
+    """``org/model``'s config.json in the local Hugging Face cache (never the network): the snapshot
+    ``refs/main`` points at, else the newest; not cached is an error saying where to put one."""
+    folder = hub_cache() / f"models--{name.replace('/', '--')}"
+    ref = folder / "refs" / "main"
+    snapshots = folder / "snapshots"
+    candidates = []
+    if ref.is_file():
+        candidates.append(snapshots / ref.read_text().strip() / "config.json")
+    if snapshots.is_dir():
+        candidates += sorted(snapshots.glob("*/config.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise ScaleError(f"{name}: not in the local Hugging Face cache ({folder} has no config.json; nothing is downloaded): "
+                     f"put the model's config.json in a folder and pass that folder or file")
+
+
 def _read(path: Path) -> dict:
+    text = str(path)
+    if not path.exists() and text.count("/") == 1 and not text.startswith((".", "/")) and not text.endswith(".json"):
+        path = from_hub_cache(text)  # a hub name: meta-llama/Llama-3.1-8B
     if path.is_dir() and (path / "config.json").is_file():
         path = path / "config.json"  # a model folder
     from .files import read_text

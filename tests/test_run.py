@@ -388,3 +388,15 @@ def test_a_sliding_window_caps_the_kv_cache_and_long_contexts_are_flagged(cli, t
     assert any("sliding window of 4,096" in n for n in out["notes"])
     longer = cli.json("memory", "--config", str(path), "--inference", "--seq", "65536")
     assert any("beyond the 32,768 positions" in n for n in longer["notes"])
+
+
+def test_a_hub_name_resolves_from_the_local_cache_only(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HOME", str(tmp_path))
+    assert "not in the local Hugging Face cache" in cli.error("shape", "--config", "meta-llama/Llama-3.1-8B")
+    snapshot = tmp_path / "hub" / "models--meta-llama--Llama-3.1-8B" / "snapshots" / "abc123"
+    snapshot.mkdir(parents=True)
+    (snapshot / "config.json").write_text((TEST_DATA / "configs" / "llama-3.1-8b.json").read_text())
+    (snapshot.parent.parent / "refs").mkdir()
+    (snapshot.parent.parent / "refs" / "main").write_text("abc123")
+    out = cli.json("shape", "--config", "meta-llama/Llama-3.1-8B")
+    assert out["shapes"][0]["params"] == 8_030_261_248
