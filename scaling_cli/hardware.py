@@ -46,6 +46,17 @@ class _Catalog(BaseModel):
     gpus: dict[str, dict]
 
 
+def load_gpu_file(path: str) -> Gpu:
+    """A custom accelerator from a TOML file of the catalog's keys (title, bf16_tflops, memory_gb or
+    memory_gib, bandwidth_gbps, source), as ``--law`` takes a law file; its name is the file's stem."""
+    from pathlib import Path
+
+    from .configs import read_toml
+
+    data, text = read_toml(Path(path))
+    return validate(Gpu, {"name": Path(path).stem, **data}, path, text=text)
+
+
 def load_gpus() -> dict[str, Gpu]:
     """Every GPU of the catalog by name."""
     path = config_dir() / "hardware.toml"
@@ -55,6 +66,8 @@ def load_gpus() -> dict[str, Gpu]:
 
 def get_gpu(name: str) -> Gpu:
     """One GPU by name; an unknown name is a ``ScaleError`` that lists the known ones."""
+    if isinstance(name, str) and name.strip().endswith(".toml"):
+        return load_gpu_file(name.strip())
     gpus = load_gpus()
     if not isinstance(name, str):
         raise ScaleError(f"gpu: expected a GPU name such as {DEFAULT_GPU!r}, got {name!r}")

@@ -400,3 +400,12 @@ def test_a_hub_name_resolves_from_the_local_cache_only(cli, tmp_path, monkeypatc
     (snapshot.parent.parent / "refs" / "main").write_text("abc123")
     out = cli.json("shape", "--config", "meta-llama/Llama-3.1-8B")
     assert out["shapes"][0]["params"] == 8_030_261_248
+
+
+def test_a_custom_accelerator_from_a_toml_file(cli, tmp_path):
+    path = tmp_path / "my-gpu.toml"
+    path.write_text('title = "My accelerator"\nbf16_tflops = 500.0\nmemory_gb = 96\nbandwidth_gbps = 4000\nsource = "our datasheet"\n')
+    out = cli.json("plan", "--flops", "1e23", "--gpu", str(path))
+    assert out["gpu"] == "my-gpu" and out["gpu_hours"] == pytest.approx(1e23 / (500e12 * 0.4 * 3600))
+    path.write_text('title = "x"\nbf16_tflops = 500.0\nbandwidth_gbps = 4000\nsource = "s"\n')
+    assert "memory_gb" in cli.error("plan", "--flops", "1e23", "--gpu", str(path))

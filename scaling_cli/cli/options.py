@@ -114,7 +114,7 @@ PlanLawOption = Annotated[
         autocompletion=complete_laws,
     ),
 ]
-GpuOption = Annotated[str, typer.Option("--gpu", help="Accelerator (see `scale gpus`).", metavar="GPU", autocompletion=complete_gpus)]
+GpuOption = Annotated[str, typer.Option("--gpu", help="Accelerator (see `scale gpus`), or a .toml file of your own with the catalog's keys.", metavar="GPU", autocompletion=complete_gpus)]
 MfuOption = Annotated[
     float, typer.Option("--mfu", parser=fraction, help="Model FLOPs utilisation, 0-1 (or 40%).", metavar="FRACTION")
 ]
