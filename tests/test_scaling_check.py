@@ -150,3 +150,9 @@ def test_chinchilla_backtests_and_predictions_for_the_top_budgets(cli):
     prediction = out["predictions"][0]
     assert prediction["extrapolation"] > 1 and prediction["loss"]["ci95"][0] < prediction["loss"]["value"] < prediction["loss"]["ci95"][1]
     assert out["regime"]["phase"] == "scaling" and out["regime"]["marginal_return_per_decade"]["ci95"][0] > 0
+
+
+def test_the_simulation_gives_the_same_answer_however_its_repetitions_are_spread():
+    serial = check_calibration(repetitions=4, holdout=3, bootstrap=50, workers=1)
+    parallel = check_calibration(repetitions=4, holdout=3, bootstrap=50, workers=2)
+    assert serial == parallel

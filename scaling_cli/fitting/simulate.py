@@ -45,49 +45,76 @@ def true_loss(params, tokens, truth=EPOCH):
     return truth["E"] + truth["A"] / np.asarray(params) ** truth["alpha"] + truth["B"] / np.asarray(tokens) ** truth["beta"]
 
 
+def _repeat(task, arguments: list[dict], workers: int | None) -> list:
+    """``task(**a)`` for each of ``arguments``, on up to ``workers`` processes (default: the cores).
+    Each repetition is seeded on its own, so the results do not depend on how they are spread;
+    workers are spawned (a fresh interpreter each), never forked from a process whose BLAS threads run."""
+    import os
+
+    workers = min(workers or os.cpu_count() or 1, len(arguments))
+    if workers <= 1:
+        return [task(**a) for a in arguments]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(_call, [(task, a) for a in arguments]))
+
+
+def _call(job):
+    task, arguments = job
+    return task(**arguments)
+
+
+def _held_out_trial(truth, budgets, sizes, noise, seed, deviation, holdout, bootstrap):
+    from .core import fit
+
+    runs = synthetic_runs(truth=truth, budgets=budgets, sizes=sizes, noise=noise, seed=seed,
+                          deviation=deviation, deviation_from=budgets[-1], top_sizes=holdout)
+    result = fit(runs, bootstrap=bootstrap, holdout=holdout, seed=seed, compare_losses=False)
+    return result.holdout.outcome, (result.holdout.bias_p_value, result.holdout.joint_p_value), bool(result.check and result.check.drift)
+
+
 def check_calibration(repetitions: int = 40, holdout: int = 5, deviation: float = 0.0, bootstrap: int = 200,
                       budgets=(1e18, 3e18, 1e19, 3e19, 1e20, 3e20), sizes: int = 8, noise: float = 0.005, seed: int = 0,
-                      truth=EPOCH) -> dict:
+                      truth=EPOCH, workers: int | None = None) -> dict:
     """How often the held-out check passes on sweeps simulated from ``truth``, with the largest
     budget's ``holdout`` runs held out (and, with ``deviation``, off the law by that fraction).
 
     Returns the pass rate, the drift-warning rate, and each repetition's verdict: the false-alarm
-    rate of the check when ``deviation`` is 0, its power otherwise."""
+    rate of the check when ``deviation`` is 0, its power otherwise. Repetitions run on ``workers``
+    processes (default: one per core)."""
+    trials = _repeat(_held_out_trial, [dict(truth=truth, budgets=budgets, sizes=sizes, noise=noise, seed=seed + r, deviation=deviation,
+                                            holdout=holdout, bootstrap=bootstrap) for r in range(repetitions)], workers)
+    outcomes = [outcome for outcome, _, _ in trials]
+    passed = sum(o in ("extrapolates", "interpolates") for o in outcomes)
+    return {"pass_rate": passed / repetitions, "drift_rate": sum(d for _, _, d in trials) / repetitions, "outcomes": outcomes,
+            "p_values": [p for _, p, _ in trials]}
+
+
+def _coverage_trial(truth, budgets, sizes, noise, seed, targets, bootstrap):
     from .core import fit
 
-    outcomes, drift, p_values = [], 0, []
-    for repetition in range(repetitions):
-        runs = synthetic_runs(truth=truth, budgets=budgets, sizes=sizes, noise=noise, seed=seed + repetition,
-                              deviation=deviation, deviation_from=budgets[-1], top_sizes=holdout)
-        result = fit(runs, bootstrap=bootstrap, holdout=holdout, seed=seed + repetition, compare_losses=False)
-        outcomes.append(result.holdout.outcome)
-        p_values.append((result.holdout.bias_p_value, result.holdout.joint_p_value))
-        drift += bool(result.check and result.check.drift)
-    passed = sum(o in ("extrapolates", "interpolates") for o in outcomes)
-    return {"pass_rate": passed / repetitions, "drift_rate": drift / repetitions, "outcomes": outcomes, "p_values": p_values}
+    rng = np.random.default_rng([seed, 99])
+    runs = synthetic_runs(truth=truth, budgets=budgets, sizes=sizes, noise=noise, seed=seed)
+    result = fit(runs, bootstrap=bootstrap, seed=seed, compare_losses=False, predict_flops=[budgets[-1] * t for t in targets])
+    found = []
+    for prediction in result.predictions:
+        observed = true_loss(prediction.params, prediction.tokens, truth) * np.exp(noise * rng.standard_normal())
+        low, high = prediction.loss.ci95
+        found.append((bool(low <= observed <= high), float(np.log(high / low))))
+    return found
 
 
 def interval_coverage(repetitions: int = 40, bootstrap: int = 200, budgets=(1e18, 3e18, 1e19, 3e19, 1e20),
-                      targets=(2.0, 10.0, 30.0), sizes: int = 6, noise: float = 0.005, seed: int = 0, truth=EPOCH) -> dict:
+                      targets=(2.0, 10.0, 30.0), sizes: int = 6, noise: float = 0.005, seed: int = 0, truth=EPOCH,
+                      workers: int | None = None) -> dict:
     """Coverage and width of the 95 % prediction intervals of ``fit --predict-flops`` at
     ``targets`` times the largest fitted compute, on sweeps simulated from ``truth``: each
     repetition draws one new run at the compute-optimal point of every target, with the same noise."""
-    from .core import fit
-
-    top = budgets[-1]
-    covered = {t: 0 for t in targets}
-    widths = {t: [] for t in targets}
-    for repetition in range(repetitions):
-        rng = np.random.default_rng([seed + repetition, 99])
-        runs = synthetic_runs(truth=truth, budgets=budgets, sizes=sizes, noise=noise, seed=seed + repetition)
-        result = fit(runs, bootstrap=bootstrap, seed=seed + repetition, compare_losses=False,
-                     predict_flops=[top * t for t in targets])
-        for target, prediction in zip(targets, result.predictions):
-            observed = true_loss(prediction.params, prediction.tokens, truth) * np.exp(noise * rng.standard_normal())
-            low, high = prediction.loss.ci95
-            covered[target] += bool(low <= observed <= high)
-            widths[target].append(np.log(high / low))
+    trials = _repeat(_coverage_trial, [dict(truth=truth, budgets=budgets, sizes=sizes, noise=noise, seed=seed + r, targets=targets,
+                                            bootstrap=bootstrap) for r in range(repetitions)], workers)
     return {
-        "coverage": {t: covered[t] / repetitions for t in targets},
-        "median_log_width": {t: float(np.median(widths[t])) for t in targets},
+        "coverage": {t: sum(trial[i][0] for trial in trials) / repetitions for i, t in enumerate(targets)},
+        "median_log_width": {t: float(np.median([trial[i][1] for trial in trials])) for i, t in enumerate(targets)},
     }
