@@ -46,12 +46,17 @@ def true_loss(params, tokens, truth=EPOCH):
 
 
 def _repeat(task, arguments: list[dict], workers: int | None) -> list:
-    """``task(**a)`` for each of ``arguments``, on up to ``workers`` processes (default: the cores).
+    """``task(**a)`` for each of ``arguments``, on up to ``workers`` processes (default: the idle
+    cores, from the load average: on a busy machine more processes only fight for the same cores).
     Each repetition is seeded on its own, so the results do not depend on how they are spread;
     workers are spawned (a fresh interpreter each), never forked from a process whose BLAS threads run."""
     import os
 
-    workers = min(workers or os.cpu_count() or 1, len(arguments))
+    if workers is None:
+        cores = os.cpu_count() or 1
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+        workers = max(1, round(cores - load))
+    workers = min(workers, len(arguments))
     if workers <= 1:
         return [task(**a) for a in arguments]
     import multiprocessing
@@ -83,7 +88,7 @@ def check_calibration(repetitions: int = 40, holdout: int = 5, deviation: float 
 
     Returns the pass rate, the drift-warning rate, and each repetition's verdict: the false-alarm
     rate of the check when ``deviation`` is 0, its power otherwise. Repetitions run on ``workers``
-    processes (default: one per core)."""
+    processes (default: one per idle core)."""
     trials = _repeat(_held_out_trial, [dict(truth=truth, budgets=budgets, sizes=sizes, noise=noise, seed=seed + r, deviation=deviation,
                                             holdout=holdout, bootstrap=bootstrap) for r in range(repetitions)], workers)
     outcomes = [outcome for outcome, _, _ in trials]
