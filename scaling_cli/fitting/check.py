@@ -121,7 +121,7 @@ def _backtest_runs(objective: Objective, flops, budgets, k, index, theta, thetas
     variance = [None] * len(predicted)
     if thetas is not None:
         log_n, log_d = objective.log_params[predicted], objective.log_tokens[predicted]
-        draws = np.array([objective.predict_log(t, log_n, log_d) for t in thetas])
+        draws = objective.predict_log_many(thetas, log_n, log_d)
         variance = np.var(draws[np.all(np.isfinite(draws), axis=1)], axis=0).tolist()
     runs = [
         BacktestRun(index=int(i), extrapolation=float(flops[i] / top), log_error=float(lp - objective.log_loss[i]), param_var=v)
@@ -148,8 +148,7 @@ def error_model(objective: Objective, flops: np.ndarray, budgets: list[np.ndarra
     source = "leave-one-budget-out"
     if len(scatter) < 3:
         # Too few budgets to leave one out: in-sample residuals, scaled for the 5 fitted parameters.
-        dof = max(len(in_sample) - 5, 1)
-        scatter, source = in_sample * np.sqrt(len(in_sample) / dof), "in-sample residuals (too few budgets to leave one out)"
+        scatter, source = in_sample_scatter(in_sample), "in-sample residuals (too few budgets to leave one out)"
     # Winsorised at OUTLIER_CLIP robust standard deviations (1.4826 MAD), then the RMS: as
     # efficient as the RMS on Gaussian noise, but a few broken runs (diverged, under-trained)
     # cannot widen every interval; they are flagged instead (outside.py).
@@ -200,16 +199,23 @@ def predictive_draws(log_predictions: np.ndarray, decades: np.ndarray, model: Er
     return np.column_stack(columns)
 
 
-def drift_warning(model: ErrorModel, decades: float, label: str) -> str | None:
-    """What drifting backtests imply for a prediction ``decades`` beyond the fitted compute."""
+def drift_warning(model: ErrorModel, decades: float | None = None, label: str | None = None) -> str | None:
+    """What drifting backtests imply for a prediction ``decades`` beyond the fitted compute (or,
+    without a prediction, that the error grows with the extrapolation)."""
     if not model.drift or model.drift_per_decade is None:
         return None
     furthest = max(model.backtests, key=lambda b: b.median_extrapolation)
     seen = furthest.median_error
     direction = "over" if seen > 0 else "under"
+    found = (f"the backtests drift: the law has {direction}-predicted by ~{abs(seen):.1%} at "
+             f"{furthest.median_extrapolation:.1f}x its fitted compute")
+    if label is None:
+        return found + ", and the error grows with the extrapolation"
     implied = float(np.expm1(model.drift_per_decade * max(decades, 0.0)))
-    return (
-        f"the backtests drift: the law has {direction}-predicted by ~{abs(seen):.1%} at "
-        f"{furthest.median_extrapolation:.1f}x its fitted compute; that trend implies ~{implied:+.1%} at {label} "
-        f"({10**max(decades, 0.0):.1f}x): expect the true loss {'lower' if seen > 0 else 'higher'} than predicted"
-    )
+    return (f"{found}; that trend implies ~{implied:+.1%} at {label} ({10**max(decades, 0.0):.1f}x): expect the true "
+            f"loss {'lower' if seen > 0 else 'higher'} than predicted")
+
+
+def in_sample_scatter(residual: np.ndarray) -> np.ndarray:
+    """In-sample residuals scaled for the 5 fitted parameters (when nothing can be left out)."""
+    return residual * np.sqrt(len(residual) / max(len(residual) - 5, 1))

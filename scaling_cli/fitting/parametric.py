@@ -67,6 +67,13 @@ class Objective:
             raise ValueError(f"unknown loss {self.kind!r}: expected huber or lsq")
         self.log_loss = np.log(self.loss)
 
+    def predict_log_many(self, thetas: np.ndarray, log_params=None, log_tokens=None) -> np.ndarray:
+        """log L_hat for each row of ``thetas`` (bootstrap replicates): shape (rows, points)."""
+        columns = np.atleast_2d(thetas).T[:, :, None]
+        lp = self.log_params if log_params is None else np.atleast_1d(log_params)
+        lt = self.log_tokens if log_tokens is None else np.atleast_1d(log_tokens)
+        return self.predict_log(columns, lp, lt)
+
     def terms(self, thetas: np.ndarray):
         """log L_hat and the softmax shares of its three terms, for each theta (rows): (thetas, runs) each."""
         a, b, e, alpha, beta = (np.atleast_2d(thetas)[:, [i]] for i in range(5))
@@ -81,7 +88,7 @@ class Objective:
         return tuple(part[0] for part in self.terms(theta))
 
     def predict_log(self, theta, log_params=None, log_tokens=None) -> np.ndarray:
-        """log L_hat at the runs (or at other log params / log tokens)."""
+        """log L_hat at the runs (or at other log params / log tokens), for one theta."""
         a, b, e, alpha, beta = theta
         lp = self.log_params if log_params is None else log_params
         lt = self.log_tokens if log_tokens is None else log_tokens

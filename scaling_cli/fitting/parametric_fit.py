@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import ScaleError
 from .bootstrap import Estimate, estimate, group_weights, grouping
-from .check import BACKTEST_BOOTSTRAP, ErrorModel, error_model, point_rng
+from .check import BACKTEST_BOOTSTRAP, ErrorModel, drift_warning, error_model, in_sample_scatter, point_rng
 from .summary import SUMMARY_BUDGETS, bootstrap_warnings, fitted_range, frontier_budgets
 from .outside import flag, residual_trend
 from .parametric import Objective, ParametricFit, fit_many, fit_parametric, optimal, refit
@@ -66,7 +66,7 @@ def fit_parametric_runs(runs, train, held_index, *, loss, bootstrap, seed, at, c
     notes = list(runs.notes)
     if exclude_undertrained:
         first = objective.predict_log(best.theta) - objective.log_loss
-        flagged, _ = flag(train, best.theta, first, float(np.sqrt(np.mean(first**2) * len(first) / max(len(first) - 5, 1))))
+        flagged, _ = flag(train, best.theta, first, float(np.sqrt(np.mean(in_sample_scatter(first) ** 2))))
         if len(flagged):
             train = train.subset(np.setdiff1d(np.arange(len(train)), flagged))
             check_identifiable(train)
@@ -96,7 +96,7 @@ def fit_parametric_runs(runs, train, held_index, *, loss, bootstrap, seed, at, c
     if len(held_index):
         held = runs.subset(held_index)
         log_n, log_d = np.log(held.params), np.log(held.tokens)
-        replicate = None if thetas is None else np.array([objective.predict_log(t, log_n, log_d) for t in thetas])
+        replicate = None if thetas is None else objective.predict_log_many(thetas, log_n, log_d)
         holdout = holdout_check(held, objective.predict_log(best.theta, log_n, log_d), replicate, fitted_max, model, seed)
     samples = None if thetas is None else _coefficient_samples(thetas)
     point = best.coefficients
@@ -164,7 +164,7 @@ def _predictions(objective, best, thetas, model: ErrorModel, fitted_max, points,
     point_log = [float(objective.predict_log(best.theta, np.log(n), np.log(d))) for n, d in points]
     columns = []
     for n, d in points:
-        columns.append(None if thetas is None else _log_loss_at(thetas, np.log(n), np.log(d)))
+        columns.append(None if thetas is None else objective.predict_log_many(thetas, np.log(n), np.log(d))[:, 0])
     for flops in budgets:
         n, d, value = (float(x[0]) for x in optimal(best.theta, flops))
         params.append(n)
@@ -228,20 +228,10 @@ def _envelope_route(train, budgets, bootstrap, seed, model: ErrorModel, floor, p
     return law
 
 
-def _log_loss_at(thetas: np.ndarray, log_n: float, log_d: float) -> np.ndarray:
-    a, b, e, alpha, beta = thetas.T
-    return np.logaddexp(np.logaddexp(a - alpha * log_n, b - beta * log_d), e)
-
-
 def _check_warnings(model: ErrorModel, predictions: list[Prediction]) -> list[str]:
     warnings = []
     if model.drift and not any(p.warnings for p in predictions):
-        furthest = max(model.backtests, key=lambda b: b.median_extrapolation)
-        direction = "over" if furthest.median_error > 0 else "under"
-        warnings.append(
-            f"the backtests drift: the law has {direction}-predicted by ~{abs(furthest.median_error):.1%} at "
-            f"{furthest.median_extrapolation:.1f}x its fitted compute, and the error grows with the extrapolation"
-        )
+        warnings.append(drift_warning(model))
     for p in predictions:
         warnings.extend(p.warnings)
     return warnings
