@@ -149,7 +149,7 @@ def _row(law: Law, gpu: Gpu, mfu: float, params: float, tokens: float, unique_to
         breakeven_inference_tokens=None,
     )
     if unique_tokens is not None:
-        from .constrained import effective_tokens
+        from .laws.data_constrained import effective_tokens
 
         row.update(epochs=tokens / unique_tokens, effective_tokens=float(effective_tokens(tokens, unique_tokens, law.data_constrained)))
     if optimal is not None:

@@ -26,7 +26,7 @@ from .compute import (
 from .errors import ScaleError
 from .hardware import DEFAULT_GPU, Gpu, get_gpu
 from .laws import DEFAULT_LAW, Law, load_law, load_presets
-from .units import format_sci
+from .units import format_count, format_sci
 from .validation import FLOPS_RANGE, Count, Flops, Fraction, NonNegative, Params, Positive, Tokens, checked
 
 DATA_CONSTRAINED_LAW = "muennighoff"
@@ -115,6 +115,11 @@ class Plan(BaseModel):
     """With a run section: the training FLOPs as MFU counts them (PaLM, App. B: 6 x the matmul
     parameters + 12·L·H·Q·T per token), which ``gpu_hours`` then divides by MFU x peak."""
     attention_flops_per_token: float | None = None
+    moe: SerializeAsAny[BaseModel] | None = None
+    """With ``experts``: the plan's N as the active parameters of a mixture of experts (a
+    scaling_cli.moe.MoePlan: effective dense size, total vs active, memory of every expert)."""
+    vocab_suggestion: SerializeAsAny[BaseModel] | None = None
+    """With a run section: the vocabulary Tao et al. 2024's law implies for the budget."""
     notes: list[str]
     warnings: list[str] = []
     """Where the answer leaves the range the law was fitted on, and by how far."""
@@ -174,9 +179,7 @@ def flops_for_loss(law: Law, target_loss: float, unique_tokens: float | None = N
     optimum = law.optimal_for_loss(target_loss, unique_tokens)
     if optimum is None:
         if unique_tokens is not None:
-            from .constrained import constrained_limit
-
-            limit = constrained_limit(law.loss, law.data_constrained, unique_tokens)  # type: ignore[arg-type]
+            limit = law.loss_limit(unique_tokens)
             raise ScaleError(
                 f"loss {target_loss:g} is unreachable under {law.name} with {unique_tokens:.3g} unique tokens: no budget "
                 f"goes below {limit:.4f} on that data, however often it is repeated"
@@ -202,6 +205,9 @@ def plan(
     synthetic_price: Positive | None = None,
     seq: Count = 4096,
     time_budget: bool = False,
+    experts: Count | None = None,
+    router: str = "s-base",
+    top_k: Count = 1,
 ) -> Plan:
     """The compute-optimal plan for a budget of ``flops`` (or the least compute reaching ``target_loss``).
 
@@ -209,7 +215,9 @@ def plan(
     adds a lifetime serving demand and the model that minimises training plus serving compute;
     ``synthetic_price`` (USD per million generated tokens) prices the missing unique data. With
     ``gpus``, a run section: a shape for the optimal size, a parallel layout that fits (memory per
-    GPU at ``seq`` tokens per sequence), and DeepSeek's batch size and learning rate.
+    GPU at ``seq`` tokens per sequence), and DeepSeek's batch size and learning rate. With
+    ``experts``, the plan's N is the active size of a mixture of experts (``router``, ``top_k``):
+    its effective dense size under Clark et al. 2022 and the total parameters memory holds.
     """
     law, gpu = resolve_law(law, unique_tokens), resolve_gpu(gpu)
     if (flops is None) == (target_loss is None):
@@ -219,7 +227,8 @@ def plan(
         # (attention included) must fit that time, so 6ND is smaller by their ratio. The ratio
         # moves little with the size: a few fixed-point steps settle it.
         arguments = dict(law=law, gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price_per_gpu_hour, unique_tokens=unique_tokens,
-                         inference_tokens=inference_tokens, synthetic_price=synthetic_price, seq=seq)
+                         inference_tokens=inference_tokens, synthetic_price=synthetic_price, seq=seq, experts=experts,
+                         router=router, top_k=top_k)
         budget = flops
         for _ in range(4):
             result = plan(flops, **arguments)
@@ -287,6 +296,20 @@ def plan(
         )
         if law.params_counted != "total":
             result["notes"].append(f"the run's shape is sized by total parameters; {law.name}'s N counts {law.params_counted}")
+        from .vocab import vocab_suggestion
+
+        result["vocab_suggestion"] = suggestion = vocab_suggestion(flops, shape)
+        result["warnings"] = result["warnings"] + suggestion.warnings
+    if experts is not None:
+        from .moe import moe_plan
+
+        result["moe"] = moe = moe_plan(params, experts, router, top_k)
+        result["warnings"] = result["warnings"] + moe.warnings
+        result["notes"].append(
+            f"with {experts} experts the plan's {format_count(params)} parameters are the active ones (compute, 6ND); memory holds "
+            f"all {format_count(moe.total_params)}" + ("; the run section sizes a dense shape" if gpus is not None else ""))
+    elif top_k != 1 or router != "s-base":
+        raise ScaleError("--router and --top-k describe a mixture of experts: give --experts too")
     return Plan(**result)
 
 
@@ -310,7 +333,7 @@ def _variant(law: Law, flops: float, params: float, ratio: float, optimal_loss: 
 
 
 def _data_constrained(law, flops, params, tokens, loss, unique_tokens, synthetic_price) -> dict:
-    from .constrained import effective_params, effective_tokens, repetition_regime
+    from .laws.data_constrained import effective_params, effective_tokens, repetition_regime
 
     rep = law.data_constrained
     fresh_params, fresh_tokens = law.optimal(flops)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from conftest import TEST_DATA, shared_data
 from scaling_cli import load_law, plan, training_flops
-from scaling_cli.constrained import effective_tokens
+from scaling_cli.laws.data_constrained import effective_tokens
 from scaling_cli.errors import ScaleError
 from scaling_cli.inference import inference_optimal
 

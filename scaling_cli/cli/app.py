@@ -20,6 +20,8 @@ from .options import (
     MfuOption,
     PlanLawOption,
     PlotOption,
+    choices,
+    complete_law_names,
     count,
     with_limits,
     non_negative,
@@ -74,6 +76,9 @@ def plan(
     inference_tokens: optional_number(non_negative, "--inference-tokens", help="Lifetime inference tokens: add the model minimising training + serving compute (Sardana et al. 2024).", metavar="TOKENS") = None,
     synthetic_price: optional_number(positive, "--synthetic-price", help="USD per million generated tokens: price the missing unique data.", metavar="USD") = None,
     seq: Annotated[int, typer.Option("--seq", parser=count, help="Tokens per sequence of the run section (with --gpus).", metavar="T")] = 4096,
+    experts: Annotated[Optional[int], typer.Option("--experts", parser=count, help="Plan a mixture of experts: the plan's N is the active size; adds total parameters and the effective dense size (Clark et al. 2022).", metavar="E")] = None,
+    router: Annotated[str, typer.Option("--router", help="With --experts: the router whose law gives the effective size (s-base, rl-r, hash).", autocompletion=choices("s-base", "rl-r", "hash"))] = "s-base",
+    top_k: Annotated[int, typer.Option("--top-k", parser=count, help="With --experts: experts per token.", metavar="K")] = 1,
     plot: PlotOption = None,
     law: PlanLawOption = None,
     gpu: GpuOption = DEFAULTS["gpu"],
@@ -91,6 +96,7 @@ def plan(
         budget, law=chosen, gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price, target_loss=target_loss,
         time_budget=flops is None and target_loss is None,
         unique_tokens=unique_tokens, inference_tokens=inference_tokens, synthetic_price=synthetic_price, seq=seq,
+        experts=experts, router=router, top_k=top_k,
     )
     checks = []
     if limits is not None:
@@ -247,19 +253,46 @@ def loss(
 
 @app.command()
 def laws(
-    name: Annotated[Optional[str], typer.Argument(help="Show one law in full (preset name or .toml path).", metavar="LAW")] = None,
+    name: Annotated[Optional[str], typer.Argument(help="Show one law, family preset or form in full (name or .toml path).", metavar="LAW", autocompletion=complete_law_names)] = None,
     json: JsonOption = False,
 ) -> None:
-    """The scaling-law presets, their sources and key constants."""
-    from ..laws import load_presets
+    """The scaling-law presets, the law forms you can fit, their sources and key constants."""
+    from ..laws import forms, load_presets
+    from ..laws.preset import family_preset_names, load_family_preset
 
-    chosen = [planner.resolve_law(name)] if name else load_presets()
+    registry = forms()
+    families = family_preset_names()
+    if name in registry:
+        chosen, shown_forms, presets = [], [registry[name]], [load_family_preset(p) for p in families]
+        presets = [p for p in presets if p.form == name]
+    elif name in families:
+        chosen, shown_forms, presets = [], [], [load_family_preset(name)]
+    else:
+        chosen = [planner.resolve_law(name)] if name else load_presets()
+        shown_forms = [] if name else list(registry.values())
+        presets = [] if name else [load_family_preset(p) for p in families]
     if json:
-        emit_json({"laws": [law.model_dump() | {"params_exponent": law.params_exponent} for law in chosen]})
+        emit_json({"laws": [_law_json(law) for law in chosen], "forms": [form.summary() for form in shown_forms],
+                   "family_presets": [preset.model_dump() for preset in presets]})
     else:
         from .render import render_laws
+        from .render_forms import render_family_presets, render_forms
 
-        render_laws(_console(), chosen, detailed=name is not None)
+        console = _console()
+        if chosen:
+            render_laws(console, chosen, detailed=name is not None)
+        render_forms(console, shown_forms, detailed=name is not None)
+        render_family_presets(console, presets, detailed=name is not None)
+
+
+def _law_json(law) -> dict:
+    """A planner law as ``scale laws --json`` has always shown it: a data-constrained law keeps its
+    Chinchilla ``loss`` and its ``data_constrained`` table; ``form`` names the law's form."""
+    data = law.model_dump() | {"params_exponent": law.params_exponent, "form": None if law.loss is None else law.loss.form}
+    if law.data_constrained is not None:
+        data["loss"] = law.loss.base().model_dump()
+        data["data_constrained"] = law.data_constrained.model_dump()
+    return data
 
 
 @app.command()

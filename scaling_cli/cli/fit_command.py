@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .options import JsonOption, PlotOption, choices, optional_number, positive, positive_list, whole
+from .options import JsonOption, PlotOption, choices, complete_forms, optional_number, positive, positive_list, whole
 from .output import emit_json, say_plotted
 
 
@@ -25,7 +25,8 @@ def fit(
     columns: Annotated[Optional[str], typer.Option("--columns", help="Map fields to your columns: params=model_size,flops=compute,loss=val_loss.", metavar="MAP")] = None,
     exclude: Annotated[Optional[str], typer.Option("--exclude", help="Leave out these rows (1 = first run): 1-5,9.", metavar="ROWS")] = None,
     method: Annotated[str, typer.Option("--method", help="parametric (Approach 3), isoflop (Approach 2) or envelope (Approach 1).", autocompletion=choices("parametric", "isoflop", "envelope"))] = "parametric",
-    loss: Annotated[str, typer.Option("--loss", help="Parametric objective: huber (log space, delta 1e-3) or lsq (loss space).", autocompletion=choices("huber", "lsq"))] = "huber",
+    form: Annotated[Optional[str], typer.Option("--form", help="Fit this law form (see `scale laws --forms`) on its own columns: routed, data-constrained, finetune, context, reward-bon, ...", metavar="FORM", autocompletion=complete_forms)] = None,
+    loss: Annotated[Optional[str], typer.Option("--loss", help="Objective: huber (log space, delta 1e-3, the default), lsq (loss space), or log-lsq (log10, for --form; a form's default is its paper's).", autocompletion=choices("huber", "lsq", "log-lsq"))] = None,
     bootstrap: Annotated[int, typer.Option("--bootstrap", parser=whole(0), help="Bootstrap resamples for intervals (0: none).", metavar="K")] = 1000,
     seed: Annotated[int, typer.Option("--seed", parser=whole(0), help="Random seed of the bootstrap and of every interval.", metavar="SEED")] = 0,
     resample: Annotated[str, typer.Option("--resample", help="What the bootstrap draws: runs, whole model sizes (size) or whole budgets (budget).", autocompletion=choices("runs", "size", "budget"))] = "runs",
@@ -52,6 +53,15 @@ def fit(
     from .progress import progress_reporter
 
     _check_plot(plot)
+    if form is not None and form != "chinchilla":
+        given = {"--method": method != "parametric", "--resample": resample != "runs", "--predict-flops": bool(predict_flops),
+                 "--at": at is not None, "--buckets": buckets is not None, "--vertex": vertex != "local",
+                 "--envelope-floor": envelope_floor is not None, "--exclude-undertrained": exclude_undertrained, "--plot": plot is not None}
+        return _fit_form(runs, form, columns, exclude, loss, bootstrap, seed, holdout, predict, save, quiet, json,
+                         [name for name, used in given.items() if used])
+    if loss == "log-lsq":
+        raise typer.BadParameter("log-lsq is an objective of --form fits; the Chinchilla fit takes huber or lsq", param_hint="--loss")
+    loss = loss or "huber"
     if save is not None and not save.endswith(".toml"):
         raise typer.BadParameter(f"expected a path ending in .toml (then --law takes it back), got {save!r}", param_hint="--save")
     mapping, excluded = parse_columns(columns), None if exclude is None else parse_rows(exclude)
@@ -79,3 +89,55 @@ def fit(
         from .render_fit import render_fit
 
         render_fit(_console(), result)
+
+
+def _fit_form(runs, name, columns, exclude, loss, bootstrap, seed, holdout, predict, save, quiet, json, unused) -> None:
+    """``fit --form NAME``: the form's columns, fitter and report."""
+    from ..fitting.form_fit import fit_form
+    from ..fitting.form_runs import form_fields, read_form_runs
+    from ..fitting.runs import parse_columns, parse_rows
+    from ..laws.base import form_named
+    from .app import _console
+
+    chosen = form_named(name)
+    if unused:
+        raise typer.BadParameter(f"{', '.join(unused)} belong{'s' * (len(unused) == 1)} to the Chinchilla fit, not to --form {name}", param_hint="--form")
+    width = len(chosen.variables)
+    points = []
+    for text in predict or []:
+        numbers = positive_list(text, "--predict") if all(v.positive for v in chosen.variables) else _numbers(text)
+        if len(numbers) != width:
+            raise typer.BadParameter(f"form {name} predicts from {','.join(v.name for v in chosen.variables)}: expected {width} "
+                                     f"number{'s' * (width > 1)}, got {text!r}", param_hint="--predict")
+        points.append(tuple(numbers))
+    if save is not None and not save.endswith(".toml"):
+        raise typer.BadParameter(f"expected a path ending in .toml, got {save!r}", param_hint="--save")
+    data = read_form_runs(runs, chosen, parse_columns(columns, form_fields(chosen)), None if exclude is None else parse_rows(exclude))
+    from .progress import progress_reporter
+
+    with progress_reporter(enabled=not (quiet or json)) as progress:
+        result = fit_form(data, chosen, objective=loss, bootstrap=bootstrap, seed=seed, holdout=holdout, predict=points, progress=progress)
+    if save is not None:
+        from ..fitting.save import save_form_preset
+
+        save_form_preset(result, save)
+        result.notes.append(f"constants written to {save}")
+    if json:
+        emit_json(result)
+    else:
+        from .render_form import render_form_fit
+
+        render_form_fit(_console(), result)
+
+
+def _numbers(text: str) -> list[float]:
+    """Comma-separated finite numbers (signed allowed): a reward form's KL distance may be 0."""
+    import math
+
+    try:
+        values = [float(item) for item in text.split(",")]
+    except ValueError:
+        raise typer.BadParameter(f"expected comma-separated numbers, got {text!r}", param_hint="--predict") from None
+    if not all(math.isfinite(v) and v >= 0 for v in values):
+        raise typer.BadParameter(f"expected finite numbers >= 0, got {text!r}", param_hint="--predict")
+    return values

@@ -89,10 +89,25 @@ def complete_laws(incomplete: str) -> list[str]:
     return [name for name in preset_names() if name.startswith(incomplete)]
 
 
+def complete_law_names(incomplete: str) -> list[str]:
+    """Shell completion of ``scale laws NAME``: presets, family presets and forms."""
+    from ..laws import forms, preset_names
+    from ..laws.preset import family_preset_names
+
+    return [name for name in [*preset_names(), *family_preset_names(), *forms()] if name.startswith(incomplete)]
+
+
 def complete_gpus(incomplete: str) -> list[str]:
     from ..hardware import load_gpus
 
     return [name for name in load_gpus() if name.startswith(incomplete)]
+
+
+def complete_forms(incomplete: str) -> list[str]:
+    """Shell completion of ``--form``: the registered law forms."""
+    from ..laws.base import forms
+
+    return [name for name in forms() if name.startswith(incomplete)]
 
 
 def choices(*values: str):

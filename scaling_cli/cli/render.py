@@ -32,6 +32,17 @@ def _notes(console: Console, notes: list[str], law: Law, warnings: list[str] = (
     console.print(Text(f"Law: {law.title}. {law.citation}.", style="dim"))
 
 
+def _render_moe(console: Console, moe) -> None:
+    table = summary_table(f"As a mixture of {moe.experts} experts (top-{moe.top_k}, {moe.router} router)")
+    table.add_row("Active parameters", f"{format_count(moe.active_params)}: what each token computes with (the plan's N)")
+    table.add_row("Total parameters", f"{format_count(moe.total_params)}: every expert, what memory holds "
+                  f"({moe.model_state_bytes / 1e9:,.0f} GB of weights, gradients and Adam state)")
+    if moe.effective_params is not None:
+        table.add_row("Effective dense size", f"{format_count(moe.effective_params)} ({moe.effective_ratio:.2f}x): {moe.claim}")
+    console.print(table)
+    console.print(Text(f"Source: {moe.source}", style="dim"))
+
+
 def render_plan(console: Console, plan: Plan, law: Law) -> None:
     summary = summary_table(f"Compute-optimal plan under {plan.law}")
     if plan.target_loss is not None:
@@ -48,6 +59,8 @@ def render_plan(console: Console, plan: Plan, law: Law) -> None:
     if plan.cost is not None:
         summary.add_row("Cost", f"{format_money(plan.cost)} at ${plan.price_per_gpu_hour:g}/GPU-hour")
     console.print(summary)
+    if plan.moe is not None:
+        _render_moe(console, plan.moe)
     if plan.unique_tokens is not None:
         _render_data(console, plan)
     if plan.inference_optimal is not None:

@@ -38,6 +38,18 @@ def render_shapes(console: Console, rows: list[dict], target: float | None, seq:
             f"{row['error']:+.2%}" + ("" if row["fits_target"] else "*"),
         )
     console.print(table)
+    _say_vocab(console, rows[0])
+
+
+def _say_vocab(console: Console, row: dict) -> None:
+    """Tao et al.'s vocabulary for the shape, beside its fixed one."""
+    from ..vocab import VocabSuggestion
+
+    suggestion = VocabSuggestion(**row["vocab_suggestion"])
+    console.print(Text(f"Vocabulary (Tao et al. 2024, for the {format_sci(suggestion.flops)}-FLOP budget this size is optimal for): "
+                       f"{_vocab_line(suggestion)}.", style="dim"))
+    for warning in suggestion.warnings:
+        console.print(Text(f"Warning: {warning}.", style="bold yellow"))
 
 
 def _render_one_shape(console: Console, row: dict, seq: int) -> None:
@@ -55,6 +67,7 @@ def _render_one_shape(console: Console, row: dict, seq: int) -> None:
     summary.add_row("FLOPs per token", f"{format_sci(row['flops_per_token'])} training at {seq:,} tokens (attention {format_sci(row['attention_flops_per_token'])})")
     summary.add_row("KV cache", f"{row['kv_cache_bytes_per_token']:,.0f} bytes per token (bf16)")
     console.print(summary)
+    _say_vocab(console, row)
 
 
 def render_training_memory(console: Console, m: TrainingMemory) -> None:
@@ -127,8 +140,20 @@ def render_run(console: Console, plan) -> None:
                   f"({run.batch_size_sequences / layout.dp:,.0f} per data-parallel rank; the law's optimum "
                   f"{format_count(run.batch_size_tokens)}), {format_count(run.steps)} steps")
     table.add_row("Learning rate", format_sci(run.learning_rate))
+    suggestion = plan.vocab_suggestion
+    if suggestion is not None:
+        table.add_row("Vocabulary (Tao et al. 2024)", _vocab_line(suggestion))
     console.print(table)
     for note in run.notes:
         console.print(Text(f"Note: {note}.", style="yellow"))
     console.print(Text(f"Batch size and learning rate: {run.hyperparameter_source}", style="dim"))
     console.print()  # the variants table that follows starts a new paragraph
+
+
+def _vocab_line(suggestion) -> str:
+    """The vocabulary the budget implies, and what it changes against the shape's."""
+    if suggestion.vocab == suggestion.current_vocab:
+        return f"{suggestion.vocab:,}, the shape's own"
+    return (f"{suggestion.vocab:,} for this budget instead of {suggestion.current_vocab:,}: {format_count(suggestion.params_change)} "
+            f"parameters and {format_count(suggestion.head_flops_change)} FLOPs per token in the output head "
+            f"({'more' if suggestion.params_change > 0 else 'fewer'})").replace(" -", " ")

@@ -104,6 +104,7 @@ def shape(model, seq: SeqOption = 4096, json: JsonOption = False) -> None:
 
 def _describe(shape, seq: int, target) -> dict:
     from ..shape import fits
+    from ..vocab import vocab_for_shape
 
     return {
         **shape.model_dump(),
@@ -119,6 +120,7 @@ def _describe(shape, seq: int, target) -> dict:
         "kv_cache_bytes_per_token": shape.kv_cache_bytes_per_token(),
         "error": None if target is None else shape.params / target - 1,
         "fits_target": None if target is None else fits(shape, target),
+        "vocab_suggestion": vocab_for_shape(shape).model_dump(),
     }
 
 

@@ -105,17 +105,20 @@ class Runs:
         return cls(params=params, tokens=tokens, loss=loss, flops=flops, source=source, rows=numbers, lines=numbers)
 
 
-def parse_columns(spec: str | None) -> dict[str, str]:
-    """``params=Model Size,flops=Training FLOP`` -> {'params': 'Model Size', 'flops': 'Training FLOP'}."""
+def parse_columns(spec: str | None, fields: tuple[str, ...] | None = None) -> dict[str, str]:
+    """``params=Model Size,flops=Training FLOP`` -> {'params': 'Model Size', 'flops': 'Training FLOP'}.
+
+    ``fields``: the names a mapping may give (a law form's variables); the runs fields by default."""
+    fields = FIELDS if fields is None else fields
     mapping: dict[str, str] = {}
     if not spec:
         return mapping
     for item in spec.split(","):
         field_name, sep, column = item.partition("=")
         field_name, column = field_name.strip(), column.strip()
-        if not sep or field_name not in FIELDS or not column:
+        if not sep or field_name not in fields or not column:
             raise ScaleError(
-                f"--columns: expected FIELD=COLUMN pairs with FIELD one of {', '.join(FIELDS)} "
+                f"--columns: expected FIELD=COLUMN pairs with FIELD one of {', '.join(fields)} "
                 f"(e.g. params=model_size,loss=val_loss), got {item.strip()!r}"
             )
         mapping[field_name] = column
@@ -127,9 +130,17 @@ def read_runs(path: str | Path, columns: dict[str, str] | None = None, exclude=N
 
     ``exclude`` (row numbers or ranges, 1 = the first run) leaves rows out *before* they are
     validated, so one broken row of a partial sweep does not force an edit of the file."""
+    records, source, note = read_records(path, exclude)
+    runs = _to_runs(records, source, columns or {})
+    if note:
+        runs = Runs(**{**runs.__dict__, "notes": runs.notes + (note,)})
+    return runs
+
+
+def read_records(path: str | Path, exclude=None) -> tuple[list[tuple[int, int, dict]], str, str | None]:
+    """The rows of a runs file as (row number, line, record), its name, and what ``exclude`` left out."""
     if not isinstance(path, (str, Path)):
         raise ScaleError(f"read_runs: expected a file path or '-', got {type(path).__name__}")
-    columns = columns or {}
     name = str(path)
     if name == "-":
         text, source = _decode(sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read(), "<stdin>"), "<stdin>"
@@ -139,26 +150,23 @@ def read_runs(path: str | Path, columns: dict[str, str] | None = None, exclude=N
         text, source = _read_file(file), name
         is_jsonl = file.suffix.lower() in {".jsonl", ".ndjson"} or (file.suffix.lower() != ".csv" and text.lstrip().startswith("{"))
     records = _jsonl_records(text, source) if is_jsonl else _csv_records(text, source)
-    spans = None if exclude is None else _spans(exclude)
-    if spans is not None:
-        check_spans(spans, len(records), source)
-        starts = np.array([low for low, _ in spans])
-        ends = np.array([high for _, high in spans])
+    if exclude is None:
+        return records, source, None
+    spans = _spans(exclude)
+    check_spans(spans, len(records), source)
+    starts = np.array([low for low, _ in spans])
+    ends = np.array([high for _, high in spans])
 
-        def excluded(number: int) -> bool:  # binary search in the merged ranges: linear overall
-            at = int(np.searchsorted(starts, number, side="right")) - 1
-            return at >= 0 and number <= ends[at]
+    def excluded(number: int) -> bool:  # binary search in the merged ranges: linear overall
+        at = int(np.searchsorted(starts, number, side="right")) - 1
+        return at >= 0 and number <= ends[at]
 
-        total = len(records)
-        records = [record for record in records if not excluded(record[0])]
-        count = total - len(records)
-        if not records:
-            raise ScaleError(f"--exclude: leaves no runs of the {total} in {source}")
-    runs = _to_runs(records, source, columns)
-    if spans is not None:
-        note = f"{count} row{'s' * (count > 1)} excluded: {format_spans(spans)}"
-        runs = Runs(**{**runs.__dict__, "notes": runs.notes + (note,)})
-    return runs
+    total = len(records)
+    records = [record for record in records if not excluded(record[0])]
+    count = total - len(records)
+    if not records:
+        raise ScaleError(f"--exclude: leaves no runs of the {total} in {source}")
+    return records, source, f"{count} row{'s' * (count > 1)} excluded: {format_spans(spans)}"
 
 
 def _read_file(file: Path) -> str:

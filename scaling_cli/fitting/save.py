@@ -82,3 +82,26 @@ def save_law(result: FitResult, path: str | Path) -> Law:
     law = law_from_fit(result, path.stem)
     write_atomically(path, law_toml(law), "--save")
     return law
+
+
+def save_form_preset(result, path: str | Path) -> None:
+    """Write a ``fit --form`` result as a family preset TOML (``configs/laws/families/`` format)."""
+    from ..files import write_atomically
+    from ..laws.preset import FormPreset
+
+    name = Path(path).stem
+    preset = validate(FormPreset, {
+        "name": name, "title": f"{result.form} law fitted on {result.source}", "form": result.form,
+        "citation": f"fitted by scale fit --form {result.form} on {result.source} ({result.n_runs} runs, {datetime.date.today().isoformat()}); "
+                    f"form: {result.citation}",
+        "constants": {key: estimate.value for key, estimate in result.parameters.items()},
+        "fitted_range": {key: list(span) for key, span in result.fitted_range.items()},
+        "fitted_range_source": f"the {result.n_runs} runs of {result.source}",
+    }, name)
+    data = preset.model_dump(exclude_defaults=False)
+    lines = [f"{key} = {_toml_value(value)}" for key, value in data.items() if not isinstance(value, dict)]
+    for table in ("counts", "constants", "extra", "fitted_range"):
+        if data[table]:
+            lines.append(f"\n[{table}]")
+            lines.extend(f"{key} = {_toml_value(value)}" for key, value in data[table].items())
+    write_atomically(Path(path), "\n".join(lines) + "\n", "--save")

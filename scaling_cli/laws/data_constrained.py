@@ -1,4 +1,4 @@
-"""Limited unique data: repeated tokens are worth less each epoch (Muennighoff et al. 2023).
+"""The data-constrained form: repeated tokens are worth less each epoch (Muennighoff et al. 2023).
 
 "Scaling Data-Constrained Language Models" (arXiv:2305.16264; huggingface/datablations README,
 "Parametric Fit") replaces N and D in L = E + A/N^alpha + B/D^beta by effective values::
@@ -12,20 +12,25 @@ so that repeated data saturates at D' = U_D·(1 + R_D*) and parameters in excess
 unique data supports saturate likewise. With R_D = R_N = 0 (one epoch or less) the law is the
 plain Chinchilla form. The compute-optimal split no longer has a closed form: it is found
 numerically, on a grid over log N refined by bounded Brent, and every search is bracketed.
+
+The form wraps the Chinchilla form: :class:`DataConstrainedLoss` is a Chinchilla loss with the two
+repetition constants, and ``on_unique_tokens(U)`` gives the loss on U unique tokens, with the
+planner's questions (loss, floor, tokens for a loss, optimum, optimum for a loss, limit) as methods.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import Literal
 
-import numpy as np
+from pydantic import Field
 
-from .compute import FLOPS_PER_PARAM_TOKEN
-from .errors import ScaleError
-
-if TYPE_CHECKING:
-    from .laws import ChinchillaLoss, Repetition
+from ..compute import FLOPS_PER_PARAM_TOKEN
+from ..errors import ScaleError
+from .base import Form, Frozen, Parameter, Variable
+from .chinchilla import FORMS as CHINCHILLA_FORMS
+from .chinchilla import LOSS, PARAMS, TOKENS, ChinchillaLoss, frontier_scale
 
 NEGLIGIBLE_EPOCHS = 4.0
 """Up to about 4 epochs, repeated data is almost as good as unique data (Muennighoff et al. 2023)."""
@@ -54,6 +59,8 @@ def repetition_regime(epochs: float) -> str:
 
 def effective_tokens(tokens, unique, rep: Repetition):
     """D' of the paper: the unique tokens seen plus the decaying worth of the repeats."""
+    import numpy as np
+
     tokens = np.asarray(tokens, dtype=float)
     seen = np.minimum(unique, tokens)
     repeats = np.maximum(tokens / seen - 1.0, 0.0)
@@ -65,14 +72,14 @@ def unique_params(loss: ChinchillaLoss, unique):
 
     From eq. 4 of Hoffmann et al. 2022, N_opt = G·(D_opt·G)^(beta/alpha).
     """
-    from .laws import frontier_scale
-
     g = frontier_scale(loss.A, loss.B, loss.alpha, loss.beta)
     return g * (unique * g) ** (loss.beta / loss.alpha)
 
 
 def effective_params(params, unique, loss: ChinchillaLoss, rep: Repetition):
     """N' of the paper: parameters beyond what the unique data supports are worth less."""
+    import numpy as np
+
     params = np.asarray(params, dtype=float)
     base = np.minimum(params, unique_params(loss, unique))
     excess = np.maximum(params / base - 1.0, 0.0)
@@ -81,6 +88,8 @@ def effective_params(params, unique, loss: ChinchillaLoss, rep: Repetition):
 
 def constrained_loss(loss: ChinchillaLoss, rep: Repetition, params, tokens, unique):
     """L(N, D, U) = E + A/N'^alpha + B/D'^beta."""
+    import numpy as np
+
     n = effective_params(params, np.minimum(unique, tokens), loss, rep)
     d = effective_tokens(tokens, unique, rep)
     return loss.E + loss.A / n**loss.alpha + loss.B / d**loss.beta
@@ -94,6 +103,8 @@ def constrained_floor(loss: ChinchillaLoss, rep: Repetition, params, unique) -> 
 
 def constrained_optimal(loss: ChinchillaLoss, rep: Repetition, flops: float, unique: float) -> tuple[float, float]:
     """The (params, tokens) of least L(N, C/(6N), U): a grid over log N refined by bounded Brent."""
+    import numpy as np
+
     from scipy.optimize import minimize_scalar
 
     center = math.log(loss.optimal(flops)[0])
@@ -173,3 +184,96 @@ def constrained_limit(loss: ChinchillaLoss, rep: Repetition, unique: float) -> f
     params = unique_params(loss, unique) * (1 + rep.R_N_star)
     tokens = unique * (1 + rep.R_D_star)
     return float(loss.E + loss.A / params**loss.alpha + loss.B / tokens**loss.beta)
+
+
+# -- the form -------------------------------------------------------------------------------
+
+
+class Repetition(Frozen):
+    """Muennighoff et al. 2023: how fast repeated tokens (R_D*) and excess parameters (R_N*) lose worth."""
+
+    R_D_star: float = Field(gt=0, le=1e6)
+    R_N_star: float = Field(gt=0, le=1e6)
+
+
+class DataConstrainedLoss(ChinchillaLoss):
+    """A Chinchilla loss whose N and D are replaced by their effective values on limited data.
+
+    Without a unique-token count it is the plain Chinchilla form (every token fresh)."""
+
+    form: Literal["data-constrained"] = "data-constrained"  # type: ignore[assignment]
+    R_D_star: float = Field(gt=0, le=1e6, description="repeated tokens saturate at (1 + R_D*) x the unique tokens")
+    R_N_star: float = Field(gt=0, le=1e6, description="excess parameters saturate likewise")
+
+    @property
+    def repetition(self) -> Repetition:
+        return Repetition(R_D_star=self.R_D_star, R_N_star=self.R_N_star)
+
+    def base(self) -> ChinchillaLoss:
+        """The wrapped Chinchilla form (every token fresh)."""
+        return ChinchillaLoss(E=self.E, A=self.A, B=self.B, alpha=self.alpha, beta=self.beta)
+
+    def on_unique_tokens(self, unique_tokens: float) -> LimitedData:
+        return LimitedData(self, unique_tokens)
+
+
+@dataclass(frozen=True)
+class LimitedData:
+    """The data-constrained loss on ``unique`` tokens: the planner's questions, as a loss form answers them."""
+
+    law: DataConstrainedLoss
+    unique: float
+
+    def loss(self, params, tokens):
+        return constrained_loss(self.law, self.law, params, tokens, self.unique)
+
+    def loss_floor(self, params) -> float:
+        return constrained_floor(self.law, self.law, params, self.unique)
+
+    def tokens_for_loss(self, params: float, loss: float) -> float:
+        return constrained_tokens_for_loss(self.law, self.law, params, loss, self.unique)
+
+    def optimal(self, flops: float) -> tuple[float, float]:
+        return constrained_optimal(self.law, self.law, flops, self.unique)
+
+    def optimal_for_loss(self, loss: float) -> tuple[float, float] | None:
+        return constrained_optimal_for_loss(self.law, self.law, loss, self.unique)
+
+    def limit(self) -> float:
+        """The loss no budget goes below on these unique tokens."""
+        return constrained_limit(self.law, self.law, self.unique)
+
+
+def _predict(p, x):
+    """The form for the fitter: every constant is free (the paper fits R_D*, R_N* with the base fixed)."""
+    import numpy as np
+
+    unique, params, tokens = x["unique_tokens"], x["params"], x["tokens"]
+    seen = np.minimum(unique, tokens)
+    g = (p["alpha"] * p["A"] / (p["beta"] * p["B"])) ** (1 / (p["alpha"] + p["beta"]))
+    base = np.minimum(params, g * (seen * g) ** (p["beta"] / p["alpha"]))
+    n = base + base * p["R_N_star"] * (1.0 - np.exp(-np.maximum(params / base - 1.0, 0.0) / p["R_N_star"]))
+    d = seen + seen * p["R_D_star"] * (1.0 - np.exp(-np.maximum(tokens / seen - 1.0, 0.0) / p["R_D_star"]))
+    return p["E"] + p["A"] / n ** p["alpha"] + p["B"] / d ** p["beta"]
+
+
+FORMS = (
+    Form(
+        name="data-constrained",
+        title="pre-training loss on limited unique data L(N, D, U)",
+        equation="L = E + A/N'^alpha + B/D'^beta, D' = U_D + U_D R_D* (1 - exp(-R_D/R_D*)), N' likewise",
+        citation="Muennighoff et al. 2023, 'Scaling Data-Constrained Language Models', arXiv:2305.16264, eq. 5 (huggingface/datablations)",
+        variables=(PARAMS, TOKENS, Variable("unique_tokens", "unique tokens U the run repeats over")),
+        target=LOSS,
+        parameters=CHINCHILLA_FORMS[0].parameters + (
+            Parameter("R_D_star", (1e-2, 1e4), (1.0, 5.0, 15.0, 50.0), log=True, description="worth of repeated tokens"),
+            Parameter("R_N_star", (1e-2, 1e4), (1.0, 5.0, 15.0, 50.0), log=True, description="worth of excess parameters"),
+        ),
+        predict=_predict,
+        scale="flops",
+        questions=("loss of (N, D) on U unique tokens", "data-constrained optimum of a budget", "loss limit of U unique tokens",
+                   "tokens for a loss", "compute for a loss"),
+        objectives=("huber", "lsq", "log-lsq"),
+        presets="muennighoff (datablations README, 'Parametric Fit')",
+    ),
+)

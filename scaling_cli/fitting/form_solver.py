@@ -1,0 +1,179 @@
+"""Fitting any registered law form: a multi-start grid screen, then a batched Levenberg-Marquardt.
+
+The form (``laws/base.py``) gives its function, its parameters' bounds and starting grid, and
+which ones are searched in log space. The objective is one of:
+
+* ``huber``: Huber (delta 1e-3) on ln(predicted) - ln(observed), summed (Hoffmann et al. 2022);
+* ``lsq``: least squares on the target itself (the only choice for a signed target, a reward);
+* ``log-lsq``: least squares on log10 of the target (Clark et al. 2022's objective).
+
+As in ``solver.py`` every problem of a batch (the refined starts, or the bootstrap resamples as
+run weights) takes its damped Gauss-Newton step in the same numpy operations; the Jacobian here
+is a forward difference (the forms are arbitrary), one extra evaluation per parameter, all
+batched. A step is kept only if it lowers that problem's objective.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import product
+
+import numpy as np
+
+from ..laws.base import Form
+
+HUBER_DELTA = 1e-3
+REFINE = 16
+MAX_ITERATIONS = 200
+WARM_ITERATIONS = 100
+RELATIVE_TOLERANCE = 1e-12
+SCREEN_ELEMENTS = 2_000_000
+"""Starts x runs evaluated at once while screening the grid."""
+SOLVE_ELEMENTS = 400_000
+"""Problems x parameters x runs in one Jacobian: larger batches are solved in chunks."""
+
+
+@dataclass
+class FormObjective:
+    """A form on a set of runs, searched in the transformed space theta (ln where ``log``)."""
+
+    form: Form
+    variables: dict[str, np.ndarray]
+    target: np.ndarray
+    kind: str
+    fixed: dict[str, float] = field(default_factory=dict)
+    """Constants held at a value (``--fix``): the search runs over the others only."""
+
+    def __post_init__(self) -> None:
+        if self.kind not in self.form.objectives:
+            raise ValueError(f"form {self.form.name} takes the objectives {', '.join(self.form.objectives)}, not {self.kind!r}")
+        self.free = tuple(p for p in self.form.parameters if p.name not in self.fixed)
+        self.logs = np.array([p.log for p in self.free], dtype=bool)
+        low, high = np.array([p.bounds for p in self.free], dtype=float).reshape(-1, 2).T
+        with np.errstate(invalid="ignore", divide="ignore"):  # ln of the bounds of linear parameters is unused
+            self.lower = np.where(self.logs, np.log(low), low)
+            self.upper = np.where(self.logs, np.log(high), high)
+        self.observed = self._transform(self.target)
+
+    def _transform(self, values):
+        if self.kind == "huber":
+            return np.log(values)
+        if self.kind == "log-lsq":
+            return np.log10(values)
+        return values
+
+    def constants(self, thetas: np.ndarray) -> dict[str, np.ndarray]:
+        """Natural parameter values of each theta (rows), as (rows, 1) columns for broadcasting."""
+        thetas = np.atleast_2d(thetas)
+        natural = np.where(self.logs, np.exp(thetas), thetas)
+        free = {p.name: natural[:, [i]] for i, p in enumerate(self.free)}
+        return {p.name: free[p.name] if p.name in free else np.full((len(thetas), 1), self.fixed[p.name]) for p in self.form.parameters}
+
+    def predicted(self, thetas: np.ndarray, variables: dict[str, np.ndarray] | None = None) -> np.ndarray:
+        """The transformed prediction of each theta (rows) at the runs, or at other ``variables``."""
+        with np.errstate(all="ignore"):
+            return self._transform(self.form.predict(self.constants(np.atleast_2d(thetas)), self.variables if variables is None else variables))
+
+    def residuals(self, thetas: np.ndarray) -> np.ndarray:
+        """Transformed prediction minus transformed observation: (rows, runs)."""
+        return self.predicted(thetas) - self.observed
+
+    def rho(self, r: np.ndarray) -> np.ndarray:
+        if self.kind == "huber":
+            clipped = np.clip(r, -HUBER_DELTA, HUBER_DELTA)
+            return clipped * (r - 0.5 * clipped)
+        return r * r
+
+    def values(self, thetas: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        r = self.residuals(thetas)
+        with np.errstate(all="ignore"):
+            total = np.sum(weights * self.rho(r), axis=1)
+        return np.where(np.isfinite(total), total, np.inf)
+
+    def grid(self) -> np.ndarray:
+        """Every combination of the parameters' starting grids, in theta space."""
+        axes = [np.log(p.grid) if p.log else np.asarray(p.grid, dtype=float) for p in self.free]
+        return np.clip(np.array(list(product(*axes)), dtype=float), self.lower, self.upper)
+
+
+def screen(objective: FormObjective, weights: np.ndarray, refine: int = REFINE) -> np.ndarray:
+    """The ``refine`` best starts of the grid (chunked evaluation)."""
+    starts = objective.grid()
+    chunk = max(1, SCREEN_ELEMENTS // max(len(objective.target), 1))
+    values = np.concatenate([objective.values(starts[i:i + chunk], weights) for i in range(0, len(starts), chunk)])
+    order = np.argsort(values)
+    return starts[order[:refine]]
+
+
+def solve(objective: FormObjective, starts: np.ndarray, weights: np.ndarray, max_iterations: int = MAX_ITERATIONS):
+    """Minimise from each row of ``starts`` under ``weights`` ((rows, runs) or one shared row)."""
+    starts = np.array(starts, dtype=float, ndmin=2)
+    weights = np.asarray(weights, dtype=float)
+    chunk = max(1, SOLVE_ELEMENTS // max(len(objective.target) * (len(objective.free) + 1), 1))
+    parts = [_solve(objective, starts[i:i + chunk], weights if weights.ndim == 1 else weights[i:i + chunk], max_iterations)
+             for i in range(0, len(starts), chunk)]
+    return np.vstack([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _jacobian(objective: FormObjective, theta: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Forward differences of the residuals: (problems, parameters, runs)."""
+    count = theta.shape[1]
+    step = 1e-6 * np.maximum(1.0, np.abs(theta))
+    # Step inward at an upper bound, so the difference stays inside the search space.
+    step = np.where(theta + step > objective.upper, -step, step)
+    shifted = np.repeat(theta[:, None, :], count, axis=1) + step[:, :, None] * np.eye(count)[None]
+    moved = objective.residuals(shifted.reshape(-1, count)).reshape(len(theta), count, -1)
+    return (moved - r[:, None, :]) / step[:, :, None]
+
+
+def _solve(objective: FormObjective, starts: np.ndarray, weights: np.ndarray, max_iterations: int):
+    thetas = np.clip(starts, objective.lower, objective.upper)
+    batch, count = thetas.shape
+    all_weights = np.array(np.broadcast_to(weights, (batch, len(objective.target))))
+    values = objective.values(thetas, all_weights)
+    index = np.flatnonzero(np.isfinite(values))
+    theta, value, w = thetas[index], values[index], all_weights[index]
+    damping = np.full(len(index), 1e-3)
+    eye = np.eye(count)
+    for _ in range(max_iterations):
+        if not len(index):
+            break
+        with np.errstate(all="ignore"):
+            r = objective.residuals(theta)
+            jac = _jacobian(objective, theta, r)
+            if objective.kind == "huber":
+                slope = w * np.clip(r, -HUBER_DELTA, HUBER_DELTA)
+                u = w * np.minimum(1.0, HUBER_DELTA / np.maximum(np.abs(r), 1e-300))
+            else:
+                slope, u = w * r, w
+            gradient = np.einsum("bpn,bn->bp", jac, slope)
+            matrix = np.einsum("bpn,bn,bqn->bpq", jac, u, jac)
+            matrix = np.where(np.isfinite(matrix), matrix, 0.0)
+            scale = np.maximum(np.diagonal(matrix, axis1=1, axis2=2), 1e-12)
+            system = matrix + damping[:, None, None] * scale[:, None, :] * eye
+            try:
+                step = -np.linalg.solve(system, np.where(np.isfinite(gradient), gradient, 0.0)[..., None])[..., 0]
+            except np.linalg.LinAlgError:
+                step = -np.array([np.linalg.lstsq(m, g, rcond=None)[0] for m, g in zip(system, gradient)])
+            trial = np.clip(theta + step, objective.lower, objective.upper)
+            trial_values = objective.values(trial, w)
+        better = np.isfinite(trial_values) & (trial_values < value)
+        gain = np.where(better, value - trial_values, 0.0)
+        moved = np.max(np.abs(trial - theta), axis=1)
+        theta[better], value[better] = trial[better], trial_values[better]
+        damping = np.where(better, np.maximum(damping / 3.0, 1e-12), damping * 4.0)
+        done = (better & (gain <= RELATIVE_TOLERANCE * np.abs(value) + 1e-300)) | (~better & ((damping > 1e12) | (moved < 1e-13)))
+        if done.any():
+            thetas[index[done]], values[index[done]] = theta[done], value[done]
+            keep = ~done
+            index, theta, value, w, damping = index[keep], theta[keep], value[keep], w[keep], damping[keep]
+    thetas[index], values[index] = theta, value
+    return thetas, values
+
+
+def fit_best(objective: FormObjective, weights: np.ndarray | None = None, refine: int = REFINE) -> tuple[np.ndarray, float]:
+    """The multi-start fit: screen the grid, refine the best starts together, keep the best."""
+    weights = np.ones(len(objective.target)) if weights is None else weights
+    thetas, values = solve(objective, screen(objective, weights, refine), weights)
+    best = int(np.argmin(values))
+    return thetas[best], float(values[best])

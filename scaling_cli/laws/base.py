@@ -1,0 +1,123 @@
+"""What a law family declares: its variables, its parameters (bounds, starting grid) and its function.
+
+Each family module of this package (``chinchilla.py``, ``routed.py``, ...) defines ``FORMS``, a
+tuple of :class:`Form`. The registry finds them by listing the package, so a new family is one
+module (plus its presets in ``configs/laws/`` and its tests): nothing here names the families.
+
+A form's ``predict`` maps natural parameters and variables to the target (a loss, a reward) with
+numpy broadcasting: parameters as arrays of shape (batch, 1), variables of shape (runs,), so one
+call evaluates every start of a multi-start search or every bootstrap replicate at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from ..configs import reject_bools
+from ..errors import ScaleError
+
+
+class Frozen(BaseModel):
+    """The base of every law model: immutable, no unknown keys, no NaN, no booleans as numbers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    _no_bools = model_validator(mode="before")(classmethod(reject_bools))
+
+
+@dataclass(frozen=True)
+class Variable:
+    """An input column of the form: ``name`` as in a runs file, and what it counts."""
+
+    name: str
+    description: str
+    positive: bool = True
+    """A value must be > 0 (sizes, token counts); rewards and KL distances from 0 may be 0 or signed."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A fitted constant: its bounds, its starting grid, and whether it is searched in log space."""
+
+    name: str
+    bounds: tuple[float, float]
+    grid: tuple[float, ...]
+    log: bool = False
+    """Search ln(value) instead of the value (prefactors and floors, which span decades)."""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Form:
+    """A law family's form as the fitter and ``scale laws`` see it."""
+
+    name: str
+    title: str
+    equation: str
+    citation: str
+    variables: tuple[Variable, ...]
+    target: Variable
+    parameters: tuple[Parameter, ...]
+    predict: Callable = field(repr=False)
+    scale: str = ""
+    """The variable along which the runs grow: backtests and ``--holdout`` hold out its largest values."""
+    questions: tuple[str, ...] = ()
+    """The planner questions the family answers (said in ``scale laws``)."""
+    answer: Callable | None = field(default=None, repr=False)
+    """``answer(constants: dict[str, ndarray]) -> dict[str, ndarray]``: the planner question's
+    numbers from fitted constants (vectorised over bootstrap replicates), or ``None``."""
+    objectives: tuple[str, ...] = ("huber", "lsq", "log-lsq")
+    """huber: Huber (delta 1e-3) in log space; lsq: least squares on the target; log-lsq: least
+    squares on log10 of the target (Clark et al.'s). Signed targets take lsq only. The first is
+    the form's default (its paper's objective)."""
+    presets: str = ""
+    """Where the shipped constants come from, or why there are none."""
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.parameters)
+
+    def summary(self) -> dict:
+        """The JSON of ``scale laws``: ``name``, ``variables``, ``parameters``, ``citation`` and more."""
+        return {
+            "name": self.name, "title": self.title, "equation": self.equation, "citation": self.citation,
+            "variables": [v.name for v in self.variables], "target": self.target.name,
+            "parameters": [{"name": p.name, "bounds": list(p.bounds), "description": p.description} for p in self.parameters],
+            "questions": list(self.questions), "objectives": list(self.objectives), "presets": self.presets,
+        }
+
+
+_REGISTRY: dict[str, Form] | None = None
+
+
+def forms() -> dict[str, Form]:
+    """Every registered form by name, in the order of the modules, then of their ``FORMS``."""
+    global _REGISTRY
+    if _REGISTRY is None:
+        import importlib
+        import pkgutil
+
+        from . import __path__ as package_path
+
+        found: dict[str, Form] = {}
+        for module in sorted(pkgutil.iter_modules(package_path), key=lambda m: (m.name != "chinchilla", m.name)):
+            declared = getattr(importlib.import_module(f"{__package__}.{module.name}"), "FORMS", ())
+            for form in declared:
+                if form.name in found:
+                    raise RuntimeError(f"two law forms are named {form.name!r}")
+                found[form.name] = form
+        _REGISTRY = found
+    return _REGISTRY
+
+
+def form_named(name: str) -> Form:
+    """The form called ``name``, or a ScaleError listing the forms."""
+    registry = forms()
+    if not isinstance(name, str) or name not in registry:
+        from ..units import shorten
+
+        raise ScaleError(f"unknown form {shorten(str(name))}: expected one of {', '.join(registry)}")
+    return registry[name]
