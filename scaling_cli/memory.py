@@ -33,6 +33,7 @@ from .configs import config_dir, load_toml, validate
 from .errors import ScaleError
 from .hardware import Gpu
 from .shape import Shape
+from .units import format_count
 from .validation import Checked
 
 Recompute = Literal["none", "selective", "full"]
@@ -86,6 +87,7 @@ class Layout(Checked):
     dp: int = Field(default=1, ge=1, le=10_000_000)
     tp: int = Field(default=1, ge=1, le=1024)
     pp: int = Field(default=1, ge=1, le=4096)
+    ep: int = Field(default=1, ge=1, le=100_000, description="expert-parallel ranks: the experts sharded over this many of the dp ranks")
     zero: int = Field(default=0, ge=0, le=3)
     micro_batch: int = Field(default=1, ge=1, le=1_000_000)
     seq: int = Field(default=4096, ge=1, le=100_000_000)
@@ -108,18 +110,26 @@ class State(BaseModel):
         return self.weights + self.gradients + self.optimizer
 
 
-def state_bytes(params: float, layout: Layout) -> State:
-    """Weights, gradients and optimizer state per GPU (ZeRO stages over dp; tp·pp split the model)."""
+def state_bytes(params: float, layout: Layout, expert_params: float = 0.0) -> State:
+    """Weights, gradients and optimizer state per GPU (ZeRO stages over dp; tp·pp split the model).
+
+    Routed experts (``expert_params``) are sharded over ep·pp instead (whole experts per rank, as
+    Megatron-Core and DeepSpeed-MoE place them), and ZeRO shards their state over the dp / ep
+    ranks that hold the same experts."""
     opt = get_optimizer(layout.optimizer)
-    share = params / (layout.tp * layout.pp)
-    weights, gradients, optimizer = opt.weight_bytes * share, opt.gradient_bytes * share, opt.optimizer_bytes * share
-    if layout.zero >= 1:
-        optimizer /= layout.dp
-    if layout.zero >= 2:
-        gradients /= layout.dp
-    if layout.zero >= 3:
-        weights /= layout.dp
-    return State(weights=weights, gradients=gradients, optimizer=optimizer)
+    dense = (params - expert_params) / (layout.tp * layout.pp)
+    experts = expert_params / (layout.ep * layout.pp)
+    parts = []
+    for share, ranks in ((dense, layout.dp), (experts, layout.dp // layout.ep)):
+        weights, gradients, optimizer = opt.weight_bytes * share, opt.gradient_bytes * share, opt.optimizer_bytes * share
+        if layout.zero >= 1:
+            optimizer /= ranks
+        if layout.zero >= 2:
+            gradients /= ranks
+        if layout.zero >= 3:
+            weights /= ranks
+        parts.append((weights, gradients, optimizer))
+    return State(weights=parts[0][0] + parts[1][0], gradients=parts[0][1] + parts[1][1], optimizer=parts[0][2] + parts[1][2])
 
 
 def layer_activation_bytes(shape: Shape, layout: Layout, recompute: Recompute | None = None) -> float:
@@ -140,7 +150,22 @@ def activation_bytes(shape: Shape, layout: Layout) -> float:
         # Recomputing a layer in the backward pass materialises its activations again.
         layers += layer_activation_bytes(shape, layout, recompute="selective" if layout.flash_attention else "none")
     outside = 5.0 * s * b * h + 4.0 * s * b * shape.vocab / t
-    return layers + outside
+    return layers + outside + routed_activation_bytes(shape, layout)
+
+
+MLP_ACTIVATIONS = 19.0
+"""Korthikanti et al. 2022, §4: the MLP block stores 19·s·b·h bytes (of the 34 per layer)."""
+
+
+def routed_activation_bytes(shape: Shape, layout: Layout) -> float:
+    """What routing adds: each token's MLP activations once per expert it is routed to (k
+    copies in every MoE layer, scaled by the expert's width against the dense MLP's). Capacity
+    padding and load imbalance come on top and are not counted."""
+    if not shape.is_moe or layout.recompute == "full":
+        return 0.0
+    width = (shape.expert_d_ff or shape.d_ff) / shape.d_ff
+    moe_layers = shape.layers - shape.dense_layers
+    return moe_layers * MLP_ACTIVATIONS * layout.seq * layout.micro_batch * shape.d_model / layout.tp * (shape.experts_per_token * width - 1)
 
 
 class FewestGpus(BaseModel):
@@ -183,7 +208,13 @@ def training_memory(params: float, shape: Shape, gpu: Gpu, layout: Layout, shape
     if shape_source != "suggested" and (shape.heads % layout.tp or shape.n_kv_heads % layout.tp):
         raise ScaleError(f"tensor parallelism {layout.tp} must divide the {shape.heads} attention heads and the "
                          f"{shape.n_kv_heads} key/value heads it splits")
-    state = state_bytes(params, layout)
+    if layout.ep > 1 and not shape.is_moe:
+        raise ScaleError(f"expert parallelism {layout.ep} needs a mixture-of-experts shape (--experts)")
+    if layout.dp % layout.ep or shape.experts % layout.ep:
+        raise ScaleError(f"expert parallelism {layout.ep} must divide the {layout.dp} data-parallel ranks it runs on and the "
+                         f"{shape.experts} experts it shards")
+    expert_share = shape.expert_params * params / shape.params if shape.is_moe else 0.0
+    state = state_bytes(params, layout, expert_share)
     activations = activation_bytes(shape, layout)
     total = state.total + activations
     memory = gpu.memory_bytes
@@ -195,6 +226,9 @@ def training_memory(params: float, shape: Shape, gpu: Gpu, layout: Layout, shape
             f"activations computed for a suggested shape of {shape.layers} layers x d_model {shape.d_model} "
             f"({shape.heads} heads, vocab {shape.vocab:,}); give --layers/--d-model/--heads or --config for yours"
         )
+    if shape.is_moe:
+        notes.append(f"every expert is held ({format_count(expert_share)} expert parameters, sharded over ep = {layout.ep}); routing stores "
+                     f"each token's MLP activations {shape.experts_per_token}x in the MoE layers; capacity padding and load imbalance are not counted")
     if layout.tp > 1:
         notes.append("tensor parallelism assumes sequence parallelism (Megatron's default), which splits the LayerNorm and dropout activations too")
     headroom = memory - total
@@ -206,26 +240,28 @@ def training_memory(params: float, shape: Shape, gpu: Gpu, layout: Layout, shape
         weights_bytes=state.weights, gradients_bytes=state.gradients, optimizer_bytes=state.optimizer,
         activations_bytes=activations, total_bytes=total, gpu=gpu.name, gpu_memory_bytes=memory,
         fits=total <= memory, headroom_bytes=headroom, headroom_fraction=headroom / memory,
-        largest_micro_batch=largest, fewest_gpus=fewest_gpus(params, shape, gpu, layout), notes=notes,
+        largest_micro_batch=largest, fewest_gpus=fewest_gpus(params, shape, gpu, layout, expert_share), notes=notes,
     )
 
 
-def fewest_gpus(params: float, shape: Shape, gpu: Gpu, layout: Layout) -> FewestGpus | None:
+def fewest_gpus(params: float, shape: Shape, gpu: Gpu, layout: Layout, expert_params: float = 0.0) -> FewestGpus | None:
     """The least data parallelism (times tp·pp) at which some ZeRO stage fits; lower stages win ties.
 
-    Per GPU the state is fixed + sharded/dp (ZeRO), so the least dp is a ceiling division.
+    Per GPU the state is fixed + sharded/dp (ZeRO), so the least dp is a ceiling division (a
+    multiple of ep, whose ranks hold the experts).
     """
     activations = activation_bytes(shape, layout)
+    ep = layout.ep
     best = None
     for zero in range(4):
-        whole = state_bytes(params, layout.model_copy(update={"zero": zero, "dp": 1}))
-        sharded_part = state_bytes(params, layout.model_copy(update={"zero": zero, "dp": 2}))
-        sharded = 2 * (whole.total - sharded_part.total)  # the part that ZeRO divides by dp
-        fixed = whole.total - sharded
+        first = state_bytes(params, layout.model_copy(update={"zero": zero, "dp": ep}), expert_params)
+        second = state_bytes(params, layout.model_copy(update={"zero": zero, "dp": 2 * ep}), expert_params)
+        sharded = 2 * ep * (first.total - second.total)  # the part that ZeRO divides by dp
+        fixed = first.total - sharded / ep
         room = gpu.memory_bytes - activations - fixed
         if room <= 0:
             continue
-        dp = 1 if sharded <= room else math.ceil(sharded / room)
+        dp = ep * max(1, math.ceil(sharded / room / ep))
         candidate = FewestGpus(gpus=dp * layout.tp * layout.pp, dp=dp, zero=zero)
         if best is None or candidate.gpus < best.gpus:
             best = candidate

@@ -146,6 +146,13 @@ class Shape(Checked):
         return self.params - idle
 
     @property
+    def expert_params(self) -> int:
+        """The routed experts' weights (what expert parallelism shards): 0 for a dense model."""
+        if not self.is_moe:
+            return 0
+        return (self.layers - self.dense_layers) * self.experts * self._mlp(self.expert_d_ff or self.d_ff)
+
+    @property
     def aspect_ratio(self) -> float:
         return self.d_model / self.layers
 

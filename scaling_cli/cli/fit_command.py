@@ -26,6 +26,7 @@ def fit(
     exclude: Annotated[Optional[str], typer.Option("--exclude", help="Leave out these rows (1 = first run): 1-5,9.", metavar="ROWS")] = None,
     method: Annotated[str, typer.Option("--method", help="parametric (Approach 3), isoflop (Approach 2) or envelope (Approach 1).", autocompletion=choices("parametric", "isoflop", "envelope"))] = "parametric",
     form: Annotated[Optional[str], typer.Option("--form", help="Fit this law form (see `scale laws --forms`) on its own columns: routed, data-constrained, finetune, context, reward-bon, ...", metavar="FORM", autocompletion=complete_forms)] = None,
+    fix: Annotated[Optional[str], typer.Option("--fix", help="With --form: hold constants at values, NAME=VALUE,... (a base law from elsewhere).", metavar="MAP")] = None,
     loss: Annotated[Optional[str], typer.Option("--loss", help="Objective: huber (log space, delta 1e-3, the default), lsq (loss space), or log-lsq (log10, for --form; a form's default is its paper's).", autocompletion=choices("huber", "lsq", "log-lsq"))] = None,
     bootstrap: Annotated[int, typer.Option("--bootstrap", parser=whole(0), help="Bootstrap resamples for intervals (0: none).", metavar="K")] = 1000,
     seed: Annotated[int, typer.Option("--seed", parser=whole(0), help="Random seed of the bootstrap and of every interval.", metavar="SEED")] = 0,
@@ -58,7 +59,9 @@ def fit(
                  "--at": at is not None, "--buckets": buckets is not None, "--vertex": vertex != "local",
                  "--envelope-floor": envelope_floor is not None, "--exclude-undertrained": exclude_undertrained, "--plot": plot is not None}
         return _fit_form(runs, form, columns, exclude, loss, bootstrap, seed, holdout, predict, save, quiet, json,
-                         [name for name, used in given.items() if used])
+                         [name for name, used in given.items() if used], _fixed(fix))
+    if fix is not None:
+        raise typer.BadParameter("--fix holds constants of a --form fit", param_hint="--fix")
     if loss == "log-lsq":
         raise typer.BadParameter("log-lsq is an objective of --form fits; the Chinchilla fit takes huber or lsq", param_hint="--loss")
     loss = loss or "huber"
@@ -91,7 +94,7 @@ def fit(
         render_fit(_console(), result)
 
 
-def _fit_form(runs, name, columns, exclude, loss, bootstrap, seed, holdout, predict, save, quiet, json, unused) -> None:
+def _fit_form(runs, name, columns, exclude, loss, bootstrap, seed, holdout, predict, save, quiet, json, unused, fixed) -> None:
     """``fit --form NAME``: the form's columns, fitter and report."""
     from ..fitting.form_fit import fit_form
     from ..fitting.form_runs import form_fields, read_form_runs
@@ -116,7 +119,8 @@ def _fit_form(runs, name, columns, exclude, loss, bootstrap, seed, holdout, pred
     from .progress import progress_reporter
 
     with progress_reporter(enabled=not (quiet or json)) as progress:
-        result = fit_form(data, chosen, objective=loss, bootstrap=bootstrap, seed=seed, holdout=holdout, predict=points, progress=progress)
+        result = fit_form(data, chosen, objective=loss, bootstrap=bootstrap, seed=seed, holdout=holdout, predict=points, fixed=fixed,
+                          progress=progress)
     if save is not None:
         from ..fitting.save import save_form_preset
 
@@ -141,3 +145,20 @@ def _numbers(text: str) -> list[float]:
     if not all(math.isfinite(v) and v >= 0 for v in values):
         raise typer.BadParameter(f"expected finite numbers >= 0, got {text!r}", param_hint="--predict")
     return values
+
+
+def _fixed(spec: str | None) -> dict[str, float]:
+    """``E=1.87,alpha=0.35`` -> {'E': 1.87, 'alpha': 0.35}."""
+    import math
+
+    fixed: dict[str, float] = {}
+    for item in (spec or "").split(",") if spec else []:
+        name, sep, value = item.partition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if not sep or not name.strip() or not math.isfinite(number):
+            raise typer.BadParameter(f"expected NAME=VALUE pairs such as E=1.87,alpha=0.35, got {item.strip()!r}", param_hint="--fix")
+        fixed[name.strip()] = number
+    return fixed

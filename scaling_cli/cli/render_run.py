@@ -46,10 +46,10 @@ def _say_vocab(console: Console, row: dict) -> None:
     from ..vocab import VocabSuggestion
 
     suggestion = VocabSuggestion(**row["vocab_suggestion"])
-    console.print(Text(f"Vocabulary (Tao et al. 2024, for the {format_sci(suggestion.flops)}-FLOP budget this size is optimal for): "
-                       f"{_vocab_line(suggestion)}.", style="dim"))
+    console.print(Text(f"Vocabulary: {_vocab_line(suggestion)} (the {format_sci(suggestion.flops)} FLOPs this size is "
+                       "compute-optimal for).", style="dim"))
     for warning in suggestion.warnings:
-        console.print(Text(f"Warning: {warning}.", style="bold yellow"))
+        console.print(Text(f"Note: {warning}.", style="dim"))
 
 
 def _render_one_shape(console: Console, row: dict, seq: int) -> None:
@@ -142,18 +142,19 @@ def render_run(console: Console, plan) -> None:
     table.add_row("Learning rate", format_sci(run.learning_rate))
     suggestion = plan.vocab_suggestion
     if suggestion is not None:
-        table.add_row("Vocabulary (Tao et al. 2024)", _vocab_line(suggestion))
+        table.add_row("Vocabulary", _vocab_line(suggestion))
     console.print(table)
-    for note in run.notes:
+    for note in run.notes + ([] if suggestion is None else suggestion.warnings):
         console.print(Text(f"Note: {note}.", style="yellow"))
     console.print(Text(f"Batch size and learning rate: {run.hyperparameter_source}", style="dim"))
     console.print()  # the variants table that follows starts a new paragraph
 
 
 def _vocab_line(suggestion) -> str:
-    """The vocabulary the budget implies, and what it changes against the shape's."""
+    """The vocabulary the budget implies (Tao et al. 2024), and what it changes against the shape's."""
     if suggestion.vocab == suggestion.current_vocab:
-        return f"{suggestion.vocab:,}, the shape's own"
-    return (f"{suggestion.vocab:,} for this budget instead of {suggestion.current_vocab:,}: {format_count(suggestion.params_change)} "
-            f"parameters and {format_count(suggestion.head_flops_change)} FLOPs per token in the output head "
-            f"({'more' if suggestion.params_change > 0 else 'fewer'})").replace(" -", " ")
+        return f"{suggestion.vocab:,} by Tao et al. 2024's law for this budget: the shape's own"
+    sign = "+" if suggestion.params_change > 0 else "-"
+    return (f"{suggestion.vocab:,} by Tao et al. 2024's law for this budget, instead of {suggestion.current_vocab:,}: "
+            f"{sign}{format_count(abs(suggestion.params_change))} parameters, {sign}{format_count(abs(suggestion.head_flops_change))} "
+            "FLOPs per token in the output head")

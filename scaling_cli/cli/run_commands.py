@@ -133,6 +133,7 @@ def memory(
     dp: Annotated[int, typer.Option("--dp", parser=count, help="Data-parallel ranks (ZeRO shards over them).", metavar="N")] = 1,
     tp: Annotated[int, typer.Option("--tp", parser=count, help="Tensor-parallel ranks.", metavar="N")] = 1,
     pp: Annotated[int, typer.Option("--pp", parser=count, help="Pipeline stages.", metavar="N")] = 1,
+    ep: Annotated[int, typer.Option("--ep", parser=count, help="Expert-parallel ranks (MoE): whole experts sharded over this many of the dp ranks.", metavar="N")] = 1,
     seq: SeqOption = 4096,
     micro_batch: Annotated[int, typer.Option("--micro-batch", parser=count, help="Sequences per GPU per step.", metavar="B")] = 1,
     recompute: Annotated[str, typer.Option("--recompute", help="Activation recomputation: none, selective or full (the plan's default: selective).")] = "selective",
@@ -159,7 +160,7 @@ def memory(
             raise ScaleError(f"--recompute: expected none, selective or full, got {recompute!r}")
         from ..configs import validate
 
-        layout = validate(Layout, dict(dp=dp, tp=tp, pp=pp, zero=zero, micro_batch=micro_batch, seq=seq, recompute=recompute, flash_attention=flash_attention, optimizer=optimizer), "layout")
+        layout = validate(Layout, dict(dp=dp, tp=tp, pp=pp, ep=ep, zero=zero, micro_batch=micro_batch, seq=seq, recompute=recompute, flash_attention=flash_attention, optimizer=optimizer), "layout")
         result = training_memory(total, chosen, device, layout, shape_source=source)
         result.notes.append(
             f"activations with {layout.recompute} recomputation{' and FlashAttention' if layout.flash_attention else ', no FlashAttention'} "

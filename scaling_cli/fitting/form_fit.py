@@ -14,6 +14,7 @@ Errors live in the objective's space: ln of the target for ``huber``, log10 for 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from pydantic import BaseModel
@@ -156,7 +157,9 @@ def fit_form(runs: FormRuns, form: Form, objective: str | None = None, bootstrap
         thetas, values = solve(fitted, np.repeat(theta[None], bootstrap, axis=0), weights, WARM_ITERATIONS)
         good = np.isfinite(values)
         failures = int(np.sum(~good))
-        thetas = thetas[good]
+        # The bootstrap is known to be narrow with few runs per constant: widen every replicate's
+        # distance from the fit by sqrt(n / (n - p)) (bench/forms.py measures the coverage).
+        thetas = np.clip(theta + (thetas[good] - theta) * math.sqrt(len(train) / dof), fitted.lower, fitted.upper)
         if progress:
             progress("bootstrap", bootstrap, bootstrap)
         if failures:
@@ -175,10 +178,11 @@ def fit_form(runs: FormRuns, form: Form, objective: str | None = None, bootstrap
         answers = {k: estimate(float(v), None if spread is None else np.asarray(spread[k], dtype=float)) for k, v in best.items()}
 
     fitted_max = float(np.max(train.scale(form)))
-    predictions = [_prediction(fitted, theta, thetas, scatter, point_values, form, fitted_max, seed) for point_values in predict or []]
+    uncertainty = _Uncertainty(fitted, theta, thetas, scatter, dof)
+    predictions = [_prediction(uncertainty, point_values, form, fitted_max, seed) for point_values in predict or []]
     held = None
     if holdout:
-        held = _holdout(fitted, theta, thetas, scatter, runs.subset(held_index), form, fitted_max, seed)
+        held = _holdout(uncertainty, runs.subset(held_index), form, fitted_max, seed)
     backtests = _backtests(train, form, kind, fixed) if len(np.unique(train.scale(form))) >= 3 else []
     if not backtests:
         notes.append(f"no backtests: they need at least 3 distinct values of {form.scale} with enough runs below each")
@@ -201,12 +205,29 @@ def _bound_warnings(objective: FormObjective, theta: np.ndarray):
                    "down, and answers that depend on it are not to be trusted")
 
 
-def _draws(objective: FormObjective, theta, thetas, scatter, variables, rng):
-    """Predictive draws of the transformed target: bootstrap replicate + out-of-sample scatter."""
-    if thetas is None:
-        return None
-    replicate = objective.predicted(thetas, variables)
-    return replicate + rng.normal(0.0, scatter, size=replicate.shape)
+@dataclass
+class _Uncertainty:
+    """What a prediction's interval holds: the (widened) bootstrap replicates and the scatter as
+    Student's t with n - p degrees of freedom, since its sd is itself estimated from n runs.
+    Measured by bench/forms.py: with normal scatter, 9-run fits raised twice the false alarms."""
+
+    objective: FormObjective
+    theta: np.ndarray
+    thetas: np.ndarray | None
+    scatter: float
+    dof: int
+
+    def replicates(self, variables) -> np.ndarray | None:
+        return None if self.thetas is None else self.objective.predicted(self.thetas, variables)
+
+    def draws(self, variables, rng) -> np.ndarray | None:
+        replicate = self.replicates(variables)
+        return None if replicate is None else replicate + self.scatter * rng.standard_t(self.dof, size=replicate.shape)
+
+    def covariance(self, variables) -> np.ndarray:
+        replicate = self.replicates(variables)
+        t_variance = self.dof / (self.dof - 2) if self.dof > 2 else 3.0
+        return np.atleast_2d(np.cov(replicate, rowvar=False)) + self.scatter**2 * t_variance * np.eye(replicate.shape[1])
 
 
 def _back(objective: FormObjective, values):
@@ -217,11 +238,12 @@ def _back(objective: FormObjective, values):
     return values
 
 
-def _prediction(objective, theta, thetas, scatter, values, form: Form, fitted_max: float, seed: int) -> FormPrediction:
+def _prediction(uncertainty: _Uncertainty, values, form: Form, fitted_max: float, seed: int) -> FormPrediction:
+    objective = uncertainty.objective
     names = [v.name for v in form.variables]
     variables = {name: np.array([float(x)]) for name, x in zip(names, values)}
-    point = float(form.predict(objective.constants(theta[None]), variables)[0, 0])
-    draws = _draws(objective, theta, thetas, scatter, variables, point_rng(seed, *values))
+    point = float(form.predict(objective.constants(uncertainty.theta[None]), variables)[0, 0])
+    draws = uncertainty.draws(variables, point_rng(seed, *values))
     scale = FormRuns(variables, np.array([1.0]), "", (0,)).scale(form)[0]
     ratio = float(scale / fitted_max)
     warnings = []
@@ -233,10 +255,11 @@ def _prediction(objective, theta, thetas, scatter, values, form: Form, fitted_ma
     return FormPrediction(inputs=dict(zip(names, map(float, values))), value=value, extrapolation=ratio, warnings=warnings)
 
 
-def _holdout(objective, theta, thetas, scatter, held: FormRuns, form: Form, fitted_max: float, seed: int) -> FormHoldout:
+def _holdout(uncertainty: _Uncertainty, held: FormRuns, form: Form, fitted_max: float, seed: int) -> FormHoldout:
+    objective = uncertainty.objective
     names = [v.name for v in form.variables]
     observed_t = objective._transform(held.target)
-    point_t = objective.predicted(theta[None], held.variables)[0]
+    point_t = objective.predicted(uncertainty.theta[None], held.variables)[0]
     r = point_t - observed_t
     errors = _to_error(objective.kind, r)
     predicted = _back(objective, point_t)
@@ -244,12 +267,11 @@ def _holdout(objective, theta, thetas, scatter, held: FormRuns, form: Form, fitt
     kind = "extrapolation" if np.any(ratio > INTERPOLATION_RATIO) else "interpolation"
     intervals = [None] * len(held)
     covariance = None
-    if thetas is not None:
-        replicate = objective.predicted(thetas, held.variables)
-        rng = point_rng(seed, *held.target.tolist())
-        low, high = np.percentile(_back(objective, replicate + rng.normal(0.0, scatter, replicate.shape)), [2.5, 97.5], axis=0)
+    if uncertainty.thetas is not None:
+        draws = uncertainty.draws(held.variables, point_rng(seed, *held.target.tolist()))
+        low, high = np.percentile(_back(objective, draws), [2.5, 97.5], axis=0)
         intervals = list(zip(low.tolist(), high.tolist()))
-        covariance = np.atleast_2d(np.cov(replicate, rowvar=False)) + scatter**2 * np.eye(len(held))
+        covariance = uncertainty.covariance(held.variables)
     runs = [FormHoldoutRun(inputs={n: float(held.variables[n][i]) for n in names}, observed=float(held.target[i]),
                            predicted=float(predicted[i]), ci95=intervals[i], error=float(errors[i]),
                            inside=None if intervals[i] is None else bool(intervals[i][0] <= held.target[i] <= intervals[i][1]))

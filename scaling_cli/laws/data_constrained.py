@@ -262,7 +262,7 @@ FORMS = (
         name="data-constrained",
         title="pre-training loss on limited unique data L(N, D, U)",
         equation="L = E + A/N'^alpha + B/D'^beta, D' = U_D + U_D R_D* (1 - exp(-R_D/R_D*)), N' likewise",
-        citation="Muennighoff et al. 2023, 'Scaling Data-Constrained Language Models', arXiv:2305.16264, eq. 5 (huggingface/datablations)",
+        citation="Muennighoff et al. 2023, 'Scaling Data-Constrained Language Models', arXiv:2305.16264 (huggingface/datablations README, 'Parametric Fit')",
         variables=(PARAMS, TOKENS, Variable("unique_tokens", "unique tokens U the run repeats over")),
         target=LOSS,
         parameters=CHINCHILLA_FORMS[0].parameters + (
