@@ -13,7 +13,7 @@ import math
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SerializeAsAny
 
 from .compute import DEFAULT_MFU, HOURS_PER_DAY, INFERENCE_FLOPS_PER_PARAM_TOKEN, gpu_hours, training_flops
 from .errors import ScaleError
@@ -52,6 +52,8 @@ class OvertrainRow(BaseModel):
     """Wall-clock days on ``gpus`` GPUs (when given)."""
     cost: float | None = None
     """US dollars at ``price_per_gpu_hour`` (when given)."""
+    tasks: list[SerializeAsAny[BaseModel]] = []
+    """With ``tasks``: each task's predicted score (a scaling_cli.tasks.TaskScore)."""
 
 
 class Overtrain(BaseModel):
@@ -84,12 +86,14 @@ def overtrain(
     unique_tokens: Tokens | None = None,
     gpus: Count | None = None,
     price_per_gpu_hour: Positive | None = None,
+    tasks: list[str] | None = None,
 ) -> Overtrain:
     """A model of ``params`` parameters trained on more and more tokens, against compute-optimal.
 
     Rows are ``tokens`` if given, else ``tokens_per_param`` ratios (default 20 to 1000), plus
     the token count that reaches ``target_loss`` when one is asked for. ``unique_tokens``
-    limits the fresh data: tokens beyond it are repeats.
+    limits the fresh data: tokens beyond it are repeats. ``tasks`` (``mmlu``, ``gadre-avg17``)
+    add each row's predicted benchmark score (``tasks.py``).
     """
     law, gpu = resolve_law(law, unique_tokens), resolve_gpu(gpu)
     if tokens is not None and tokens_per_param is not None:
@@ -114,6 +118,11 @@ def overtrain(
     for row in rows:
         row.days = None if gpus is None else row.gpu_hours / gpus / HOURS_PER_DAY
         row.cost = None if price_per_gpu_hour is None else row.gpu_hours * price_per_gpu_hour
+    if tasks:
+        from .tasks import task_scores
+
+        for row in rows:
+            row.tasks = task_scores(tasks, params, row.tokens, params_counted=law.params_counted)
     return Overtrain(
         law=law.name,
         law_title=law.title,

@@ -115,6 +115,8 @@ class Plan(BaseModel):
     """With a run section: the training FLOPs as MFU counts them (PaLM, App. B: 6 x the matmul
     parameters + 12·L·H·Q·T per token), which ``gpu_hours`` then divides by MFU x peak."""
     attention_flops_per_token: float | None = None
+    tasks: list[SerializeAsAny[BaseModel]] = []
+    """With ``tasks``: the planned model's predicted benchmark scores (scaling_cli.tasks.TaskScore)."""
     moe: SerializeAsAny[BaseModel] | None = None
     """With ``experts``: the plan's N as the active parameters of a mixture of experts (a
     scaling_cli.moe.MoePlan: effective dense size, total vs active, memory of every expert)."""
@@ -208,6 +210,7 @@ def plan(
     experts: Count | None = None,
     router: str = "s-base",
     top_k: Count = 1,
+    tasks: list[str] | None = None,
 ) -> Plan:
     """The compute-optimal plan for a budget of ``flops`` (or the least compute reaching ``target_loss``).
 
@@ -228,7 +231,7 @@ def plan(
         # moves little with the size: a few fixed-point steps settle it.
         arguments = dict(law=law, gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price_per_gpu_hour, unique_tokens=unique_tokens,
                          inference_tokens=inference_tokens, synthetic_price=synthetic_price, seq=seq, experts=experts,
-                         router=router, top_k=top_k)
+                         router=router, top_k=top_k, tasks=tasks)
         budget = flops
         for _ in range(4):
             result = plan(flops, **arguments)
@@ -311,6 +314,10 @@ def plan(
             f"all {format_count(moe.total_params)}" + ("; the run section sizes a dense shape" if gpus is not None else ""))
     elif top_k != 1 or router != "s-base":
         raise ScaleError("--router and --top-k describe a mixture of experts: give --experts too")
+    if tasks:
+        from .tasks import task_scores
+
+        result["tasks"] = task_scores(tasks, params, tokens, result.get("shape"), law.params_counted)
     return Plan(**result)
 
 

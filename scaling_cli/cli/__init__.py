@@ -29,6 +29,8 @@ EXAMPLES = {
     "fit": ["scale fit runs.csv --holdout 5 --predict-flops 1e23",
             "scale fit runs.csv --columns params=model_size,loss=val_loss --predict 7B,140B --plot fit.png",
             "scale fit isoflops.csv --method isoflop --at 3.8e25"],
+    "pattern": ["scale pattern runs.csv --metric acc_hellaswag --chance 0.25",
+                "scale pattern ladder.csv --metric mmlu_acc --x params --chance 0.25 --json"],
     "sweep": ["scale sweep --min-flops 1e18 --max-flops 1e20 --budgets 3 --sizes 5 --csv sweep.csv"],
     "shape": ["scale shape --params 7e9", "scale shape --config config.json --seq 8192"],
     "memory": ["scale memory --params 7e9 --gpu a100-80gb", "scale memory --params 70e9 --gpu h100-sxm --zero 3 --dp 64"],

@@ -22,6 +22,7 @@ from .options import (
     PlotOption,
     choices,
     complete_law_names,
+    complete_tasks,
     count,
     with_limits,
     non_negative,
@@ -79,6 +80,7 @@ def plan(
     experts: Annotated[Optional[int], typer.Option("--experts", parser=count, help="Plan a mixture of experts: the plan's N is the active size; adds total parameters and the effective dense size (Clark et al. 2022).", metavar="E")] = None,
     router: Annotated[str, typer.Option("--router", help="With --experts: the router whose law gives the effective size (s-base, rl-r, hash).", autocompletion=choices("s-base", "rl-r", "hash"))] = "s-base",
     top_k: Annotated[int, typer.Option("--top-k", parser=count, help="With --experts: experts per token.", metavar="K")] = 1,
+    task: Annotated[Optional[list[str]], typer.Option("--task", help="Add the predicted score on a benchmark (mmlu, hellaswag, arc-challenge, ..., gadre-avg17); repeatable.", metavar="TASK", autocompletion=complete_tasks)] = None,
     plot: PlotOption = None,
     law: PlanLawOption = None,
     gpu: GpuOption = DEFAULTS["gpu"],
@@ -96,7 +98,7 @@ def plan(
         budget, law=chosen, gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price, target_loss=target_loss,
         time_budget=flops is None and target_loss is None,
         unique_tokens=unique_tokens, inference_tokens=inference_tokens, synthetic_price=synthetic_price, seq=seq,
-        experts=experts, router=router, top_k=top_k,
+        experts=experts, router=router, top_k=top_k, tasks=task,
     )
     checks = []
     if limits is not None:
@@ -175,6 +177,7 @@ def overtrain(
     unique_tokens: optional_number(positive, "--unique-tokens", help="Unique tokens available: tokens beyond them are repeats.", metavar="TOKENS") = None,
     gpus: Annotated[Optional[int], typer.Option("--gpus", parser=count, help="GPUs of the run: wall-clock days of each row (and --max-days, --max-memory-per-gpu).", metavar="K")] = None,
     price: optional_number(positive, "--price", help="US dollars per GPU-hour: the cost of each row (and --max-cost).", metavar="USD") = None,
+    task: Annotated[Optional[list[str]], typer.Option("--task", help="Add the predicted score on a benchmark (mmlu, hellaswag, arc-challenge, ..., gadre-avg17); repeatable.", metavar="TASK", autocompletion=complete_tasks)] = None,
     plot: PlotOption = None,
     law: PlanLawOption = None,
     gpu: GpuOption = DEFAULTS["gpu"],
@@ -202,6 +205,7 @@ def overtrain(
         unique_tokens=unique_tokens,
         gpus=gpus,
         price_per_gpu_hour=price,
+        tasks=task,
     )
     checks = []
     if limits is not None:
@@ -342,9 +346,11 @@ def sweep(
 
 from .check_command import check  # noqa: E402  (registered here, defined there)
 from .fit_command import fit  # noqa: E402
+from .pattern_command import pattern  # noqa: E402
 from .run_commands import memory, mfu, shape  # noqa: E402
 
 app.command()(fit)
+app.command()(pattern)
 app.command()(shape)
 app.command()(memory)
 app.command()(mfu)

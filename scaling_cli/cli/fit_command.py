@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .options import JsonOption, PlotOption, choices, complete_forms, optional_number, positive, positive_list, whole
+from .options import JsonOption, PlotOption, choices, complete_forms, non_negative, optional_number, positive, positive_list, whole
 from .output import emit_json, say_plotted
 
 
@@ -23,9 +23,15 @@ def _points(values: list[str] | None) -> list[tuple[float, float]]:
 def fit(
     runs: Annotated[str, typer.Argument(help="Runs file: .csv or .jsonl, one run per row (params, tokens, loss[, flops, steps]); - for stdin.", metavar="RUNS")],
     columns: Annotated[Optional[str], typer.Option("--columns", help="Map fields to your columns: params=model_size,flops=compute,loss=val_loss.", metavar="MAP")] = None,
+    where: Annotated[Optional[list[str]], typer.Option("--where", help="Only rows with COLUMN=VALUE (repeatable): one training set of a mixed file.", metavar="COLUMN=VALUE")] = None,
     exclude: Annotated[Optional[str], typer.Option("--exclude", help="Leave out these rows (1 = first run): 1-5,9.", metavar="ROWS")] = None,
     method: Annotated[str, typer.Option("--method", help="parametric (Approach 3), isoflop (Approach 2) or envelope (Approach 1).", autocompletion=choices("parametric", "isoflop", "envelope"))] = "parametric",
     form: Annotated[Optional[str], typer.Option("--form", help="Fit this law form (see `scale laws --forms`) on its own columns: routed, data-constrained, finetune, context, reward-bon, ...", metavar="FORM", autocompletion=complete_forms)] = None,
+    metric: Annotated[Optional[str], typer.Option("--metric", help="Fit a benchmark score: this column (accuracy, or error with --form gadre) against --via.", metavar="COLUMN")] = None,
+    via: Annotated[Optional[str], typer.Option("--via", help="With --metric: the loss column it scales with (task bits per byte; C4 loss for gadre).", metavar="COLUMN")] = None,
+    chance: optional_number(non_negative, "--chance", help="With --metric: the metric's random baseline (no fit when every row is at chance).", metavar="P") = None,
+    average_last: Annotated[int, typer.Option("--average-last", parser=whole(1), help="With --metric: step 1 fits each run's mean over its last K rows (checkpoint files; the ladder uses 5).", metavar="K")] = 1,
+    run_column: Annotated[Optional[str], typer.Option("--run-column", help="With --metric: the column naming each run (default: 'run' if present, else one run per row).", metavar="COLUMN")] = None,
     fix: Annotated[Optional[str], typer.Option("--fix", help="With --form: hold constants at values, NAME=VALUE,... (a base law from elsewhere).", metavar="MAP")] = None,
     loss: Annotated[Optional[str], typer.Option("--loss", help="Objective: huber (log space, delta 1e-3, the default), lsq (loss space), or log-lsq (log10, for --form; a form's default is its paper's).", autocompletion=choices("huber", "lsq", "log-lsq"))] = None,
     bootstrap: Annotated[int, typer.Option("--bootstrap", parser=whole(0), help="Bootstrap resamples for intervals (0: none).", metavar="K")] = 1000,
@@ -54,12 +60,17 @@ def fit(
     from .progress import progress_reporter
 
     _check_plot(plot)
+    if (metric is None) != (via is None):
+        raise typer.BadParameter("give --metric and --via together: the score and the loss it scales with", param_hint="--metric")
+    if metric is not None:
+        return _fit_task(runs, metric, via, form or "ladder", columns, exclude, bootstrap, seed, predict, chance, average_last,
+                         run_column, json, where)
     if form is not None and form != "chinchilla":
         given = {"--method": method != "parametric", "--resample": resample != "runs", "--predict-flops": bool(predict_flops),
                  "--at": at is not None, "--buckets": buckets is not None, "--vertex": vertex != "local",
                  "--envelope-floor": envelope_floor is not None, "--exclude-undertrained": exclude_undertrained, "--plot": plot is not None}
         return _fit_form(runs, form, columns, exclude, loss, bootstrap, seed, holdout, predict, save, quiet, json,
-                         [name for name, used in given.items() if used], _fixed(fix))
+                         [name for name, used in given.items() if used], _fixed(fix), where)
     if fix is not None:
         raise typer.BadParameter("--fix holds constants of a --form fit", param_hint="--fix")
     if loss == "log-lsq":
@@ -70,7 +81,7 @@ def fit(
     mapping, excluded = parse_columns(columns), None if exclude is None else parse_rows(exclude)
     points = _points(predict)
     budgets = [positive(text) for text in predict_flops or []]
-    data = read_runs(runs, mapping, exclude=excluded)
+    data = read_runs(runs, mapping, exclude=excluded, where=where)
     with progress_reporter(enabled=not (quiet or json)) as progress:
         result = fit_runs(
             data, method=method, loss=loss, bootstrap=bootstrap, seed=seed, holdout=holdout, at=at, buckets=buckets,
@@ -94,7 +105,7 @@ def fit(
         render_fit(_console(), result)
 
 
-def _fit_form(runs, name, columns, exclude, loss, bootstrap, seed, holdout, predict, save, quiet, json, unused, fixed) -> None:
+def _fit_form(runs, name, columns, exclude, loss, bootstrap, seed, holdout, predict, save, quiet, json, unused, fixed, where) -> None:
     """``fit --form NAME``: the form's columns, fitter and report."""
     from ..fitting.form_fit import fit_form
     from ..fitting.form_runs import form_fields, read_form_runs
@@ -115,7 +126,7 @@ def _fit_form(runs, name, columns, exclude, loss, bootstrap, seed, holdout, pred
         points.append(tuple(numbers))
     if save is not None and not save.endswith(".toml"):
         raise typer.BadParameter(f"expected a path ending in .toml, got {save!r}", param_hint="--save")
-    data = read_form_runs(runs, chosen, parse_columns(columns, form_fields(chosen)), None if exclude is None else parse_rows(exclude))
+    data = read_form_runs(runs, chosen, parse_columns(columns, form_fields(chosen)), None if exclude is None else parse_rows(exclude), where)
     from .progress import progress_reporter
 
     with progress_reporter(enabled=not (quiet or json)) as progress:
@@ -162,3 +173,21 @@ def _fixed(spec: str | None) -> dict[str, float]:
             raise typer.BadParameter(f"expected NAME=VALUE pairs such as E=1.87,alpha=0.35, got {item.strip()!r}", param_hint="--fix")
         fixed[name.strip()] = number
     return fixed
+
+
+def _fit_task(runs, metric, via, form, columns, exclude, bootstrap, seed, predict, chance, average_last, run_column, json, where) -> None:
+    """``fit --metric M --via L``: the two-step task law and its chained predictions."""
+    from ..fitting.runs import parse_columns, parse_rows
+    from ..fitting.task_fit import fit_task, read_task_rows
+    from .app import _console
+
+    data, labels, source, notes = read_task_rows(runs, metric, via, parse_columns(columns, ("params", "tokens")),
+                                                 None if exclude is None else parse_rows(exclude), run_column, where)
+    result = fit_task(data, labels, source, metric, via, form=form, bootstrap=bootstrap, seed=seed, predict=_points(predict),
+                      chance=chance, average_last=average_last, notes=notes)
+    if json:
+        emit_json(result)
+    else:
+        from .render_tasks import render_task_fit
+
+        render_task_fit(_console(), result)

@@ -97,6 +97,14 @@ def complete_law_names(incomplete: str) -> list[str]:
     return [name for name in [*preset_names(), *family_preset_names(), *forms()] if name.startswith(incomplete)]
 
 
+def complete_tasks(incomplete: str) -> list[str]:
+    """Shell completion of ``--task``: the ladder's short names and the Gadre averages."""
+    from ..tasks import task_names
+
+    names = [name.removeprefix("ladder-") for name in task_names()]
+    return [name for name in names if name.startswith(incomplete)]
+
+
 def complete_gpus(incomplete: str) -> list[str]:
     from ..hardware import load_gpus
 

@@ -59,6 +59,10 @@ def render_plan(console: Console, plan: Plan, law: Law) -> None:
     if plan.cost is not None:
         summary.add_row("Cost", f"{format_money(plan.cost)} at ${plan.price_per_gpu_hour:g}/GPU-hour")
     console.print(summary)
+    if plan.tasks:
+        from .render_tasks import render_plan_tasks
+
+        render_plan_tasks(console, plan.tasks)
     if plan.moe is not None:
         _render_moe(console, plan.moe)
     if plan.unique_tokens is not None:
@@ -202,6 +206,10 @@ def render_overtrain(console: Console, result: Overtrain, law: Law) -> None:
             style=highlight(row),
         )
     console.print(against)
+    if result.rows and result.rows[0].tasks:
+        from .render_tasks import render_overtrain_tasks
+
+        render_overtrain_tasks(console, result.rows)
     _notes(console, result.notes, law, result.warnings)
 
 

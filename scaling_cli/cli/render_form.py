@@ -8,7 +8,7 @@ from rich.text import Text
 from ..fitting.form_fit import FormFitResult
 from ..units import format_value
 from .render_fit import _estimate_row, _estimate_table
-from .tables import data_table
+from .tables import data_table, print_warnings
 
 OBJECTIVES = {"huber": "Huber (delta 1e-3) on ln", "lsq": "least squares on", "log-lsq": "least squares on log10 of"}
 
@@ -61,10 +61,4 @@ def render_form_fit(console: Console, result: FormFitResult) -> None:
             table.add_row(*[f"{run.inputs[n]:.4g}" for n in names], f"{run.observed:.4g}", f"{run.predicted:.4g}", ci, _error(result, run.error))
         console.print(table)
         console.print(Text(f"Held-out check: {result.holdout.verdict}.", style="bold green" if result.holdout.passed else "bold yellow"))
-    for prediction in result.predictions:
-        for warning in prediction.warnings:
-            console.print(Text(f"Warning: {warning}.", style="bold yellow"))
-    for warning in result.warnings:
-        console.print(Text(f"Warning: {warning}.", style="bold yellow"))
-    for note in result.notes:
-        console.print(Text(f"Note: {note}.", style="dim"))
+    print_warnings(console, [w for p in result.predictions for w in p.warnings] + result.warnings, result.notes)

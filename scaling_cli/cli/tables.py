@@ -17,3 +17,13 @@ def summary_table(title: str) -> Table:
 def data_table(title: str | None = None, caption: str | None = None, **options) -> Table:
     """A table with a head rule, its title and caption left-aligned."""
     return Table(title=title, title_justify="left", caption=caption, caption_justify="left", box=box.SIMPLE_HEAD, **options)
+
+
+def print_warnings(console, warnings, notes=()) -> None:
+    """Each warning in bold yellow, then each note dimmed, one line each."""
+    from rich.text import Text
+
+    for warning in warnings:
+        console.print(Text(f"Warning: {warning}.", style="bold yellow"))
+    for note in notes:
+        console.print(Text(f"Note: {note}.", style="dim"))

@@ -50,8 +50,8 @@ def form_fields(form: Form) -> tuple[str, ...]:
     return names + ((KL_ALIAS,) if "kl_distance" in names else ())
 
 
-def read_form_runs(path, form: Form, columns: dict[str, str] | None = None, exclude=None) -> FormRuns:
-    records, source, note = read_records(path, exclude)
+def read_form_runs(path, form: Form, columns: dict[str, str] | None = None, exclude=None, where=None) -> FormRuns:
+    records, source, note = read_records(path, exclude, where)
     columns = columns or {}
     if not records:
         raise ScaleError(f"{source}: no runs: expected one run per row")
@@ -72,7 +72,8 @@ def read_form_runs(path, form: Form, columns: dict[str, str] | None = None, excl
     if missing:
         raise ScaleError(f"{source}: form {form.name} needs the column{'s' * (len(missing) > 1)} {', '.join(missing)} "
                          f"(found: {_listing(present)}); map yours with --columns")
-    values = {name: np.array([_value(record.get(column), source, row, line, column) for row, line, record in records])
+    positive = {v.name: v.positive for v in wanted}
+    values = {name: np.array([_value(record.get(column), source, row, line, column, positive[name]) for row, line, record in records])
               for name, column in column_of.items()}
     for variable in wanted:
         data = values[variable.name]

@@ -29,6 +29,8 @@ WARM_ITERATIONS = 100
 RELATIVE_TOLERANCE = 1e-12
 SCREEN_ELEMENTS = 2_000_000
 """Starts x runs evaluated at once while screening the grid."""
+MAX_GROUPS = 256
+"""At most this many starts, one per combination of the linear parameters' grid values."""
 SOLVE_ELEMENTS = 400_000
 """Problems x parameters x runs in one Jacobian: larger batches are solved in chunks."""
 
@@ -96,13 +98,32 @@ class FormObjective:
         return np.clip(np.array(list(product(*axes)), dtype=float), self.lower, self.upper)
 
 
-def screen(objective: FormObjective, weights: np.ndarray, refine: int = REFINE) -> np.ndarray:
-    """The ``refine`` best starts of the grid (chunked evaluation)."""
+def screen(objective: FormObjective, weights: np.ndarray, refine: int = REFINE, extra: np.ndarray | None = None) -> np.ndarray:
+    """The starts to refine: the ``refine`` best, and the best start of every other combination
+    of the linear parameters' grid values (typically the exponents), plus ``extra``
+    (published starts, in theta space).
+
+    Ranking by objective alone lets a degenerate start win (prefactors so small that the
+    law is its constant floor, where the gradient vanishes): one start per exponent pair keeps
+    a start near the real basin.
+    """
     starts = objective.grid()
     chunk = max(1, SCREEN_ELEMENTS // max(len(objective.target), 1))
     values = np.concatenate([objective.values(starts[i:i + chunk], weights) for i in range(0, len(starts), chunk)])
-    order = np.argsort(values)
-    return starts[order[:refine]]
+    order = np.argsort(values, kind="stable")
+    order = order[np.isfinite(values[order])]
+    best = [int(i) for i in order[:refine]]
+    chosen = list(best)
+    linear = ~objective.logs
+    if linear.any():
+        seen = {tuple(np.round(starts[i, linear], 9)) for i in best}
+        for i in order:
+            key = tuple(np.round(starts[i, linear], 9))
+            if key not in seen and len(chosen) < refine + MAX_GROUPS:
+                seen.add(key)
+                chosen.append(int(i))
+    picked = starts[chosen]
+    return picked if extra is None else np.vstack([picked, np.clip(np.atleast_2d(extra), objective.lower, objective.upper)])
 
 
 def solve(objective: FormObjective, starts: np.ndarray, weights: np.ndarray, max_iterations: int = MAX_ITERATIONS):
@@ -171,9 +192,10 @@ def _solve(objective: FormObjective, starts: np.ndarray, weights: np.ndarray, ma
     return thetas, values
 
 
-def fit_best(objective: FormObjective, weights: np.ndarray | None = None, refine: int = REFINE) -> tuple[np.ndarray, float]:
-    """The multi-start fit: screen the grid, refine the best starts together, keep the best."""
+def fit_best(objective: FormObjective, weights: np.ndarray | None = None, refine: int = REFINE,
+             extra: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """The multi-start fit: screen the grid, refine the chosen starts together, keep the best."""
     weights = np.ones(len(objective.target)) if weights is None else weights
-    thetas, values = solve(objective, screen(objective, weights, refine), weights)
+    thetas, values = solve(objective, screen(objective, weights, refine, extra), weights)
     best = int(np.argmin(values))
     return thetas[best], float(values[best])

@@ -125,20 +125,23 @@ def parse_columns(spec: str | None, fields: tuple[str, ...] | None = None) -> di
     return mapping
 
 
-def read_runs(path: str | Path, columns: dict[str, str] | None = None, exclude=None) -> Runs:
+def read_runs(path: str | Path, columns: dict[str, str] | None = None, exclude=None, where=None) -> Runs:
     """Read runs from a ``.csv`` or ``.jsonl`` file, or ``-`` for stdin (CSV, or JSONL if it starts with '{').
 
     ``exclude`` (row numbers or ranges, 1 = the first run) leaves rows out *before* they are
     validated, so one broken row of a partial sweep does not force an edit of the file."""
-    records, source, note = read_records(path, exclude)
+    records, source, note = read_records(path, exclude, where)
     runs = _to_runs(records, source, columns or {})
-    if note:
-        runs = Runs(**{**runs.__dict__, "notes": runs.notes + (note,)})
+    for extra in ([note] if note else []) + ([f"{len(runs)} rows where {' and '.join(where)}"] if where else []):
+        runs = Runs(**{**runs.__dict__, "notes": runs.notes + (extra,)})
     return runs
 
 
-def read_records(path: str | Path, exclude=None) -> tuple[list[tuple[int, int, dict]], str, str | None]:
-    """The rows of a runs file as (row number, line, record), its name, and what ``exclude`` left out."""
+def read_records(path: str | Path, exclude=None, where=None) -> tuple[list[tuple[int, int, dict]], str, str | None]:
+    """The rows of a runs file as (row number, line, record), its name, and what ``exclude`` left out.
+
+    ``where`` (``["train_dataset=rpj"]``) keeps the rows whose columns hold those values: a mixed
+    file (several training sets, reruns, targets) is selected before anything is validated."""
     if not isinstance(path, (str, Path)):
         raise ScaleError(f"read_runs: expected a file path or '-', got {type(path).__name__}")
     name = str(path)
@@ -150,8 +153,16 @@ def read_records(path: str | Path, exclude=None) -> tuple[list[tuple[int, int, d
         text, source = _read_file(file), name
         is_jsonl = file.suffix.lower() in {".jsonl", ".ndjson"} or (file.suffix.lower() != ".csv" and text.lstrip().startswith("{"))
     records = _jsonl_records(text, source) if is_jsonl else _csv_records(text, source)
+    records, note = _excluded(records, source, exclude)
+    if where:
+        records = select(records, parse_where(where), source)
+    return records, source, note
+
+
+def _excluded(records, source: str, exclude):
+    """The records without the ``--exclude`` rows (file row numbers), and the note saying so."""
     if exclude is None:
-        return records, source, None
+        return records, None
     spans = _spans(exclude)
     check_spans(spans, len(records), source)
     starts = np.array([low for low, _ in spans])
@@ -166,7 +177,40 @@ def read_records(path: str | Path, exclude=None) -> tuple[list[tuple[int, int, d
     count = total - len(records)
     if not records:
         raise ScaleError(f"--exclude: leaves no runs of the {total} in {source}")
-    return records, source, f"{count} row{'s' * (count > 1)} excluded: {format_spans(spans)}"
+    return records, f"{count} row{'s' * (count > 1)} excluded: {format_spans(spans)}"
+
+
+def parse_where(items: list[str] | None) -> list[tuple[str, tuple[str, ...]]]:
+    """``--where train_dataset=rpj`` -> [('train_dataset', ('rpj',))]; ``size=1B,7B`` allows either."""
+    found = []
+    for item in items or []:
+        column, sep, values = str(item).partition("=")
+        if not sep or not column.strip() or not values.strip():
+            raise ScaleError(f"--where: expected COLUMN=VALUE (or COLUMN=V1,V2), got {shorten(str(item))}")
+        found.append((column.strip(), tuple(v.strip() for v in values.split(","))))
+    return found
+
+
+def select(records, where: list[tuple[str, tuple[str, ...]]], source: str):
+    """The records whose every ``where`` column holds one of its values (as text, or as numbers)."""
+    present = set().union(*(r.keys() for _, _, r in records)) if records else set()
+    for column, _ in where:
+        if column not in present:
+            raise ScaleError(f"{source}: --where names {column!r}, not a column (found: {_listing(present)})")
+
+    def same(raw, wanted: str) -> bool:
+        if str(raw).strip() == wanted:
+            return True
+        try:
+            return float(raw) == float(wanted)
+        except (TypeError, ValueError):
+            return False
+
+    chosen = [r for r in records if all(any(same(r[2].get(column), v) for v in values) for column, values in where)]
+    if not chosen:
+        shown = " and ".join(f"{c}={','.join(v)}" for c, v in where)
+        raise ScaleError(f"{source}: no rows match {shown}")
+    return chosen
 
 
 def _read_file(file: Path) -> str:
@@ -374,7 +418,7 @@ def format_rows(rows: list[int]) -> str:
     return format_spans(_spans(rows))
 
 
-def _value(raw, source: str, row: int, line: int, column: str) -> float:
+def _value(raw, source: str, row: int, line: int, column: str, positive: bool = True) -> float:
     where = f"{source}: row {row} (line {line}), column {column!r}"
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         raise ScaleError(f"{where}: missing value")
@@ -388,7 +432,7 @@ def _value(raw, source: str, row: int, line: int, column: str) -> float:
         raise ScaleError(f"{where}: {error}") from None
     if not math.isfinite(value):
         raise ScaleError(f"{where}: expected a finite number, got {raw!r}")
-    if value <= 0:
+    if positive and value <= 0:
         raise ScaleError(f"{where}: expected a number > 0, got {raw!r}")
     return value
 
