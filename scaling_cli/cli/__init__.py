@@ -29,6 +29,8 @@ EXAMPLES = {
     "fit": ["scale fit runs.csv --holdout 5 --predict-flops 1e23",
             "scale fit runs.csv --columns params=model_size,loss=val_loss --predict 7B,140B --plot fit.png",
             "scale fit isoflops.csv --method isoflop --at 3.8e25"],
+    "compare": ["scale compare base.csv idea.csv --label base --label idea --plot compare.png",
+                "scale compare runs.csv --by train_dataset --columns loss=loss_c4_val --at 1e22"],
     "pattern": ["scale pattern runs.csv --metric acc_hellaswag --chance 0.25",
                 "scale pattern ladder.csv --metric mmlu_acc --x params --chance 0.25 --json"],
     "sweep": ["scale sweep --min-flops 1e18 --max-flops 1e20 --budgets 3 --sizes 5 --csv sweep.csv"],

@@ -347,10 +347,12 @@ def sweep(
 from .check_command import check  # noqa: E402  (registered here, defined there)
 from .fit_command import fit  # noqa: E402
 from .pattern_command import pattern  # noqa: E402
+from .compare_command import compare  # noqa: E402
 from .run_commands import memory, mfu, shape  # noqa: E402
 
 app.command()(fit)
 app.command()(pattern)
+app.command()(compare)
 app.command()(shape)
 app.command()(memory)
 app.command()(mfu)

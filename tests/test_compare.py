@@ -1,0 +1,100 @@
+"""Is an idea worth scaling (#15): the compute multiplier of one scaling curve over another.
+
+Seeded synthetic pairs with a known multiplier (bench/compare.py runs more repetitions and prints
+the rates), and Gadre et al.'s three training corpora at identical sizes and token counts, all
+evaluated on the C4 validation loss (../shared/data/README.md section 7).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import shared_data
+
+from scaling_cli.fitting.compare import compare, multipliers
+from scaling_cli.fitting.simulate import EPOCH, synthetic_runs
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from compare import TRUTHS, theta, trend_word  # noqa: E402  (the bench's truths, one definition)
+
+
+def test_a_constant_multiplier_is_exact_under_the_law():
+    truth, _ = TRUTHS["constant 2x"]
+    values = multipliers(theta(EPOCH), theta(truth), [1e18, 1e20, 1e24])[0]
+    assert values == pytest.approx([2.0, 2.0, 2.0], rel=1e-9)
+
+
+def test_the_multiplier_interval_covers_the_truth_in_seeded_pairs():
+    truth, _ = TRUTHS["constant 2x"]
+    covered, trials = 0, 20
+    for seed in range(trials):
+        result = compare([("A", synthetic_runs(seed=2 * seed)), ("B", synthetic_runs(truth=truth, seed=2 * seed + 1))], bootstrap=200, seed=seed)
+        low, high = result.comparisons[0].reference.ci95
+        covered += low <= 2.0 <= high
+    assert covered / trials >= 0.9
+
+
+@pytest.mark.parametrize("name", ["growing", "fading"])
+def test_the_trend_verdict_is_right_when_the_trend_is_clear(name):
+    truth, expected = TRUTHS[name]
+    right, trials = 0, 10
+    for seed in range(trials):
+        result = compare([("A", synthetic_runs(seed=2 * seed)), ("B", synthetic_runs(truth=truth, seed=2 * seed + 1))], bootstrap=200, seed=seed)
+        right += trend_word(result.verdict) == expected
+    assert right / trials >= 0.9
+    if name == "fading":
+        assert result.comparisons[0].advantage_ends is not None  # where the gain is gone, said
+
+
+def test_no_difference_between_two_draws_of_one_law():
+    result = compare([("A", synthetic_runs(seed=1)), ("B", synthetic_runs(seed=2))], bootstrap=200)
+    assert result.verdict.startswith("no difference these runs can measure")
+
+
+def test_compare_the_gadre_corpora(cli, tmp_path):
+    data = cli.json("compare", shared_data("gadre2024_openlm.csv"), "--by", "train_dataset", "--columns", "loss=loss_c4_val",
+                    "--bootstrap", "100")
+    assert [s["label"] for s in data["sets"]] == ["c4_original", "rpj", "rw_original"]
+    assert [s["n_runs"] for s in data["sets"]] == [34, 35, 35]
+    assert {"flops", "value", "ci80", "ci95", "extrapolated"} <= set(data["multipliers"][0])
+    assert {"value", "ci80", "ci95"} <= set(data["trend"]) and data["verdict"] and "warnings" in data
+    assert len(data["comparisons"]) == 2
+    # Evaluated on C4, the models trained on C4 are the cheapest there: both others need more compute.
+    for comparison in data["comparisons"]:
+        assert comparison["reference"]["value"] < 1 and comparison["reference"]["ci95"][1] < 1
+        assert comparison["raw"]  # the evidence beside the law
+    at = cli.json("compare", shared_data("gadre2024_openlm.csv"), "--by", "train_dataset", "--columns", "loss=loss_c4_val",
+                  "--bootstrap", "0", "--at", "1e21")
+    assert at["comparisons"][0]["at"]["flops"] == 1e21
+
+
+def test_compare_refuses_what_it_cannot_compare(cli, tmp_path):
+    runs = synthetic_runs(seed=3)
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("params,tokens,loss,eval\n" + "".join(f"{n},{d},{l},c4\n" for n, d, l in zip(runs.params, runs.tokens, runs.loss)))
+    b.write_text("params,tokens,loss,eval\n" + "".join(f"{n},{d},{l},pile\n" for n, d, l in zip(runs.params, runs.tokens, runs.loss)))
+    assert "different evaluations" in cli.error("compare", a, b, "--bootstrap", "0")
+    assert "at least two" in cli.error("compare", a)
+    assert "labels for" in cli.error("compare", a, a, "--label", "x")
+    assert "one value" in cli.error("compare", a, "--by", "eval")
+    c = tmp_path / "c.csv"
+    c.write_text("params,tokens,loss,tokenizer\n" + "".join(f"{n},{d},{l},gpt2\n" for n, d, l in zip(runs.params, runs.tokens, runs.loss)))
+    e = tmp_path / "e.csv"
+    e.write_text("params,tokens,loss,tokenizer\n" + "".join(f"{n},{d},{l},llama\n" for n, d, l in zip(runs.params, runs.tokens, runs.loss)))
+    assert any("tokenizers" in w for w in cli.json("compare", c, e, "--bootstrap", "0")["warnings"])
+
+
+def test_compare_plot(cli, tmp_path):
+    pytest.importorskip("matplotlib")
+    runs = synthetic_runs(seed=4)
+    a = tmp_path / "a.csv"
+    a.write_text("params,tokens,loss\n" + "".join(f"{n},{d},{l}\n" for n, d, l in zip(runs.params, runs.tokens, runs.loss)))
+    b = tmp_path / "b.csv"
+    other = synthetic_runs(truth=TRUTHS["growing"][0], seed=5)
+    b.write_text("params,tokens,loss\n" + "".join(f"{n},{d},{l}\n" for n, d, l in zip(other.params, other.tokens, other.loss)))
+    out = tmp_path / "cmp.png"
+    result = cli("compare", a, b, "--bootstrap", "50", "--plot", out)
+    assert result.exit_code == 0, result.stderr
+    assert out.stat().st_size > 10_000 and "wrote" in result.stderr
