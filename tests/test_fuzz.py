@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from conftest import ROOT, TEST_DATA, synthetic_runs, write_runs_csv
 
-COMMANDS = ["plan", "overtrain", "loss", "laws", "gpus", "fit", "sweep", "shape", "memory", "mfu", "check"]
+COMMANDS = ["plan", "overtrain", "loss", "laws", "gpus", "fit", "sweep", "shape", "memory", "mfu", "check", "pattern", "compare"]
 FLAGS = [
     "--flops", "--gpu-hours", "--days", "--gpus", "--price", "--law", "--gpu", "--mfu", "--target-loss",
     "--unique-tokens", "--inference-tokens", "--synthetic-price", "--seq", "--params", "--tokens", "--ratios",
@@ -77,21 +77,28 @@ TYPED = {
     "--weights": ["bf16", "fp8", "int4"], "--tokens-per-second": ["1e5", "3800"], "--tokens-per-second-per-gpu": ["380"],
     "--max-gpu-hours": NUMBERS, "--max-cost": NUMBERS, "--max-loss": LOSSES, "--min-tokens-per-param": ["10"],
     "--max-compute-overhead": ["0", "0.5"], "--max-memory-per-gpu": ["80e9"], "--max-epochs": ["4"], "--max-days": ["10"],
+    "--experts": ["1", "8", "64", "0", "5000"], "--router": ["s-base", "hash", "nope"], "--top-k": ["1", "2", "9"],
+    "--task": ["mmlu", "gadre-avg17", "piqa", "nope"], "--ep": ["1", "2", "8"], "--form": ["routed", "context", "chinchilla", "nope"],
+    "--where": ["params=1", "x", "loss=a,b"], "--x": ["flops", "params", "nope"], "--direction": ["up", "down", "sideways"],
+    "--slow": ["0.01", "-1"], "--chance": ["0", "0.25", "-1"], "--by": ["params", "nope"], "--label": ["a", "b"], "--metric": ["loss", "nope"], "--via": ["loss", "params"], "--fix": ["E=1", "x=", "a=b"],
 }
 SHAPE = ["--params", "--layers", "--d-model", "--heads", "--kv-heads", "--d-ff", "--vocab", "--experts", "--experts-per-token", "--config"]
 LIMITS = ["--max-gpu-hours", "--max-cost", "--max-loss", "--min-tokens-per-param", "--max-compute-overhead", "--max-memory-per-gpu", "--max-epochs", "--max-days"]
 OPTIONS = {
-    "plan": ["--flops", "--gpu-hours", "--days", "--gpus", "--price", "--law", "--gpu", "--mfu", "--target-loss", "--unique-tokens", "--inference-tokens", "--synthetic-price", "--seq"] + LIMITS,
-    "overtrain": ["--params", "--ratios", "--tokens", "--target-loss", "--unique-tokens", "--gpus", "--price", "--law", "--gpu", "--mfu"] + LIMITS,
+    "plan": ["--flops", "--gpu-hours", "--days", "--gpus", "--price", "--law", "--gpu", "--mfu", "--target-loss", "--unique-tokens", "--inference-tokens", "--synthetic-price", "--seq",
+             "--experts", "--router", "--top-k", "--task"] + LIMITS,
+    "overtrain": ["--params", "--ratios", "--tokens", "--target-loss", "--unique-tokens", "--gpus", "--price", "--law", "--gpu", "--mfu", "--task"] + LIMITS,
     "loss": ["--params", "--tokens", "--law"],
     "laws": [],
     "gpus": [],
-    "fit": ["--method", "--loss", "--holdout", "--at", "--buckets", "--columns", "--exclude"],
+    "fit": ["--method", "--loss", "--holdout", "--at", "--buckets", "--columns", "--exclude", "--form", "--where", "--metric", "--via", "--fix"],
     "sweep": ["--min-flops", "--max-flops", "--budgets", "--sizes", "--span", "--vocab", "--law", "--gpu", "--mfu"],
     "shape": SHAPE + ["--seq"],
-    "memory": SHAPE + ["--gpu", "--optimizer", "--zero", "--dp", "--tp", "--pp", "--seq", "--micro-batch", "--recompute", "--batch", "--weights"],
+    "memory": SHAPE + ["--gpu", "--optimizer", "--zero", "--dp", "--tp", "--pp", "--ep", "--seq", "--micro-batch", "--recompute", "--batch", "--weights"],
     "mfu": SHAPE + ["--tokens-per-second", "--tokens-per-second-per-gpu", "--gpus", "--gpu", "--seq"],
     "check": [],
+    "pattern": ["--metric", "--x", "--chance", "--direction", "--slow", "--columns", "--where"],
+    "compare": ["--columns", "--where", "--by", "--label", "--loss", "--at"],
 }
 BASE = {
     "plan": ["--flops", "1e23"], "overtrain": ["--params", "7e9"], "loss": ["--params", "7e9", "--tokens", "2e12"],
@@ -129,6 +136,10 @@ TOML_VALUES = ['"7B"', '"1.4T"', "7e9", "1.4e12", "256", "0.4", "-3", "0", '"ban
 def test_random_argv_never_break(cli, tmp_path_factory, argv):
     if argv[0] == "fit" and (len(argv) == 1 or argv[1].startswith("-")):
         argv = ["fit", _runs_file(tmp_path_factory), "--bootstrap", "0", "-q"] + argv[1:]
+    if argv[0] == "pattern":
+        argv = ["pattern", _runs_file(tmp_path_factory), "--metric", "loss"] + argv[1:]
+    if argv[0] == "compare":
+        argv = ["compare", _runs_file(tmp_path_factory), _runs_file(tmp_path_factory), "--bootstrap", "0"] + argv[1:]
     assert_well_behaved(cli(*argv), argv)
 
 
