@@ -162,6 +162,11 @@ def test_pattern_on_the_shared_data(cli):
         assert result["kind"] == "smooth", (task, result["evidence"])
         assert result["slope_per_decade"] > 0 and result["next_10x"] > 0
     assert "no rows match" in cli.error("pattern", ladder, "--metric", "mmlu_avg_test_acc", "--where", "role=nope")
+    # A checkpoint file: one point per run (its last 5 rows averaged), not every training step.
+    checkpoints = shared_data("olmo_ladder_checkpoints.csv")
+    result = cli.json("pattern", checkpoints, "--metric", "mmlu_avg_test_acc", "--where", "role=ladder", "--chance", "0.25",
+                      "--average-last", "5")["pattern"]
+    assert result["kind"] == "smooth" and result["n_points"] == 25
 
 
 def test_pattern_rejects_bad_arguments(cli, tmp_path):

@@ -44,6 +44,21 @@ MAX_LINE = 400
 """An error line is cut to this many characters: a message quoting a huge input stays readable."""
 
 
+def _flag_help(get_help_option):
+    """click builds --help on demand: give it the flags' empty metavar as it is built."""
+    if getattr(get_help_option, "flag_help", False):
+        return get_help_option
+
+    def wrapped(ctx):
+        option = get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+    wrapped.flag_help = True
+    return wrapped
+
+
 def fail(message: str) -> None:
     """Print one error line on stderr."""
     line = " ".join(str(message).split())
@@ -77,6 +92,7 @@ class ScaleGroup(TyperGroup):
             for param in command.params:  # a flag takes no value: no "<bool>" in the help
                 if getattr(param, "is_flag", False):
                     param.metavar = ""
+            command.get_help_option = _flag_help(command.get_help_option)  # --help too
             if EXAMPLES.get(name) and not command.epilog:
                 command.epilog = "Examples:\n\n" + "\n\n".join(f"  {line}" for line in EXAMPLES[name])
         try:

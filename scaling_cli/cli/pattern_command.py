@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .options import JsonOption, choices, non_negative, optional_number, positive
+from .options import JsonOption, choices, non_negative, optional_number, positive, whole
 from .output import emit_json
 
 
@@ -18,7 +18,9 @@ def pattern(
     direction: Annotated[str, typer.Option("--direction", help="up (higher is better), down, or auto (the sign of the trend).", autocompletion=choices("up", "down", "auto"))] = "auto",
     slow: optional_number(positive, "--slow", help="Slow scaling: 10x buys less than this (metric units; default 0.01).", metavar="GAIN") = None,
     columns: Annotated[Optional[str], typer.Option("--columns", help="Map fields to your columns: params=N,tokens=D,flops=C.", metavar="MAP")] = None,
-    where: Annotated[Optional[list[str]], typer.Option("--where", help="Only rows with COLUMN=VALUE (repeatable).", metavar="COLUMN=VALUE")] = None,
+    where: Annotated[Optional[list[str]], typer.Option("--where", help="Only rows with COLUMN=VALUE (repeatable; V1,V2 for either).", metavar="COLUMN=VALUE")] = None,
+    average_last: Annotated[Optional[int], typer.Option("--average-last", parser=whole(1), help="Checkpoint files: one point per run, the mean of its last K rows (the ladder uses 5).", metavar="K")] = None,
+    run_column: Annotated[Optional[str], typer.Option("--run-column", help="The column naming each run (default: 'run').", metavar="COLUMN")] = None,
     json: JsonOption = False,
 ) -> None:
     """Name a metric's scaling pattern: no signal, smooth, emergent, plateau or slow, with the numbers.
@@ -32,7 +34,7 @@ def pattern(
         raise typer.BadParameter(f"expected up, down or auto, got {direction!r}", param_hint="--direction")
     if x not in ("flops", "params"):
         raise typer.BadParameter(f"expected flops or params, got {x!r}", param_hint="--x")
-    values, ys, source = read_metric(runs, metric, x, columns, where)
+    values, ys, source = read_metric(runs, metric, x, columns, where, run_column, average_last)
     higher = None if direction == "auto" else direction == "up"
     result = classify(values, ys, chance=chance, higher_is_better=higher, slow=slow or DEFAULT_SLOW, x_name=x)
     if json:

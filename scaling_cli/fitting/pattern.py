@@ -128,17 +128,17 @@ def classify(x, y, chance: float | None = None, higher_is_better: bool | None = 
             shown = "every point is" if clear == 0 else f"all but {clear} of the {len(levels)} {x_name} values are"
             return Pattern(kind="no signal", evidence=f"{shown} within {band:.3g} of chance {chance:g} (noise {noise:.3g}) over "
                            f"{span:.1f} decades of {x_name}: a cold start, nothing to extrapolate", **common)
-    # A trend the noise cannot explain: the line's slope against its standard error.
-    se = math.sqrt(rss_line / max(n - 2, 1) / max(float(np.sum((t - t.mean()) ** 2)), 1e-300))
+    # Without a chance level, "no signal" is a slope the noise explains (its 95 % bound) and no bend.
+    bound = t975(max(n - 2, 1)) * noise / math.sqrt(max(float(np.sum((t - t.mean()) ** 2)), 1e-300))
     bent = _f_p(rss_line, two[2], 2, n - 4) < HINGE_P
-    if chance is None and abs(c1) < t975(max(n - 2, 1)) * max(se, noise / math.sqrt(max(np.sum((t - t.mean()) ** 2), 1e-300))) and not bent:
+    if chance is None and abs(c1) < bound and not bent:
         return Pattern(kind="no signal", evidence=f"no trend: slope {sign * c1:+.3g} per decade against a 95 % bound of "
-                       f"{t975(max(n - 2, 1)) * se:.3g} (noise {noise:.3g})", **common)
+                       f"{bound:.3g} (noise {noise:.3g})", **common)
     if bent:
         t0, (c, left, right), _ = two
         at = 10**t0
         if right > 0 and abs(left) < FLAT * abs(right):
-            onset = _onset_interval(t, z, two, noise, seed)
+            onset = _onset_interval(t, z, two, seed)
             near = "" if chance is None else f" (within {abs(c - sign * chance):.3g} of chance)"
             return Pattern(kind="emergent", onset=estimate(at, onset), slope_per_decade=float(right), next_10x=None,
                            evidence=f"flat at {sign * c:.3g}{near} up to {x_name} ~{at:.3g}, then {right:+.3g} per decade "
@@ -161,7 +161,7 @@ def classify(x, y, chance: float | None = None, higher_is_better: bool | None = 
                    f"10x beyond the largest point: {following:.4g}", **common)
 
 
-def _onset_interval(t, z, two, noise, seed) -> np.ndarray:
+def _onset_interval(t, z, two, seed) -> np.ndarray:
     """Onsets refitted on residual-bootstrap replicates of the two-slope fit."""
     t0, (c, left, right), _ = two
     fitted = c + left * np.minimum(t - t0, 0.0) + right * np.maximum(t - t0, 0.0)

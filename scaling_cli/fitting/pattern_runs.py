@@ -9,7 +9,16 @@ from ..errors import ScaleError
 from .runs import _listing, _value, parse_columns, read_records
 
 
-def read_metric(path, metric: str, x: str, columns: str | None, where: list[str] | None):
+def per_run(values: np.ndarray, ys: np.ndarray, labels: np.ndarray, last: int) -> tuple[np.ndarray, np.ndarray]:
+    """One point per run: its final x and the mean metric of its last ``last`` rows (the ladder's
+    average of the last checkpoints), so a checkpoint file's training curves are not read as scaling."""
+    order = list(dict.fromkeys(labels.tolist()))
+    rows = [np.flatnonzero(labels == label) for label in order]
+    return np.array([values[r[-1]] for r in rows]), np.array([ys[r[-last:]].mean() for r in rows])
+
+
+def read_metric(path, metric: str, x: str, columns: str | None, where: list[str] | None, run_column: str | None = None,
+                average_last: int | None = None):
     records, source, _ = read_records(path, where=where)
     mapping = parse_columns(columns, ("params", "tokens", "flops"))
     present = set().union(*(r.keys() for _, _, r in records))
@@ -39,4 +48,11 @@ def read_metric(path, metric: str, x: str, columns: str | None, where: list[str]
     if not np.all(np.isfinite(values) & (values > 0)):
         raise ScaleError(f"{source}: {x} must be > 0 in every row")
     label = source + (f", {dropped} rows without {metric} left out" if dropped else "")
+    run = run_column if run_column is not None else ("run" if "run" in present else None)
+    if average_last is not None or run_column is not None:
+        if run is None or run not in present:
+            raise ScaleError(f"{source}: --average-last and --run-column need a column naming each run ({run_column or 'run'!r} is not one)")
+        labels = np.array([str(r.get(run)) for _, _, r in records])
+        values, ys = per_run(values, ys, labels, average_last or 1)
+        label += f", one point per {run} (the mean of its last {average_last or 1} rows)"
     return values, ys, label

@@ -113,7 +113,8 @@ def fit_task(data: dict, labels: np.ndarray, source: str, metric: str, via: str,
              average_last: int = 1, notes: list[str] | None = None) -> TaskFitResult:
     if form not in CHAINS:
         raise ScaleError(f"--form {form!r} with --metric: expected one of {', '.join(CHAINS)}")
-    loss_form, loss_objective, metric_form = (form_named(name) if i != 1 else name for i, name in enumerate(CHAINS[form]))
+    loss_name, loss_objective, metric_name = CHAINS[form]
+    loss_form, metric_form = form_named(loss_name), form_named(metric_name)
     notes, warnings = list(notes or []), []
     y, x = data["metric"], data["via"]
     if chance is not None:
