@@ -243,3 +243,20 @@ def test_shell_completion_offers_values():
     assert {"h100-sxm", "h100-pcie", "h100-nvl"} <= set(complete("scale plan --gpu h1"))
     assert complete("scale plan --law chin") == ["chinchilla"]
     assert set(complete("scale fit runs.csv --method ")) == {"parametric", "isoflop", "envelope"}
+
+
+def test_plan_and_fit_print_markdown_for_ci_summaries(cli, tmp_path):
+    out = cli("plan", "--flops", "1e23", "--task", "mmlu", "--max-gpu-hours", "1e4", "--format", "markdown")
+    assert out.exit_code == 1  # the limit fails, as in text output
+    assert "### Compute-optimal plan under `chinchilla`" in out.stdout and "| Budget | 1.00e23 FLOPs |" in out.stdout
+    assert "| `max_gpu_hours` |" in out.stdout and "**FAIL**" in out.stdout and "ladder-mmlu" in out.stdout
+    from scaling_cli.fitting.simulate import synthetic_runs
+
+    runs = synthetic_runs(seed=1)
+    path = tmp_path / "runs.csv"
+    path.write_text("params,tokens,loss\n" + "".join(f"{n},{d},{l}\n" for n, d, l in zip(runs.params, runs.tokens, runs.loss)))
+    fit = cli("fit", path, "--bootstrap", "50", "--holdout", "4", "--predict-flops", "1e21", "--format", "markdown", "-q")
+    assert fit.exit_code == 0, fit.stderr
+    assert "| alpha |" in fit.stdout and "**Held-out check:**" in fit.stdout and "(compute-optimal)" in fit.stdout
+    assert "not both" in cli.error("plan", "--flops", "1e23", "--format", "markdown", "--json")
+    assert "expected text or markdown" in cli.error("plan", "--flops", "1e23", "--format", "html")

@@ -19,7 +19,9 @@ from .options import (
     LawOption,
     MfuOption,
     PlanLawOption,
+    FormatOption,
     PlotOption,
+    check_format,
     choices,
     complete_law_names,
     complete_tasks,
@@ -85,6 +87,7 @@ def plan(
     law: PlanLawOption = None,
     gpu: GpuOption = DEFAULTS["gpu"],
     mfu: MfuOption = DEFAULTS["mfu"],
+    format: FormatOption = "text",
     json: JsonOption = False,
 ) -> None:
     """The compute-optimal model size and tokens for a budget, its loss and cost.
@@ -92,6 +95,7 @@ def plan(
     Also the same budget spent on smaller and larger models, and, on request, limited unique
     data, an inference demand, a target loss, and a run section (--gpus)."""
     _check_plot(plot)
+    check_format(format, json)
     budget = _budget_flops(flops, gpu_hours, days, gpus, gpu, mfu, target_loss)
     chosen = planner.resolve_law(law, unique_tokens)
     result = planner.plan(
@@ -112,6 +116,11 @@ def plan(
         say_plotted(plot_plan(result, chosen, plot), plot)
     if json:
         emit_json(result.model_dump() | ({"ok": all(c.ok for c in checks), "checks": checks} if checks else {}))
+    elif format == "markdown":
+        from .check_command import markdown_checks
+        from .markdown import plan_markdown
+
+        typer.echo(plan_markdown(result) + markdown_checks(checks))
     else:
         from .render import render_plan
 

@@ -106,11 +106,7 @@ def markdown(evaluations, errors: list[str], strict: bool, ok: bool) -> str:
     for e in evaluations:
         lines += [f"### `{e.file}`: {'within budget' if e.ok else 'OVER BUDGET'}", ""]
         if e.checks:
-            lines += ["| Limit | Allowed | Planned | Margin | Result |", "|---|---:|---:|---:|---|"]
-            for c in e.checks:
-                margin = "-" if c.margin is None else f"{c.margin:+.1%}"
-                lines.append(f"| `{c.name}` | {_value(c.name, c.limit)} | {_value(c.name, c.value)} | {margin} | {'pass' if c.ok else '**FAIL**'} |")
-            lines.append("")
+            lines += markdown_checks(e.checks).strip("\n").splitlines() + [""]
         lines += [f"- Warning: {w}" + (" (fails with --strict)" if strict else "") for w in e.warnings]
         lines.append("")
     lines += [f"- Error: {error}" for error in errors]
@@ -118,6 +114,17 @@ def markdown(evaluations, errors: list[str], strict: bool, ok: bool) -> str:
         "a warning fails --strict" if all(e.ok for e in evaluations) else "a limit is exceeded")
     lines.append(f"**{len(evaluations)} budget file(s): {verdict}.**")
     return "\n".join(lines)
+
+
+def markdown_checks(checks) -> str:
+    """The limit flags of plan (--max-gpu-hours, ...) as a Markdown table; empty without them."""
+    if not checks:
+        return ""
+    lines = ["", "| Limit | Allowed | Planned | Margin | Result |", "|---|---:|---:|---:|---|"]
+    for c in checks:
+        margin = "-" if c.margin is None else f"{c.margin:+.1%}"
+        lines.append(f"| `{c.name}` | {_value(c.name, c.limit)} | {_value(c.name, c.value)} | {margin} | {'pass' if c.ok else '**FAIL**'} |")
+    return "\n".join(lines) + "\n"
 
 
 def _value(name: str, value: float | None) -> str:

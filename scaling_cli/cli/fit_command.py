@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .options import JsonOption, PlotOption, choices, complete_forms, non_negative, optional_number, positive, positive_list, whole
+from .options import FormatOption, JsonOption, PlotOption, check_format, choices, complete_forms, non_negative, optional_number, positive, positive_list, whole
 from .output import emit_json, say_plotted
 
 
@@ -47,6 +47,7 @@ def fit(
     exclude_undertrained: Annotated[bool, typer.Option("--exclude-undertrained", help="Leave out the runs flagged as outside the law's regime (too few steps, far too few tokens/param).", metavar="")] = False,
     save: Annotated[Optional[str], typer.Option("--save", help="Write the fitted law as a law .toml for --law.", metavar="FILE")] = None,
     plot: PlotOption = None,
+    format: FormatOption = "text",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar on stderr.", metavar="")] = False,
     json: JsonOption = False,
 ) -> None:
@@ -60,6 +61,9 @@ def fit(
     from .progress import progress_reporter
 
     _check_plot(plot)
+    check_format(format, json)
+    if format == "markdown" and (metric is not None or (form is not None and form != "chinchilla")):
+        raise typer.BadParameter("markdown output covers the Chinchilla fit; --form and --metric fits print tables or --json", param_hint="--format")
     if (metric is None) != (via is None):
         raise typer.BadParameter("give --metric and --via together: the score and the loss it scales with", param_hint="--metric")
     if metric is not None:
@@ -99,6 +103,10 @@ def fit(
         say_plotted(plot_fit(result, data, plot), plot)
     if json:
         emit_json(result)
+    elif format == "markdown":
+        from .markdown import fit_markdown
+
+        typer.echo(fit_markdown(result), nl=False)
     else:
         from .render_fit import render_fit
 

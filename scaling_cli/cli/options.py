@@ -111,6 +111,21 @@ def complete_gpus(incomplete: str) -> list[str]:
     return [name for name in load_gpus() if name.startswith(incomplete)]
 
 
+FormatOption = Annotated[
+    str,
+    typer.Option("--format", help="text (tables), or markdown: GitHub-flavoured tables for $GITHUB_STEP_SUMMARY or a pull request.",
+                 autocompletion=lambda incomplete: [f for f in ("text", "markdown") if f.startswith(incomplete)]),
+]
+
+
+def check_format(format: str, json: bool) -> None:
+    """--format is text or markdown, and not both markdown and --json."""
+    if format not in ("text", "markdown"):
+        raise typer.BadParameter(f"expected text or markdown, got {format!r}", param_hint="--format")
+    if format == "markdown" and json:
+        raise typer.BadParameter("give --json or --format markdown, not both", param_hint="--format")
+
+
 def complete_forms(incomplete: str) -> list[str]:
     """Shell completion of ``--form``: the registered law forms."""
     from ..laws.base import forms
