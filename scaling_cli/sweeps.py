@@ -87,12 +87,14 @@ def sweep(
     law, gpu = resolve_law(law), resolve_gpu(gpu)
     grid = np.geomspace(min_flops, max_flops, budgets) if budgets > 1 else np.array([min_flops])
     ratios = np.geomspace(1 / span, span, sizes)
-    runs, notes = [], []
+    runs, notes, dropped = [], [], 0
     for flops in grid.tolist():
         optimal, _ = law.optimal(flops)
-        for ratio in ratios.tolist():
-            target = optimal * ratio
-            shape = suggest_shapes(target, vocab=vocab, count=1)[0]
+        targets = [optimal * ratio for ratio in ratios.tolist()]
+        for ratio, target, shape in zip(ratios.tolist(), targets, family(targets, vocab)):
+            if shape is None:
+                dropped += 1  # no larger shape than the smaller size's: a duplicate run teaches nothing
+                continue
             tokens = flops / training_flops(shape.params, 1.0)
             runs.append(SweepRun(
                 flops=flops, size_ratio=ratio, params=shape.params, tokens=tokens,
@@ -101,6 +103,9 @@ def sweep(
                 shape_fits=fits(shape, target),
                 gpu_hours=gpu_hours(flops, gpu.peak_flops, mfu),
             ))
+    if dropped:
+        notes.append(f"{dropped} size(s) left out: no larger shape of the family than the next smaller size's "
+                     f"(the embeddings of a {vocab:,}-token vocabulary set a floor on small models)")
     off = [run for run in runs if not run.shape_fits]
     if off:
         notes.append(
@@ -110,12 +115,59 @@ def sweep(
         )
     if law.params_counted != "total":
         notes.append(f"{law.name} counts parameters as {law.params_counted}; the shapes are sized by total parameters")
+    smallest = min(runs, key=lambda run: run.params)
+    share = 2 * vocab * smallest.d_model / smallest.params  # untied: input and output embeddings
+    if law.params_counted == "total" and share > 0.5:
+        notes.append(f"embeddings are {share:.0%} of the smallest run's {smallest.params / 1e6:,.1f}M parameters: {law.name} counts "
+                     "total parameters, so the smallest runs vary mostly the embedding table, not the transformer")
     total = sum(run.flops for run in runs)
     return Sweep(
         law=law.name, budgets=grid.tolist(), runs=runs, total_flops=total,
         total_gpu_hours=gpu_hours(total, gpu.peak_flops, mfu), gpu=gpu.name, mfu=mfu, notes=notes,
         warnings=law.range_warnings(grid.tolist(), *zip(*(law.optimal(c) for c in grid.tolist()))),
     )
+
+
+SHAPE_CANDIDATES = 40
+"""Shapes considered per size (best first) when choosing the sweep's family."""
+SKIP_COST = 1000.0
+"""Leaving a size out costs more than any choice of shapes (ranks are at most SHAPE_CANDIDATES)."""
+
+
+def family(targets: list[float], vocab: int) -> list:
+    """One shape per target (ascending sizes), growing in depth, width and parameters together, so
+    the IsoFLOP profile varies size and not architecture; None where no shape can grow.
+
+    A shortest path over each size's ranked candidates: a shape costs its rank (0 = the best for
+    its own size), plus ``SHAPE_CANDIDATES`` if it misses its target by more than 2 % or has an
+    unpublished aspect ratio; a size left out costs ``SKIP_COST``; a step must not shrink depth or width.
+    """
+    options = [suggest_shapes(target, vocab=vocab, count=SHAPE_CANDIDATES) for target in targets]
+    costs = [[j + (0 if fits(shape, target) else SHAPE_CANDIDATES) for j, shape in enumerate(shapes)]
+             for target, shapes in zip(targets, options)]
+    # best[i][j]: (cost, previous choice) of a path ending with candidate j of size i (j = -1: skipped).
+    best: list[dict[int, tuple[float, tuple[int, int] | None]]] = []
+    for i, shapes in enumerate(options):
+        row: dict[int, tuple[float, tuple[int, int] | None]] = {}
+        earlier = [(cost, (k, j)) for k in range(i) for j, (cost, _) in best[k].items() if j >= 0]
+        skipped = sum(SKIP_COST for _ in range(i))
+        for j, shape in enumerate(shapes):
+            own = costs[i][j]
+            choices = [(skipped + own, None)]
+            for cost, (k, m) in earlier:
+                before = options[k][m]
+                if shape.layers >= before.layers and shape.d_model >= before.d_model and shape.params > before.params:
+                    choices.append((cost + (i - k - 1) * SKIP_COST + own, (k, m)))
+            row[j] = min(choices, key=lambda c: c[0])
+        best.append(row)
+    total = [(cost + (len(targets) - 1 - i) * SKIP_COST, (i, j)) for i, row in enumerate(best) for j, (cost, _) in row.items()]
+    _, at = min(total, key=lambda c: c[0])
+    chosen: list = [None] * len(targets)
+    while at is not None:
+        i, j = at
+        chosen[i] = options[i][j]
+        at = best[i][j][1]
+    return chosen
 
 
 def sweep_csv(result: Sweep) -> str:

@@ -70,3 +70,15 @@ def test_sweep_table_and_errors(cli):
     assert "Missing option" in cli.error("sweep", "--min-flops", "1e18")
     with pytest.raises(ScaleError):
         sweep(1e18, 1e18, budgets=3)
+
+
+def test_a_sweep_is_one_family_of_shapes_growing_in_depth_and_width():
+    # #17: shapes jumped around within a budget (4, 2, 14, 10, 20 layers at 1e18) and --span 8
+    # gave two rows with the same model.
+    from scaling_cli.sweeps import sweep
+
+    result = sweep(1e18, 1e20, budgets=3, sizes=9, span=8.0)
+    for flops in result.budgets:
+        runs = [r for r in result.runs if r.flops == flops]
+        assert all(a.layers <= b.layers and a.d_model <= b.d_model and a.params < b.params for a, b in zip(runs, runs[1:])), flops
+    assert any("embeddings are" in note for note in result.notes)
