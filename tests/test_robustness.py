@@ -12,6 +12,7 @@ import pytest
 from conftest import synthetic_runs, write_runs_csv
 from scaling_cli import ScaleError, load_law, plan
 from scaling_cli.fitting import Runs, fit, read_runs
+from scaling_cli.fitting import records as records_module
 from scaling_cli.fitting import runs as runs_module
 
 GOOD_LAW = 'name = "x"\ntitle = "x"\nkind = "parametric"\ncitation = "c"\n[loss]\nform = "chinchilla"\nE = 1.7\nA = 400.0\nB = 410.0\nalpha = 0.34\nbeta = 0.28\n'
@@ -87,7 +88,7 @@ def test_run_files_beyond_the_limit_are_refused_up_front(cli, tmp_path, monkeypa
 def test_a_named_pipe_without_a_writer_does_not_hang(cli, tmp_path, monkeypatch):
     fifo = tmp_path / "runs.csv"
     os.mkfifo(fifo)
-    monkeypatch.setattr(runs_module, "FIFO_WAIT", 0.3)
+    monkeypatch.setattr(records_module, "FIFO_WAIT", 0.3)
     assert "named pipe" in one_line(cli, "fit", str(fifo))
 
 

@@ -278,7 +278,7 @@ def laws(
     if name in registry:
         chosen, shown_forms, presets = [], [registry[name]], [load_family_preset(p) for p in families]
         presets = [p for p in presets if p.form == name]
-    elif name in families:
+    elif name in families or (name is not None and name.endswith(".toml") and _names_a_form(name)):
         chosen, shown_forms, presets = [], [], [load_family_preset(name)]
     else:
         chosen = [planner.resolve_law(name)] if name else load_presets()
@@ -296,6 +296,15 @@ def laws(
             render_laws(console, chosen, detailed=name is not None)
         render_forms(console, shown_forms, detailed=name is not None)
         render_family_presets(console, presets, detailed=name is not None)
+
+
+def _names_a_form(path: str) -> bool:
+    """A law file of another family (``fit --form X --save`` writes one) names its ``form`` at the top."""
+    from pathlib import Path
+
+    from ..configs import read_toml
+
+    return Path(path).is_file() and isinstance(read_toml(Path(path))[0].get("form"), str)
 
 
 def _law_json(law) -> dict:

@@ -33,7 +33,8 @@ def compare(
     The source's §3C: judge an idea by whether its gain survives as compute grows."""
     from ..errors import ScaleError
     from ..fitting.compare import compare as compare_sets
-    from ..fitting.runs import parse_columns, read_records, read_runs
+    from ..fitting.records import read_records
+    from ..fitting.runs import parse_columns, read_runs
     from .app import _check_plot, _console
 
     _check_plot(plot)

@@ -14,7 +14,7 @@ import numpy as np
 from ..compute import FLOPS_PER_PARAM_TOKEN
 from ..errors import ScaleError
 from ..laws.base import Form
-from .runs import _listing, _value, read_records
+from .records import _listing, _value, read_records
 
 KL_ALIAS = "kl"
 """A reward form reads a ``kl`` column (KL in nats) as kl_distance = sqrt(kl), as Gao et al. define d."""

@@ -6,7 +6,8 @@ import numpy as np
 
 from ..compute import FLOPS_PER_PARAM_TOKEN
 from ..errors import ScaleError
-from .runs import _listing, _value, parse_columns, read_records
+from .records import _listing, _value, read_records
+from .runs import parse_columns
 
 
 def per_run(values: np.ndarray, ys: np.ndarray, labels: np.ndarray, last: int) -> tuple[np.ndarray, np.ndarray]:

@@ -25,7 +25,7 @@ from ..laws.base import form_named
 from .bootstrap import Estimate, estimate, group_weights
 from .check import point_rng
 from .form_solver import WARM_ITERATIONS, FormObjective, fit_best, solve
-from .runs import _listing, _value, read_records
+from .records import _listing, _value, read_records
 
 CHAINS = {"ladder": ("chinchilla", "huber", "task-accuracy"), "gadre": ("gadre-loss", "lsq", "gadre-error")}
 CHANCE_MARGIN = 0.02

@@ -163,9 +163,10 @@ class Law(Frozen):
 
         With ``unique_tokens``, the data-constrained optimum (found numerically).
         """
+        form = self._form(unique_tokens)  # a law without repetition terms refuses unique_tokens here
         if self.allocation is not None:
             return self.allocation.optimal(flops)
-        return self._form(unique_tokens).optimal(flops)
+        return form.optimal(flops)
 
     @property
     def params_exponent(self) -> float:
@@ -207,8 +208,9 @@ class Law(Frozen):
         """
         if self.loss is None:
             return None
+        form = self._form(unique_tokens)
         if self.allocation is None:
-            return self._form(unique_tokens).optimal_for_loss(loss)
+            return form.optimal_for_loss(loss)
         return self._frontier_root(loss)
 
     def _frontier_root(self, loss: float) -> tuple[float, float] | None:
