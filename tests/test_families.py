@@ -63,6 +63,9 @@ def test_a_law_file_with_the_old_repetition_table_still_loads(tmp_path):
 def test_a_law_without_repetition_terms_says_so():
     with pytest.raises(ScaleError, match="no terms for repeated data"):
         load_law("chinchilla").predict_loss(1e9, 1e11, 1e10)
+    for allocation_law in ("llama3", "kaplan"):  # an allocation law must not answer with its unconstrained split
+        with pytest.raises(ScaleError, match="no terms for repeated data"):
+            load_law(allocation_law).optimal(1e22, 1e10)
 
 
 # -- Clark et al. 2022: routed language models ----------------------------------------------
