@@ -243,6 +243,10 @@ def test_shell_completion_offers_values():
     assert {"h100-sxm", "h100-pcie", "h100-nvl"} <= set(complete("scale plan --gpu h1"))
     assert complete("scale plan --law chin") == ["chinchilla"]
     assert set(complete("scale fit runs.csv --method ")) == {"parametric", "isoflop", "envelope"}
+    assert complete("scale plan --task mm") == ["mmlu"] and complete("scale fit x.csv --form rou") == ["routed"]
+    assert "clark-sbase" in complete("scale laws clark")
+    # Files: no values, so the shell's own file-name completion runs (bash -o default, zsh _files).
+    assert complete("scale fit ru") == [] and complete("scale plan --law ./my") == []
 
 
 def test_plan_and_fit_print_markdown_for_ci_summaries(cli, tmp_path):

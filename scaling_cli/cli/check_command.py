@@ -6,14 +6,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from .options import JsonOption
+from .options import JsonOption, complete_files
 from .output import emit_json
 
 UNITS = {"max_flops": "sci", "max_gpu_hours": "count", "max_days": "plain", "max_cost": "money", "max_memory_per_gpu": "bytes"}
 
 
 def check(
-    budgets: Annotated[Optional[list[str]], typer.Argument(help="Budget files (TOML; `scale check --example` prints an annotated one).", metavar="BUDGET...", show_default=False)] = None,
+    budgets: Annotated[Optional[list[str]], typer.Argument(help="Budget files (TOML; `scale check --example` prints an annotated one).", metavar="BUDGET...", show_default=False, autocompletion=complete_files)] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on warnings too.", metavar="")] = False,
     format: Annotated[str, typer.Option("--format", help="text (tables), or markdown: GitHub-flavoured tables for $GITHUB_STEP_SUMMARY or a pull-request comment.", autocompletion=lambda incomplete: [f for f in ("text", "markdown") if f.startswith(incomplete)])] = "text",
     example: Annotated[bool, typer.Option("--example", help="Print the annotated example budget file and exit: scale check --example > budget.toml.", metavar="")] = False,

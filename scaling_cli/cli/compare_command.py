@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .options import JsonOption, PlotOption, choices, optional_number, positive, whole
+from .options import JsonOption, PlotOption, choices, complete_files, optional_number, positive, whole
 from .output import emit_json, say_plotted
 
 EVALUATION_COLUMNS = ("eval", "evaluation", "eval_set", "validation_set", "loss_name")
@@ -15,7 +15,7 @@ TOKENIZER_COLUMNS = ("tokenizer", "vocab", "vocabulary")
 
 
 def compare(
-    runs: Annotated[list[str], typer.Argument(help="Runs files (.csv or .jsonl): the first is the baseline; or one file with --by.", metavar="RUNS...")],
+    runs: Annotated[list[str], typer.Argument(help="Runs files (.csv or .jsonl): the first is the baseline; or one file with --by.", metavar="RUNS...", autocompletion=complete_files)],
     columns: Annotated[Optional[str], typer.Option("--columns", help="Map fields to your columns (applies to every file): loss=loss_c4_val.", metavar="MAP")] = None,
     where: Annotated[Optional[list[str]], typer.Option("--where", help="Only rows with COLUMN=VALUE (repeatable; V1,V2 for either).", metavar="COLUMN=VALUE")] = None,
     by: Annotated[Optional[str], typer.Option("--by", help="Split one file into sets by this column's values (the first value seen is the baseline).", metavar="COLUMN")] = None,

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .options import FormatOption, JsonOption, PlotOption, check_format, choices, complete_forms, non_negative, optional_number, positive, positive_list, whole
+from .options import FormatOption, JsonOption, PlotOption, check_format, choices, complete_files, complete_forms, non_negative, optional_number, positive, positive_list, whole
 from .output import emit_json, say_plotted
 
 
@@ -21,7 +21,7 @@ def _points(values: list[str] | None) -> list[tuple[float, float]]:
 
 
 def fit(
-    runs: Annotated[str, typer.Argument(help="Runs file: .csv or .jsonl, one run per row (params, tokens, loss[, flops, steps]); - for stdin.", metavar="RUNS")],
+    runs: Annotated[str, typer.Argument(help="Runs file: .csv or .jsonl, one run per row (params, tokens, loss[, flops, steps]); - for stdin.", metavar="RUNS", autocompletion=complete_files)],
     columns: Annotated[Optional[str], typer.Option("--columns", help="Map fields to your columns: params=model_size,flops=compute,loss=val_loss.", metavar="MAP")] = None,
     where: Annotated[Optional[list[str]], typer.Option("--where", help="Only rows with COLUMN=VALUE (repeatable): one training set of a mixed file.", metavar="COLUMN=VALUE")] = None,
     exclude: Annotated[Optional[str], typer.Option("--exclude", help="Leave out these rows (1 = first run): 1-5,9.", metavar="ROWS")] = None,

@@ -82,11 +82,24 @@ def positive_list(text: str, option: str) -> list[float]:
         raise typer.BadParameter(error.message, param_hint=option) from None
 
 
-def complete_laws(incomplete: str) -> list[str]:
-    """Shell completion of --law: the presets (a path completes as a file name would)."""
+def complete_files(incomplete: str) -> list[str]:
+    """Shell completion of a file argument: no values, which Typer's scripts hand to the shell's
+    own file-name completion (bash: ``complete -o default``; zsh: ``_files``)."""
+    return []
+
+
+def _names_or_files(names: list[str], incomplete: str) -> list[str]:
+    """Names that match, or file-name completion once the value looks like a path."""
+    if "/" in incomplete or incomplete.startswith(".") or incomplete.endswith((".toml", ".json")):
+        return complete_files(incomplete)
+    return [name for name in names if name.startswith(incomplete)]
+
+
+def complete_laws(incomplete: str) -> list:
+    """Shell completion of --law: the presets, or a law file's path."""
     from ..laws import preset_names
 
-    return [name for name in preset_names() if name.startswith(incomplete)]
+    return _names_or_files(preset_names(), incomplete)
 
 
 def complete_law_names(incomplete: str) -> list[str]:
@@ -105,10 +118,10 @@ def complete_tasks(incomplete: str) -> list[str]:
     return [name for name in names if name.startswith(incomplete)]
 
 
-def complete_gpus(incomplete: str) -> list[str]:
+def complete_gpus(incomplete: str) -> list:
     from ..hardware import load_gpus
 
-    return [name for name in load_gpus() if name.startswith(incomplete)]
+    return _names_or_files(list(load_gpus()), incomplete)
 
 
 FormatOption = Annotated[
@@ -158,7 +171,7 @@ MfuOption = Annotated[
 ]
 PlotOption = Annotated[
     Optional[str],
-    typer.Option("--plot", help="Also draw the result to FILE (.png, .svg or .pdf); needs matplotlib: pip install '.\\[plot]'.", metavar="FILE"),
+    typer.Option("--plot", help="Also draw the result to FILE (.png, .svg or .pdf); needs matplotlib: pip install '.\\[plot]'.", metavar="FILE", autocompletion=complete_files),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object (base units) instead of tables.", metavar="")]
 

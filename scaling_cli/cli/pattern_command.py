@@ -6,12 +6,12 @@ from typing import Annotated, Optional
 
 import typer
 
-from .options import JsonOption, choices, non_negative, optional_number, positive, whole
+from .options import JsonOption, choices, complete_files, non_negative, optional_number, positive, whole
 from .output import emit_json
 
 
 def pattern(
-    runs: Annotated[str, typer.Argument(help="Runs file: .csv or .jsonl with the metric and params/tokens (or flops); - for stdin.", metavar="RUNS")],
+    runs: Annotated[str, typer.Argument(help="Runs file: .csv or .jsonl with the metric and params/tokens (or flops); - for stdin.", metavar="RUNS", autocompletion=complete_files)],
     metric: Annotated[str, typer.Option("--metric", help="The column to classify (an accuracy, an error, a loss).", metavar="COLUMN")],
     x: Annotated[str, typer.Option("--x", help="Over compute (flops: the flops column, else 6 x params x tokens) or size (params).", autocompletion=choices("flops", "params"))] = "flops",
     chance: optional_number(non_negative, "--chance", help="The metric's random baseline: points within the noise of it carry no signal.", metavar="P") = None,

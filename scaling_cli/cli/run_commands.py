@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import ScaleError
-from .options import DEFAULTS, GpuOption, JsonOption, count, option_group, optional_number, positive
+from .options import DEFAULTS, GpuOption, JsonOption, complete_files, count, option_group, optional_number, positive
 from .output import emit_json
 
 ParamsOption = optional_number(positive, "--params", help="Model size in parameters (a shape is suggested for it).", metavar="PARAMS")
@@ -22,7 +22,7 @@ TiedOption = Annotated[bool, typer.Option("--tied", help="Shape: the output head
 StyleOption = Annotated[str, typer.Option("--style", help="Shape: llama (SwiGLU, RoPE, no biases) or gpt2 (GELU, learned positions, biases).")]
 ExpertsOption = Annotated[int, typer.Option("--experts", parser=count, help="Shape: experts per MoE layer (1: dense).", metavar="E")]
 TopKOption = Annotated[int, typer.Option("--experts-per-token", parser=count, help="Shape: experts each token is routed to.", metavar="K")]
-ConfigOption = Annotated[Optional[str], typer.Option("--config", help="Read the shape from a Hugging Face config.json on disk.", metavar="FILE")]
+ConfigOption = Annotated[Optional[str], typer.Option("--config", help="Read the shape from a Hugging Face config.json on disk.", metavar="FILE", autocompletion=complete_files)]
 SeqOption = Annotated[int, typer.Option("--seq", parser=count, help="Tokens per sequence.", metavar="T")]
 
 SHAPE_OPTIONS = {
