@@ -264,3 +264,13 @@ def test_plan_and_fit_print_markdown_for_ci_summaries(cli, tmp_path):
     assert "| alpha |" in fit.stdout and "**Held-out check:**" in fit.stdout and "(compute-optimal)" in fit.stdout
     assert "not both" in cli.error("plan", "--flops", "1e23", "--format", "markdown", "--json")
     assert "expected text or markdown" in cli.error("plan", "--flops", "1e23", "--format", "html")
+
+
+def test_titles_do_not_wrap_before_the_terminal_does():
+    # #17: "under\nmuennighoff" at 110 columns: Rich wrapped a title at its table's width.
+    from typer.testing import CliRunner
+
+    from scaling_cli.cli.app import app
+
+    out = CliRunner().invoke(app, ["overtrain", "--params", "7e9", "--unique-tokens", "1e11"], env={"COLUMNS": "110"}).stdout
+    assert "Over-training a 7.00B-parameter model under muennighoff\n" in out

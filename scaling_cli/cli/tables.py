@@ -8,7 +8,10 @@ from rich.table import Table
 
 def summary_table(title: str) -> Table:
     """Two borderless columns, a dim label and its value, under a bold title."""
-    table = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE, show_header=False, pad_edge=False)
+    # min_width: a title longer than the table's columns does not wrap (Rich wraps a title at the
+    # table's width); the console's own width still bounds it.
+    table = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE, show_header=False, pad_edge=False,
+                  min_width=len(title))
     table.add_column(style="dim")
     table.add_column()
     return table
@@ -16,6 +19,7 @@ def summary_table(title: str) -> Table:
 
 def data_table(title: str | None = None, caption: str | None = None, **options) -> Table:
     """A table with a head rule, its title and caption left-aligned."""
+    options.setdefault("min_width", len(title) if title else None)
     return Table(title=title, title_justify="left", caption=caption, caption_justify="left", box=box.SIMPLE_HEAD, **options)
 
 
