@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
 
 from .configs import config_dir, load_toml, reject_bools, validate
@@ -20,6 +22,9 @@ class Gpu(BaseModel):
     name: str
     title: str
     bf16_tflops: PositiveFloat = Field(description="dense BF16 (or FP16 where no BF16) peak, TFLOP/s")
+    fp8_tflops: PositiveFloat | None = Field(default=None, description="dense FP8 peak, TFLOP/s (None: no FP8 tensor cores, or no datasheet figure)")
+    precision: Literal["bf16", "fp8"] = "bf16"
+    """The precision the plan assumes: its peak is what GPU-hours divide by (``at_precision``)."""
     memory_gb: PositiveFloat | None = None
     memory_gib: PositiveFloat | None = None
     bandwidth_gbps: PositiveFloat
@@ -33,8 +38,17 @@ class Gpu(BaseModel):
 
     @property
     def peak_flops(self) -> float:
-        """Peak dense BF16 FLOP/s."""
-        return self.bf16_tflops * 1e12
+        """Peak dense FLOP/s at the assumed precision (BF16 unless ``at_precision('fp8')``)."""
+        return (self.fp8_tflops if self.precision == "fp8" else self.bf16_tflops) * 1e12  # type: ignore[operator]
+
+    def at_precision(self, precision: str) -> Gpu:
+        """This GPU with plans assuming ``precision`` (bf16 or fp8) matmuls."""
+        if precision not in ("bf16", "fp8"):
+            raise ScaleError(f"--precision: expected bf16 or fp8, got {precision!r}")
+        if precision == "fp8" and self.fp8_tflops is None:
+            raise ScaleError(f"{self.name} has no FP8 peak in the catalog (no FP8 tensor cores, or no datasheet figure): "
+                             "plan it at bf16, or give --gpu a TOML file with fp8_tflops")
+        return self if precision == self.precision else self.model_copy(update={"precision": precision})
 
     @property
     def memory_bytes(self) -> float:

@@ -65,6 +65,7 @@ class Overtrain(BaseModel):
     """The loss this model size approaches with unlimited tokens (None: no loss form)."""
     gpu: str
     mfu: float
+    precision: str = "bf16"
     target_loss: float | None
     target_tokens: float | None
     unique_tokens: float | None = None
@@ -87,6 +88,7 @@ def overtrain(
     gpus: Count | None = None,
     price_per_gpu_hour: Positive | None = None,
     tasks: list[str] | None = None,
+    precision: str = "bf16",
 ) -> Overtrain:
     """A model of ``params`` parameters trained on more and more tokens, against compute-optimal.
 
@@ -95,7 +97,7 @@ def overtrain(
     limits the fresh data: tokens beyond it are repeats. ``tasks`` (``mmlu``, ``gadre-avg17``)
     add each row's predicted benchmark score (``tasks.py``).
     """
-    law, gpu = resolve_law(law, unique_tokens), resolve_gpu(gpu)
+    law, gpu = resolve_law(law, unique_tokens), resolve_gpu(gpu).at_precision(precision)
     if tokens is not None and tokens_per_param is not None:
         raise ScaleError("give token counts or tokens-per-parameter ratios, not both")
     if unique_tokens is not None:
@@ -131,6 +133,7 @@ def overtrain(
         loss_floor=floor,
         gpu=gpu.name,
         mfu=mfu,
+        precision=gpu.precision,
         target_loss=target_loss,
         target_tokens=target_tokens,
         unique_tokens=unique_tokens,

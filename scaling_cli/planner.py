@@ -76,6 +76,8 @@ class Plan(BaseModel):
     gpu: str
     mfu: float
     gpu_hours: float
+    precision: str = "bf16"
+    """The matmul precision whose dense peak GPU-hours divide by (``--precision``)."""
     gpus: int | None
     days: float | None
     price_per_gpu_hour: float | None
@@ -211,6 +213,7 @@ def plan(
     router: str = "s-base",
     top_k: Count = 1,
     tasks: list[str] | None = None,
+    precision: str = "bf16",
 ) -> Plan:
     """The compute-optimal plan for a budget of ``flops`` (or the least compute reaching ``target_loss``).
 
@@ -222,7 +225,7 @@ def plan(
     ``experts``, the plan's N is the active size of a mixture of experts (``router``, ``top_k``):
     its effective dense size under Clark et al. 2022 and the total parameters memory holds.
     """
-    law, gpu = resolve_law(law, unique_tokens), resolve_gpu(gpu)
+    law, gpu = resolve_law(law, unique_tokens), resolve_gpu(gpu).at_precision(precision)
     if (flops is None) == (target_loss is None):
         raise ScaleError("give exactly one of a FLOP budget and a target loss")
     if time_budget and gpus is not None:
@@ -231,7 +234,7 @@ def plan(
         # moves little with the size: a few fixed-point steps settle it.
         arguments = dict(law=law, gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price_per_gpu_hour, unique_tokens=unique_tokens,
                          inference_tokens=inference_tokens, synthetic_price=synthetic_price, seq=seq, experts=experts,
-                         router=router, top_k=top_k, tasks=tasks)
+                         router=router, top_k=top_k, tasks=tasks, precision=precision)
         budget = flops
         for _ in range(4):
             result = plan(flops, **arguments)
@@ -263,6 +266,7 @@ def plan(
         gpu=gpu.name,
         mfu=mfu,
         gpu_hours=hours,
+        precision=gpu.precision,
         gpus=gpus,
         days=None if gpus is None else hours / gpus / HOURS_PER_DAY,
         price_per_gpu_hour=price_per_gpu_hour,
@@ -314,6 +318,9 @@ def plan(
             f"all {format_count(moe.total_params)}" + ("; the run section sizes a dense shape" if gpus is not None else ""))
     elif top_k != 1 or router != "s-base":
         raise ScaleError("--router and --top-k describe a mixture of experts: give --experts too")
+    if gpu.precision == "fp8":
+        result["notes"].append(f"GPU-hours at {gpu.name}'s dense FP8 peak ({gpu.fp8_tflops:,.0f} TFLOP/s): MFU is a fraction of that peak, "
+                               "and FP8 runs reach a lower one than BF16 runs (measure yours with `scale mfu`)")
     if tasks:
         from .tasks import task_scores
 

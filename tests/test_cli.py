@@ -274,3 +274,17 @@ def test_titles_do_not_wrap_before_the_terminal_does():
 
     out = CliRunner().invoke(app, ["overtrain", "--params", "7e9", "--unique-tokens", "1e11"], env={"COLUMNS": "110"}).stdout
     assert "Over-training a 7.00B-parameter model under muennighoff\n" in out
+
+
+def test_precision_fp8_plans_at_the_datasheet_fp8_peak(cli):
+    # H100 SXM datasheet: FP8 3,958 TFLOPS with sparsity, 1,979 dense (../shared/reference/facts.md, NVIDIA table).
+    bf16 = cli.json("plan", "--flops", "1e23")
+    fp8 = cli.json("plan", "--flops", "1e23", "--precision", "fp8")
+    assert fp8["precision"] == "fp8" and bf16["precision"] == "bf16"
+    assert bf16["gpu_hours"] / fp8["gpu_hours"] == pytest.approx(1978.9 / 989.4)
+    assert any("FP8 peak" in note for note in fp8["notes"])
+    # A time budget buys twice the FLOPs at the FP8 peak, at the same MFU.
+    assert cli.json("plan", "--gpus", "64", "--days", "10", "--precision", "fp8")["flops"] > 1.9 * cli.json("plan", "--gpus", "64", "--days", "10")["flops"]
+    assert "no FP8 peak" in cli.error("plan", "--flops", "1e23", "--gpu", "a100-80gb", "--precision", "fp8")
+    assert cli.json("overtrain", "--params", "7e9", "--precision", "fp8")["precision"] == "fp8"
+    assert "expected bf16 or fp8" in cli.error("plan", "--flops", "1e23", "--precision", "fp4")

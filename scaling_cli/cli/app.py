@@ -21,6 +21,7 @@ from .options import (
     PlanLawOption,
     FormatOption,
     PlotOption,
+    PrecisionOption,
     check_format,
     choices,
     complete_law_names,
@@ -87,6 +88,7 @@ def plan(
     law: PlanLawOption = None,
     gpu: GpuOption = DEFAULTS["gpu"],
     mfu: MfuOption = DEFAULTS["mfu"],
+    precision: PrecisionOption = "bf16",
     format: FormatOption = "text",
     json: JsonOption = False,
 ) -> None:
@@ -96,13 +98,13 @@ def plan(
     data, an inference demand, a target loss, and a run section (--gpus)."""
     _check_plot(plot)
     check_format(format, json)
-    budget = _budget_flops(flops, gpu_hours, days, gpus, gpu, mfu, target_loss)
+    budget = _budget_flops(flops, gpu_hours, days, gpus, gpu, mfu, target_loss, precision)
     chosen = planner.resolve_law(law, unique_tokens)
     result = planner.plan(
         budget, law=chosen, gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price, target_loss=target_loss,
         time_budget=flops is None and target_loss is None,
         unique_tokens=unique_tokens, inference_tokens=inference_tokens, synthetic_price=synthetic_price, seq=seq,
-        experts=experts, router=router, top_k=top_k, tasks=task,
+        experts=experts, router=router, top_k=top_k, tasks=task, precision=precision,
     )
     checks = []
     if limits is not None:
@@ -150,7 +152,7 @@ def _exit_on_failure(checks) -> None:
         raise typer.Exit(1)
 
 
-def _budget_flops(flops, gpu_hours, days, gpus, gpu, mfu, target_loss=None) -> float | None:
+def _budget_flops(flops, gpu_hours, days, gpus, gpu, mfu, target_loss=None, precision="bf16") -> float | None:
     forms = (("--flops", flops), ("--gpu-hours", gpu_hours), ("--days", days), ("--target-loss", target_loss))
     given = [name for name, value in forms if value is not None]
     if len(given) != 1:
@@ -168,7 +170,7 @@ def _budget_flops(flops, gpu_hours, days, gpus, gpu, mfu, target_loss=None) -> f
             if gpus is None:
                 raise ScaleError("--days needs --gpus: the budget is GPUs x days")
             gpu_hours, flag = gpus * days * HOURS_PER_DAY, "--gpus x --days"
-        flops = flops_from_gpu_hours(gpu_hours, planner.resolve_gpu(gpu).peak_flops, mfu)
+        flops = flops_from_gpu_hours(gpu_hours, planner.resolve_gpu(gpu).at_precision(precision).peak_flops, mfu)
     low, high = FLOPS_RANGE
     if not low <= flops <= high:
         raise ScaleError(f"{flag}: a budget of {flops:.3g} FLOPs is outside the {low:.0e} to {high:.0e} FLOPs the planner covers")
@@ -191,6 +193,7 @@ def overtrain(
     law: PlanLawOption = None,
     gpu: GpuOption = DEFAULTS["gpu"],
     mfu: MfuOption = DEFAULTS["mfu"],
+    precision: PrecisionOption = "bf16",
     json: JsonOption = False,
 ) -> None:
     """A fixed model size trained on more tokens (LLaMA-style), against compute-optimal.
@@ -215,6 +218,7 @@ def overtrain(
         gpus=gpus,
         price_per_gpu_hour=price,
         tasks=task,
+        precision=precision,
     )
     checks = []
     if limits is not None:
@@ -324,7 +328,8 @@ def gpus(json: JsonOption = False) -> None:
 
     catalog = load_gpus()
     if json:
-        emit_json({"gpus": [gpu.model_dump() | {"peak_flops": gpu.peak_flops, "memory_bytes": gpu.memory_bytes} for gpu in catalog.values()]})
+        emit_json({"gpus": [gpu.model_dump(exclude={"precision"}) | {"peak_flops": gpu.peak_flops, "memory_bytes": gpu.memory_bytes}
+                            for gpu in catalog.values()]})
     else:
         from .render import render_gpus
 

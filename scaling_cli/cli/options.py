@@ -169,6 +169,11 @@ GpuOption = Annotated[str, typer.Option("--gpu", help="Accelerator (see `scale g
 MfuOption = Annotated[
     float, typer.Option("--mfu", parser=fraction, help="Model FLOPs utilisation, 0-1 (or 40%).", metavar="FRACTION")
 ]
+PrecisionOption = Annotated[
+    str,
+    typer.Option("--precision", help="The matmul precision GPU-hours assume: bf16, or fp8 (the GPU's dense FP8 peak).",
+                 autocompletion=lambda incomplete: [p for p in ("bf16", "fp8") if p.startswith(incomplete)]),
+]
 PlotOption = Annotated[
     Optional[str],
     typer.Option("--plot", help="Also draw the result to FILE (.png, .svg or .pdf); needs matplotlib: pip install '.\\[plot]'.", metavar="FILE", autocompletion=complete_files),

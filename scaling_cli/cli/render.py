@@ -52,7 +52,7 @@ def render_plan(console: Console, plan: Plan, law: Law) -> None:
     summary.add_row("Tokens", format_count(plan.tokens))
     summary.add_row("Tokens per parameter", _ratio(plan.tokens_per_param))
     summary.add_row("Predicted loss", "none: this law has no loss form" if plan.loss is None else f"{plan.loss:.4f} nats/token")
-    summary.add_row("GPU-hours", f"{format_count(plan.gpu_hours)} on {plan.gpu} at {plan.mfu:.0%} MFU")
+    summary.add_row("GPU-hours", f"{format_count(plan.gpu_hours)} on {plan.gpu} at {plan.mfu:.0%} MFU" + (" of its FP8 peak" if plan.precision == "fp8" else ""))
     if plan.days is not None:
         oom = "" if plan.run is None or plan.run.fits else " (but the model does NOT fit these GPUs: see Run)"
         summary.add_row("Wall-clock", f"{plan.days:,.1f} days on {plural(plan.gpus, 'GPU')}{oom}")
@@ -160,7 +160,7 @@ def render_overtrain(console: Console, result: Overtrain, law: Law) -> None:
     )
     if result.target_loss is not None:
         summary.add_row("Target loss", f"{result.target_loss:g}: reached after {format_count(result.target_tokens)} tokens")
-    summary.add_row("GPU-hours on", f"{result.gpu} at {result.mfu:.0%} MFU")
+    summary.add_row("GPU-hours on", f"{result.gpu} at {result.mfu:.0%} MFU" + (" of its FP8 peak" if result.precision == "fp8" else ""))
     console.print(summary)
 
     def highlight(row) -> str | None:
@@ -272,11 +272,12 @@ def _tpp(law: Law, flops: float) -> float:
 
 
 def render_gpus(console: Console, gpus: list) -> None:
-    table = data_table(caption="Dense BF16 peaks (no 2:4 sparsity); GB = 1e9 bytes.")
-    for header, justify in (("GPU", "left"), ("Name", "left"), ("BF16 TFLOP/s", "right"), ("Memory", "right"), ("Bandwidth", "right")):
+    table = data_table(caption="Dense BF16 and FP8 peaks (no 2:4 sparsity; -: no FP8 figure); GB = 1e9 bytes. --precision fp8 plans at the FP8 peak.")
+    for header, justify in (("GPU", "left"), ("Name", "left"), ("BF16 TFLOP/s", "right"), ("FP8", "right"), ("Memory", "right"), ("Bandwidth", "right")):
         table.add_column(header, justify=justify)
     for gpu in gpus:
         memory = f"{gpu.memory_gb:g} GB" if gpu.memory_gb is not None else f"{gpu.memory_gib:g} GiB"
-        table.add_row(gpu.name, gpu.title, f"{gpu.bf16_tflops:,.1f}", memory, f"{gpu.bandwidth_gbps:,.0f} GB/s")
+        fp8 = "-" if gpu.fp8_tflops is None else f"{gpu.fp8_tflops:,.0f}"
+        table.add_row(gpu.name, gpu.title, f"{gpu.bf16_tflops:,.1f}", fp8, memory, f"{gpu.bandwidth_gbps:,.0f} GB/s")
     console.print(table)
     console.print(Text("Sources: `scale gpus --json` lists each GPU's datasheet.", style="dim"))
