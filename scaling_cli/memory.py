@@ -193,6 +193,8 @@ class TrainingMemory(BaseModel):
     headroom_bytes: float
     headroom_fraction: float
     largest_micro_batch: int
+    activation_bytes_per_sequence: float = 0.0
+    """One sequence's activations at this layout: what each step of micro-batch adds."""
     """At this layout; 0 when the model states alone leave no room for one sequence."""
     fewest_gpus: FewestGpus | None
     """The fewest GPUs (with tp and pp as given) that fit it, and the ZeRO stage that gets there."""
@@ -240,7 +242,8 @@ def training_memory(params: float, shape: Shape, gpu: Gpu, layout: Layout, shape
         weights_bytes=state.weights, gradients_bytes=state.gradients, optimizer_bytes=state.optimizer,
         activations_bytes=activations, total_bytes=total, gpu=gpu.name, gpu_memory_bytes=memory,
         fits=total <= memory, headroom_bytes=headroom, headroom_fraction=headroom / memory,
-        largest_micro_batch=largest, fewest_gpus=fewest_gpus(params, shape, gpu, layout, expert_share), notes=notes,
+        largest_micro_batch=largest, activation_bytes_per_sequence=per_sequence,
+        fewest_gpus=fewest_gpus(params, shape, gpu, layout, expert_share), notes=notes,
     )
 
 

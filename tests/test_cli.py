@@ -288,3 +288,13 @@ def test_precision_fp8_plans_at_the_datasheet_fp8_peak(cli):
     assert "no FP8 peak" in cli.error("plan", "--flops", "1e23", "--gpu", "a100-80gb", "--precision", "fp8")
     assert cli.json("overtrain", "--params", "7e9", "--precision", "fp8")["precision"] == "fp8"
     assert "expected bf16 or fp8" in cli.error("plan", "--flops", "1e23", "--precision", "fp4")
+
+
+def test_memory_names_the_real_cause_when_no_micro_batch_fits(cli):
+    # #11: `memory --pp 4` on a model whose states fit and whose activations do not said "the
+    # model states alone fill the GPU".
+    out = " ".join(cli("memory", "--params", "7e9", "--pp", "4", "--gpu", "a100-40gb", "--micro-batch", "16").stdout.split())
+    assert "the model states (28.0 GB) leave 12.0 GB, less than one sequence's activations" in out
+    assert "the model states alone" not in out
+    big = " ".join(cli("memory", "--params", "70e9", "--gpu", "a100-40gb").stdout.split())
+    assert "the model states alone (1,120.0 GB) fill the GPU" in big

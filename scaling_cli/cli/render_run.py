@@ -70,6 +70,15 @@ def _render_one_shape(console: Console, row: dict, seq: int) -> None:
     _say_vocab(console, row)
 
 
+def _no_micro_batch(m: TrainingMemory) -> str:
+    """Why not even one sequence fits: the states alone, or the states plus one sequence's activations."""
+    states = m.weights_bytes + m.gradients_bytes + m.optimizer_bytes
+    if states >= m.gpu_memory_bytes:
+        return f"none: the model states alone ({gb(states)}) fill the GPU (ZeRO, tensor or pipeline parallelism)"
+    return (f"none: the model states ({gb(states)}) leave {gb(m.gpu_memory_bytes - states)}, less than one sequence's "
+            f"activations ({gb(m.activation_bytes_per_sequence)}): recompute more, or split the model (tp, pp)")
+
+
 def render_training_memory(console: Console, m: TrainingMemory) -> None:
     layout = m.layout
     summary = summary_table(f"Training memory per GPU: {format_count(m.params)} parameters on {m.gpu}")
@@ -84,9 +93,10 @@ def render_training_memory(console: Console, m: TrainingMemory) -> None:
     verdict = (f"fits{', tight' if m.headroom_fraction < TIGHT_HEADROOM else ''}, {gb(m.headroom_bytes)} ({m.headroom_fraction:.0%}) to spare" if m.fits
                else f"does NOT fit: {gb(-m.headroom_bytes)} over")
     summary.add_row("Verdict", Text(verdict, style="bold green" if m.fits else "bold red"))
-    summary.add_row("Largest micro-batch", str(m.largest_micro_batch) if m.largest_micro_batch else "none: the model states alone fill the GPU")
+    summary.add_row("Largest micro-batch", str(m.largest_micro_batch) if m.largest_micro_batch else _no_micro_batch(m))
     if m.fewest_gpus is None:
-        summary.add_row("Fewest GPUs", "none at this tp/pp: the activations alone overflow a GPU (recompute, tensor or pipeline parallelism)")
+        summary.add_row("Fewest GPUs", f"none at this tp/pp: the activations alone ({gb(m.activations_bytes)} at micro-batch "
+                        f"{layout.micro_batch}) overflow a GPU (a smaller micro-batch, recompute, tensor or pipeline parallelism)")
     else:
         f = m.fewest_gpus
         summary.add_row("Fewest GPUs", f"{f.gpus:,} (ZeRO-{f.zero} over dp {f.dp}, with tp {layout.tp} x pp {layout.pp})")
