@@ -176,3 +176,10 @@ def test_memory_limits_take_byte_units_and_refuse_a_bare_b(cli, tmp_path):
     assert json.loads(cli("check", str(tmp_path / "gib.toml"), "--json").stdout)["checks"][0]["limit"] == 80 * 2**30
     (tmp_path / "b.toml").write_text('params = "7B"\ntokens = "1T"\ngpus = 8\n[limits]\nmax_memory_per_gpu = "80B"\n')
     assert "B alone means billions" in cli.error("check", str(tmp_path / "b.toml"))
+
+
+def test_an_invalid_file_never_reads_as_all_limits_hold(cli, tmp_path):
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[run]\nparams = 1\n")
+    out = cli("check", broken)
+    assert out.exit_code == 2 and "all limits hold" not in out.stdout and "could be checked" in out.stdout

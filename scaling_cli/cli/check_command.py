@@ -72,7 +72,9 @@ def check(
             for warning in e.warnings:
                 console.print(Text(f"Warning: {warning}" + (" (fails with --strict)" if strict else ""), style="yellow"))
         verdict = "all limits hold" if ok else ("a warning fails --strict" if all(e.ok for e in evaluations) else "a limit is exceeded")
-        console.print(Text(f"{len(evaluations)} budget file(s): {verdict}.", style="bold green" if ok else "bold red"))
+        invalid = f"; {len(errors)} invalid (see the errors)" if errors else ""
+        shown = f"{len(evaluations)} budget file(s) checked: {verdict}{invalid}." if evaluations else f"no budget file could be checked: {len(errors)} invalid."
+        console.print(Text(shown, style="bold green" if ok and not errors else "bold red"))
     if errors:
         raise ScaleError("; ".join(errors) + (f" ({len(evaluations)} other file(s) checked)" if evaluations else ""))
     if not ok:
