@@ -25,7 +25,7 @@ from .bootstrap import Estimate, estimate, resample_weights
 from .check import point_rng
 from .form_runs import FormRuns
 from .form_solver import WARM_ITERATIONS, FormObjective, fit_best, solve
-from .predict import BIAS_LEVEL, INTERPOLATION_RATIO, JOINT_LEVEL, TOO_WIDE, chi2_sf
+from .predict import INTERPOLATION_RATIO, TOO_WIDE, joint_test, outcome_of
 from .result import Bias
 
 MAX_BACKTESTS = 4
@@ -283,11 +283,9 @@ def _holdout(uncertainty: _Uncertainty, held: FormRuns, form: Form, fitted_max: 
 
 
 def _verdict(runs, r, covariance, kind, objective_kind, ratio, scale: str) -> FormHoldout:
+    """The same joint test and outcomes as the Chinchilla fit's (``predict.py``), in the form's error units."""
     count = len(r)
-    mean = float(np.mean(r))
-    sd = float(np.sqrt(np.sum(covariance)) / count)
-    bias_p = float(math.erfc(abs(mean / sd) / math.sqrt(2))) if sd > 0 else 0.0
-    joint_p = chi2_sf(count, float(r @ np.linalg.solve(covariance, r)))
+    mean, sd, bias_p, joint_p = joint_test(r, covariance)
     half = 1.96 * sd
     relative = objective_kind != "lsq"
 
@@ -301,21 +299,15 @@ def _verdict(runs, r, covariance, kind, objective_kind, ratio, scale: str) -> Fo
              else f"{count} held-out run{'s' * (count > 1)}, none beyond the largest fitted {scale}")
     tests = f"joint test p = {joint_p:.2g}, bias test p = {bias_p:.2g}"
     wide = relative and float(_to_error(objective_kind, np.array(half))) > TOO_WIDE
-    if bias_p < BIAS_LEVEL:
-        outcome, passed = "biased", False
-        verdict = f"biased ({'over' if mean > 0 else 'under'}-predicts the {where}; {span}; {tests})"
-    elif joint_p < JOINT_LEVEL:
-        outcome, passed = "does not extrapolate", False
-        verdict = f"does not {'extrapolate' if kind == 'extrapolation' else 'fit'}: the {where} scatter more than the intervals allow ({tests}; {span})"
-    elif wide:
-        outcome, passed = "too few runs to tell", False
-        verdict = f"too few runs to tell: the mean error's 95 % interval is wider than +-{TOO_WIDE:.0%} ({span})"
-    elif kind == "interpolation":
-        outcome, passed = "interpolates", True
-        verdict = f"interpolates: the {where} agree with the fit ({span}; {tests}); hold out larger runs to test extrapolation"
-    else:
-        outcome, passed = "extrapolates", True
-        verdict = f"extrapolates: the {where} agree with the fit ({span}; {tests})"
+    outcome, passed = outcome_of(bias_p, joint_p, wide, kind)
+    verdict = {
+        "biased": f"biased ({'over' if mean > 0 else 'under'}-predicts the {where}; {span}; {tests})",
+        "does not extrapolate": f"does not {'extrapolate' if kind == 'extrapolation' else 'fit'}: the {where} scatter more than the "
+                                f"intervals allow ({tests}; {span})",
+        "too few runs to tell": f"too few runs to tell: the mean error's 95 % interval is wider than +-{TOO_WIDE:.0%} ({span})",
+        "interpolates": f"interpolates: the {where} agree with the fit ({span}; {tests}); hold out larger runs to test extrapolation",
+        "extrapolates": f"extrapolates: the {where} agree with the fit ({span}; {tests})",
+    }[outcome]
     return FormHoldout(runs=runs, kind=kind, passed=passed, outcome=outcome, verdict=verdict, bias=bias,
                        joint_p_value=joint_p, bias_p_value=bias_p)
 

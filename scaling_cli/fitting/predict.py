@@ -135,14 +135,33 @@ def chi2_sf(dof: int, x: float) -> float:
     return min(1.0, math.erfc(math.sqrt(half)) + math.sqrt(2 / math.pi) * math.exp(-half) * total)
 
 
-def _verdict(runs, errors, covariance, kind, worst, ratio) -> Holdout:
+def joint_test(errors: np.ndarray, covariance: np.ndarray) -> tuple[float, float, float, float]:
+    """(mean error, its sd, the bias test's p, the spread test's p) of held-out errors whose
+    predictive covariance is ``covariance``: the two tests of this module's docstring."""
     count = len(errors)
     mean = float(np.mean(errors))
     sd = float(np.sqrt(np.sum(covariance)) / count)
     z = mean / sd if sd > 0 else np.inf
     bias_p = float(math.erfc(abs(z) / math.sqrt(2)))
-    distance = float(errors @ np.linalg.solve(covariance, errors))
-    joint_p = chi2_sf(count, distance)
+    joint_p = chi2_sf(count, float(errors @ np.linalg.solve(covariance, errors)))
+    return mean, sd, bias_p, joint_p
+
+
+def outcome_of(bias_p: float, joint_p: float, too_wide: bool, kind: str) -> tuple[str, bool]:
+    """The verdict's outcome and whether the law passes: bias first, then spread, then whether the
+    check could have seen a bias at all, then interpolation against extrapolation."""
+    if bias_p < BIAS_LEVEL:
+        return "biased", False
+    if joint_p < JOINT_LEVEL:
+        return "does not extrapolate", False
+    if too_wide:
+        return "too few runs to tell", False
+    return ("interpolates" if kind == "interpolation" else "extrapolates"), True
+
+
+def _verdict(runs, errors, covariance, kind, worst, ratio) -> Holdout:
+    count = len(errors)
+    mean, sd, bias_p, joint_p = joint_test(errors, covariance)
     half = 1.96 * sd
     bias = Bias(value=float(np.expm1(mean)), ci95=(float(np.expm1(mean - half)), float(np.expm1(mean + half))))
     all_inside = all(r.inside for r in runs)
@@ -152,26 +171,21 @@ def _verdict(runs, errors, covariance, kind, worst, ratio) -> Holdout:
     outside = sum(not r.inside for r in runs)
     tests = f"joint test p = {joint_p:.2g}, bias test p = {bias_p:.2g}" + (
         f"; {outside} of {count} outside their own 95 % intervals, which the joint test weighs" if outside else "")
-    if bias_p < BIAS_LEVEL:
+    outcome, passed = outcome_of(bias_p, joint_p, half > TOO_WIDE, kind)
+    if outcome == "biased":
         side = "high: it over-predicts" if mean > 0 else "low: it under-predicts"
-        outcome, passed = "biased", False
         verdict = (f"biased by {abs(bias.value):.1%} ({side} the {where}; {span}; {tests}): "
                    "correct for it or do not trust the law further out")
-    elif joint_p < JOINT_LEVEL:
-        outcome, passed = "does not extrapolate", False
+    elif outcome == "does not extrapolate":
         verdict = (f"does not {'extrapolate' if kind == 'extrapolation' else 'fit'}: the {where} scatter more than the "
                    f"intervals allow ({tests}; {span}; largest error {worst:.2%})")
-    elif half > TOO_WIDE:
-        outcome, passed = "too few runs to tell", False
+    elif outcome == "too few runs to tell":
         verdict = (f"too few runs to tell: the {where} leave the mean error's 95 % interval at +-{half:.1%}, "
                    f"too wide to detect a {TOO_WIDE:.0%} bias ({span})")
-    elif kind == "interpolation":
-        outcome, passed = "interpolates", True
+    elif outcome == "interpolates":
         verdict = (f"interpolates: the {where} agree with the fit ({span}; {tests}); interpolation says nothing "
                    "about extrapolation: hold out runs at a larger budget")
     else:
-        outcome, passed = "extrapolates", True
         verdict = f"extrapolates: the {where} agree with the fit ({span}; {tests})"
     return Holdout(runs=runs, all_inside=all_inside, verdict=verdict, bias=bias, kind=kind, passed=passed,
                    outcome=outcome, joint_p_value=joint_p, bias_p_value=bias_p)
-
