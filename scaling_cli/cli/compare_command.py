@@ -34,7 +34,7 @@ def compare(
     from ..errors import ScaleError
     from ..fitting.compare import compare as compare_sets
     from ..fitting.records import read_records
-    from ..fitting.runs import parse_columns, read_runs
+    from ..fitting.runs import parse_columns, runs_from_records
     from .app import _check_plot, _console
 
     _check_plot(plot)
@@ -63,8 +63,8 @@ def compare(
     sets, evaluations, tokenizers = [], {}, {}
     for number, (path, selection, default) in enumerate(sources):
         name = names[number] if names else default
-        sets.append((name, read_runs(path, mapping, where=selection)))
-        records, _, _ = read_records(path, where=selection)
+        records, source, _ = read_records(path, where=selection)
+        sets.append((name, runs_from_records(records, source, mapping)))
         for column in EVALUATION_COLUMNS + TOKENIZER_COLUMNS:
             seen = {str(r.get(column)) for _, _, r in records if column in r}
             if seen:

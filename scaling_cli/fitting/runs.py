@@ -130,13 +130,15 @@ def read_runs(path: str | Path, columns: dict[str, str] | None = None, exclude=N
     ``exclude`` (row numbers or ranges, 1 = the first run) leaves rows out *before* they are
     validated, so one broken row of a partial sweep does not force an edit of the file."""
     records, source, note = read_records(path, exclude, where)
-    runs = _to_runs(records, source, columns or {})
+    runs = runs_from_records(records, source, columns or {})
     for extra in ([note] if note else []) + ([f"{len(runs)} rows where {' and '.join(where)}"] if where else []):
         runs = Runs(**{**runs.__dict__, "notes": runs.notes + (extra,)})
     return runs
 
 
-def _to_runs(records: list[tuple[int, int, dict]], source: str, columns: dict[str, str]) -> Runs:
+def runs_from_records(records: list[tuple[int, int, dict]], source: str, columns: dict[str, str]) -> Runs:
+    """The runs of records already read (``records.read_records``): one read of a file serves a
+    caller that also looks at other columns (``scale compare`` reads the evaluation's)."""
     if not records:
         raise ScaleError(f"{source}: no runs: expected one run per row")
     present = set().union(*(record.keys() for _, _, record in records))
