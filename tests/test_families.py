@@ -352,3 +352,14 @@ def test_expert_parallelism_shards_the_experts_and_routing_adds_activations():
         training_memory(moe.params, moe, gpu, Layout(dp=8, ep=3))
     with pytest.raises(ScaleError, match="mixture-of-experts"):
         training_memory(dense.params, dense, gpu, Layout(dp=8, ep=2))
+
+
+def test_a_reward_form_reads_a_kl_column_as_the_square_root(cli, tmp_path):
+    truth, variables, noise = CASES["reward-bon"]
+    runs = _synthetic("reward-bon", truth, variables, noise, seed=5)
+    path = tmp_path / "rewards.csv"
+    path.write_text("kl,gold_reward\n" + "".join(f"{d * d},{r}\n" for d, r in zip(runs.variables["kl_distance"], runs.target)))
+    result = cli.json("fit", path, "--form", "reward-bon", "--bootstrap", "100")
+    assert any("sqrt(KL)" in note for note in result["notes"])
+    low, high = result["parameters"]["alpha"]["ci95"]
+    assert low <= truth["alpha"] <= high

@@ -2,7 +2,8 @@
 
 The same files as ``scale fit`` reads (CSV or JSONL, ``-`` for stdin, ``--exclude``,
 ``--columns``), with the form's names: ``params,experts,loss`` for ``routed``,
-``kl_distance,gold_reward`` (or ``kl``, read as d = sqrt(kl)) for the reward forms.
+``kl_distance,gold_reward`` (or ``kl``, read as d = sqrt(kl)) for the reward forms: a variable
+may name another column it is read from (``Variable.alias``).
 """
 
 from __future__ import annotations
@@ -15,10 +16,6 @@ from ..compute import FLOPS_PER_PARAM_TOKEN
 from ..errors import ScaleError
 from ..laws.base import Form
 from .records import _listing, _value, read_records
-
-KL_ALIAS = "kl"
-"""A reward form reads a ``kl`` column (KL in nats) as kl_distance = sqrt(kl), as Gao et al. define d."""
-
 
 @dataclass
 class FormRuns:
@@ -46,8 +43,7 @@ class FormRuns:
 
 def form_fields(form: Form) -> tuple[str, ...]:
     """The names ``--columns`` may map for this form."""
-    names = tuple(v.name for v in form.variables) + (form.target.name,)
-    return names + ((KL_ALIAS,) if "kl_distance" in names else ())
+    return tuple(v.name for v in form.variables) + (form.target.name,) + tuple(v.alias for v in form.variables if v.alias)
 
 
 def read_form_runs(path, form: Form, columns: dict[str, str] | None = None, exclude=None, where=None) -> FormRuns:
@@ -62,12 +58,12 @@ def read_form_runs(path, form: Form, columns: dict[str, str] | None = None, excl
     wanted = list(form.variables) + [form.target]
     column_of = {v.name: columns.get(v.name, v.name) for v in wanted}
     notes = [] if note is None else [note]
-    squared = None
-    if "kl_distance" in column_of and column_of["kl_distance"] not in present:
-        kl = columns.get(KL_ALIAS, KL_ALIAS)
-        if kl in present:
-            squared, column_of["kl_distance"] = "kl_distance", kl
-            notes.append(f"kl_distance read as sqrt({kl}): d = sqrt(KL) (Gao et al. 2023)")
+    aliased = {}
+    for variable in form.variables:
+        other = columns.get(variable.alias, variable.alias) if variable.alias else ""
+        if other and column_of[variable.name] not in present and other in present:
+            aliased[variable.name], column_of[variable.name] = variable, other
+            notes.append(f"{variable.name} read from {other}: {variable.alias_note}")
     missing = [f"'{name}'" for name, column in column_of.items() if column not in present]
     if missing:
         raise ScaleError(f"{source}: form {form.name} needs the column{'s' * (len(missing) > 1)} {', '.join(missing)} "
@@ -77,14 +73,14 @@ def read_form_runs(path, form: Form, columns: dict[str, str] | None = None, excl
               for name, column in column_of.items()}
     for variable in wanted:
         data = values[variable.name]
-        floor = variable.positive or variable.name == squared  # a KL is >= 0; sizes and losses > 0
+        floor = variable.positive or variable.name in aliased  # an aliased column (a KL) is >= 0; sizes and losses > 0
         bad = ~np.isfinite(data) | ((data <= 0) if variable.positive else (data < 0) if floor else False)
         if np.any(bad):
             at = int(np.argmax(bad))
             expected = "> 0" if variable.positive else ">= 0" if floor else ""
             raise ScaleError(f"{source}: row {records[at][0]}, {column_of[variable.name]}: expected a finite number "
                              f"{expected}, got {data[at]!r}".replace("number , got", "number, got"))
-    if squared:
-        values[squared] = np.sqrt(values[squared])
+    for name, variable in aliased.items():
+        values[name] = variable.from_alias(values[name])
     target = values.pop(form.target.name)
     return FormRuns(values, target, source, tuple(r[0] for r in records), notes)

@@ -36,6 +36,10 @@ class Variable:
     description: str
     positive: bool = True
     """A value must be > 0 (sizes, token counts); rewards and KL distances from 0 may be 0 or signed."""
+    alias: str = ""
+    """Another column the variable may be read from (a reward form's ``kl``), converted by ``from_alias``."""
+    from_alias: Callable | None = field(default=None, repr=False, compare=False)
+    alias_note: str = ""
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,14 @@ from __future__ import annotations
 
 from .base import Form, Parameter, Variable
 
-DISTANCE = Variable("kl_distance", "d = sqrt(KL(policy || initial)), nats^(1/2); a 'kl' column is read as d = sqrt(kl)", positive=False)
+def _sqrt(values):
+    import numpy as np
+
+    return np.sqrt(values)
+
+
+DISTANCE = Variable("kl_distance", "d = sqrt(KL(policy || initial)), nats^(1/2); a 'kl' column is read as d = sqrt(kl)", positive=False,
+                    alias="kl", from_alias=_sqrt, alias_note="d = sqrt(KL) (Gao et al. 2023)")
 GOLD = Variable("gold_reward", "the gold reward model's score", positive=False)
 
 
