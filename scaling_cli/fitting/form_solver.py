@@ -148,6 +148,9 @@ def _jacobian(objective: FormObjective, theta: np.ndarray, r: np.ndarray) -> np.
 
 
 def _solve(objective: FormObjective, starts: np.ndarray, weights: np.ndarray, max_iterations: int):
+    """One batch. A rejected step leaves its problem where it was: its Jacobian and normal
+    equations are kept, only the damping grows; the residuals of an accepted step are its trial's.
+    So an iteration evaluates the form once per problem, plus once per parameter where a step moved."""
     thetas = np.clip(starts, objective.lower, objective.upper)
     batch, count = thetas.shape
     all_weights = np.array(np.broadcast_to(weights, (batch, len(objective.target))))
@@ -156,40 +159,54 @@ def _solve(objective: FormObjective, starts: np.ndarray, weights: np.ndarray, ma
     theta, value, w = thetas[index], values[index], all_weights[index]
     damping = np.full(len(index), 1e-3)
     eye = np.eye(count)
+    with np.errstate(all="ignore"):
+        r = objective.residuals(theta)
+    gradient, matrix = np.zeros((len(index), count)), np.zeros((len(index), count, count))
+    stale = np.ones(len(index), dtype=bool)
     for _ in range(max_iterations):
         if not len(index):
             break
         with np.errstate(all="ignore"):
-            r = objective.residuals(theta)
-            jac = _jacobian(objective, theta, r)
-            if objective.kind == "huber":
-                slope = w * np.clip(r, -HUBER_DELTA, HUBER_DELTA)
-                u = w * np.minimum(1.0, HUBER_DELTA / np.maximum(np.abs(r), 1e-300))
-            else:
-                slope, u = w * r, w
-            gradient = np.einsum("bpn,bn->bp", jac, slope)
-            matrix = np.einsum("bpn,bn,bqn->bpq", jac, u, jac)
-            matrix = np.where(np.isfinite(matrix), matrix, 0.0)
+            if stale.any():
+                gradient[stale], matrix[stale] = _normal_equations(objective, theta[stale], r[stale], w[stale])
             scale = np.maximum(np.diagonal(matrix, axis1=1, axis2=2), 1e-12)
             system = matrix + damping[:, None, None] * scale[:, None, :] * eye
             try:
-                step = -np.linalg.solve(system, np.where(np.isfinite(gradient), gradient, 0.0)[..., None])[..., 0]
+                step = -np.linalg.solve(system, gradient[..., None])[..., 0]
             except np.linalg.LinAlgError:
                 step = -np.array([np.linalg.lstsq(m, g, rcond=None)[0] for m, g in zip(system, gradient)])
             trial = np.clip(theta + step, objective.lower, objective.upper)
-            trial_values = objective.values(trial, w)
-        better = np.isfinite(trial_values) & (trial_values < value)
+            trial_r = objective.residuals(trial)
+            trial_values = np.sum(w * objective.rho(trial_r), axis=1)
+        trial_values = np.where(np.isfinite(trial_values), trial_values, np.inf)
+        better = trial_values < value
         gain = np.where(better, value - trial_values, 0.0)
         moved = np.max(np.abs(trial - theta), axis=1)
-        theta[better], value[better] = trial[better], trial_values[better]
+        theta[better], value[better], r[better] = trial[better], trial_values[better], trial_r[better]
+        stale = better
         damping = np.where(better, np.maximum(damping / 3.0, 1e-12), damping * 4.0)
         done = (better & (gain <= RELATIVE_TOLERANCE * np.abs(value) + 1e-300)) | (~better & ((damping > 1e12) | (moved < 1e-13)))
         if done.any():
             thetas[index[done]], values[index[done]] = theta[done], value[done]
             keep = ~done
             index, theta, value, w, damping = index[keep], theta[keep], value[keep], w[keep], damping[keep]
+            r, gradient, matrix, stale = r[keep], gradient[keep], matrix[keep], stale[keep]
     thetas[index], values[index] = theta, value
     return thetas, values
+
+
+def _normal_equations(objective: FormObjective, theta: np.ndarray, r: np.ndarray, w: np.ndarray):
+    """The gradient and (half-quadratic) Gauss-Newton matrix at ``theta``: for Huber the IRLS
+    weights u = w min(1, delta/|r|) majorise the loss, as in ``solver.py``."""
+    jac = _jacobian(objective, theta, r)
+    if objective.kind == "huber":
+        slope = w * np.clip(r, -HUBER_DELTA, HUBER_DELTA)
+        u = w * np.minimum(1.0, HUBER_DELTA / np.maximum(np.abs(r), 1e-300))
+    else:
+        slope, u = w * r, w
+    gradient = np.einsum("bpn,bn->bp", jac, slope)
+    matrix = np.einsum("bpn,bn,bqn->bpq", jac, u, jac)
+    return np.where(np.isfinite(gradient), gradient, 0.0), np.where(np.isfinite(matrix), matrix, 0.0)
 
 
 def fit_best(objective: FormObjective, weights: np.ndarray | None = None, refine: int = REFINE,
