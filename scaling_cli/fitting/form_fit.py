@@ -144,8 +144,7 @@ def fit_form(runs: FormRuns, form: Form, objective: str | None = None, bootstrap
     fitted = FormObjective(form, train.variables, train.target, kind, fixed)
     theta, value = fit_best(fitted)
     residual = fitted.residuals(theta[None])[0]
-    dof = max(len(train) - count, 1)
-    scatter = float(np.sqrt(np.sum(residual**2) / dof))
+    scatter, dof = fitted.scatter(theta)
     warnings, notes = list(_bound_warnings(fitted, theta)), list(runs.notes)
 
     thetas, failures = None, 0
@@ -157,9 +156,7 @@ def fit_form(runs: FormRuns, form: Form, objective: str | None = None, bootstrap
         thetas, values = solve(fitted, np.repeat(theta[None], bootstrap, axis=0), weights, WARM_ITERATIONS)
         good = np.isfinite(values)
         failures = int(np.sum(~good))
-        # The bootstrap is known to be narrow with few runs per constant: widen every replicate's
-        # distance from the fit by sqrt(n / (n - p)) (bench/forms.py measures the coverage).
-        thetas = np.clip(theta + (thetas[good] - theta) * math.sqrt(len(train) / dof), fitted.lower, fitted.upper)
+        thetas = fitted.widen(theta, thetas[good])
         if progress:
             progress("bootstrap", bootstrap, bootstrap)
         if failures:
@@ -230,14 +227,6 @@ class _Uncertainty:
         return np.atleast_2d(np.cov(replicate, rowvar=False)) + self.scatter**2 * t_variance * np.eye(replicate.shape[1])
 
 
-def _back(objective: FormObjective, values):
-    if objective.kind == "huber":
-        return np.exp(values)
-    if objective.kind == "log-lsq":
-        return 10.0**values
-    return values
-
-
 def _prediction(uncertainty: _Uncertainty, values, form: Form, fitted_max: float, seed: int) -> FormPrediction:
     objective = uncertainty.objective
     names = [v.name for v in form.variables]
@@ -251,25 +240,25 @@ def _prediction(uncertainty: _Uncertainty, values, form: Form, fitted_max: float
         warnings.append(f"{form.scale} = {scale:.3g} is {ratio:.3g}x the largest fitted ({fitted_max:.3g}), "
                         f"{math.log10(ratio):.1f} decades of extrapolation: the interval holds the parameters' uncertainty and "
                         "the scatter, not a systematic error beyond the runs (the backtests show how large that was)")
-    value = estimate(point, None if draws is None else _back(objective, draws[:, 0]))
+    value = estimate(point, None if draws is None else objective.back(draws[:, 0]))
     return FormPrediction(inputs=dict(zip(names, map(float, values))), value=value, extrapolation=ratio, warnings=warnings)
 
 
 def _holdout(uncertainty: _Uncertainty, held: FormRuns, form: Form, fitted_max: float, seed: int) -> FormHoldout:
     objective = uncertainty.objective
     names = [v.name for v in form.variables]
-    observed_t = objective._transform(held.target)
+    observed_t = objective.transform(held.target)
     point_t = objective.predicted(uncertainty.theta[None], held.variables)[0]
     r = point_t - observed_t
     errors = _to_error(objective.kind, r)
-    predicted = _back(objective, point_t)
+    predicted = objective.back(point_t)
     ratio = held.scale(form) / fitted_max
     kind = "extrapolation" if np.any(ratio > INTERPOLATION_RATIO) else "interpolation"
     intervals = [None] * len(held)
     covariance = None
     if uncertainty.thetas is not None:
         draws = uncertainty.draws(held.variables, point_rng(seed, *held.target.tolist()))
-        low, high = np.percentile(_back(objective, draws), [2.5, 97.5], axis=0)
+        low, high = np.percentile(objective.back(draws), [2.5, 97.5], axis=0)
         intervals = list(zip(low.tolist(), high.tolist()))
         covariance = uncertainty.covariance(held.variables)
     runs = [FormHoldoutRun(inputs={n: float(held.variables[n][i]) for n in names}, observed=float(held.target[i]),
@@ -327,7 +316,7 @@ def _backtests(train: FormRuns, form: Form, kind: str, fixed: dict[str, float]) 
         theta, _ = fit_best(objective)
         above = np.flatnonzero(scale >= level)
         ahead = train.subset(above)
-        r = objective.predicted(theta[None], ahead.variables)[0] - objective._transform(ahead.target)
+        r = objective.predicted(theta[None], ahead.variables)[0] - objective.transform(ahead.target)
         errors = np.abs(_to_error(kind, r))
         fitted_up_to = float(np.max(scale[below]))
         found.append(FormBacktest(fitted_up_to=fitted_up_to, runs=len(above), extrapolation=float(np.max(scale[above]) / fitted_up_to),

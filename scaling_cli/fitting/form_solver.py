@@ -55,14 +55,35 @@ class FormObjective:
         with np.errstate(invalid="ignore", divide="ignore"):  # ln of the bounds of linear parameters is unused
             self.lower = np.where(self.logs, np.log(low), low)
             self.upper = np.where(self.logs, np.log(high), high)
-        self.observed = self._transform(self.target)
+        self.observed = self.transform(self.target)
 
-    def _transform(self, values):
+    def transform(self, values):
+        """The target in the objective's space: ln for huber, log10 for log-lsq, itself for lsq."""
         if self.kind == "huber":
             return np.log(values)
         if self.kind == "log-lsq":
             return np.log10(values)
         return values
+
+    def back(self, values):
+        """The inverse of ``transform``: values of the objective's space as the target."""
+        if self.kind == "huber":
+            return np.exp(values)
+        if self.kind == "log-lsq":
+            return 10.0**values
+        return values
+
+    def scatter(self, theta: np.ndarray) -> tuple[float, int]:
+        """The residual sd at ``theta`` over the degrees of freedom n - p (the free constants), and n - p."""
+        residual = self.residuals(theta[None])[0]
+        dof = max(len(residual) - len(self.free), 1)
+        return float(np.sqrt(np.sum(residual**2) / dof)), dof
+
+    def widen(self, theta: np.ndarray, thetas: np.ndarray) -> np.ndarray:
+        """Bootstrap replicates moved sqrt(n / (n - p)) times further from the fit: the bootstrap is
+        narrow with few runs per constant (bench/forms.py measures the coverage this gives)."""
+        n = len(self.target)
+        return np.clip(theta + (thetas - theta) * np.sqrt(n / max(n - len(self.free), 1)), self.lower, self.upper)
 
     def constants(self, thetas: np.ndarray) -> dict[str, np.ndarray]:
         """Natural parameter values of each theta (rows), as (rows, 1) columns for broadcasting."""
@@ -74,7 +95,7 @@ class FormObjective:
     def predicted(self, thetas: np.ndarray, variables: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """The transformed prediction of each theta (rows) at the runs, or at other ``variables``."""
         with np.errstate(all="ignore"):
-            return self._transform(self.form.predict(self.constants(np.atleast_2d(thetas)), self.variables if variables is None else variables))
+            return self.transform(self.form.predict(self.constants(np.atleast_2d(thetas)), self.variables if variables is None else variables))
 
     def residuals(self, thetas: np.ndarray) -> np.ndarray:
         """Transformed prediction minus transformed observation: (rows, runs)."""

@@ -168,9 +168,9 @@ def fit_task(data: dict, labels: np.ndarray, source: str, metric: str, via: str,
         thetas2 = thetas2[good]
         failures = int(np.sum(~good))
         # Few points per constant: the bootstrap is narrow; widen as form_fit does (sqrt(n / (n - p))).
-        thetas2 = _widen(objective2, theta2, thetas2)
+        thetas2 = objective2.widen(theta2, thetas2)
         if has_size:
-            thetas1 = _widen(objective1, theta1, thetas1)
+            thetas1 = objective1.widen(theta1, thetas1)
         if failures:
             warnings.append(f"{failures} of {bootstrap} bootstrap refits failed and were dropped")
     step2 = _step(metric_form.name, "lsq", objective2, theta2, thetas2)
@@ -191,11 +191,6 @@ def fit_task(data: dict, labels: np.ndarray, source: str, metric: str, via: str,
                          fitted_range=fitted, warnings=warnings, notes=notes)
 
 
-def _widen(objective: FormObjective, theta, thetas):
-    n, p = len(objective.target), len(objective.free)
-    return np.clip(theta + (thetas - theta) * math.sqrt(n / max(n - p, 1)), objective.lower, objective.upper)
-
-
 def _step(name: str, kind: str, objective: FormObjective, theta, thetas) -> StepFit:
     point = {k: float(v[0, 0]) for k, v in objective.constants(theta[None]).items()}
     samples = None if thetas is None else {k: v[:, 0] for k, v in objective.constants(thetas).items()}
@@ -205,27 +200,17 @@ def _step(name: str, kind: str, objective: FormObjective, theta, thetas) -> Step
                    rmse=float(np.sqrt(np.mean(residual**2))))
 
 
-def _scatter(objective: FormObjective, theta) -> tuple[float, int]:
-    residual = objective.residuals(theta[None])[0]
-    dof = max(len(residual) - len(objective.free), 1)
-    return float(np.sqrt(np.sum(residual**2) / dof)), dof
-
-
-def _back(objective: FormObjective, values):
-    return np.exp(values) if objective.kind == "huber" else 10.0**values if objective.kind == "log-lsq" else values
-
-
 def _predict(objective1, theta1, thetas1, objective2, theta2, thetas2, n: float, d: float, seed: int, loss_form: str) -> TaskPrediction:
     point = {"params": np.array([n]), "tokens": np.array([d])}
-    via = float(_back(objective1, objective1.predicted(theta1[None], point))[0, 0])
+    via = float(objective1.back(objective1.predicted(theta1[None], point))[0, 0])
     name = objective2.form.variables[0].name
     metric = float(objective2.predicted(theta2[None], {name: np.array([via])})[0, 0])
     if thetas1 is None:
         return TaskPrediction(params=n, tokens=d, via=Estimate(value=via), metric=Estimate(value=metric))
     rng = point_rng(seed, n, d)
-    scatter1, dof1 = _scatter(objective1, theta1)
-    scatter2, dof2 = _scatter(objective2, theta2)
-    via_draws = _back(objective1, objective1.predicted(thetas1, point)[:, 0] + scatter1 * rng.standard_t(dof1, len(thetas1)))
+    scatter1, dof1 = objective1.scatter(theta1)
+    scatter2, dof2 = objective2.scatter(theta2)
+    via_draws = objective1.back(objective1.predicted(thetas1, point)[:, 0] + scatter1 * rng.standard_t(dof1, len(thetas1)))
     constants = objective2.constants(thetas2)
     metric_draws = objective2.form.predict(constants, {name: via_draws[:, None]})[:, 0] + scatter2 * rng.standard_t(dof2, len(thetas2))
     return TaskPrediction(params=n, tokens=d, via=estimate(via, via_draws), metric=estimate(metric, metric_draws))

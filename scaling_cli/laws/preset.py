@@ -57,10 +57,9 @@ def family_dir() -> Path:
     return config_dir() / "laws" / "families"
 
 
-def family_preset_names(form: str | None = None) -> list[str]:
-    """Names of the shipped family presets (of one form, if given)."""
-    names = sorted(path.stem for path in family_dir().glob("*.toml"))
-    return [name for name in names if form is None or load_family_preset(name).form == form]
+def family_preset_names() -> list[str]:
+    """Names of the shipped family presets."""
+    return sorted(path.stem for path in family_dir().glob("*.toml"))
 
 
 def load_family_preset(name: str) -> FormPreset:
