@@ -20,6 +20,7 @@ from .configs import load_toml
 from .errors import ScaleError
 from .hardware import DEFAULT_GPU
 from .memory import Layout
+from .shape import Shape
 from .units import parse_number
 
 FAR_FROM_OPTIMAL_TOKENS_PER_PARAM = 10.0
@@ -113,7 +114,12 @@ class BudgetFile(BaseModel):
 
     law: str | None = None
     """A preset or a law file; default chinchilla, or muennighoff with unique_tokens."""
-    params: PositiveFloat
+    params: PositiveFloat | None = None
+    """Needed unless ``[shape]`` or ``config`` gives the model (its parameter count is then used)."""
+    shape: Shape | None = None
+    """The model as built: layers, d_model, heads, kv_heads, d_ff, vocab (``scale memory``'s flags)."""
+    config: str | None = None
+    """Or a Hugging Face config.json (a path relative to the budget file, a model folder, a hub name)."""
     tokens: PositiveFloat | None = None
     flops: PositiveFloat | None = None
     gpu: str = DEFAULT_GPU
@@ -135,10 +141,13 @@ class BudgetFile(BaseModel):
     def _one_size(self) -> BudgetFile:
         if (self.tokens is None) == (self.flops is None):
             raise ValueError("give exactly one of 'tokens' and 'flops'")
+        if self.shape is not None and self.config is not None:
+            raise ValueError("give the model once: a [shape] table or config = \"path/to/config.json\", not both")
+        if self.params is None and self.shape is None and self.config is None:
+            raise ValueError("give 'params', or the model as a [shape] table or config = \"path/to/config.json\"")
         if self.layout is not None and self.gpus is not None and self.layout.gpus != self.gpus:
             raise ValueError(
-                f"[layout] spreads the run over dp x tp x pp = {self.layout.dp} x {self.layout.tp} x {self.layout.pp} = "
-                f"{self.layout.gpus:,} GPUs, but gpus = {self.gpus:,}: make them agree (memory and days would use different counts)"
+                f"[layout] spreads the run over {self.layout.describe()} = {self.layout.gpus:,} GPUs, but gpus = {self.gpus:,}: make them agree (memory and days would use different counts)"
             )
         return self
 
@@ -229,29 +238,57 @@ def warnings_for(values: dict[str, float | None], mfu: float, fits: bool | None)
     return found
 
 
+SHAPE_AGREEMENT = 0.02
+"""``params`` and a given shape's count may differ by this much (a rounded "7B" for 6.74B)."""
+
+
+def model_shape(budget: BudgetFile, source: str | None = None) -> tuple[float, Shape | None]:
+    """The parameter count and the shape a budget file describes (``None``: suggest one)."""
+    shape = budget.shape
+    if budget.config is not None:
+        from .hf_config import shape_from_config
+
+        path = Path(budget.config)
+        if not path.is_absolute() and source and not source.startswith("<") and (Path(source).parent / path).exists():
+            path = Path(source).parent / path  # relative to the budget file, as a user writes it
+        shape = shape_from_config(path if path.exists() else budget.config)
+    if shape is None:
+        return budget.params, None
+    total = float(shape.active_params)
+    if budget.params is not None and abs(budget.params / total - 1) > SHAPE_AGREEMENT:
+        raise ScaleError(f"{source + ': ' if source else ''}params = {budget.params:.4g} but the model "
+                         f"({'config' if budget.config else '[shape]'}) has {total:.4g} (active) parameters: drop params or make them agree")
+    return (budget.params if budget.params is not None else total), shape
+
+
 def evaluate(budget: BudgetFile, source: str | None = None) -> Evaluation:
     """The planned values of a budget file, checked against its limits."""
     from .planner import resolve_gpu, resolve_law, snap
 
     try:
         law, gpu = resolve_law(budget.law, budget.unique_tokens), resolve_gpu(budget.gpu)
+        params, shape = model_shape(budget, source)
     except ScaleError as error:
-        raise ScaleError(f"{source}: {error}" if source else str(error)) from None
-    params = budget.params
+        message = str(error)
+        raise ScaleError(message if source and message.startswith(source) else f"{source}: {error}" if source else message) from None
     tokens = budget.tokens if budget.tokens is not None else budget.flops / training_flops(params, 1.0)
     flops = training_flops(params, tokens)
-    hours = gpu_hours(flops, gpu.peak_flops, budget.mfu)
     loss = law.predict_loss(params, tokens, budget.unique_tokens)
     overhead = None
     if loss is not None:
         optimum = law.optimal_for_loss(loss, budget.unique_tokens)
         if optimum is not None:
             overhead = snap(flops / training_flops(*optimum) - 1.0)
-    memory, fits = _memory(budget, params, flops, gpu) if budget.gpus is not None or budget.layout is not None else (None, None)
+    memory, fits, shape = _memory(budget, params, flops, gpu, shape) if budget.gpus is not None or budget.layout is not None else (None, None, shape)
+    # GPU-hours count the FLOPs MFU counts (PaLM, App. B) when a shape is known, as `plan` does.
+    seq = budget.layout.seq if budget.layout is not None else Layout().seq
+    model_flops = flops if shape is None else tokens * shape.flops_per_token(seq) * params / shape.active_params
+    hours = gpu_hours(model_flops, gpu.peak_flops, budget.mfu)
     values = {
         "params": params,
         "tokens": tokens,
         "flops": flops,
+        "model_flops": model_flops,
         "gpu_hours": hours,
         "days": None if budget.gpus is None else hours / budget.gpus / HOURS_PER_DAY,
         "cost": None if budget.price_per_gpu_hour is None else hours * budget.price_per_gpu_hour,
@@ -269,17 +306,19 @@ def evaluate(budget: BudgetFile, source: str | None = None) -> Evaluation:
     )
 
 
-def _memory(budget: BudgetFile, params: float, flops: float, gpu) -> tuple[float | None, bool | None]:
+def _memory(budget: BudgetFile, params: float, flops: float, gpu, shape: Shape | None):
+    """Memory per GPU at the file's layout (or the plan's), whether it fits, and the shape used."""
     from .memory import training_memory
     from .run import run_plan
     from .shape import suggest_shapes
 
     if budget.layout is not None:
-        shape = suggest_shapes(params, count=1)[0]
-        memory = training_memory(params, shape, gpu, budget.layout, shape_source="suggested")
-        return memory.total_bytes, memory.fits
-    run = run_plan(params, flops, gpu, budget.gpus)
-    return run.memory.total_bytes, run.fits
+        source = "given" if shape is not None else "suggested"
+        shape = shape or suggest_shapes(params, count=1)[0]
+        memory = training_memory(params, shape, gpu, budget.layout, shape_source=source)
+        return memory.total_bytes, memory.fits, shape
+    run = run_plan(params, flops, gpu, budget.gpus, shape=shape)
+    return run.memory.total_bytes, run.fits, run.shape
 
 
 def load_budget(path: str | Path) -> BudgetFile:

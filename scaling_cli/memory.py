@@ -6,19 +6,13 @@ Tensor and pipeline parallelism split the parameters over tp·pp ranks; ZeRO the
 dp data-parallel ranks: stage 1 the optimizer state, stage 2 also the gradients, stage 3 also
 the weights (ZeRO Fig. 1).
 
-Activations (Korthikanti et al. 2022, "Reducing Activation Recomputation in Large Transformer
-Models", §4, Table 2), bytes per layer, for s tokens per sequence, b sequences, hidden h, a heads,
-t-way tensor parallelism with sequence parallelism (Megatron's default with t > 1)::
+Activations (``activations.py``): Korthikanti et al. 2022's tensor-by-tensor count, applied to
+the layer's own shape (GELU or SwiGLU MLP, multi-head or grouped-query attention), divided by
+tensor parallelism (with sequence parallelism) and context parallelism.
 
-    no recomputation         s·b·h·(34/t + 5·a·s/(h·t))
-    selective recomputation  s·b·h·34/t        (the attention core recomputed; FlashAttention
-                                                never stores it either)
-    full recomputation       s·b·h·2/t         (the layer input only) plus one layer's working set
-
-The formulas are derived for GPT-style layers (multi-head attention, 4h GELU MLP, dropout).
-With 1F1B pipelining the first stage holds p micro-batches of L/p layers: L layers' worth, as
-without pipelining (§4.2.3). Outside the layers, the embedding and output layer add about
-5·s·b·h + 4·s·b·V/t (§4.3, as facts.md transcribes it; secondary).
+Context parallelism (cp ranks, each holding s/cp of every sequence) holds the same weights on
+its ranks, so ZeRO shards the state over dp·cp ranks, as Megatron-Core's distributed optimizer
+does over its data-parallel-with-context-parallel group.
 """
 
 from __future__ import annotations
@@ -29,6 +23,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
 
+from .activations import activation_bytes, formula
 from .configs import config_dir, load_toml, validate
 from .errors import ScaleError
 from .hardware import Gpu
@@ -53,16 +48,17 @@ class Optimizer(BaseModel):
     source: str
 
 
-class _MemoryConfig(BaseModel):
+class MemoryConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     optimizers: dict[str, dict]
     inference_weights: dict[str, PositiveFloat]
+    methods: dict[str, dict] = {}
 
 
 @cache
 def _config() -> tuple[dict[str, Optimizer], dict[str, float]]:
     path = config_dir() / "memory.toml"
-    data = load_toml(_MemoryConfig, path)
+    data = load_toml(MemoryConfig, path)
     optimizers = {name: validate(Optimizer, {"name": name, **spec}, f"{path} [optimizers.{name}]") for name, spec in data.optimizers.items()}
     return optimizers, dict(data.inference_weights)
 
@@ -87,6 +83,7 @@ class Layout(Checked):
     dp: int = Field(default=1, ge=1, le=10_000_000)
     tp: int = Field(default=1, ge=1, le=1024)
     pp: int = Field(default=1, ge=1, le=4096)
+    cp: int = Field(default=1, ge=1, le=1024, description="context-parallel ranks: each holds seq/cp tokens of every sequence")
     ep: int = Field(default=1, ge=1, le=100_000, description="expert-parallel ranks: the experts sharded over this many of the dp ranks")
     zero: int = Field(default=0, ge=0, le=3)
     micro_batch: int = Field(default=1, ge=1, le=1_000_000)
@@ -97,7 +94,11 @@ class Layout(Checked):
 
     @property
     def gpus(self) -> int:
-        return self.dp * self.tp * self.pp
+        return self.dp * self.tp * self.pp * self.cp
+
+    def describe(self) -> str:
+        """``dp 64 x tp 8 x pp 1`` (and ``x cp 2`` when context-parallel)."""
+        return f"dp {self.dp} x tp {self.tp} x pp {self.pp}" + (f" x cp {self.cp}" if self.cp > 1 else "")
 
 
 class State(BaseModel):
@@ -115,12 +116,13 @@ def state_bytes(params: float, layout: Layout, expert_params: float = 0.0) -> St
 
     Routed experts (``expert_params``) are sharded over ep·pp instead (whole experts per rank, as
     Megatron-Core and DeepSpeed-MoE place them), and ZeRO shards their state over the dp / ep
-    ranks that hold the same experts."""
+    ranks that hold the same experts. Context-parallel ranks hold the same weights: ZeRO shards
+    over them too."""
     opt = get_optimizer(layout.optimizer)
     dense = (params - expert_params) / (layout.tp * layout.pp)
     experts = expert_params / (layout.ep * layout.pp)
     parts = []
-    for share, ranks in ((dense, layout.dp), (experts, layout.dp // layout.ep)):
+    for share, ranks in ((dense, layout.dp * layout.cp), (experts, layout.dp // layout.ep * layout.cp)):
         weights, gradients, optimizer = opt.weight_bytes * share, opt.gradient_bytes * share, opt.optimizer_bytes * share
         if layout.zero >= 1:
             optimizer /= ranks
@@ -130,42 +132,6 @@ def state_bytes(params: float, layout: Layout, expert_params: float = 0.0) -> St
             weights /= ranks
         parts.append((weights, gradients, optimizer))
     return State(weights=parts[0][0] + parts[1][0], gradients=parts[0][1] + parts[1][1], optimizer=parts[0][2] + parts[1][2])
-
-
-def layer_activation_bytes(shape: Shape, layout: Layout, recompute: Recompute | None = None) -> float:
-    """Korthikanti et al. 2022, Table 2: one layer's stored activations, in bytes."""
-    s, b, h, a, t = layout.seq, layout.micro_batch, shape.d_model, shape.heads, layout.tp
-    recompute = layout.recompute if recompute is None else recompute
-    if recompute == "full":
-        return 2.0 * s * b * h / t
-    core = 0.0 if recompute == "selective" or layout.flash_attention else 5.0 * a * s / (h * t)
-    return s * b * h * (34.0 / t + core)
-
-
-def activation_bytes(shape: Shape, layout: Layout) -> float:
-    """All stored activations of one GPU (the first pipeline stage, the fullest under 1F1B)."""
-    s, b, h, t = layout.seq, layout.micro_batch, shape.d_model, layout.tp
-    layers = shape.layers * layer_activation_bytes(shape, layout)
-    if layout.recompute == "full":
-        # Recomputing a layer in the backward pass materialises its activations again.
-        layers += layer_activation_bytes(shape, layout, recompute="selective" if layout.flash_attention else "none")
-    outside = 5.0 * s * b * h + 4.0 * s * b * shape.vocab / t
-    return layers + outside + routed_activation_bytes(shape, layout)
-
-
-MLP_ACTIVATIONS = 19.0
-"""Korthikanti et al. 2022, §4: the MLP block stores 19·s·b·h bytes (of the 34 per layer)."""
-
-
-def routed_activation_bytes(shape: Shape, layout: Layout) -> float:
-    """What routing adds: each token's MLP activations once per expert it is routed to (k
-    copies in every MoE layer, scaled by the expert's width against the dense MLP's). Capacity
-    padding and load imbalance come on top and are not counted."""
-    if not shape.is_moe or layout.recompute == "full":
-        return 0.0
-    width = (shape.expert_d_ff or shape.d_ff) / shape.d_ff
-    moe_layers = shape.layers - shape.dense_layers
-    return moe_layers * MLP_ACTIVATIONS * layout.seq * layout.micro_batch * shape.d_model / layout.tp * (shape.experts_per_token * width - 1)
 
 
 class FewestGpus(BaseModel):
@@ -210,6 +176,8 @@ def training_memory(params: float, shape: Shape, gpu: Gpu, layout: Layout, shape
     if shape_source != "suggested" and (shape.heads % layout.tp or shape.n_kv_heads % layout.tp):
         raise ScaleError(f"tensor parallelism {layout.tp} must divide the {shape.heads} attention heads and the "
                          f"{shape.n_kv_heads} key/value heads it splits")
+    if layout.seq % layout.cp:
+        raise ScaleError(f"context parallelism {layout.cp} must divide the {layout.seq:,}-token sequences it splits")
     if layout.ep > 1 and not shape.is_moe:
         raise ScaleError(f"expert parallelism {layout.ep} needs a mixture-of-experts shape (--experts)")
     if layout.dp % layout.ep or shape.experts % layout.ep:
@@ -228,6 +196,7 @@ def training_memory(params: float, shape: Shape, gpu: Gpu, layout: Layout, shape
             f"activations computed for a suggested shape of {shape.layers} layers x d_model {shape.d_model} "
             f"({shape.heads} heads, vocab {shape.vocab:,}); give --layers/--d-model/--heads or --config for yours"
         )
+    notes.append(f"activations: {formula(shape)}")
     if shape.is_moe:
         notes.append(f"every expert is held ({format_count(expert_share)} expert parameters, sharded over ep = {layout.ep}); routing stores "
                      f"each token's MLP activations {shape.experts_per_token}x in the MoE layers; capacity padding and load imbalance are not counted")
@@ -248,7 +217,7 @@ def training_memory(params: float, shape: Shape, gpu: Gpu, layout: Layout, shape
 
 
 def fewest_gpus(params: float, shape: Shape, gpu: Gpu, layout: Layout, expert_params: float = 0.0) -> FewestGpus | None:
-    """The least data parallelism (times tp·pp) at which some ZeRO stage fits; lower stages win ties.
+    """The least data parallelism (times tp·pp·cp) at which some ZeRO stage fits; lower stages win ties.
 
     Per GPU the state is fixed + sharded/dp (ZeRO), so the least dp is a ceiling division (a
     multiple of ep, whose ranks hold the experts).
@@ -265,7 +234,7 @@ def fewest_gpus(params: float, shape: Shape, gpu: Gpu, layout: Layout, expert_pa
         if room <= 0:
             continue
         dp = ep * max(1, math.ceil(sharded / room / ep))
-        candidate = FewestGpus(gpus=dp * layout.tp * layout.pp, dp=dp, zero=zero)
+        candidate = FewestGpus(gpus=dp * layout.tp * layout.pp * layout.cp, dp=dp, zero=zero)
         if best is None or candidate.gpus < best.gpus:
             best = candidate
     return best

@@ -3,7 +3,8 @@ and learning rate.
 
 The layout is a sensible default, not a tuned one: ZeRO stage 1 (Megatron-LM's distributed
 optimizer), selective recomputation with FlashAttention, one sequence per micro-batch, and the
-least tensor parallelism (up to 8, one node) then pipeline parallelism that fits the GPU.
+least tensor parallelism (up to 8, one node), then context parallelism (for sequences of 16K
+tokens and more), then pipeline parallelism that fits the GPU.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from .shape import Shape, fits, suggest_shapes
 
 TENSOR_PARALLEL = (1, 2, 4, 8)
 """Tensor parallelism stays within one 8-GPU node (its all-reduces need NVLink bandwidth)."""
+CONTEXT_CHUNK = 8192
+"""Context parallelism is tried only down to this many tokens per rank: Llama 3 split its 131K
+sequences 16 ways, 8,192 tokens each, its short stage's length (Dubey et al. 2024, Table 4)."""
 
 
 class RunPlan(BaseModel):
@@ -41,16 +45,22 @@ class RunPlan(BaseModel):
 
 
 def layouts(shape: Shape, gpus: int, seq: int):
-    """Candidate layouts, least model parallelism first."""
+    """Candidate layouts, least model parallelism first: tensor, then context (long sequences
+    only), then pipeline parallelism."""
+    contexts = [c for c in (1, 2, 4, 8, 16, 32) if c == 1 or (seq % c == 0 and seq // c >= CONTEXT_CHUNK)]
     for pp in [p for p in (1, 2, 4, 8, 16, 32, 64) if p <= shape.layers]:
-        for tp in [t for t in TENSOR_PARALLEL if shape.heads % t == 0 and shape.n_kv_heads % t == 0]:
-            if gpus % (tp * pp) == 0:
-                yield Layout(dp=gpus // (tp * pp), tp=tp, pp=pp, zero=1, micro_batch=1, seq=seq, recompute="selective", flash_attention=True)
+        for cp in contexts:
+            for tp in [t for t in TENSOR_PARALLEL if shape.heads % t == 0 and shape.n_kv_heads % t == 0]:
+                if gpus % (tp * pp * cp) == 0:
+                    yield Layout(dp=gpus // (tp * pp * cp), tp=tp, pp=pp, cp=cp, zero=1, micro_batch=1, seq=seq,
+                                 recompute="selective", flash_attention=True)
 
 
-def run_plan(params: float, flops: float, gpu: Gpu, gpus: int, seq: int = 4096, vocab: int = 32_000) -> RunPlan:
-    """A shape, a layout and hyperparameters for training ``params`` parameters with ``flops``."""
-    shape = suggest_shapes(params, vocab=vocab, count=1)[0]
+def run_plan(params: float, flops: float, gpu: Gpu, gpus: int, seq: int = 4096, vocab: int = 32_000, shape: Shape | None = None) -> RunPlan:
+    """A shape (``shape`` if given, else a suggested one), a layout and hyperparameters for
+    training ``params`` parameters with ``flops``."""
+    given = shape is not None
+    shape = shape if given else suggest_shapes(params, vocab=vocab, count=1)[0]
     # The least model parallelism that fits with the headroom README promises (>= 10 % of the
     # GPU free for the CUDA context and fragmentation); failing that, the first that fits at all.
     candidates = [(layout, training_memory(shape.params, shape, gpu, layout)) for layout in layouts(shape, gpus, seq)]
@@ -65,7 +75,8 @@ def run_plan(params: float, flops: float, gpu: Gpu, gpus: int, seq: int = 4096, 
         layout = Layout(dp=gpus, zero=1, seq=seq, recompute="selective", flash_attention=True)
         memory = training_memory(shape.params, shape, gpu, layout)
     if not memory.fits:
-        notes.append(f"no layout of {gpus:,} {gpu.name} GPUs (tensor parallelism up to 8, pipeline up to 64, ZeRO-1) holds this model")
+        notes.append(f"no layout of {gpus:,} {gpu.name} GPUs (tensor parallelism up to 8, pipeline up to 64, context parallelism "
+                     f"down to {CONTEXT_CHUNK:,} tokens per rank, ZeRO-1) holds this model")
     elif not roomy:
         notes.append(f"tight: every layout that fits leaves under {TIGHT_HEADROOM:.0%} of the GPU's memory free")
     law = hyperparameter_law()
@@ -76,7 +87,7 @@ def run_plan(params: float, flops: float, gpu: Gpu, gpus: int, seq: int = 4096, 
     sequences = max(unit, round(batch / seq / unit) * unit)
     tokens = flops / (FLOPS_PER_PARAM_TOKEN * params)
     return RunPlan(
-        shape=shape.model_copy(update={"max_seq": seq}), shape_fits=fits(shape, params), layout=layout, memory=memory, fits=memory.fits,
+        shape=shape if given else shape.model_copy(update={"max_seq": seq}), shape_fits=given or fits(shape, params), layout=layout, memory=memory, fits=memory.fits,
         batch_size_tokens=batch, batch_size_sequences=float(sequences), batch_tokens_per_step=float(sequences * seq),
         steps=tokens / (sequences * seq), learning_rate=law.learning_rate(flops),
         hyperparameter_source=f"{law.citation}. {law.note}", notes=notes,

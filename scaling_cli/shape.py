@@ -152,6 +152,24 @@ class Shape(Checked):
             return 0
         return (self.layers - self.dense_layers) * self.experts * self._mlp(self.expert_d_ff or self.d_ff)
 
+    def linear_matrices(self) -> list[tuple[int, int, int]]:
+        """The weight matrices of the blocks as (fan_in, fan_out, how many): what LoRA adapts and
+        QLoRA quantises. Embeddings, the output head, norms and routers are not among them."""
+        d, q, kv = self.d_model, self.heads * self.dim_head, self.n_kv_heads * self.dim_head
+        L = self.layers
+        if self.style == "gpt2":
+            return [(d, 3 * d, L), (d, d, L), (d, self.d_ff, L), (self.d_ff, d, L)]
+        matrices = [(d, q, L), (d, kv, 2 * L), (q, d, L)]
+        sparse = self.layers - self.dense_layers if self.is_moe else 0
+        widths = [(self.d_ff, L - sparse)]
+        if sparse:
+            widths.append((self.expert_d_ff or self.d_ff, sparse * self.experts))
+            if self.shared_expert_d_ff:
+                widths.append((self.shared_expert_d_ff, sparse))
+        for width, count in widths:
+            matrices += [(d, width, 2 * count), (width, d, count)]
+        return [m for m in matrices if m[2] > 0]
+
     @property
     def aspect_ratio(self) -> float:
         return self.d_model / self.layers

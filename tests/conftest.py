@@ -32,9 +32,9 @@ class Cli:
     def __call__(self, *args: str, input: str | None = None):
         return self.runner.invoke(app, [str(arg) for arg in args], input=input)
 
-    def json(self, *args: str, input: str | None = None) -> dict:
+    def json(self, *args: str, input: str | None = None, expect_exit: int = 0) -> dict:
         result = self(*args, "--json", input=input)
-        assert result.exit_code == 0, result.stderr
+        assert result.exit_code == expect_exit, result.stderr
         return json.loads(result.stdout)
 
     def error(self, *args: str, code: int = 2) -> str:

@@ -31,7 +31,15 @@ def test_the_annotated_example_passes(cli):
 def test_planned_values_are_the_planners():
     values = evaluate(load_budget(EXAMPLE)).values
     assert values["flops"] == pytest.approx(6 * 7e9 * 1.4e12)
-    assert values["gpu_hours"] == pytest.approx(values["flops"] / (989.4e12 * 0.4 * 3600))
+    # GPU-hours divide the FLOPs MFU counts (PaLM App. B: 6 x matmul parameters + attention at
+    # the layout's 4,096 tokens), for the shape the run is laid out with, as `plan --gpus` does.
+    from scaling_cli import get_gpu
+    from scaling_cli.run import run_plan
+
+    shape = run_plan(7e9, values["flops"], get_gpu("h100-sxm"), 256).shape
+    assert values["model_flops"] == pytest.approx(1.4e12 * shape.flops_per_token(4096) * 7e9 / shape.params)
+    assert 1.0 < values["model_flops"] / values["flops"] < 1.2
+    assert values["gpu_hours"] == pytest.approx(values["model_flops"] / (989.4e12 * 0.4 * 3600))
     assert values["days"] == pytest.approx(values["gpu_hours"] / 256 / 24)
     assert values["cost"] == pytest.approx(values["gpu_hours"] * 2.5)
     assert values["tokens_per_param"] == pytest.approx(200)
@@ -183,3 +191,38 @@ def test_an_invalid_file_never_reads_as_all_limits_hold(cli, tmp_path):
     broken.write_text("[run]\nparams = 1\n")
     out = cli("check", broken)
     assert out.exit_code == 2 and "all limits hold" not in out.stdout and "could be checked" in out.stdout
+
+
+LLAMA_8B_SHAPE = "[shape]\nlayers = 32\nd_model = 4096\nheads = 32\nkv_heads = 8\nd_ff = 14336\nvocab = 128256\n"
+
+
+def test_a_budget_describes_the_model_as_users_have_it(cli, tmp_path):
+    # Llama 3.1 8B's config.json: 8,030,261,248 parameters (facts.md E), untied 128K vocabulary.
+    config = {"model_type": "llama", "num_hidden_layers": 32, "hidden_size": 4096, "num_attention_heads": 32,
+              "num_key_value_heads": 8, "intermediate_size": 14336, "vocab_size": 128256, "tie_word_embeddings": False}
+    (tmp_path / "llama").mkdir()
+    (tmp_path / "llama" / "config.json").write_text(json.dumps(config))
+    run = 'tokens = "15T"\ngpus = 64\n[limits]\nmax_memory_per_gpu = "80GB"\n'
+    by_config = evaluate(load_budget(_write(tmp_path, 'config = "llama/config.json"\n' + run, "config.toml")), str(tmp_path / "config.toml"))
+    by_table = evaluate(load_budget(_write(tmp_path, LLAMA_8B_SHAPE.replace("[shape]", run.split("[limits]")[0] + "[shape]") + "[limits]\n", "table.toml")))
+    suggested = evaluate(load_budget(_write(tmp_path, 'params = 8030261248\n' + run, "params.toml")))
+    assert by_config.values["params"] == by_table.values["params"] == 8_030_261_248
+    assert by_config.values["memory_per_gpu_bytes"] == pytest.approx(by_table.values["memory_per_gpu_bytes"])
+    # The memory check lays out the real shape (128K vocabulary, GQA), not a suggested 32K one.
+    from scaling_cli import get_gpu
+    from scaling_cli.run import run_plan
+    from scaling_cli.shape import Shape
+
+    llama = Shape(layers=32, d_model=4096, heads=32, kv_heads=8, d_ff=14336, vocab=128256)
+    flops = by_config.values["flops"]
+    assert by_config.values["memory_per_gpu_bytes"] == run_plan(llama.params, flops, get_gpu("h100-sxm"), 64, shape=llama).memory.total_bytes
+    assert suggested.values["memory_per_gpu_bytes"] == run_plan(llama.params, flops, get_gpu("h100-sxm"), 64).memory.total_bytes
+    assert by_config.values["memory_per_gpu_bytes"] != suggested.values["memory_per_gpu_bytes"]
+    # A rounded "8B" agrees with the shape; 7B does not, and says both numbers.
+    assert cli("check", _write(tmp_path, 'params = "8B"\n' + LLAMA_8B_SHAPE.replace("[shape]", 'tokens = "1T"\n[shape]'), "ok.toml")).exit_code == 0
+    message = cli.error("check", _write(tmp_path, 'params = "7B"\ntokens = "1T"\n' + LLAMA_8B_SHAPE, "bad.toml"))
+    assert "params = 7e+09" in message and "8.03e+09" in message
+    both = cli.error("check", _write(tmp_path, 'tokens = "1T"\nconfig = "x.json"\n' + LLAMA_8B_SHAPE, "both.toml"))
+    assert "not both" in both
+    missing = cli.error("check", _write(tmp_path, 'tokens = "1T"\n', "none.toml"))
+    assert "give 'params'" in missing

@@ -331,7 +331,7 @@ def test_scale_laws_lists_forms_and_family_presets(cli):
 
 def test_expert_parallelism_shards_the_experts_and_routing_adds_activations():
     from scaling_cli.hardware import get_gpu
-    from scaling_cli.memory import MLP_ACTIVATIONS, Layout, training_memory
+    from scaling_cli.memory import Layout, training_memory
     from scaling_cli.shape import Shape
 
     # Mixtral 8x7B's published shape (32 layers, d 4096, 32 heads / 8 KV, d_ff 14336, 8 experts, top-2).
@@ -343,10 +343,11 @@ def test_expert_parallelism_shards_the_experts_and_routing_adds_activations():
     # bf16 weights: the non-expert part whole on every GPU, the experts one-eighth each.
     assert sharded.weights_bytes == pytest.approx(2 * (moe.params - moe.expert_params) + 2 * moe.expert_params / 8)
     assert whole.weights_bytes == pytest.approx(2 * moe.params)
-    # Top-2 routing stores the MLP activations (Korthikanti et al.'s 19 s·b·h) twice in every layer.
+    # Top-2 routing stores the SwiGLU MLP's activations twice in every layer: its input (2sbh),
+    # gate and up outputs (4sbf), their product (2sbf) and dropout mask (sbh), 3sbh + 6sbf.
     reference = training_memory(dense.params, dense, gpu, Layout(recompute="selective", flash_attention=True))
     extra = sharded.activations_bytes - reference.activations_bytes
-    assert extra == pytest.approx(32 * MLP_ACTIVATIONS * 4096 * 4096 * (2 - 1))
+    assert extra == pytest.approx(32 * 4096 * (3 * 4096 + 6 * 14336) * (2 - 1))
     assert sharded.fewest_gpus.dp % 8 == 0
     with pytest.raises(ScaleError, match="must divide"):
         training_memory(moe.params, moe, gpu, Layout(dp=8, ep=3))

@@ -12,7 +12,8 @@ from conftest import TEST_DATA
 from scaling_cli import get_gpu
 from scaling_cli.errors import ScaleError
 from scaling_cli.hf_config import shape_from_config
-from scaling_cli.memory import Layout, activation_bytes, inference_memory, layer_activation_bytes, state_bytes, training_memory
+from scaling_cli.activations import activation_bytes, layer_activation_bytes
+from scaling_cli.memory import Layout, inference_memory, state_bytes, training_memory
 from scaling_cli.shape import Shape, fits, suggest_shapes
 
 CONFIGS = TEST_DATA / "configs"  # subsets of the public Hugging Face config.json files
@@ -218,6 +219,46 @@ def test_pipeline_first_stage_holds_all_layers_worth_of_activations():
     shape = suggest_shapes(7e9)[0]
     one = activation_bytes(shape, Layout(seq=4096))
     assert activation_bytes(shape, Layout(seq=4096, pp=4)) == pytest.approx(one)
+
+
+def test_activations_follow_the_layers_own_shape_swiglu_and_gqa():
+    # The per-tensor count of Korthikanti et al. 2022 §4.1, applied to Llama 3.1 8B's layer
+    # (32 of 32 query heads, 8 KV heads of 128, SwiGLU d_ff 14336; its config.json): norms 4sbh,
+    # attention 3sbh + 4sbq + 4sb·kv = (3 + 4 + 1)sbh, SwiGLU 3sbh + 6sb·14336 = 24sbh: 36 sbh.
+    llama8b = llama(32, 4096, 32, 8, 14336, 128256)
+    layout = Layout(seq=4096, recompute="selective")
+    assert layer_activation_bytes(llama8b, layout) == pytest.approx(4096 * 4096 * 36)
+    # The same layer with multi-head attention and a 4h GELU MLP is Korthikanti's 34 sbh.
+    gpt = Shape(layers=32, d_model=4096, heads=32, d_ff=4 * 4096, vocab=50257, style="gpt2")
+    assert layer_activation_bytes(gpt, layout) == pytest.approx(4096 * 4096 * 34)
+    # Fewer KV heads store less: MHA Llama-2-7B's layer (d_ff 11008) is 4 + 11 + 3 + 6 x 2.6875.
+    llama2 = llama(32, 4096, 32, 32, 11008, 32000)
+    assert layer_activation_bytes(llama2, layout) == pytest.approx(4096 * (18 * 4096 + 6 * 11008))
+    from scaling_cli.activations import formula
+
+    assert "grouped-query attention (8 KV heads)" in formula(llama8b) and "SwiGLU" in formula(llama8b) and "36·s·b·h" in formula(llama8b)
+
+
+def test_context_parallelism_splits_the_sequence_and_shards_the_state():
+    # Llama 3 405B's long-context stage (Dubey et al. 2024, Table 4): 16,384 GPUs as TP 8, CP 16,
+    # PP 16, DP 8, at 131,072-token sequences.
+    shape = llama(126, 16384, 128, 8, 53248, 128256)
+    h100 = get_gpu("h100-sxm")
+    base = Layout(dp=8, tp=8, pp=16, cp=1, zero=1, seq=131072, recompute="selective", flash_attention=True)
+    cp16 = base.model_copy(update={"cp": 16})
+    assert cp16.gpus == 16_384 and "cp 16" in cp16.describe()
+    # Activations: every token-linear term is divided by cp.
+    assert activation_bytes(shape, cp16) == pytest.approx(activation_bytes(shape, base) / 16)
+    # ZeRO-1 shards the optimizer state over dp x cp (the ranks that hold the same weights).
+    assert state_bytes(shape.params, cp16).optimizer == pytest.approx(state_bytes(shape.params, base).optimizer / 16)
+    assert state_bytes(shape.params, cp16).weights == pytest.approx(state_bytes(shape.params, base).weights)
+    # Each of the 16 ranks holds 8,192 tokens of a sequence: the activations of the 8K stage
+    # (Table 4's first row, TP 8, PP 16 at 8,192 tokens), with FlashAttention storing no scores.
+    short = base.model_copy(update={"seq": 8192, "dp": 64})
+    assert activation_bytes(shape, cp16) == pytest.approx(activation_bytes(shape, short))
+    assert training_memory(shape.params, shape, h100, cp16).activations_bytes < training_memory(shape.params, shape, h100, base).activations_bytes / 15
+    with pytest.raises(ScaleError, match="context parallelism 3 must divide"):
+        training_memory(shape.params, shape, h100, cp16.model_copy(update={"cp": 3}))
 
 
 # -- mfu ----------------------------------------------------------------------------------------

@@ -79,10 +79,10 @@ def _no_micro_batch(m: TrainingMemory) -> str:
             f"activations ({gb(m.activation_bytes_per_sequence)}): recompute more, or split the model (tp, pp)")
 
 
-def render_training_memory(console: Console, m: TrainingMemory) -> None:
+def render_training_memory(console: Console, m: TrainingMemory, changes=(), methods=(), lora_rank: int = 8) -> None:
     layout = m.layout
     summary = summary_table(f"Training memory per GPU: {format_count(m.params)} parameters on {m.gpu}")
-    summary.add_row("Layout", f"dp {layout.dp} x tp {layout.tp} x pp {layout.pp} = {plural(m.gpus, 'GPU')}; ZeRO-{layout.zero}; "
+    summary.add_row("Layout", f"{layout.describe()} = {plural(m.gpus, 'GPU')}; ZeRO-{layout.zero}; "
                     f"{layout.optimizer}; {layout.micro_batch} x {layout.seq:,} tokens per micro-batch; recompute {layout.recompute}"
                     + ("; FlashAttention" if layout.flash_attention else ""))
     summary.add_row("Weights", gb(m.weights_bytes))
@@ -99,11 +99,40 @@ def render_training_memory(console: Console, m: TrainingMemory) -> None:
                         f"{layout.micro_batch}) overflow a GPU (a smaller micro-batch, recompute, tensor or pipeline parallelism)")
     else:
         f = m.fewest_gpus
-        summary.add_row("Fewest GPUs", f"{f.gpus:,} (ZeRO-{f.zero} over dp {f.dp}, with tp {layout.tp} x pp {layout.pp})")
+        summary.add_row("Fewest GPUs", f"{f.gpus:,} (ZeRO-{f.zero} over dp {f.dp}, with tp {layout.tp} x pp {layout.pp}" + (f" x cp {layout.cp})" if layout.cp > 1 else ")"))
     console.print(summary)
+    if changes:
+        console.print(Text("Least changes that fit (one knob, or two where that needs fewer GPUs):", style="bold"))
+        for c in changes:
+            console.print(f"  {c.change}: {plural(c.gpus, 'GPU')}, {gb(c.total_bytes)} per GPU ({c.headroom_fraction:.0%} free{', tight' if c.tight else ''})")
     for note in m.notes:
         console.print(Text(f"Note: {note}.", style="yellow"))
-    console.print(Text(f"Optimizer bytes: {m.optimizer_source}. Activations: Korthikanti et al. 2022, Table 2.", style="dim"))
+    console.print(Text(f"Optimizer bytes: {m.optimizer_source}. Activations: Korthikanti et al. 2022, §4.1 and Table 2.", style="dim"))
+    if methods:
+        _render_methods(console, m, methods, lora_rank)
+
+
+def _render_methods(console: Console, m: TrainingMemory, methods, lora_rank: int) -> None:
+    from .tables import data_table
+
+    layout = m.layout
+    console.print()
+    table = data_table(f"Ways to train on one {m.gpu} ({gb(m.gpu_memory_bytes)}): {layout.seq:,} tokens, {layout.recompute} recompute")
+    for column in ("Method", "Trains", "On GPU", "Per seq", "Total", "Max batch", "Host"):
+        table.add_column(column, justify="left" if column == "Method" else "right", no_wrap=column == "Method")
+    for row in methods:
+        fits = row.largest_micro_batch >= 1
+        table.add_row(row.title, format_count(row.trainable_params), gb(row.state_bytes), gb(row.activation_bytes_per_sequence),
+                      gb(row.state_bytes + row.activation_bytes_per_sequence),
+                      Text(str(row.largest_micro_batch) if fits else "none", style="green" if fits else "red"),
+                      gb(row.host_bytes) if row.host_bytes else "-")
+    console.print(table)
+    console.print(Text(f"On GPU: weights, gradients and optimizer state; per seq: one sequence's activations; total: at micro-batch 1; "
+                       "max batch: sequences per micro-batch that fit; host: CPU memory. Full: mixed-precision AdamW (16 bytes/param), "
+                       "8-bit Adam (10), bf16 AdamW with no fp32 copy (8). LoRA: bf16 base; QLoRA: 4-bit NF4 base; "
+                       f"rank-{lora_rank} adapters on every linear layer of the blocks (--lora-rank); "
+                       "activations as full training's (the gradient still flows through the frozen base); --recompute full stores far less.", style="dim"))
+    console.print(Text("Sources: " + "; ".join(f"{row.method}: {row.source}" for row in methods) + ".", style="dim"))
 
 
 def render_inference_memory(console: Console, m: InferenceMemory) -> None:
@@ -140,7 +169,7 @@ def render_run(console: Console, plan) -> None:
     table = summary_table(f"Run on {plan.gpus:,} {plan.gpu}")
     table.add_row("Shape", f"{s.layers} layers x d_model {s.d_model}, {s.heads} heads of {s.dim_head}, d_ff {s.d_ff}, vocab {s.vocab:,}: "
                   f"{format_count(s.params)} parameters" + ("" if run.shape_fits else " (nearest shape; not within 2 %)"))
-    table.add_row("Layout", f"dp {layout.dp} x tp {layout.tp} x pp {layout.pp}, ZeRO-{layout.zero}, selective recompute + FlashAttention, "
+    table.add_row("Layout", f"{layout.describe()}, ZeRO-{layout.zero}, selective recompute + FlashAttention, "
                   f"1 x {layout.seq:,} tokens per micro-batch")
     tight = m.fits and m.headroom_fraction < TIGHT_HEADROOM
     label = ("fits, tight" if tight else "fits") if m.fits else "does NOT fit"

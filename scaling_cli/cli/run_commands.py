@@ -128,16 +128,18 @@ def _describe(shape, seq: int, target) -> dict:
 def memory(
     model,
     gpu: GpuOption = DEFAULTS["gpu"],
-    optimizer: Annotated[str, typer.Option("--optimizer", help="adamw (16 bytes/param), adamw-8bit (10) or sgd (12).")] = "adamw",
+    optimizer: Annotated[str, typer.Option("--optimizer", help="adamw (16 bytes/param), adamw-8bit (10), adamw-bf16 (8) or sgd (12).")] = "adamw",
     zero: Annotated[int, typer.Option("--zero", min=0, max=3, help="ZeRO stage: 1 shards optimizer state, 2 also gradients, 3 also weights.")] = 0,
     dp: Annotated[int, typer.Option("--dp", parser=count, help="Data-parallel ranks (ZeRO shards over them).", metavar="N")] = 1,
     tp: Annotated[int, typer.Option("--tp", parser=count, help="Tensor-parallel ranks.", metavar="N")] = 1,
     pp: Annotated[int, typer.Option("--pp", parser=count, help="Pipeline stages.", metavar="N")] = 1,
+    cp: Annotated[int, typer.Option("--cp", parser=count, help="Context-parallel ranks: each holds seq/cp tokens of every sequence (long contexts).", metavar="N")] = 1,
     ep: Annotated[int, typer.Option("--ep", parser=count, help="Expert-parallel ranks (MoE): whole experts sharded over this many of the dp ranks.", metavar="N")] = 1,
     seq: SeqOption = 4096,
     micro_batch: Annotated[int, typer.Option("--micro-batch", parser=count, help="Sequences per GPU per step.", metavar="B")] = 1,
     recompute: Annotated[str, typer.Option("--recompute", help="Activation recomputation: none, selective or full (the plan's default: selective).")] = "selective",
     flash_attention: Annotated[bool, typer.Option("--flash-attention/--no-flash-attention", help="FlashAttention: the attention scores are never stored (the plan's default: on).", metavar="")] = True,
+    lora_rank: Annotated[int, typer.Option("--lora-rank", parser=count, help="On one GPU: the rank of the LoRA/QLoRA adapters on every linear layer (PEFT's default, 8).", metavar="R")] = 8,
     inference: Annotated[bool, typer.Option("--inference", help="Serving memory instead: weights plus KV cache.", metavar="")] = False,
     batch: Annotated[int, typer.Option("--batch", parser=count, help="Inference: sequences served at once.", metavar="B")] = 1,
     weights: Annotated[str, typer.Option("--weights", help="Inference: weight format bf16, fp8, int8 or int4.")] = "bf16",
@@ -146,8 +148,10 @@ def memory(
 ) -> None:
     """Memory per GPU for training (or serving, with --inference), and what fits.
 
-    Weights, gradients, optimizer state and activations under ZeRO and tensor/pipeline
-    parallelism; the largest micro-batch and the fewest GPUs that fit."""
+    Weights, gradients, optimizer state and activations under ZeRO and tensor, pipeline and
+    context parallelism; the largest micro-batch and the fewest GPUs that fit; when it does not
+    fit, the least changes that do. On one GPU, a table of ways to train (full under three
+    optimizers, ZeRO-Offload, LoRA, QLoRA) and the micro-batch each fits."""
     from ..memory import Layout, inference_memory, training_memory
     from ..planner import resolve_gpu
 
@@ -160,18 +164,27 @@ def memory(
             raise ScaleError(f"--recompute: expected none, selective or full, got {recompute!r}")
         from ..configs import validate
 
-        layout = validate(Layout, dict(dp=dp, tp=tp, pp=pp, ep=ep, zero=zero, micro_batch=micro_batch, seq=seq, recompute=recompute, flash_attention=flash_attention, optimizer=optimizer), "layout")
+        layout = validate(Layout, dict(dp=dp, tp=tp, pp=pp, cp=cp, ep=ep, zero=zero, micro_batch=micro_batch, seq=seq, recompute=recompute, flash_attention=flash_attention, optimizer=optimizer), "layout")
+        from ..memory_changes import least_changes
+        from ..single_gpu import single_gpu_methods
+
         result = training_memory(total, chosen, device, layout, shape_source=source)
         result.notes.append(
             f"activations with {layout.recompute} recomputation{' and FlashAttention' if layout.flash_attention else ', no FlashAttention'} "
             "(the plan's default is selective + FlashAttention; --recompute, --no-flash-attention change it)"
         )
+        changes = least_changes(result)
+        methods = single_gpu_methods(total, chosen, device, layout, lora_rank) if layout.gpus == 1 else []
     if json:
-        emit_json(result)
-    else:
-        from .render_run import render_inference_memory, render_training_memory
+        emit_json(result if inference else {**result.model_dump(), "least_changes": changes, "single_gpu_methods": methods})
+    elif inference:
+        from .render_run import render_inference_memory
 
-        (render_inference_memory if inference else render_training_memory)(_console(), result)
+        render_inference_memory(_console(), result)
+    else:
+        from .render_run import render_training_memory
+
+        render_training_memory(_console(), result, changes, methods, lora_rank)
     if not result.fits:
         raise typer.Exit(1)  # as an exceeded limit: CI can gate on "does it fit"
 
