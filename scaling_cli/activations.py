@@ -12,7 +12,7 @@ tensor, for the layer a model really has (q = heads x head_dim, kv = kv_heads x 
     attention core: softmax 2as²b, its dropout mask as²b and output 2as²b      5·a·s²·b
     MLP, GELU (gpt2 style): input 2sbh, GELU input 2sbf and output 2sbf, dropout mask sbh
                                                  3·sbh + 4·sbf
-    MLP, SwiGLU (llama style): input 2sbh, gate and up outputs 4sbf, their product 2sbf,
+    MLP, SwiGLU or GeGLU (llama style): input 2sbh, gate and up outputs 4sbf, their product 2sbf,
                dropout mask sbh                  3·sbh + 6·sbf
 
 With q = kv = h and f = 4h the GELU layer is Korthikanti's 34·sbh + 5·as²b exactly; Llama 3.1 8B
@@ -33,14 +33,14 @@ if TYPE_CHECKING:
 
 def mlp_bytes_per_token(shape: Shape, width: int) -> float:
     """One token's stored MLP activations (bytes) at MLP width ``width``, GELU or SwiGLU."""
-    matrices = 4.0 if shape.style == "gpt2" else 6.0
+    matrices = 4.0 if shape.gelu_layer else 6.0
     return 3.0 * shape.d_model + matrices * width
 
 
 def linear_bytes_per_token(shape: Shape) -> float:
     """One token's stored activations in a layer, outside the attention core (bytes)."""
     h, q, kv = shape.d_model, shape.heads * shape.dim_head, shape.n_kv_heads * shape.dim_head
-    norms = 4.0 * h
+    norms = 4.0 * h if shape.gelu_layer else 2.0 * shape.layer_norms * h
     attention = 3.0 * h + 4.0 * q + 4.0 * kv
     return norms + attention + mlp_bytes_per_token(shape, shape.d_ff)
 
@@ -48,7 +48,7 @@ def linear_bytes_per_token(shape: Shape) -> float:
 def formula(shape: Shape) -> str:
     """Which count the activations use, in words, with its per-token coefficient of s·b·h."""
     coefficient = linear_bytes_per_token(shape) / shape.d_model
-    mlp = "GELU MLP" if shape.style == "gpt2" else "SwiGLU MLP"
+    mlp = "GELU MLP" if shape.gelu_layer else "gated MLP (SwiGLU/GeGLU)"
     attention = "multi-head attention" if shape.n_kv_heads == shape.heads else f"grouped-query attention ({shape.n_kv_heads} KV heads)"
     return f"Korthikanti et al. 2022's per-tensor count for this layer ({attention}, {mlp} of {shape.d_ff:,}): {coefficient:.4g}·s·b·h per layer"
 

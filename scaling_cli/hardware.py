@@ -51,6 +51,10 @@ class Gpu(BaseModel):
         return self if precision == self.precision else self.model_copy(update={"precision": precision})
 
     @property
+    def bandwidth_bytes_per_second(self) -> float:
+        return self.bandwidth_gbps * 1e9
+
+    @property
     def memory_bytes(self) -> float:
         return self.memory_gb * 1e9 if self.memory_gb is not None else self.memory_gib * 2**30  # type: ignore[operator]
 

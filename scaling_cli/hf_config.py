@@ -1,11 +1,14 @@
 """Reading a model's shape from a Hugging Face ``config.json`` on disk (never from the network).
 
 Supported: the Llama family of layouts (``llama``, ``mistral``, ``mixtral``, ``qwen2``,
-``qwen2_moe``, ``qwen3``, ``qwen3_moe``) and ``gpt2``. What peer calculators miscount is counted
-exactly: SwiGLU's three matrices, grouped-query attention (``num_key_value_heads``), untied
-embeddings (``tie_word_embeddings``), Qwen2's q/k/v biases and Qwen3's q/k norms, and mixtures of
-experts (total and active parameters, routers, Qwen2-MoE's shared expert). Other layouts are
-refused by name rather than miscounted.
+``qwen2_moe``, ``qwen3``, ``qwen3_moe``, ``phi3``, ``gemma``, ``gemma2``), ``gpt2`` and
+``gpt_neox`` (Pythia). What peer calculators miscount is counted exactly: SwiGLU's (and GeGLU's)
+three matrices, grouped-query attention (``num_key_value_heads``), a head_dim apart from
+d_model / heads (Gemma), untied embeddings (``tie_word_embeddings``, whose default is the model
+class's: tied for Gemma), Qwen2's q/k/v biases and Qwen3's q/k norms, Gemma 2's four norms per
+layer and its sliding window on every other layer, and mixtures of experts (total and active
+parameters, routers, Qwen2-MoE's shared expert). Other layouts, and multimodal wrappers (their
+language model sits under ``text_config``), are refused by name rather than miscounted.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from .configs import validate
 from .errors import ScaleError
 from .shape import Shape
 
-LLAMA_LIKE = {"llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe"}
-SUPPORTED = sorted(LLAMA_LIKE | {"gpt2"})
+LLAMA_LIKE = {"llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "phi3", "gemma", "gemma2"}
+SUPPORTED = sorted(LLAMA_LIKE | {"gpt2", "gpt_neox"})
+TIED_BY_DEFAULT = {"gemma", "gemma2"}
+"""Model classes whose tie_word_embeddings defaults to true (GemmaConfig, Gemma2Config)."""
 
 
 def _first(config: dict, *keys: str, default=None):
@@ -50,7 +55,7 @@ INT_KEYS = {
     "shared_expert_intermediate_size", "n_layer", "n_embd", "n_head", "n_inner", "n_positions", "n_ctx",
     "max_position_embeddings", "sliding_window",
 }
-BOOL_KEYS = {"tie_word_embeddings", "attention_bias", "mlp_bias"}
+BOOL_KEYS = {"tie_word_embeddings", "attention_bias", "mlp_bias", "use_sliding_window"}
 
 
 def hub_cache() -> Path:
@@ -98,8 +103,10 @@ def _read(path: Path) -> dict:
         raise ScaleError(f"{path}: not a JSON file (nested too deeply)") from None
     if not isinstance(config, dict):
         raise ScaleError(f"{path}: expected a JSON object")
-    if "model_type" not in config and isinstance(config.get("text_config"), dict):
-        raise ScaleError(f"{path}: a multimodal wrapper (its language model is under text_config): give that model's config.json")
+    if isinstance(config.get("text_config"), dict):
+        kind = f" ({str(config['model_type'])[:40]})" if "model_type" in config else ""
+        raise ScaleError(f"{path}: a multimodal wrapper{kind}: its language model is under text_config and its vision tower is "
+                         "not modelled; give the language model's own config.json")
     return config
 
 
@@ -124,6 +131,20 @@ def shape_from_config(path: str | Path) -> Shape:
             "max_seq": _first(config, "n_positions", "n_ctx", default=1024),
             "tied_embeddings": True,
         }
+    elif kind == "gpt_neox":
+        if config.get("attention_bias") is False:
+            raise ScaleError(f"{path}: attention_bias false: a GPT-NeoX layer without biases is not supported")
+        d_model = config.get("hidden_size")
+        fields = {
+            "style": "neox",
+            "layers": config.get("num_hidden_layers"),
+            "d_model": d_model,
+            "heads": config.get("num_attention_heads"),
+            "d_ff": config.get("intermediate_size"),
+            "vocab": config.get("vocab_size"),
+            "tied_embeddings": config.get("tie_word_embeddings", False) is True,
+            "max_positions": config.get("max_position_embeddings"),
+        }
     else:
         experts = _first(config, "num_local_experts", "num_experts", default=1) or 1
         fields = {
@@ -134,14 +155,20 @@ def shape_from_config(path: str | Path) -> Shape:
             "head_dim": config.get("head_dim"),
             "d_ff": config.get("intermediate_size"),
             "vocab": config.get("vocab_size"),
-            "tied_embeddings": config.get("tie_word_embeddings", False) is True,
+            "tied_embeddings": config.get("tie_word_embeddings", kind in TIED_BY_DEFAULT) is True,
             "qkv_bias": kind in {"qwen2", "qwen2_moe"} or config.get("attention_bias") is True,
             "o_bias": kind not in {"qwen2", "qwen2_moe"} and config.get("attention_bias") is True,
             "mlp_bias": config.get("mlp_bias") is True,
             "qk_norm": kind in {"qwen3", "qwen3_moe"},
             "max_positions": config.get("max_position_embeddings"),
-            "sliding_window": config.get("sliding_window"),
+            # Qwen2 names a window but turns it off (use_sliding_window: false).
+            "sliding_window": None if config.get("use_sliding_window") is False else config.get("sliding_window"),
         }
+        if kind == "gemma2":
+            # Pre- and post-norms around attention and the MLP; layers 0, 2, 4, ... attend over the
+            # window (Gemma2DecoderLayer: is_sliding = not layer_idx % 2).
+            layers = fields["layers"]
+            fields.update(layer_norms=4, sliding_window_layers=(layers + 1) // 2 if isinstance(layers, int) else None)
         if experts > 1:
             fields.update(
                 experts=experts,
@@ -154,7 +181,7 @@ def shape_from_config(path: str | Path) -> Shape:
     names = {"layers": "num_hidden_layers", "d_model": "hidden_size", "heads": "num_attention_heads", "d_ff": "intermediate_size",
              "vocab": "vocab_size"} if kind != "gpt2" else {"layers": "n_layer", "d_model": "n_embd", "heads": "n_head", "vocab": "vocab_size"}
     missing = [names.get(name, name) for name, value in fields.items()
-               if value is None and name not in {"kv_heads", "head_dim", "max_positions", "sliding_window"}]
+               if value is None and name not in {"kv_heads", "head_dim", "max_positions", "sliding_window", "sliding_window_layers"}]
     if missing:
         raise ScaleError(f"{path}: missing key {', '.join(missing)} in a {kind} config")
     return validate(Shape, fields, str(path))

@@ -268,12 +268,16 @@ def inference_memory(
     """Weights plus the KV cache for ``batch`` sequences of ``seq`` tokens (kipp.ly; with GQA)."""
     weights = params * weight_bytes_per_param(weights_format)
     per_token = shape.kv_cache_bytes_per_token(weight_bytes_per_param(kv_format))
-    cached = seq if shape.sliding_window is None else min(seq, shape.sliding_window)  # a window caps the cache
+    # A window caps the cache of the layers that use it (all of Mistral's, every other of Gemma 2's).
+    window = seq if shape.sliding_window is None else min(seq, shape.sliding_window)
+    local = shape.layers if shape.sliding_window_layers is None else shape.sliding_window_layers
+    cached = (local * window + (shape.layers - local) * seq) / shape.layers  # tokens per layer, on average
     cache = per_token * cached * batch
     total = weights + cache
     notes = []
-    if cached < seq:
-        notes.append(f"the KV cache keeps {cached:,} of the {seq:,} tokens: the model attends over a sliding window of {shape.sliding_window:,}")
+    if window < seq and local:
+        layers = "every layer" if local == shape.layers else f"{local} of its {shape.layers} layers"
+        notes.append(f"the KV cache keeps {window:,} of the {seq:,} tokens in {layers}: they attend over a sliding window of {shape.sliding_window:,}")
     if shape.max_positions is not None and seq > shape.max_positions:
         notes.append(f"--seq {seq:,} is beyond the {shape.max_positions:,} positions the model was built for (max_position_embeddings)")
     if shape_source == "suggested":

@@ -62,6 +62,15 @@ class InferencePlan(BaseModel):
     total_flops: float
     train_gpu_hours: float
     inference_gpu_hours: float
+    inference_mfu: float = 0.0
+    """Serving MFU: given (``--inference-mfu``) or the decoding roofline's bound for this size."""
+    serving: SerializeAsAny[BaseModel] | None = None
+    """The roofline bound (a scaling_cli.serving.ServingBound) when no serving MFU was given."""
+    train_cost: float | None = None
+    inference_cost: float | None = None
+    train_days: float | None = None
+    inference_days: float | None = None
+    """Serving the lifetime tokens on the plan's GPU count, back to back."""
 
 
 class Plan(BaseModel):
@@ -102,6 +111,14 @@ class Plan(BaseModel):
     inference_flops: float | None = None
     """Serving compute of the compute-optimal model: 2 N T."""
     total_flops: float | None = None
+    inference_mfu: float | None = None
+    """Serving MFU of the compute-optimal model: given, or its decoding roofline's bound."""
+    inference_mfu_source: str | None = None
+    """'given' (--inference-mfu) or 'roofline' (scaling_cli.serving.decode_bound)."""
+    serving: SerializeAsAny[BaseModel] | None = None
+    inference_gpu_hours: float | None = None
+    inference_cost: float | None = None
+    inference_days: float | None = None
     inference_optimal: InferencePlan | None = None
     total_flops_saving: float | None = None
     """1 - (inference-optimal total) / (compute-optimal total)."""
@@ -206,6 +223,7 @@ def plan(
     target_loss: Positive | None = None,
     unique_tokens: Tokens | None = None,
     inference_tokens: NonNegative | None = None,
+    inference_mfu: Fraction | None = None,
     synthetic_price: Positive | None = None,
     seq: Count = 4096,
     time_budget: bool = False,
@@ -233,7 +251,7 @@ def plan(
         # (attention included) must fit that time, so 6ND is smaller by their ratio. The ratio
         # moves little with the size: a few fixed-point steps settle it.
         arguments = dict(law=law, gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price_per_gpu_hour, unique_tokens=unique_tokens,
-                         inference_tokens=inference_tokens, synthetic_price=synthetic_price, seq=seq, experts=experts,
+                         inference_tokens=inference_tokens, inference_mfu=inference_mfu, synthetic_price=synthetic_price, seq=seq, experts=experts,
                          router=router, top_k=top_k, tasks=tasks, precision=precision)
         budget = flops
         for _ in range(4):
@@ -280,7 +298,7 @@ def plan(
     if unique_tokens is not None:
         result.update(_data_constrained(law, flops, params, tokens, loss, unique_tokens, synthetic_price))
     if inference_tokens is not None:
-        result.update(_inference(law, gpu, mfu, flops, params, loss, inference_tokens, unique_tokens))
+        result.update(_inference(law, gpu, mfu, flops, params, loss, inference_tokens, unique_tokens, inference_mfu, seq))
     if gpus is not None:
         from .run import run_plan
 
@@ -308,6 +326,7 @@ def plan(
         # Advisory, not the answer asked for: its own warnings stay with it (check --strict
         # fails on a plan's warnings, not on a suggestion's).
         result["vocab_suggestion"] = vocab_suggestion(flops, shape)
+    _serving_costs(result, price_per_gpu_hour, gpus, gpu, mfu, seq)
     if experts is not None:
         from .moe import moe_plan
 
@@ -366,7 +385,28 @@ def _data_constrained(law, flops, params, tokens, loss, unique_tokens, synthetic
     )
 
 
-def _inference(law, gpu, mfu, flops, params, loss, inference_tokens, unique_tokens) -> dict:
+SERVING_KV_HEADS = 8
+"""The served shape's key/value heads: grouped-query attention with 8, as Llama 3 uses at every
+size (Dubey et al. 2024, Table 3)."""
+
+
+def _serving_mfu(params: float, gpu, seq: int, given: float | None):
+    """The serving MFU of ``params`` and the roofline bound behind it (None when given)."""
+    if given is not None:
+        return given, None
+    from .serving import decode_bound
+    from .shape import suggest_shapes
+
+    shape = suggest_shapes(params, count=1)[0]
+    if shape.heads % SERVING_KV_HEADS == 0:
+        shape = shape.model_copy(update={"kv_heads": SERVING_KV_HEADS})
+    bound = decode_bound(params, shape.kv_cache_bytes_per_token(), gpu.at_precision("bf16"), context=seq)
+    return bound.mfu, bound
+
+
+def _inference(law, gpu, mfu, flops, params, loss, inference_tokens, unique_tokens, inference_mfu=None, seq=4096) -> dict:
+    """The inference-optimal model and what serving costs: its own MFU (given, or the decoding
+    roofline's bound for each size), GPU-hours, and cost and days when the plan has a price or GPUs."""
     from .inference import inference_optimal
 
     if loss is None:
@@ -375,6 +415,11 @@ def _inference(law, gpu, mfu, flops, params, loss, inference_tokens, unique_toke
     best_params, best_tokens = inference_optimal(law, loss, inference_tokens, params, unique_tokens)
     train = training_flops(best_params, best_tokens)
     best_serving = INFERENCE_FLOPS_PER_PARAM_TOKEN * best_params * inference_tokens
+    serving_gpu = gpu.at_precision("bf16")  # bf16 weights served: their peak
+    reference_mfu, reference_bound = _serving_mfu(params, gpu, seq, inference_mfu)
+    best_mfu, best_bound = _serving_mfu(best_params, gpu, seq, inference_mfu)
+    reference_hours = gpu_hours(serving, serving_gpu.peak_flops, reference_mfu) if inference_tokens else 0.0
+    best_hours = gpu_hours(best_serving, serving_gpu.peak_flops, best_mfu) if inference_tokens else 0.0
     best = InferencePlan(
         params=best_params,
         tokens=best_tokens,
@@ -383,15 +428,41 @@ def _inference(law, gpu, mfu, flops, params, loss, inference_tokens, unique_toke
         inference_flops=best_serving,
         total_flops=train + best_serving,
         train_gpu_hours=gpu_hours(train, gpu.peak_flops, mfu),
-        inference_gpu_hours=gpu_hours(best_serving, gpu.peak_flops, mfu),
+        inference_gpu_hours=best_hours,
+        inference_mfu=best_mfu,
+        serving=best_bound,
     )
     return dict(
         inference_tokens=inference_tokens,
         inference_flops=serving,
         total_flops=flops + serving,
+        inference_mfu=reference_mfu,
+        inference_mfu_source="given" if inference_mfu is not None else "roofline",
+        serving=reference_bound,
+        inference_gpu_hours=reference_hours,
         inference_optimal=best,
         total_flops_saving=snap(1.0 - best.total_flops / (flops + serving)),
     )
+
+
+def _serving_costs(result: dict, price: float | None, gpus: int | None, gpu, mfu: float, seq: int) -> None:
+    """Cost and days of serving (and of the inference-optimal model's training) at the plan's
+    price and GPU count; the compute-optimal model's training cost and days are the plan's own."""
+    if result.get("inference_optimal") is None:
+        return
+    best = result["inference_optimal"]
+    if gpus is not None:
+        # As the plan's own GPU-hours with a run section: the FLOPs MFU counts, attention included.
+        from .shape import suggest_shapes
+
+        shape = suggest_shapes(best.params, count=1)[0]
+        best.train_gpu_hours = gpu_hours(best.tokens * shape.flops_per_token(seq) * best.params / shape.params, gpu.peak_flops, mfu)
+    if price is not None:
+        result["inference_cost"] = result["inference_gpu_hours"] * price
+        best.train_cost, best.inference_cost = best.train_gpu_hours * price, best.inference_gpu_hours * price
+    if gpus is not None:
+        result["inference_days"] = result["inference_gpu_hours"] / gpus / HOURS_PER_DAY
+        best.train_days, best.inference_days = best.train_gpu_hours / gpus / HOURS_PER_DAY, best.inference_gpu_hours / gpus / HOURS_PER_DAY
 
 
 @checked

@@ -15,6 +15,12 @@ Two layouts, counted exactly (``../shared/reference/facts.md`` E; matches the Hu
       per layer = 4d² + 4d (attention) + 2·d·d_ff + d_ff + d (MLP) + 4d (two LayerNorms)
       total     = L·per layer + V·d + T·d (positions) + 2d (final LayerNorm)
 
+* ``neox`` (GPT-NeoX, Pythia): the gpt2 layer with rotary positions (no position table) and an
+  untied output head unless ``tied``: total = L·per layer + 2·V·d + 2d.
+
+Gemma's layers are the llama layer with a GeGLU MLP (three matrices, as SwiGLU) and a tied head;
+Gemma 2 adds two norms per layer (``layer_norms`` = 4).
+
 Embedding parameters are the token (and position) embeddings and an untied output head; the rest
 is non-embedding, the N of Kaplan et al. 2020 (about 12·L·d², their eq. 2.1).
 """
@@ -51,11 +57,13 @@ class Shape(Checked):
     head_dim: int | None = Field(default=None, ge=1)
     d_ff: int = Field(ge=1, description="width of the dense MLP")
     vocab: int = Field(ge=1)
-    style: Literal["llama", "gpt2"] = "llama"
+    style: Literal["llama", "gpt2", "neox"] = "llama"
     tied_embeddings: bool = False
     max_seq: int = Field(default=2048, ge=1, description="learned positions (gpt2 style)")
     max_positions: int | None = Field(default=None, ge=1, description="the longest context the model was built for (max_position_embeddings)")
     sliding_window: int | None = Field(default=None, ge=1, description="attention window (Mistral): the KV cache keeps at most this many tokens")
+    sliding_window_layers: int | None = Field(default=None, ge=0, description="layers that attend over the window (Gemma 2: every other one); None: all")
+    layer_norms: int = Field(default=2, ge=0, le=8, description="norm weight vectors per llama-style layer (Gemma 2: 4)")
     qkv_bias: bool = Field(default=False, description="biases on the q, k, v projections (Qwen2)")
     o_bias: bool = Field(default=False, description="a bias on the output projection (Llama attention_bias)")
     mlp_bias: bool = False
@@ -77,8 +85,10 @@ class Shape(Checked):
             raise ValueError(f"experts_per_token ({self.experts_per_token}) exceeds experts ({self.experts})")
         if self.dense_layers > self.layers:
             raise ValueError(f"dense_layers ({self.dense_layers}) exceeds layers ({self.layers})")
-        if self.style == "gpt2" and (self.experts > 1 or self.n_kv_heads != self.heads):
-            raise ValueError("the gpt2 layout has neither grouped-query attention nor experts")
+        if self.gelu_layer and (self.experts > 1 or self.n_kv_heads != self.heads):
+            raise ValueError(f"the {self.style} layout has neither grouped-query attention nor experts")
+        if self.sliding_window_layers is not None and self.sliding_window_layers > self.layers:
+            raise ValueError(f"sliding_window_layers ({self.sliding_window_layers}) exceeds layers ({self.layers})")
         return self
 
     @property
@@ -90,12 +100,17 @@ class Shape(Checked):
         return self.kv_heads or self.heads
 
     @property
+    def gelu_layer(self) -> bool:
+        """GPT-2 and GPT-NeoX layers: LayerNorm and biases, a two-matrix GELU MLP."""
+        return self.style in ("gpt2", "neox")
+
+    @property
     def is_moe(self) -> bool:
         return self.experts > 1
 
     def _attention(self) -> int:
         d, q, kv = self.d_model, self.heads * self.dim_head, self.n_kv_heads * self.dim_head
-        if self.style == "gpt2":
+        if self.gelu_layer:
             return 4 * d * d + 4 * d
         weights = d * q + 2 * d * kv + q * d
         biases = (q + 2 * kv) * self.qkv_bias + d * self.o_bias
@@ -103,7 +118,7 @@ class Shape(Checked):
 
     def _mlp(self, width: int) -> int:
         d = self.d_model
-        if self.style == "gpt2":
+        if self.gelu_layer:
             return 2 * d * width + width + d
         return 3 * d * width + (2 * width + d) * self.mlp_bias
 
@@ -114,7 +129,7 @@ class Shape(Checked):
         return self.experts * self._mlp(self.expert_d_ff or self.d_ff) + d * self.experts + shared + d * self.shared_expert_gate
 
     def _norms(self) -> int:
-        return 4 * self.d_model if self.style == "gpt2" else 2 * self.d_model
+        return 4 * self.d_model if self.gelu_layer else self.layer_norms * self.d_model
 
     @property
     def embedding_params(self) -> int:
@@ -129,7 +144,7 @@ class Shape(Checked):
         """Kaplan's N: every weight but the embeddings (the final norm included)."""
         sparse = self.layers - self.dense_layers if self.is_moe else 0
         mlp = (self.layers - sparse) * self._mlp(self.d_ff) + sparse * self._moe_mlp()
-        final_norm = 2 * self.d_model if self.style == "gpt2" else self.d_model
+        final_norm = 2 * self.d_model if self.gelu_layer else self.d_model
         return self.layers * (self._attention() + self._norms()) + mlp + final_norm
 
     @property
@@ -157,7 +172,7 @@ class Shape(Checked):
         QLoRA quantises. Embeddings, the output head, norms and routers are not among them."""
         d, q, kv = self.d_model, self.heads * self.dim_head, self.n_kv_heads * self.dim_head
         L = self.layers
-        if self.style == "gpt2":
+        if self.gelu_layer:
             return [(d, 3 * d, L), (d, d, L), (d, self.d_ff, L), (self.d_ff, d, L)]
         matrices = [(d, q, L), (d, kv, 2 * L), (q, d, L)]
         sparse = self.layers - self.dense_layers if self.is_moe else 0

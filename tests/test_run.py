@@ -92,6 +92,62 @@ def test_config_json_is_counted_exactly(name, params, active):
     assert shape.params == params and shape.active_params == active
 
 
+@pytest.mark.parametrize(
+    "name, params, non_embedding",
+    [
+        # Gemma 7B: "8.54B" (model card); head_dim 256 with 16 heads (q is 4,096 wide on a 3,072
+        # model), GeGLU's three matrices, and a head tied by GemmaConfig's default (no key in the file).
+        ("gemma-7b.json", 8_537_680_896, None),
+        # Gemma 2 9B: "9.24B" (model card); four norms per layer.
+        ("gemma-2-9b.json", 9_241_705_984, None),
+        # Phi-3-mini: "3.8B" (model card), untied 32,064-token vocabulary.
+        ("phi-3-mini-4k.json", 3_821_079_552, None),
+        # Pythia-160M (Biderman et al. 2023, Table 1): 162,322,944 total, 85,056,000 non-embedding;
+        # GPT-NeoX layers (biases, GELU MLP), rotary positions, untied embed_in and embed_out.
+        ("pythia-160m.json", 162_322_944, 85_056_000),
+    ],
+)
+def test_gemma_phi3_and_neox_configs_are_counted_exactly(name, params, non_embedding):
+    shape = shape_from_config(CONFIGS / name)
+    assert shape.params == params
+    if non_embedding is not None:
+        assert shape.non_embedding_params == non_embedding
+    assert round(shape.params / 1e7) / 100 == {"gemma-7b.json": 8.54, "gemma-2-9b.json": 9.24, "phi-3-mini-4k.json": 3.82,
+                                               "pythia-160m.json": 0.16}[name]
+
+
+def test_gemma2_windows_every_other_layers_cache(cli):
+    # Gemma 2 alternates local (4,096-token window) and global layers, layer 0 local
+    # (Gemma2DecoderLayer: is_sliding = not layer_idx % 2): 21 of 42 layers keep at most 4,096.
+    shape = shape_from_config(CONFIGS / "gemma-2-9b.json")
+    assert shape.layer_norms == 4 and shape.sliding_window_layers == 21 and shape.tied_embeddings
+    out = cli.json("memory", "--inference", "--config", str(CONFIGS / "gemma-2-9b.json"), "--seq", "8192")
+    per_token = 2 * 42 * 8 * 256 * 2
+    assert out["kv_cache_bytes_per_token"] == per_token
+    assert out["kv_cache_bytes"] == pytest.approx(per_token * (21 * 4096 + 21 * 8192) / 42)
+    assert any("21 of its 42 layers" in n for n in out["notes"])
+
+
+def test_a_window_that_is_switched_off_does_not_cap_the_cache(tmp_path):
+    # Qwen2 configs name a sliding_window but set use_sliding_window: false (Qwen2.5-7B's config.json).
+    config = json.loads((CONFIGS / "qwen2.5-0.5b.json").read_text())
+    config.update(sliding_window=32768, use_sliding_window=False)
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    assert shape_from_config(path).sliding_window is None
+    config["use_sliding_window"] = "no"
+    path.write_text(json.dumps(config))
+    with pytest.raises(ScaleError, match="use_sliding_window: expected true or false"):
+        shape_from_config(path)
+
+
+def test_a_multimodal_wrapper_is_refused_by_name(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"model_type": "llava", "text_config": {"model_type": "llama"}, "vision_config": {}}))
+    with pytest.raises(ScaleError, match=r"multimodal wrapper \(llava\).*text_config"):
+        shape_from_config(path)
+
+
 def test_qwen_config_counts_qkv_biases_and_tied_embeddings():
     # Qwen2.5-0.5B model card: 0.49B parameters, 0.36B non-embedding (q/k/v biases, tied head).
     shape = shape_from_config(CONFIGS / "qwen2.5-0.5b.json")

@@ -27,6 +27,7 @@ from .options import (
     complete_law_names,
     complete_tasks,
     count,
+    fraction,
     with_limits,
     non_negative,
     optional_number,
@@ -78,8 +79,9 @@ def plan(
     price: optional_number(positive, "--price", help="US dollars per GPU-hour: adds the cost.", metavar="USD") = None,
     unique_tokens: optional_number(positive, "--unique-tokens", help="Unique tokens available: plan repeated epochs (Muennighoff et al. 2023).", metavar="TOKENS") = None,
     inference_tokens: optional_number(non_negative, "--inference-tokens", help="Lifetime inference tokens: add the model minimising training + serving compute (Sardana et al. 2024).", metavar="TOKENS") = None,
+    inference_mfu: Annotated[Optional[float], typer.Option("--inference-mfu", parser=fraction, help="Serving MFU, 0-1 (measure yours); default: each model's decoding roofline at --seq-token contexts, an upper bound.", metavar="FRACTION")] = None,
     synthetic_price: optional_number(positive, "--synthetic-price", help="USD per million generated tokens: price the missing unique data.", metavar="USD") = None,
-    seq: Annotated[int, typer.Option("--seq", parser=count, help="Tokens per sequence of the run section (with --gpus).", metavar="T")] = 4096,
+    seq: Annotated[int, typer.Option("--seq", parser=count, help="Tokens per sequence: of the run section (with --gpus) and of served contexts (with --inference-tokens).", metavar="T")] = 4096,
     experts: Annotated[Optional[int], typer.Option("--experts", parser=count, help="Plan a mixture of experts: the plan's N is the active size; adds total parameters and the effective dense size (Clark et al. 2022).", metavar="E")] = None,
     router: Annotated[str, typer.Option("--router", help="With --experts: the router whose law gives the effective size (s-base, rl-r, hash).", autocompletion=choices("s-base", "rl-r", "hash"))] = "s-base",
     top_k: Annotated[int, typer.Option("--top-k", parser=count, help="With --experts: experts per token.", metavar="K")] = 1,
@@ -103,7 +105,7 @@ def plan(
     result = planner.plan(
         budget, law=chosen, gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price, target_loss=target_loss,
         time_budget=flops is None and target_loss is None,
-        unique_tokens=unique_tokens, inference_tokens=inference_tokens, synthetic_price=synthetic_price, seq=seq,
+        unique_tokens=unique_tokens, inference_tokens=inference_tokens, inference_mfu=inference_mfu, synthetic_price=synthetic_price, seq=seq,
         experts=experts, router=router, top_k=top_k, tasks=task, precision=precision,
     )
     checks = []

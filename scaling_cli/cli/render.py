@@ -134,8 +134,11 @@ def _render_inference(console: Console, plan: Plan) -> None:
     )
     for header in ("", "Compute-optimal", "Inference-optimal"):
         table.add_column(header, justify="right" if header else "left")
-    serving_hours = plan.gpu_hours * plan.inference_flops / plan.flops
-    rows = (
+
+    def serving_mfu(mfu, bound) -> str:
+        return f"{mfu:.1%}" if bound is None else f"<= {mfu:.1%} ({bound.bound}-bound)"
+
+    rows = [
         ("Params", format_count(plan.params), format_count(best.params)),
         ("Tokens", format_count(plan.tokens), format_count(best.tokens)),
         ("Tokens/param", _ratio(plan.tokens_per_param), _ratio(best.tokens_per_param)),
@@ -143,12 +146,32 @@ def _render_inference(console: Console, plan: Plan) -> None:
         ("Inference FLOPs", format_sci(plan.inference_flops), format_sci(best.inference_flops)),
         ("Total FLOPs", format_sci(plan.total_flops), format_sci(best.total_flops)),
         ("Training GPU-hours", format_count(plan.gpu_hours), format_count(best.train_gpu_hours)),
-        ("Inference GPU-hours", format_count(serving_hours), format_count(best.inference_gpu_hours)),
-    )
+        ("Serving MFU", serving_mfu(plan.inference_mfu, plan.serving), serving_mfu(best.inference_mfu, best.serving)),
+        ("Serving GPU-hours", format_count(plan.inference_gpu_hours), format_count(best.inference_gpu_hours)),
+    ]
+    if plan.cost is not None:
+        rows += [("Training cost", f"${plan.cost:,.0f}", f"${best.train_cost:,.0f}"),
+                 ("Serving cost", f"${plan.inference_cost:,.0f}", f"${best.inference_cost:,.0f}"),
+                 ("Total cost", f"${plan.cost + plan.inference_cost:,.0f}", f"${best.train_cost + best.inference_cost:,.0f}")]
+    if plan.days is not None:
+        rows += [(f"Training days on {plan.gpus:,}", f"{plan.days:,.1f}", f"{best.train_days:,.1f}"),
+                 (f"Serving days on {plan.gpus:,}", f"{plan.inference_days:,.1f}", f"{best.inference_days:,.1f}")]
     for row in rows:
         table.add_row(*row)
     console.print(table)
-    console.print(Text(f"Saving: {plan.total_flops_saving:.1%} of total FLOPs with the inference-optimal model.", style="bold"))
+    hours = plan.gpu_hours + plan.inference_gpu_hours
+    hours_saving = 1 - (best.train_gpu_hours + best.inference_gpu_hours) / hours if hours else 0.0
+    console.print(Text(f"Saving: {plan.total_flops_saving:.1%} of total FLOPs with the inference-optimal model (the least total compute, "
+                       f"Sardana et al.'s objective); {hours_saving:.1%} of total GPU-hours at these serving MFUs.", style="bold"))
+    if plan.serving is not None:
+        s = plan.serving
+        console.print(Text(
+            f"Serving MFU: the decoding roofline, an upper bound (kipp.ly, 'Transformer Inference Arithmetic'): each step reads the "
+            f"weights and every sequence's KV cache; the compute-optimal model decodes {s.batch} sequences of {s.context:,} tokens on "
+            f"{s.gpus} {plan.gpu} (bf16 weights; the suggested shape with 8 KV heads, as Llama 3 at every size: "
+            f"{s.kv_cache_bytes_per_token / 1e6:.2f} MB of cache per token). Real serving runs below it, prompt tokens above it: "
+            "give --inference-mfu from a measurement.", style="dim"))
+    console.print()  # the variants table that follows starts a new paragraph
 
 
 def render_overtrain(console: Console, result: Overtrain, law: Law) -> None:
