@@ -24,6 +24,7 @@ meet all s keys. Selective recomputation and FlashAttention never store the atte
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -79,7 +80,8 @@ def activation_bytes(shape: Shape, layout: Layout) -> float:
     """All stored activations of one GPU (the first pipeline stage, the fullest under 1F1B:
     p micro-batches of L/p layers, L layers' worth, §4.2.3)."""
     local, b, h, t = layout.seq / layout.cp, layout.micro_batch, shape.d_model, layout.tp
-    layers = shape.layers * layer_activation_bytes(shape, layout)
+    held = math.ceil(shape.layers / layout.pp) * layout.pp  # the fullest stage's layers, pp micro-batches of them
+    layers = held * layer_activation_bytes(shape, layout)
     if layout.recompute == "full":
         # Recomputing a layer in the backward pass materialises its activations again.
         layers += layer_activation_bytes(shape, layout, recompute="selective" if layout.flash_attention else "none")

@@ -111,7 +111,16 @@ class State(BaseModel):
         return self.weights + self.gradients + self.optimizer
 
 
-def state_bytes(params: float, layout: Layout, expert_params: float = 0.0) -> State:
+def stage_share(layers: int | None, pp: int) -> float:
+    """The fullest pipeline stage's share of the layers, times pp: 1 when pp divides the layers;
+    otherwise stages of ceil(L/pp) and fewer layers (Megatron's uneven stages: Llama 3 405B ran
+    126 layers on PP 16, Dubey et al. 2024 §3.3.2), and memory is the fullest stage's."""
+    if not layers or layers % pp == 0:
+        return 1.0
+    return math.ceil(layers / pp) * pp / layers
+
+
+def state_bytes(params: float, layout: Layout, expert_params: float = 0.0, layers: int | None = None) -> State:
     """Weights, gradients and optimizer state per GPU (ZeRO stages over dp; tp·pp split the model).
 
     Routed experts (``expert_params``) are sharded over ep·pp instead (whole experts per rank, as
@@ -119,8 +128,9 @@ def state_bytes(params: float, layout: Layout, expert_params: float = 0.0) -> St
     ranks that hold the same experts. Context-parallel ranks hold the same weights: ZeRO shards
     over them too."""
     opt = get_optimizer(layout.optimizer)
-    dense = (params - expert_params) / (layout.tp * layout.pp)
-    experts = expert_params / (layout.ep * layout.pp)
+    fullest = stage_share(layers, layout.pp)
+    dense = (params - expert_params) / (layout.tp * layout.pp) * fullest
+    experts = expert_params / (layout.ep * layout.pp) * fullest
     parts = []
     for share, ranks in ((dense, layout.dp * layout.cp), (experts, layout.dp // layout.ep * layout.cp)):
         weights, gradients, optimizer = opt.weight_bytes * share, opt.gradient_bytes * share, opt.optimizer_bytes * share
@@ -184,7 +194,7 @@ def training_memory(params: float, shape: Shape, gpu: Gpu, layout: Layout, shape
         raise ScaleError(f"expert parallelism {layout.ep} must divide the {layout.dp} data-parallel ranks it runs on and the "
                          f"{shape.experts} experts it shards")
     expert_share = shape.expert_params * params / shape.params if shape.is_moe else 0.0
-    state = state_bytes(params, layout, expert_share)
+    state = state_bytes(params, layout, expert_share, shape.layers)
     activations = activation_bytes(shape, layout)
     total = state.total + activations
     memory = gpu.memory_bytes
@@ -200,6 +210,9 @@ def training_memory(params: float, shape: Shape, gpu: Gpu, layout: Layout, shape
     if shape.is_moe:
         notes.append(f"every expert is held ({format_count(expert_share)} expert parameters, sharded over ep = {layout.ep}); routing stores "
                      f"each token's MLP activations {shape.experts_per_token}x in the MoE layers; capacity padding and load imbalance are not counted")
+    if layout.pp > 1 and shape.layers % layout.pp:
+        notes.append(f"pp {layout.pp} does not divide the {shape.layers} layers: stages of up to {math.ceil(shape.layers / layout.pp)} "
+                     "layers (uneven stages, as Llama 3 405B's 126 on PP 16); memory is the fullest stage's")
     if layout.tp > 1:
         notes.append("tensor parallelism assumes sequence parallelism (Megatron's default), which splits the LayerNorm and dropout activations too")
     headroom = memory - total
@@ -226,8 +239,8 @@ def fewest_gpus(params: float, shape: Shape, gpu: Gpu, layout: Layout, expert_pa
     ep = layout.ep
     best = None
     for zero in range(4):
-        first = state_bytes(params, layout.model_copy(update={"zero": zero, "dp": ep}), expert_params)
-        second = state_bytes(params, layout.model_copy(update={"zero": zero, "dp": 2 * ep}), expert_params)
+        first = state_bytes(params, layout.model_copy(update={"zero": zero, "dp": ep}), expert_params, shape.layers)
+        second = state_bytes(params, layout.model_copy(update={"zero": zero, "dp": 2 * ep}), expert_params, shape.layers)
         sharded = 2 * ep * (first.total - second.total)  # the part that ZeRO divides by dp
         fixed = first.total - sharded / ep
         room = gpu.memory_bytes - activations - fixed

@@ -30,7 +30,7 @@ class Change(BaseModel):
 
 
 def _total(params: float, shape: Shape, layout: Layout, expert_params: float) -> float:
-    return state_bytes(params, layout, expert_params).total + activation_bytes(shape, layout)
+    return state_bytes(params, layout, expert_params, shape.layers).total + activation_bytes(shape, layout)
 
 
 def least_changes(memory: TrainingMemory) -> list[Change]:

@@ -63,7 +63,9 @@ def run_plan(params: float, flops: float, gpu: Gpu, gpus: int, seq: int = 4096, 
     shape = shape if given else suggest_shapes(params, vocab=vocab, count=1)[0]
     # The least model parallelism that fits with the headroom README promises (>= 10 % of the
     # GPU free for the CUDA context and fragmentation); failing that, the first that fits at all.
-    candidates = [(layout, training_memory(shape.params, shape, gpu, layout)) for layout in layouts(shape, gpus, seq)]
+    source = "given" if given else "suggested"
+    candidates = [(layout, training_memory(shape.params, shape, gpu, layout, shape_source=source))
+                  for layout in layouts(shape, gpus, seq)]
     roomy = [(l, m) for l, m in candidates if m.fits and m.headroom_fraction >= TIGHT_HEADROOM]
     tight = [(l, m) for l, m in candidates if m.fits]
     notes = []
@@ -73,7 +75,7 @@ def run_plan(params: float, flops: float, gpu: Gpu, gpus: int, seq: int = 4096, 
         layout, memory = candidates[-1]
     else:  # no layout divides the GPU count
         layout = Layout(dp=gpus, zero=1, seq=seq, recompute="selective", flash_attention=True)
-        memory = training_memory(shape.params, shape, gpu, layout)
+        memory = training_memory(shape.params, shape, gpu, layout, shape_source=source)
     if not memory.fits:
         notes.append(f"no layout of {gpus:,} {gpu.name} GPUs (tensor parallelism up to 8, pipeline up to 64, context parallelism "
                      f"down to {CONTEXT_CHUNK:,} tokens per rank, ZeRO-1) holds this model")

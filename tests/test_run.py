@@ -272,9 +272,25 @@ def test_largest_micro_batch_and_fewest_gpus_are_consistent():
 
 def test_pipeline_first_stage_holds_all_layers_worth_of_activations():
     # Korthikanti et al. 2022, section 4.2.3: with 1F1B the first stage keeps p micro-batches of L/p layers.
-    shape = suggest_shapes(7e9)[0]
+    shape = llama(32, 4096, 32, 8, 14336, 128256)
     one = activation_bytes(shape, Layout(seq=4096))
     assert activation_bytes(shape, Layout(seq=4096, pp=4)) == pytest.approx(one)
+
+
+def test_uneven_pipeline_stages_hold_the_fullest_stage():
+    # Llama 3 405B: 126 layers on PP 16 (Dubey et al. 2024, Table 4 and §3.3.2, uneven stages):
+    # the fullest stage holds 8 layers, so its state is 8 x 16 / 126 of an even share, and under
+    # 1F1B it keeps 16 micro-batches of 8 layers' activations (128 layers' worth).
+    shape = llama(126, 16384, 128, 8, 53248, 128256)
+    even = state_bytes(shape.params, Layout(tp=8, pp=16, dp=8, zero=1))
+    fullest = state_bytes(shape.params, Layout(tp=8, pp=16, dp=8, zero=1), layers=126)
+    assert fullest.total == pytest.approx(even.total * 8 * 16 / 126)
+    layout = Layout(tp=8, pp=16, dp=8, zero=1, seq=8192, recompute="selective", flash_attention=True)
+    per_layer = layer_activation_bytes(shape, layout)
+    outside = activation_bytes(shape, layout) - 128 * per_layer
+    assert outside == pytest.approx(5 * 8192 * 16384 + 4 * 8192 * 128256 / 8)
+    memory = training_memory(shape.params, shape, get_gpu("h100-sxm"), layout)
+    assert any("stages of up to 8 layers" in n for n in memory.notes)
 
 
 def test_activations_follow_the_layers_own_shape_swiglu_and_gqa():
