@@ -96,7 +96,7 @@ def render_training_memory(console: Console, m: TrainingMemory, changes=(), meth
     summary.add_row("Largest micro-batch", str(m.largest_micro_batch) if m.largest_micro_batch else _no_micro_batch(m))
     if m.fewest_gpus is None:
         summary.add_row("Fewest GPUs", f"none at this tp/pp: the activations alone ({gb(m.activations_bytes)} at micro-batch "
-                        f"{layout.micro_batch}) overflow a GPU (a smaller micro-batch, recompute, tensor or pipeline parallelism)")
+                        f"{layout.micro_batch}) overflow a GPU (a smaller micro-batch, recompute, tensor, pipeline or context parallelism)")
     else:
         f = m.fewest_gpus
         summary.add_row("Fewest GPUs", f"{f.gpus:,} (ZeRO-{f.zero} over dp {f.dp}, with tp {layout.tp} x pp {layout.pp}" + (f" x cp {layout.cp})" if layout.cp > 1 else ")"))

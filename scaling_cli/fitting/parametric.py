@@ -61,6 +61,7 @@ class Objective:
     delta: float = HUBER_DELTA
     log_loss: np.ndarray = field(init=False)
     _grid_terms: np.ndarray | None = field(init=False, default=None, repr=False)
+    _varpro_powers: tuple[np.ndarray, np.ndarray] | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.kind not in ("huber", "lsq"):
@@ -132,7 +133,37 @@ class Objective:
     def _per_run(self, thetas: np.ndarray) -> np.ndarray:
         """Each run's term of the objective at each theta: (thetas, runs)."""
         a, b, e, alpha, beta = (thetas[:, [i]] for i in range(5))
-        f = np.logaddexp(np.logaddexp(a - alpha * self.log_params, b - beta * self.log_tokens), e)
+        return self._term(np.logaddexp(np.logaddexp(a - alpha * self.log_params, b - beta * self.log_tokens), e))
+
+    def _grid_per_run(self) -> np.ndarray:
+        """:meth:`_per_run` at every grid start, from the grid's product structure: exp(a - alpha
+        log N) takes 30 (a, alpha) pairs, exp(b - beta log D) 30, exp(e) 5, so one sum and one log
+        per element replace two log-add-exps (about 3x faster). On the grid each term lies between
+        exp(-2 log N) and exp(25), inside float64's range for any N and D under 1e150 (else the
+        log-add-exp path), so the plain sum loses nothing."""
+        if max(self.log_params.max(), self.log_tokens.max()) > 345.0:
+            return self._per_run(grid_starts())
+        g = {name: np.asarray(values) for name, values in GRID.items()}
+        n = len(self.loss)
+        first = np.exp(g["a"][:, None, None] - g["alpha"][None, :, None] * self.log_params)   # (a, alpha, runs)
+        second = np.exp(g["b"][:, None, None] - g["beta"][None, :, None] * self.log_tokens)   # (b, beta, runs)
+        total = (first[:, None, None, :, None, :] + second[None, :, None, None, :, :]
+                 + np.exp(g["e"])[None, None, :, None, None, None])                          # (a, b, e, alpha, beta, runs)
+        return self._term(np.log(total).reshape(-1, n))  # grid_starts' order: product(a, b, e, alpha, beta)
+
+    def varpro_values(self, starts: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """The objective at one weight vector's variable-projection starts (:func:`varpro_starts`'
+        order, alpha-major): E + A·N^-alpha + B·D^-beta from the 30 powers of N and of D, one log
+        per element instead of two log-add-exps. The starts' A, B, E are >= 1e-8 and finite."""
+        k = len(VARPRO_EXPONENTS)
+        if self._varpro_powers is None:
+            self._varpro_powers = (np.exp(-VARPRO_EXPONENTS[:, None] * self.log_params), np.exp(-VARPRO_EXPONENTS[:, None] * self.log_tokens))
+        na, db = self._varpro_powers
+        a, b, e = (np.exp(starts[:, i]).reshape(k, k, 1) for i in range(3))
+        total = a * na[:, None, :] + b * db[None, :, :] + e
+        return self._term(np.log(total).reshape(k * k, -1)) @ weights
+
+    def _term(self, f: np.ndarray) -> np.ndarray:
         if self.kind == "huber":
             r = f - self.log_loss
             clipped = np.clip(r, -self.delta, self.delta)
@@ -149,7 +180,7 @@ class Objective:
         if len(grid) * len(self.loss) > SCREEN_ELEMENTS:
             return self.values(grid, weights)
         if self._grid_terms is None:
-            self._grid_terms = self._per_run(grid)
+            self._grid_terms = self._grid_per_run()
         return self._grid_terms @ weights
 
 
@@ -241,7 +272,7 @@ def screen(objective: Objective, weights: np.ndarray, refine: int = REFINE) -> n
     varpro = varpro_starts(objective, weights)
     chosen = []
     for column, w in enumerate(weights):
-        values = np.concatenate([screened[:, column], objective.values(varpro[column], w)])
+        values = np.concatenate([screened[:, column], objective.varpro_values(varpro[column], w)])
         values[~np.isfinite(values)] = np.inf
         chosen.append(np.vstack([grid, varpro[column]])[np.argsort(values, kind="stable")[:refine]])
     return np.array(chosen)
