@@ -3,8 +3,8 @@
 One knob at a time, from the layout as given: a higher ZeRO stage, more recomputation (or
 FlashAttention), a smaller micro-batch, more tensor, pipeline or context parallelism, or more
 data-parallel GPUs (:func:`~scaling_cli.memory.fewest_gpus`); and pairs of knobs where they fit
-on fewer GPUs than any single knob. Each change says the GPUs it needs and the memory it leaves, fewest
-GPUs first, so a user can pick the cheapest.
+on fewer GPUs than any single knob. Each change says the GPUs it needs and the memory it leaves,
+fewest GPUs first, so a user can pick the cheapest.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pydantic import BaseModel
 
 from .activations import activation_bytes
 from .memory import TIGHT_HEADROOM, Layout, TrainingMemory, state_bytes
+from .run import TENSOR_PARALLEL
 from .shape import Shape
 
-TENSOR_PARALLEL = (2, 4, 8)
 PIPELINE_PARALLEL = (2, 4, 8, 16, 32, 64)
 CONTEXT_PARALLEL = (2, 4, 8, 16, 32)
 

@@ -59,7 +59,7 @@ def decode_bound(params: float, kv_bytes_per_token: float, gpu: Gpu, context: in
     gpus = fewest
     while gpus <= max(NODE, fewest):
         room = gpus * gpu.memory_bytes * MEMORY_SHARE - weights
-        sequences = max(1, min(batch, math.floor(room / per_sequence)))
+        sequences = max(1, min(batch, math.floor(room / per_sequence))) if per_sequence > 0 else batch
         flops = INFERENCE_FLOPS_PER_PARAM_TOKEN * params * sequences
         compute_time = flops / (gpus * gpu.peak_flops)
         memory_time = (weights + sequences * per_sequence) / (gpus * gpu.bandwidth_bytes_per_second)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from pydantic import BaseModel, ConfigDict, NonNegativeFloat
+from pydantic import BaseModel, ConfigDict, NonNegativeFloat, model_validator
 
 from .activations import activation_bytes
 from .configs import config_dir, load_toml, validate
@@ -37,6 +37,13 @@ class Method(BaseModel):
     frozen_linear_bits: NonNegativeFloat | None = None
     """The frozen blocks' linear weights, quantised (bits per weight, constants included)."""
     adapter_bytes: NonNegativeFloat = 0.0
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Method:
+        kinds = [self.optimizer is not None, self.gpu_bytes is not None, self.frozen_bytes is not None]
+        if sum(kinds) != 1:
+            raise ValueError("give exactly one of 'optimizer' (full training), 'gpu_bytes' (offload) and 'frozen_bytes' (adapters)")
+        return self
 
 
 @cache

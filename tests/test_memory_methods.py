@@ -113,3 +113,12 @@ def test_a_run_that_fits_needs_no_change():
     shape = suggest_shapes(1e9)[0]
     memory = training_memory(shape.params, shape, get_gpu("h100-sxm"), LAYOUT)
     assert memory.fits and least_changes(memory) == []
+
+
+def test_a_method_is_one_kind_of_training():
+    from scaling_cli.errors import ScaleError
+    from scaling_cli.configs import validate
+    from scaling_cli.single_gpu import Method
+
+    with pytest.raises(ScaleError, match="exactly one of"):
+        validate(Method, {"name": "x", "title": "x", "source": "x", "optimizer": "adamw", "frozen_bytes": 2}, "memory.toml [methods.x]")

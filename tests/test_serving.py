@@ -62,3 +62,11 @@ def test_serving_has_its_own_mfu_and_cost_lines(cli):
     out = cli.json("plan", "--flops", "1e23", "--inference-tokens", "1e13", "--inference-mfu", "25%")
     assert out["inference_mfu"] == 0.25 and out["inference_optimal"]["inference_mfu"] == 0.25
     assert "expected a fraction" in cli.error("plan", "--flops", "1e23", "--inference-tokens", "1e13", "--inference-mfu", "1.5")
+
+
+def test_the_markdown_summary_carries_the_serving_table(cli):
+    text = cli("plan", "--flops", "1e23", "--inference-tokens", "1e13", "--price", "2", "--format", "markdown").stdout
+    assert "#### Serving 10.0T inference tokens" in text
+    assert "| Serving MFU (roofline bound) |" in text and "| Serving cost |" in text
+    given = cli("plan", "--flops", "1e23", "--inference-tokens", "1e13", "--inference-mfu", "0.3", "--format", "markdown").stdout
+    assert "| Serving MFU | 30.0% | 30.0% |" in given and "Serving cost" not in given

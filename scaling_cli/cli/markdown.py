@@ -28,8 +28,29 @@ def plan_markdown(plan) -> str:
     for task in plan.tasks:
         pairs.append((f"{task.name} ({task.metric})", "out of reach" if task.value is None else f"{task.value:.1%}"))
     lines = [f"### Compute-optimal plan under `{plan.law}`", ""] + _rows(pairs) + [""]
+    if plan.inference_optimal is not None:
+        lines += _serving(plan) + [""]
     lines += _bullets("Warning", plan.warnings) + _bullets("Note", plan.notes)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _serving(plan) -> list[str]:
+    """The compute-optimal and the inference-optimal model side by side, as the text output."""
+    best = plan.inference_optimal
+    bound = " (roofline bound)" if plan.inference_mfu_source == "roofline" else ""
+    rows = [("Params", format_count(plan.params), format_count(best.params)),
+            ("Tokens", format_count(plan.tokens), format_count(best.tokens)),
+            ("Total FLOPs", format_sci(plan.total_flops), format_sci(best.total_flops)),
+            ("Training GPU-hours", format_count(plan.gpu_hours), format_count(best.train_gpu_hours)),
+            (f"Serving MFU{bound}", f"{plan.inference_mfu:.1%}", f"{best.inference_mfu:.1%}"),
+            ("Serving GPU-hours", format_count(plan.inference_gpu_hours), format_count(best.inference_gpu_hours))]
+    if plan.cost is not None:
+        rows += [("Training cost", format_money(plan.cost), format_money(best.train_cost)),
+                 ("Serving cost", format_money(plan.inference_cost), format_money(best.inference_cost))]
+    return ([f"#### Serving {format_count(plan.inference_tokens)} inference tokens (Sardana et al. 2024)", "",
+             "| | Compute-optimal | Inference-optimal |", "|---|---|---|"]
+            + [f"| {a} | {b} | {c} |" for a, b, c in rows]
+            + ["", f"Saving: {plan.total_flops_saving:.1%} of total FLOPs with the inference-optimal model."])
 
 
 def _estimate(e) -> str:
