@@ -32,6 +32,12 @@ if TYPE_CHECKING:
     from .shape import Shape
 
 
+def fullest_stage_layers(layers: int, pp: int) -> int:
+    """Layers of the fullest of pp pipeline stages: ceil(L/pp). Megatron allows uneven stages
+    (Llama 3 405B ran 126 layers on PP 16, Dubey et al. 2024 §3.3.2); memory is the fullest's."""
+    return math.ceil(layers / pp)
+
+
 def mlp_bytes_per_token(shape: Shape, width: int) -> float:
     """One token's stored MLP activations (bytes) at MLP width ``width``, GELU or SwiGLU."""
     matrices = 4.0 if shape.gelu_layer else 6.0
@@ -80,7 +86,7 @@ def activation_bytes(shape: Shape, layout: Layout) -> float:
     """All stored activations of one GPU (the first pipeline stage, the fullest under 1F1B:
     p micro-batches of L/p layers, L layers' worth, §4.2.3)."""
     local, b, h, t = layout.seq / layout.cp, layout.micro_batch, shape.d_model, layout.tp
-    held = math.ceil(shape.layers / layout.pp) * layout.pp  # the fullest stage's layers, pp micro-batches of them
+    held = fullest_stage_layers(shape.layers, layout.pp) * layout.pp  # pp micro-batches of the fullest stage's layers
     layers = held * layer_activation_bytes(shape, layout)
     if layout.recompute == "full":
         # Recomputing a layer in the backward pass materialises its activations again.

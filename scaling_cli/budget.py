@@ -282,7 +282,7 @@ def evaluate(budget: BudgetFile, source: str | None = None) -> Evaluation:
     memory, fits, shape = _memory(budget, params, flops, gpu, shape) if budget.gpus is not None or budget.layout is not None else (None, None, shape)
     # GPU-hours count the FLOPs MFU counts (PaLM, App. B) when a shape is known, as `plan` does.
     seq = budget.layout.seq if budget.layout is not None else Layout().seq
-    model_flops = flops if shape is None else tokens * shape.flops_per_token(seq) * params / shape.active_params
+    model_flops = flops if shape is None else shape.counted_flops(tokens, seq, params)
     hours = gpu_hours(model_flops, gpu.peak_flops, budget.mfu)
     values = {
         "params": params,

@@ -23,7 +23,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
 
-from .activations import activation_bytes, formula
+from .activations import activation_bytes, formula, fullest_stage_layers
 from .configs import config_dir, load_toml, validate
 from .errors import ScaleError
 from .hardware import Gpu
@@ -55,10 +55,18 @@ class MemoryConfig(BaseModel):
     methods: dict[str, dict] = {}
 
 
+MEMORY_CONFIG = "memory.toml"
+
+
+@cache
+def memory_config() -> MemoryConfig:
+    """``configs/memory.toml``, read once: optimizers, inference weight formats, training methods."""
+    return load_toml(MemoryConfig, config_dir() / MEMORY_CONFIG)
+
+
 @cache
 def _config() -> tuple[dict[str, Optimizer], dict[str, float]]:
-    path = config_dir() / "memory.toml"
-    data = load_toml(MemoryConfig, path)
+    data, path = memory_config(), config_dir() / MEMORY_CONFIG
     optimizers = {name: validate(Optimizer, {"name": name, **spec}, f"{path} [optimizers.{name}]") for name, spec in data.optimizers.items()}
     return optimizers, dict(data.inference_weights)
 
@@ -112,12 +120,9 @@ class State(BaseModel):
 
 
 def stage_share(layers: int | None, pp: int) -> float:
-    """The fullest pipeline stage's share of the layers, times pp: 1 when pp divides the layers;
-    otherwise stages of ceil(L/pp) and fewer layers (Megatron's uneven stages: Llama 3 405B ran
-    126 layers on PP 16, Dubey et al. 2024 §3.3.2), and memory is the fullest stage's."""
-    if not layers or layers % pp == 0:
-        return 1.0
-    return math.ceil(layers / pp) * pp / layers
+    """The fullest pipeline stage's share of the layers, times pp: 1 when pp divides the layers,
+    else ceil(L/pp)·pp / L (:func:`~scaling_cli.activations.fullest_stage_layers`)."""
+    return 1.0 if not layers else fullest_stage_layers(layers, pp) * pp / layers
 
 
 def state_bytes(params: float, layout: Layout, expert_params: float = 0.0, layers: int | None = None) -> State:
@@ -211,7 +216,7 @@ def training_memory(params: float, shape: Shape, gpu: Gpu, layout: Layout, shape
         notes.append(f"every expert is held ({format_count(expert_share)} expert parameters, sharded over ep = {layout.ep}); routing stores "
                      f"each token's MLP activations {shape.experts_per_token}x in the MoE layers; capacity padding and load imbalance are not counted")
     if layout.pp > 1 and shape.layers % layout.pp:
-        notes.append(f"pp {layout.pp} does not divide the {shape.layers} layers: stages of up to {math.ceil(shape.layers / layout.pp)} "
+        notes.append(f"pp {layout.pp} does not divide the {shape.layers} layers: stages of up to {fullest_stage_layers(shape.layers, layout.pp)} "
                      "layers (uneven stages, as Llama 3 405B's 126 on PP 16); memory is the fullest stage's")
     if layout.tp > 1:
         notes.append("tensor parallelism assumes sequence parallelism (Megatron's default), which splits the LayerNorm and dropout activations too")

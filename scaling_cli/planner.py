@@ -306,7 +306,7 @@ def plan(
         shape = run.shape
         # MFU, as PaLM defines it and as the 40 % default is quoted, counts attention and leaves
         # the embedding lookup out: GPU-hours divide those FLOPs, not 6ND, by it.
-        counted = tokens * shape.flops_per_token(seq) * params / shape.params
+        counted = shape.counted_flops(tokens, seq, params)
         hours = gpu_hours(counted, gpu.peak_flops, mfu)
         result.update(
             run=run, shape=shape, memory_per_gpu_bytes=run.memory.total_bytes,
@@ -456,7 +456,7 @@ def _serving_costs(result: dict, price: float | None, gpus: int | None, gpu, mfu
         from .shape import suggest_shapes
 
         shape = suggest_shapes(best.params, count=1)[0]
-        best.train_gpu_hours = gpu_hours(best.tokens * shape.flops_per_token(seq) * best.params / shape.params, gpu.peak_flops, mfu)
+        best.train_gpu_hours = gpu_hours(shape.counted_flops(best.tokens, seq, best.params), gpu.peak_flops, mfu)
     if price is not None:
         result["inference_cost"] = result["inference_gpu_hours"] * price
         best.train_cost, best.inference_cost = best.train_gpu_hours * price, best.inference_gpu_hours * price

@@ -205,6 +205,12 @@ class Shape(Checked):
         (the active ones, the input embedding lookup left out) + 12·L·H·Q·T for attention."""
         return 6.0 * self.matmul_params + self.attention_flops_per_token(seq)
 
+    def counted_flops(self, tokens: float, seq: int, params: float | None = None) -> float:
+        """Training FLOPs of ``tokens`` tokens as MFU counts them (:meth:`flops_per_token`), scaled
+        to ``params`` active parameters when this shape stands for a model of that size."""
+        scale = 1.0 if params is None else params / self.active_params
+        return tokens * self.flops_per_token(seq) * scale
+
     def kv_cache_bytes_per_token(self, bytes_per_value: float = 2.0) -> float:
         """K and V for every layer: 2 · layers · kv_heads · head_dim · bytes (kipp.ly; GQA)."""
         return 2.0 * self.layers * self.n_kv_heads * self.dim_head * bytes_per_value

@@ -13,9 +13,9 @@ from functools import cache
 from pydantic import BaseModel, ConfigDict, NonNegativeFloat, model_validator
 
 from .activations import activation_bytes
-from .configs import config_dir, load_toml, validate
+from .configs import config_dir, validate
 from .hardware import Gpu
-from .memory import Layout, MemoryConfig, get_optimizer
+from .memory import MEMORY_CONFIG, Layout, get_optimizer, memory_config
 from .shape import Shape
 
 DEFAULT_LORA_RANK = 8
@@ -48,9 +48,8 @@ class Method(BaseModel):
 
 @cache
 def methods() -> dict[str, Method]:
-    path = config_dir() / "memory.toml"
-    data = load_toml(MemoryConfig, path)
-    return {name: validate(Method, {"name": name, **spec}, f"{path} [methods.{name}]") for name, spec in data.methods.items()}
+    path = config_dir() / MEMORY_CONFIG
+    return {name: validate(Method, {"name": name, **spec}, f"{path} [methods.{name}]") for name, spec in memory_config().methods.items()}
 
 
 class MethodMemory(BaseModel):
