@@ -80,12 +80,13 @@ TYPED = {
     "--router": ["s-base", "hash", "nope"], "--top-k": ["1", "2", "9"],
     "--task": ["mmlu", "gadre-avg17", "piqa", "nope"], "--ep": ["1", "2", "8"], "--form": ["routed", "context", "chinchilla", "nope"],
     "--where": ["params=1", "x", "loss=a,b"], "--x": ["flops", "params", "nope"], "--direction": ["up", "down", "sideways"],
+    "--cp": ["1", "2", "16", "3"], "--lora-rank": ["1", "8", "64"], "--inference-mfu": ["0.05", "20%", "1"],
     "--slow": ["0.01", "-1"], "--chance": ["0", "0.25", "-1"], "--by": ["params", "nope"], "--label": ["a", "b"], "--metric": ["loss", "nope"], "--via": ["loss", "params"], "--fix": ["E=1", "x=", "a=b"],
 }
 SHAPE = ["--params", "--layers", "--d-model", "--heads", "--kv-heads", "--d-ff", "--vocab", "--experts", "--experts-per-token", "--config"]
 LIMITS = ["--max-gpu-hours", "--max-cost", "--max-loss", "--min-tokens-per-param", "--max-compute-overhead", "--max-memory-per-gpu", "--max-epochs", "--max-days"]
 OPTIONS = {
-    "plan": ["--flops", "--gpu-hours", "--days", "--gpus", "--price", "--law", "--gpu", "--mfu", "--target-loss", "--unique-tokens", "--inference-tokens", "--synthetic-price", "--seq",
+    "plan": ["--flops", "--gpu-hours", "--days", "--gpus", "--price", "--law", "--gpu", "--mfu", "--target-loss", "--unique-tokens", "--inference-tokens", "--inference-mfu", "--synthetic-price", "--seq",
              "--experts", "--router", "--top-k", "--task"] + LIMITS,
     "overtrain": ["--params", "--ratios", "--tokens", "--target-loss", "--unique-tokens", "--gpus", "--price", "--law", "--gpu", "--mfu", "--task"] + LIMITS,
     "loss": ["--params", "--tokens", "--law"],
@@ -94,7 +95,7 @@ OPTIONS = {
     "fit": ["--method", "--loss", "--holdout", "--at", "--buckets", "--columns", "--exclude", "--form", "--where", "--metric", "--via", "--fix"],
     "sweep": ["--min-flops", "--max-flops", "--budgets", "--sizes", "--span", "--vocab", "--law", "--gpu", "--mfu"],
     "shape": SHAPE + ["--seq"],
-    "memory": SHAPE + ["--gpu", "--optimizer", "--zero", "--dp", "--tp", "--pp", "--ep", "--seq", "--micro-batch", "--recompute", "--batch", "--weights"],
+    "memory": SHAPE + ["--gpu", "--optimizer", "--zero", "--dp", "--tp", "--pp", "--cp", "--ep", "--seq", "--micro-batch", "--recompute", "--batch", "--weights", "--lora-rank"],
     "mfu": SHAPE + ["--tokens-per-second", "--tokens-per-second-per-gpu", "--gpus", "--gpu", "--seq"],
     "check": [],
     "pattern": ["--metric", "--x", "--chance", "--direction", "--slow", "--columns", "--where"],
@@ -123,7 +124,7 @@ def argv_for_a_command(draw):
     return argv
 
 
-KEYS = ["law", "params", "tokens", "flops", "gpu", "gpus", "mfu", "price_per_gpu_hour", "unique_tokens", "inference_tokens", "colour"]
+KEYS = ["law", "params", "tokens", "flops", "gpu", "gpus", "mfu", "price_per_gpu_hour", "unique_tokens", "inference_tokens", "config", "colour"]
 LIMIT_KEYS = ["max_flops", "max_gpu_hours", "max_days", "max_cost", "max_loss", "min_tokens_per_param", "max_tokens_per_param",
               "max_compute_overhead", "max_memory_per_gpu", "max_epochs", "max_speed"]
 TOML_VALUES = ['"7B"', '"1.4T"', "7e9", "1.4e12", "256", "0.4", "-3", "0", '"banana"', "true", "[1, 2]", '"h100-sxm"',
