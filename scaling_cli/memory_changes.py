@@ -41,7 +41,7 @@ def least_changes(memory: TrainingMemory) -> list[Change]:
     expert_params = shape.expert_params * params / shape.params if shape.is_moe else 0.0
     capacity = memory.gpu_memory_bytes
     options: list[tuple[str, dict]] = []
-    if layout.dp > 1:
+    if layout.dp * layout.cp > 1:  # ZeRO shards over the ranks that hold the same weights
         options += [(f"--zero {z}", {"zero": z}) for z in range(layout.zero + 1, 4)]
     if not layout.flash_attention and layout.recompute == "none":
         options.append(("--flash-attention", {"flash_attention": True}))

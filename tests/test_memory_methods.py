@@ -122,3 +122,14 @@ def test_a_method_is_one_kind_of_training():
 
     with pytest.raises(ScaleError, match="exactly one of"):
         validate(Method, {"name": "x", "title": "x", "source": "x", "optimizer": "adamw", "frozen_bytes": 2}, "memory.toml [methods.x]")
+
+
+def test_zero_is_offered_over_context_parallel_ranks_alone():
+    # ZeRO shards over dp x cp, so a run on one data-parallel rank and 16 context-parallel ones
+    # can still shard its optimizer state (Megatron-Core's data-parallel-with-context group).
+    shape = Shape(layers=80, d_model=8192, heads=64, kv_heads=8, d_ff=28672, vocab=128256)
+    layout = Layout(dp=1, tp=8, cp=16, seq=131072, recompute="selective", flash_attention=True)
+    memory = training_memory(shape.params, shape, get_gpu("h100-sxm"), layout)
+    assert not memory.fits
+    zero = [c for c in least_changes(memory) if c.change.startswith("--zero")]
+    assert zero and zero[0].gpus == 128
