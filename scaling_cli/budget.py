@@ -313,9 +313,10 @@ def _memory(budget: BudgetFile, params: float, flops: float, gpu, shape: Shape |
     from .shape import suggest_shapes
 
     if budget.layout is not None:
-        source = "given" if shape is not None else "suggested"
+        # A given shape holds all its parameters (every expert of a mixture), whatever the law's N counts.
+        held, source = (shape.params, "given") if shape is not None else (params, "suggested")
         shape = shape or suggest_shapes(params, count=1)[0]
-        memory = training_memory(params, shape, gpu, budget.layout, shape_source=source)
+        memory = training_memory(held, shape, gpu, budget.layout, shape_source=source)
         return memory.total_bytes, memory.fits, shape
     run = run_plan(params, flops, gpu, budget.gpus, shape=shape)
     return run.memory.total_bytes, run.fits, run.shape

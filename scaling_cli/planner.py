@@ -418,8 +418,8 @@ def _inference(law, gpu, mfu, flops, params, loss, inference_tokens, unique_toke
     serving_gpu = gpu.at_precision("bf16")  # bf16 weights served: their peak
     reference_mfu, reference_bound = _serving_mfu(params, gpu, seq, inference_mfu)
     best_mfu, best_bound = _serving_mfu(best_params, gpu, seq, inference_mfu)
-    reference_hours = gpu_hours(serving, serving_gpu.peak_flops, reference_mfu) if inference_tokens else 0.0
-    best_hours = gpu_hours(best_serving, serving_gpu.peak_flops, best_mfu) if inference_tokens else 0.0
+    reference_hours = gpu_hours(serving, serving_gpu.peak_flops, reference_mfu)
+    best_hours = gpu_hours(best_serving, serving_gpu.peak_flops, best_mfu)
     best = InferencePlan(
         params=best_params,
         tokens=best_tokens,

@@ -226,3 +226,19 @@ def test_a_budget_describes_the_model_as_users_have_it(cli, tmp_path):
     assert "not both" in both
     missing = cli.error("check", _write(tmp_path, 'tokens = "1T"\n', "none.toml"))
     assert "give 'params'" in missing
+
+
+def test_a_mixture_of_experts_budget_holds_every_expert(tmp_path):
+    # Mixtral 8x7B's shape: 46.7B held, 12.9B active (its config.json). The law's N is the active
+    # count; memory holds all 46.7B.
+    text = ('tokens = "1T"\n[shape]\nlayers = 32\nd_model = 4096\nheads = 32\nkv_heads = 8\nd_ff = 14336\nvocab = 32000\n'
+            'experts = 8\nexperts_per_token = 2\n[layout]\ndp = 8\nzero = 3\nrecompute = "selective"\nflash_attention = true\n')
+    values = evaluate(load_budget(_write(tmp_path, text, "moe.toml"))).values
+    from scaling_cli import get_gpu
+    from scaling_cli.memory import Layout, training_memory
+    from scaling_cli.shape import Shape
+
+    moe = Shape(layers=32, d_model=4096, heads=32, kv_heads=8, d_ff=14336, vocab=32000, experts=8, experts_per_token=2)
+    assert values["params"] == moe.active_params
+    layout = Layout(dp=8, zero=3, recompute="selective", flash_attention=True)
+    assert values["memory_per_gpu_bytes"] == training_memory(moe.params, moe, get_gpu("h100-sxm"), layout).total_bytes
