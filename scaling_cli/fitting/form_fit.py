@@ -26,7 +26,7 @@ from .check import point_rng
 from .form_runs import FormRuns
 from .form_solver import WARM_ITERATIONS, FormObjective, fit_best, solve
 from .predict import INTERPOLATION_RATIO, TOO_WIDE, joint_test, outcome_of
-from .result import Bias
+from .result import Bias, HeldOutVerdict
 
 MAX_BACKTESTS = 4
 """Rolling origins, the largest first: each is a from-scratch multi-start fit."""
@@ -50,15 +50,8 @@ class FormHoldoutRun(BaseModel):
     inside: bool | None
 
 
-class FormHoldout(BaseModel):
+class FormHoldout(HeldOutVerdict):
     runs: list[FormHoldoutRun]
-    kind: str
-    passed: bool | None
-    outcome: str | None
-    verdict: str
-    bias: Bias | None = None
-    joint_p_value: float | None = None
-    bias_p_value: float | None = None
 
 
 class FormBacktest(BaseModel):

@@ -54,9 +54,10 @@ class Bias(BaseModel):
     ci95: tuple[float, float] | None = None
 
 
-class Holdout(BaseModel):
-    runs: list[HoldoutRun]
-    all_inside: bool | None
+class HeldOutVerdict(BaseModel):
+    """What the held-out check concludes (predict.joint_test, outcome_of): shared by the
+    Chinchilla check (:class:`Holdout`) and the form fits' (``form_fit.FormHoldout``)."""
+
     verdict: str
     bias: Bias | None = None
     kind: str = "extrapolation"
@@ -67,6 +68,11 @@ class Holdout(BaseModel):
     """'extrapolates', 'interpolates', 'biased', 'does not extrapolate' or 'too few runs to tell'."""
     joint_p_value: float | None = None
     bias_p_value: float | None = None
+
+
+class Holdout(HeldOutVerdict):
+    runs: list[HoldoutRun]
+    all_inside: bool | None
 
 
 class IntervalParts(BaseModel):
