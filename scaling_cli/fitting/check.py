@@ -141,7 +141,7 @@ def error_model(objective: Objective, flops: np.ndarray, budgets: list[np.ndarra
     interior = budgets[1:-1]
     plan = backtest_plan(flops, budgets)
     fitted = [np.sort(np.concatenate(budgets[: k + 1])) for k in plan]
-    keep = [np.setdiff1d(np.arange(n), index) for index in interior] + fitted
+    keep = [np.delete(np.arange(n), index) for index in interior] + fitted
     fits = fit_many(objective, np.array([_weights_for(n, k) for k in keep]), REFINE) if keep else []
     lobo, tests = fits[: len(interior)], fits[len(interior):]
     scatter = np.concatenate([objective.predict_log(f.theta)[index] - objective.log_loss[index] for f, index in zip(lobo, interior)] or [[]])

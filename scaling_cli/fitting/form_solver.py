@@ -21,6 +21,7 @@ from itertools import product
 import numpy as np
 
 from ..laws.base import Form
+from .huber import huber_step_weights
 
 HUBER_DELTA = 1e-3
 REFINE = 16
@@ -218,11 +219,12 @@ def _solve(objective: FormObjective, starts: np.ndarray, weights: np.ndarray, ma
 
 def _normal_equations(objective: FormObjective, theta: np.ndarray, r: np.ndarray, w: np.ndarray):
     """The gradient and (half-quadratic) Gauss-Newton matrix at ``theta``: for Huber the IRLS
-    weights u = w min(1, delta/|r|) majorise the loss, as in ``solver.py``."""
+    weights u = w min(1, delta/|r|) majorise the loss (``huber.py``). The blend with the loss's
+    own curvature that ``solver.py`` uses is not taken here: with a forward-difference Jacobian
+    and a form's few runs (16 in a ladder's step 1) it stopped short of the optimum."""
     jac = _jacobian(objective, theta, r)
     if objective.kind == "huber":
-        slope = w * np.clip(r, -HUBER_DELTA, HUBER_DELTA)
-        u = w * np.minimum(1.0, HUBER_DELTA / np.maximum(np.abs(r), 1e-300))
+        slope, u = huber_step_weights(r, w, HUBER_DELTA)
     else:
         slope, u = w * r, w
     gradient = np.einsum("bpn,bn->bp", jac, slope)

@@ -28,6 +28,9 @@ UNDERTRAINED_FACTOR = 4.0
 OUTLIER_SD = 3.0
 TREND_T = 3.0
 """|t| of the residual-on-log(tokens/param) slope above which the trend is reported."""
+TREND_MIN = 1e-4
+"""...and the slope (log loss per decade, 0.01 %) below which it is not: on noise-free runs the
+residuals are float rounding, whose slope can have any t and moves no prediction."""
 
 
 def flag(runs, theta: np.ndarray, residual: np.ndarray, scatter_sd: float) -> tuple[np.ndarray, list[str]]:
@@ -57,7 +60,7 @@ def residual_trend(runs, residual: np.ndarray) -> str | None:
     slope, intercept = np.polyfit(x, residual, 1)
     fitted = slope * x + intercept
     stderr = np.sqrt(np.sum((residual - fitted) ** 2) / (len(x) - 2) / np.sum((x - x.mean()) ** 2))
-    if not stderr > 0 or abs(slope / stderr) < TREND_T:
+    if not stderr > 0 or abs(slope / stderr) < TREND_T or abs(slope) < TREND_MIN:
         return None
     direction = "over" if slope > 0 else "under"
     return (f"the fit's residuals trend with tokens per parameter ({slope:+.2%} per decade, t = {slope / stderr:.1f}): it "

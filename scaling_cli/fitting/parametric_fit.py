@@ -31,9 +31,9 @@ def check_identifiable(runs: Runs, n_parameters: int = 5) -> None:
     """Refuse designs that cannot determine L = E + A/N^alpha + B/D^beta, saying why."""
     if len(runs) < n_parameters:
         raise ScaleError(f"{runs.source}: {len(runs)} runs, fewer than the {n_parameters} parameters to fit (E, A, B, alpha, beta)")
-    if len(np.unique(runs.params)) < 2:
+    if runs.params.min() == runs.params.max():
         raise ScaleError(f"{runs.source}: every run has the same model size ({runs.params[0]:.4g} params): alpha is unidentifiable")
-    if len(np.unique(runs.tokens)) < 2:
+    if runs.tokens.min() == runs.tokens.max():
         raise ScaleError(f"{runs.source}: every run has the same token count ({runs.tokens[0]:.4g}): beta is unidentifiable")
     design = np.column_stack([np.ones(len(runs)), np.log(runs.params), np.log(runs.tokens)])
     if np.linalg.matrix_rank(design - design.mean(axis=0) * [0, 1, 1], tol=1e-8 * np.abs(design).max()) < 3:
@@ -68,7 +68,7 @@ def fit_parametric_runs(runs, train, held_index, *, loss, bootstrap, seed, at, c
         first = objective.predict_log(best.theta) - objective.log_loss
         flagged, _ = flag(train, best.theta, first, float(np.sqrt(np.mean(in_sample_scatter(first) ** 2))))
         if len(flagged):
-            train = train.subset(np.setdiff1d(np.arange(len(train)), flagged))
+            train = train.subset(np.delete(np.arange(len(train)), flagged))
             check_identifiable(train)
             notes.append(f"{len(flagged)} run(s) outside the law's regime left out (--exclude-undertrained)")
             objective = Objective(np.log(train.params), np.log(train.tokens), train.loss, loss)
@@ -324,7 +324,7 @@ def _compare_losses(objective: Objective, best: ParametricFit, flops: float) -> 
     other = "lsq" if objective.kind == "huber" else "huber"
     alternative = Objective(objective.log_params, objective.log_tokens, objective.loss, other)
     starts = np.array([theta for _, theta in best.refined])
-    thetas, values = solve(alternative, starts, np.ones_like(objective.loss))
+    thetas, values = solve(alternative, starts, np.ones_like(objective.loss), fits=np.zeros(len(starts), dtype=int))
     tpp = {}
     for name, theta in ((objective.kind, best.theta), (other, thetas[np.nanargmin(values)])):
         params, tokens, _ = optimal(theta, flops)
