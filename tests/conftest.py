@@ -6,9 +6,17 @@ import json
 from pathlib import Path
 
 import pytest
+import typer.testing
+from typer.main import get_command
 from typer.testing import CliRunner
 
 from scaling_cli.cli.app import app
+
+# Typer's test runner rebuilds the click command of every registered command on each invoke
+# (~25 ms, most of a quick command's run); the suite invokes the CLI a few thousand times, so
+# it builds the app's command once. The command is stateless between runs, as in a real process.
+_APP_COMMAND = get_command(app)
+typer.testing._get_command = lambda typer_app: _APP_COMMAND if typer_app is app else get_command(typer_app)
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA = Path(__file__).resolve().parent / "data"
