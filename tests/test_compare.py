@@ -98,3 +98,23 @@ def test_compare_plot(cli, tmp_path):
     result = cli("compare", a, b, "--bootstrap", "50", "--plot", out)
     assert result.exit_code == 0, result.stderr
     assert out.stat().st_size > 10_000 and "wrote" in result.stderr
+
+
+def test_compare_keeps_blas_to_one_thread():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from scaling_cli.fitting import solver
+
+    inside, original = [], solver._solve
+
+    def spy(*args, **kwargs):
+        inside.append(max((p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"), default=1))
+        return original(*args, **kwargs)
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        solver._solve = spy
+        try:
+            compare([("A", synthetic_runs(seed=1)), ("B", synthetic_runs(seed=2))], bootstrap=20)
+        finally:
+            solver._solve = original
+    assert inside and max(inside) == 1

@@ -364,3 +364,30 @@ def test_a_reward_form_reads_a_kl_column_as_the_square_root(cli, tmp_path):
     assert any("sqrt(KL)" in note for note in result["notes"])
     low, high = result["parameters"]["alpha"]["ci95"]
     assert low <= truth["alpha"] <= high
+
+
+def test_form_fits_keep_blas_to_one_thread_and_leave_the_caller_alone():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from scaling_cli.fitting import form_solver
+
+    def blas_threads():
+        return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+    inside, original = [], form_solver._solve
+
+    def spy(*args, **kwargs):
+        inside.append(max(blas_threads(), default=1))
+        return original(*args, **kwargs)
+
+    truth, variables, noise = CASES["vocabulary"]
+    runs = _synthetic("vocabulary", truth, variables, noise, seed=7)
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = blas_threads()
+        form_solver._solve = spy
+        try:
+            fit_form(runs, form_named("vocabulary"), bootstrap=20)
+        finally:
+            form_solver._solve = original
+        assert blas_threads() == before  # the caller's setting is back
+    assert inside and max(inside) == 1

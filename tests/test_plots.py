@@ -45,6 +45,8 @@ def test_each_command_writes_a_valid_image_of_the_expected_size(cli, tmp_path, s
         "fit": ["fit", str(runs), "--bootstrap", "20", "--holdout", "3", "--at", "1e23"],
         "isoflop": ["fit", str(runs), "--method", "isoflop", "--bootstrap", "20"],
     }
+    if suffix != ".png":  # the writer is one savefig for every format: each figure size once is enough here
+        commands = {name: commands[name] for name in ("plan", "fit")}
     for name, argv in commands.items():
         path = tmp_path / f"{name}{suffix}"
         result = cli(*argv, "--plot", str(path))

@@ -31,6 +31,7 @@ from .bootstrap import Estimate, estimate, resample_weights
 from .buckets import detect_buckets
 from .parametric import Objective, coefficients, fit_parametric, optimal, refit
 from .runs import Runs
+from .threads import one_blas_thread
 
 CURVE_POINTS = 25
 BUDGETS = 7
@@ -165,6 +166,7 @@ def _trend(values: np.ndarray, flops: np.ndarray) -> np.ndarray:
     return np.where(np.all(np.isfinite(y), axis=1), slope, np.nan)
 
 
+@one_blas_thread
 def compare(sets: list[tuple[str, Runs]], loss: str = "huber", bootstrap: int = 1000, seed: int = 0, at: float | None = None) -> CompareResult:
     """Each set against the first: multipliers, their trend, a verdict, and the raw evidence."""
     if len(sets) < 2:

@@ -18,6 +18,7 @@ from .regime import diagnose_regime, frontier_slope, regime_buckets
 from .result import AtBudget, FitResult
 from .runs import Runs
 from .summary import SUMMARY_BUDGETS, bootstrap_warnings, fitted_range, frontier_budgets
+from .threads import one_blas_thread
 
 METHODS = ("parametric", "isoflop", "envelope")
 LOSSES = ("huber", "lsq")
@@ -28,6 +29,7 @@ MAX_RESAMPLED_RUNS = 50_000_000
 """Bootstrap resamples x runs beyond which a fit is refused (memory and minutes, not seconds)."""
 
 
+@one_blas_thread
 def fit(
     runs: Runs,
     method: str = "parametric",
@@ -93,20 +95,15 @@ def fit(
     train_index = np.sort(order[: len(runs) - holdout])
     held_index = np.sort(order[len(runs) - holdout:]) if holdout else np.array([], dtype=int)
     train = runs.subset(train_index)
-    from threadpoolctl import threadpool_limits
+    if method == "parametric":
+        from .parametric_fit import fit_parametric_runs
 
-    # Every matrix here is tiny (5 x 5 systems, vectors of a few hundred runs): a BLAS thread pool
-    # only spins against other work on a busy machine. One thread inside the fit, nothing outside.
-    with threadpool_limits(limits=1, user_api="blas"):
-        if method == "parametric":
-            from .parametric_fit import fit_parametric_runs
-
-            return fit_parametric_runs(
-                runs, train, held_index, loss=loss, bootstrap=bootstrap, seed=seed, at=at, compare_losses=compare_losses,
-                predict=predict or [], predict_flops=predict_flops or [], resample=resample, progress=progress,
-                envelope_floor=envelope_floor, exclude_undertrained=exclude_undertrained,
-            )
-        return _fit_allocation(runs, train, method, bootstrap, seed, np.random.default_rng(seed), at, buckets, resample, vertex)
+        return fit_parametric_runs(
+            runs, train, held_index, loss=loss, bootstrap=bootstrap, seed=seed, at=at, compare_losses=compare_losses,
+            predict=predict or [], predict_flops=predict_flops or [], resample=resample, progress=progress,
+            envelope_floor=envelope_floor, exclude_undertrained=exclude_undertrained,
+        )
+    return _fit_allocation(runs, train, method, bootstrap, seed, np.random.default_rng(seed), at, buckets, resample, vertex)
 
 
 # -- isoflop / envelope -----------------------------------------------------------------------

@@ -27,6 +27,7 @@ from .form_runs import FormRuns
 from .form_solver import WARM_ITERATIONS, FormObjective, fit_best, solve
 from .predict import INTERPOLATION_RATIO, TOO_WIDE, joint_test, outcome_of
 from .result import Bias, HeldOutVerdict
+from .threads import one_blas_thread
 
 MAX_BACKTESTS = 4
 """Rolling origins, the largest first: each is a from-scratch multi-start fit."""
@@ -105,6 +106,7 @@ def _to_error(kind: str, r: np.ndarray) -> np.ndarray:
     return r
 
 
+@one_blas_thread
 def fit_form(runs: FormRuns, form: Form, objective: str | None = None, bootstrap: int = 1000, seed: int = 0,
              holdout: int = 0, predict: list[tuple[float, ...]] | None = None, fixed: dict[str, float] | None = None,
              progress=None) -> FormFitResult:

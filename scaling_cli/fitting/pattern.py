@@ -26,6 +26,7 @@ from pydantic import BaseModel
 
 from .bootstrap import Estimate, estimate
 from .regime import t975
+from .threads import one_blas_thread
 
 MIN_POINTS = 6
 """Distinct x values below which the pattern cannot be told (a hinge has 4 constants and needs
@@ -95,6 +96,7 @@ def _f_p(rss_small, rss_big, extra, dof):
     return float(betainc(dof / 2, extra / 2, dof / (dof + extra * f)))
 
 
+@one_blas_thread
 def classify(x, y, chance: float | None = None, higher_is_better: bool | None = None, slow: float = DEFAULT_SLOW,
              x_name: str = "flops", seed: int = 0) -> Pattern:
     """The pattern of metric ``y`` over ``x`` (rows may repeat an x: seeds, reruns, checkpoints)."""

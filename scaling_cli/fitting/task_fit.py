@@ -26,6 +26,7 @@ from .bootstrap import Estimate, estimate, group_weights
 from .check import point_rng
 from .form_solver import WARM_ITERATIONS, FormObjective, fit_best, solve
 from .records import _listing, _value, read_records
+from .threads import one_blas_thread
 
 CHAINS = {"ladder": ("chinchilla", "huber", "task-accuracy"), "gadre": ("gadre-loss", "lsq", "gadre-error")}
 CHANCE_MARGIN = 0.02
@@ -108,6 +109,7 @@ def _per_run(data: dict, labels: np.ndarray, last: int):
     return params, tokens, via, order
 
 
+@one_blas_thread
 def fit_task(data: dict, labels: np.ndarray, source: str, metric: str, via: str, form: str = "ladder", bootstrap: int = 1000,
              seed: int = 0, predict: list[tuple[float, float]] | None = None, chance: float | None = None,
              average_last: int = 1, notes: list[str] | None = None) -> TaskFitResult:
