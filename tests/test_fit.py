@@ -507,3 +507,19 @@ def test_fits_keep_blas_to_one_thread_and_leave_the_caller_alone():
         after = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
     assert inside and max(inside) == 1
     assert all(n == min(2, b) for n, b in zip(after, before))  # the caller's setting is back
+
+
+def test_the_frontier_slopes_of_all_resamples_at_once_are_each_resamples_own():
+    from scaling_cli.fitting.bootstrap import group_weights
+    from scaling_cli.fitting.regime import frontier_slope, frontier_slopes, regime_buckets
+
+    runs = synthetic_runs(seed=3, sizes=5)
+    buckets = regime_buckets(runs)
+    weights = group_weights([np.array([i]) for i in range(len(runs))], len(runs), 300, np.random.default_rng(0))
+    weights[0, buckets[0]] = 0  # a resample that misses a whole budget
+    weights[1] = 0
+    weights[1, buckets[1]] = weights[1, buckets[2]] = 1  # one that reaches only two: no slope
+    one_by_one = np.array([frontier_slope(runs, buckets, w)[0] for w in weights])
+    together = frontier_slopes(runs, buckets, weights)
+    assert np.isnan(together[1]) and np.array_equal(np.isnan(one_by_one), np.isnan(together))
+    assert np.allclose(together, one_by_one, rtol=1e-12, atol=1e-15, equal_nan=True)

@@ -83,6 +83,18 @@ def interval(samples: np.ndarray, level: float) -> tuple[float, float] | None:
     return float(low), float(high)
 
 
+def estimates(values: list[float], samples: np.ndarray | None) -> list[Estimate]:
+    """:func:`estimate` of each column of ``samples`` (rows are replicates) with its value: one
+    percentile call for them all when every sample is finite (else column by column)."""
+    if samples is None:
+        return [Estimate(value=value) for value in values]
+    samples = np.asarray(samples, dtype=float)
+    if len(samples) < 2 or not np.all(np.isfinite(samples)):
+        return [estimate(value, samples[:, column]) for column, value in enumerate(values)]
+    low95, low80, high80, high95 = np.percentile(samples, [2.5, 10.0, 90.0, 97.5], axis=0).tolist()
+    return [Estimate(value=value, ci80=(low80[j], high80[j]), ci95=(low95[j], high95[j])) for j, value in enumerate(values)]
+
+
 def estimate(value: float | None, samples: np.ndarray | None) -> Estimate:
     """``value`` with the 80 % and 95 % intervals of ``samples`` (none when there are none)."""
     if samples is None or value is None:

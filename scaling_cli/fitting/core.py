@@ -14,7 +14,7 @@ from ..errors import ScaleError
 from .allocation import VERTICES, AllocationFit, fit_allocation
 from .bootstrap import RESAMPLE, estimate, group_weights, grouping, stratified_weights
 from .buckets import buckets_for
-from .regime import diagnose_regime, frontier_slope, regime_buckets
+from .regime import diagnose_regime, frontier_slopes, regime_buckets
 from .result import AtBudget, FitResult
 from .runs import Runs
 from .summary import SUMMARY_BUDGETS, bootstrap_warnings, fitted_range, frontier_budgets
@@ -129,7 +129,7 @@ def _fit_allocation(runs, train, method, bootstrap, seed, rng, at, bucket_count,
     regime_groups = regime_buckets(train)
     if bootstrap:
         weights = group_weights(grouping(resample, train.params, regime_groups)(np.arange(len(train))), len(train), bootstrap, rng)
-        slopes = np.array([frontier_slope(train, regime_groups, w)[0] for w in weights])
+        slopes = frontier_slopes(train, regime_groups, weights)
     pick = (lambda key: None) if samples is None else samples.get
     return FitResult(
         method=method,

@@ -11,13 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ScaleError
-from .bootstrap import Estimate, estimate, group_weights, grouping
+from .bootstrap import Estimate, estimate, estimates, group_weights, grouping
 from .check import BACKTEST_BOOTSTRAP, ErrorModel, drift_warning, error_model, in_sample_scatter, point_rng
 from .summary import SUMMARY_BUDGETS, bootstrap_warnings, fitted_range, frontier_budgets
 from .outside import flag, residual_trend
 from .parametric import Objective, ParametricFit, fit_many, fit_parametric, optimal, refit
 from .predict import decades_beyond, holdout_check, predict_points
-from .regime import diagnose_regime, frontier_slope, regime_buckets
+from .regime import diagnose_regime, frontier_slopes, regime_buckets
 from .result import (
     AtBudget, Backtest, BacktestError, FitResult, LossComparison, OutsideRegime, Prediction, Residual, ScalingCheck,
 )
@@ -101,9 +101,14 @@ def fit_parametric_runs(runs, train, held_index, *, loss, bootstrap, seed, at, c
     samples = None if thetas is None else _coefficient_samples(thetas)
     point = best.coefficients
     reference_flops = at if at is not None else fitted_max
-    slopes = None if weights is None else np.array([frontier_slope(train, budgets, w)[0] for w in weights])
+    slopes = None if weights is None else frontier_slopes(train, budgets, weights)
     marginal = _marginal_return(best.theta, thetas, fitted_max)
     resolution = model.scatter_sd * float(optimal(best.theta, fitted_max)[2][0])
+    frontier_flops = frontier_budgets(train, max([at or 0.0, *predict_flops, *runs.flops[held_index]]))
+    budgets_at = [reference_flops, *([] if at is None else [at]), *SUMMARY_BUDGETS, *frontier_flops]
+    reference, *rest = _parametric_at(best.theta, thetas, budgets_at)
+    at_budget, rest = (None, rest) if at is None else (rest[0], rest[1:])
+    allocation, frontier = rest[:len(SUMMARY_BUDGETS)], rest[len(SUMMARY_BUDGETS):]
     comparison = None
     if compare_losses:
         comparison = _compare_losses(objective, best, reference_flops)
@@ -133,10 +138,10 @@ def fit_parametric_runs(runs, train, held_index, *, loss, bootstrap, seed, at, c
         n_starts=best.n_starts,
         n_refined=len(best.refined),
         rmse_log=float(np.sqrt(np.mean(residual**2))),
-        reference=_parametric_at(best.theta, thetas, reference_flops),
-        at=None if at is None else _parametric_at(best.theta, thetas, at),
-        allocation=[_parametric_at(best.theta, thetas, c) for c in SUMMARY_BUDGETS],
-        frontier=[_parametric_at(best.theta, thetas, c) for c in frontier_budgets(train, max([at or 0.0, *predict_flops, *runs.flops[held_index]]))],
+        reference=reference,
+        at=at_budget,
+        allocation=allocation,
+        frontier=frontier,
         largest_residuals=_largest_residuals(train, predicted_log),
         buckets=None,
         skipped_buckets=[],
@@ -271,20 +276,22 @@ def _coefficient_samples(thetas: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def _parametric_at(theta, thetas, flops) -> AtBudget:
-    params, tokens, loss = (float(x[0]) for x in optimal(theta, flops))
-    if thetas is None:
-        sample = dict.fromkeys(("params", "tokens", "loss", "tpp"))
-    else:
-        p, t, l = optimal(thetas, flops)
-        sample = {"params": p, "tokens": t, "loss": l, "tpp": t / p}
-    return AtBudget(
-        flops=flops,
-        params=estimate(params, sample["params"]),
-        tokens=estimate(tokens, sample["tokens"]),
-        tokens_per_param=estimate(tokens / params, sample["tpp"]),
-        loss=estimate(loss, sample["loss"]),
-    )
+def _parametric_at(theta, thetas, budgets: list[float]) -> list[AtBudget]:
+    """The compute-optimal model at each of ``budgets``, with the bootstrap's intervals."""
+    points = [[float(x[0]) for x in optimal(theta, flops)] for flops in budgets]  # (params, tokens, loss) each
+    columns = {"params": [], "tokens": [], "loss": [], "tpp": []}
+    if thetas is not None:
+        for flops in budgets:
+            p, t, l = optimal(thetas, flops)
+            for name, values in zip(columns, (p, t, l, t / p)):
+                columns[name].append(values)
+    sample = {name: np.column_stack(values) if values else None for name, values in columns.items()}
+    params = estimates([point[0] for point in points], sample["params"])
+    tokens = estimates([point[1] for point in points], sample["tokens"])
+    tpp = estimates([point[1] / point[0] for point in points], sample["tpp"])
+    loss = estimates([point[2] for point in points], sample["loss"])
+    return [AtBudget(flops=flops, params=params[i], tokens=tokens[i], tokens_per_param=tpp[i], loss=loss[i])
+            for i, flops in enumerate(budgets)]
 
 
 def _marginal_return(theta, thetas, flops) -> Estimate:

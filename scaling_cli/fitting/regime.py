@@ -75,6 +75,27 @@ def frontier_slope(runs: Runs, buckets: list[np.ndarray], weights: np.ndarray | 
     return float(np.polyfit(np.log(flops), np.log(losses), 1)[0]), flops, losses
 
 
+def frontier_slopes(runs: Runs, buckets: list[np.ndarray], weights: np.ndarray) -> np.ndarray:
+    """:func:`frontier_slope` for every row of ``weights`` (bootstrap resamples) at once: each
+    bucket's least loss among the runs a resample draws, then the least-squares slope of log loss
+    on log compute over the buckets it reaches (NaN where fewer than 3)."""
+    weights = np.atleast_2d(weights)
+    x = np.full((len(weights), len(buckets)), np.nan)
+    y = np.full_like(x, np.nan)
+    for column, index in enumerate(buckets):
+        drawn = np.where(weights[:, index] > 0, runs.loss[index], np.inf)
+        best = np.argmin(drawn, axis=1)
+        reached = np.isfinite(drawn[np.arange(len(weights)), best])
+        x[reached, column] = np.log(runs.flops[index][best[reached]])
+        y[reached, column] = np.log(runs.loss[index][best[reached]])
+    count = np.sum(np.isfinite(x), axis=1)
+    with np.errstate(all="ignore"):
+        dx = x - np.nanmean(x, axis=1, keepdims=True)
+        dy = y - np.nanmean(y, axis=1, keepdims=True)
+        slopes = np.nansum(dx * dy, axis=1) / np.nansum(dx * dx, axis=1)
+    return np.where(count >= 3, slopes, np.nan)
+
+
 def diagnose_regime(
     runs: Runs,
     buckets: list[np.ndarray],
