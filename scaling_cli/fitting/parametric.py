@@ -86,8 +86,8 @@ class Objective:
         The solver's inner loop. With N, D >= 1, alpha, beta >= 0 and a, b, e inside +-600 (the
         search space is far inside), every term exp(a - alpha ln N), exp(b - beta ln D), exp(e)
         is a finite float64 and exp(e) > 0, so the plain sum needs no max shift: the exponents
-        are two small matrix products and the shares one reciprocal (about 2x faster than the
-        shifted log-sum-exp, which stays for anything outside)."""
+        are two small matrix products and the shares one reciprocal (1.6x faster than the
+        shifted log-sum-exp on 152 thetas x 240 runs, which stays for anything outside)."""
         thetas = np.atleast_2d(thetas)
         if self._log_design is not None and np.all(np.abs(thetas[:, :3]) < 600.0) and np.all(thetas[:, 3:] >= 0.0):
             n_design, d_design = self._log_design
@@ -265,7 +265,8 @@ class ParametricFit:
     objective: float
     n_starts: int
     refined: list[tuple[float, np.ndarray]]
-    """(objective, theta) of every refined start, best first."""
+    """(objective, theta) of every refined start, best first; a start merged into a better one
+    (``solver.MERGE_DISTANCE``) keeps the point where it stopped, within 1e-3 of that one."""
     warnings: list[str]
 
     @property
