@@ -42,4 +42,5 @@ def next_mix(mix: np.ndarray, kept: np.ndarray) -> np.ndarray:
 
 
 def first_mix(count: int) -> np.ndarray:
+    """Every problem's share at its first step (``CURVATURE_MIX``, read when called)."""
     return np.full(count, CURVATURE_MIX)

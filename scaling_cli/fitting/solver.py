@@ -62,7 +62,7 @@ def _features(objective: Objective) -> dict[str, np.ndarray]:
     }
 
 
-def _step_system(objective: Objective, terms, weights: np.ndarray, features: dict[str, np.ndarray], mix=None):
+def _step_system(objective: Objective, terms, weights: np.ndarray, features: dict[str, np.ndarray], mix: np.ndarray):
     """(gradient, Gauss-Newton matrix) of every problem, from its cached ``terms``.
 
     The Jacobian of log L_hat is (s0, s1, s2, -s0 ln N, -s1 ln D): rather than form it per run,
