@@ -64,6 +64,35 @@ def test_fit_metric_via_reproduces_the_ladder_and_its_interval_holds_the_truth(t
     assert result.n_runs == 16
 
 
+
+def test_the_ladder_step_2_refits_reach_what_scipys_bounded_least_squares_reaches(tmp_path, monkeypatch):
+    # Step 2's optimum has b on its ceiling (1). Before the solver held a parameter on its bound,
+    # its warm refits crept along it and stopped near the start: the README's L0 interval was
+    # [0.597, 0.611], half the width scipy's refits give ([0.593, 0.618]).
+    from scipy.optimize import least_squares
+
+    import scaling_cli.fitting.task_fit as task_fit
+
+    calls = []
+    solve = task_fit.solve
+
+    def recording(objective, starts, weights, max_iterations):
+        thetas, values = solve(objective, starts, weights, max_iterations)
+        if objective.kind == "lsq":
+            calls.append((objective, starts, weights, thetas))
+        return thetas, values
+
+    monkeypatch.setattr(task_fit, "solve", recording)
+    data, labels, source, _ = read_task_rows(_ladder_file(tmp_path, "mmlu", "mmlu_avg_test"), "acc", "bpb")
+    fit_task(data, labels, source, "acc", "bpb", bootstrap=12, average_last=5)
+    objective, starts, weights, thetas = calls[-1]
+    assert len(thetas) == 12 and np.all(thetas[:, 3] == 1.0)
+    for start, w, theta in zip(starts, weights, thetas):
+        reference = least_squares(lambda t: np.sqrt(w) * objective.residuals(t[None])[0], start,
+                                  bounds=(objective.lower, objective.upper), xtol=1e-15, ftol=1e-15, gtol=1e-15).x
+        assert theta == pytest.approx(reference, rel=1e-4, abs=1e-6)
+
+
 def test_gadre_chain_reproduces_the_published_relative_errors():
     rows = [r for r in csv.DictReader(open(shared_data("gadre2024_openlm.csv"))) if r["train_dataset"] == "rpj"]
     small = ("d=96_l=8_h=4", "d=512_l=8_h=4", "d=576_l=24_h=8", "d=1024_l=24_h=8")

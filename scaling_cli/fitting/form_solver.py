@@ -21,6 +21,7 @@ from itertools import product
 import numpy as np
 
 from ..laws.base import Form
+from .damped import damped_trial
 from .huber import huber_step_weights
 
 HUBER_DELTA = 1e-3
@@ -180,7 +181,6 @@ def _solve(objective: FormObjective, starts: np.ndarray, weights: np.ndarray, ma
     index = np.flatnonzero(np.isfinite(values))
     theta, value, w = thetas[index], values[index], all_weights[index]
     damping = np.full(len(index), 1e-3)
-    eye = np.eye(count)
     with np.errstate(all="ignore"):
         r = objective.residuals(theta)
     gradient, matrix = np.zeros((len(index), count)), np.zeros((len(index), count, count))
@@ -191,13 +191,7 @@ def _solve(objective: FormObjective, starts: np.ndarray, weights: np.ndarray, ma
         with np.errstate(all="ignore"):
             if stale.any():
                 gradient[stale], matrix[stale] = _normal_equations(objective, theta[stale], r[stale], w[stale])
-            scale = np.maximum(np.diagonal(matrix, axis1=1, axis2=2), 1e-12)
-            system = matrix + damping[:, None, None] * scale[:, None, :] * eye
-            try:
-                step = -np.linalg.solve(system, gradient[..., None])[..., 0]
-            except np.linalg.LinAlgError:
-                step = -np.array([np.linalg.lstsq(m, g, rcond=None)[0] for m, g in zip(system, gradient)])
-            trial = np.clip(theta + step, objective.lower, objective.upper)
+            trial = damped_trial(theta, gradient, matrix, damping, objective.lower, objective.upper)
             trial_r = objective.residuals(trial)
             trial_values = np.sum(w * objective.rho(trial_r), axis=1)
         trial_values = np.where(np.isfinite(trial_values), trial_values, np.inf)

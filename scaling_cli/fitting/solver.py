@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .damped import damped_trial
 from .huber import first_mix, huber_step_weights, next_mix
 from .parametric import BOUNDS, Objective
 
@@ -147,7 +148,6 @@ def _solve(objective: Objective, starts: np.ndarray, weights: np.ndarray, max_it
         terms = list(_terms(objective, thetas))
         values = _values(objective, terms[0], all_weights)
     features = _features(objective)
-    eye = np.eye(5)
     index = np.flatnonzero(np.isfinite(values))  # the problems still descending
     theta, value, w = thetas[index], values[index], all_weights[index]
     terms = [t[index] for t in terms]
@@ -158,13 +158,7 @@ def _solve(objective: Objective, starts: np.ndarray, weights: np.ndarray, max_it
             break
         with np.errstate(all="ignore"):
             gradient, matrix = _step_system(objective, terms, w, features, mix)
-            scale = np.maximum(np.diagonal(matrix, axis1=1, axis2=2), 1e-12)
-            system = matrix + damping[:, None, None] * scale[:, None, :] * eye
-            try:
-                step = -np.linalg.solve(system, gradient[..., None])[..., 0]
-            except np.linalg.LinAlgError:
-                step = -np.array([np.linalg.lstsq(m, g, rcond=None)[0] for m, g in zip(system, gradient)])
-            trial = np.clip(theta + step, LOWER, UPPER)
+            trial = damped_trial(theta, gradient, matrix, damping, LOWER, UPPER)
             trial_terms = _terms(objective, trial)
             trial_values = _values(objective, trial_terms[0], w)
         better = np.isfinite(trial_values) & (trial_values < value)
