@@ -4,7 +4,7 @@ Each problem (row) solves (H + lambda diag(H)) step = -g and the trial point is 
 search box. Clipping alone goes wrong when the optimum lies on a bound: the step is computed as if
 the bound parameter could still move, the clip then cancels that part but not what the others did
 to make room for it, the trial is rejected, the damping grows, and the problem creeps along the
-bound (a sigmoid's ceiling b = 1, or E at its floor: 200 iterations without converging). So a
+bound (the OLMo ladder's step 2, whose sigmoid ceiling b = 1: 200 steps without converging). So a
 parameter that sits on a bound with the gradient pushing it outward is held: its row and column of
 the system become the identity's and its step is 0, and the others take the step of the problem
 restricted to them (a projected Newton step). When the gradient turns inward it moves again.
@@ -36,4 +36,3 @@ def damped_trial(theta: np.ndarray, gradient: np.ndarray, matrix: np.ndarray, da
     except np.linalg.LinAlgError:
         step = -np.array([np.linalg.lstsq(m, g, rcond=None)[0] for m, g in zip(system, gradient)])
     return np.clip(theta + step, lower, upper)
-

@@ -10,7 +10,8 @@ which ones are searched in log space. The objective is one of:
 As in ``solver.py`` every problem of a batch (the refined starts, or the bootstrap resamples as
 run weights) takes its damped Gauss-Newton step in the same numpy operations; the Jacobian here
 is a forward difference (the forms are arbitrary), one extra evaluation per parameter, all
-batched. A step is kept only if it lowers that problem's objective.
+batched. A step is kept only if it lowers that problem's objective, and a parameter on a bound
+stays there while the gradient pushes it out (``damped.py``).
 """
 
 from __future__ import annotations

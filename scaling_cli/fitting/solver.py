@@ -10,8 +10,9 @@ much as a few dozen iterations of one.
 The step is a Gauss-Newton step H = J^T U J with the exact gradient: for least squares in loss
 space plain Gauss-Newton, for Huber the blend of curvatures of ``huber.py``. A step is kept only
 if it lowers the objective (otherwise the damping grows), so every problem descends monotonically
-to a stationary point of the same objective L-BFGS-B minimises. Starts of one multi-start fit
-that meet are merged (``MERGE_DISTANCE``).
+to a stationary point of the same objective L-BFGS-B minimises; a parameter on a bound stays
+there while the gradient pushes it out (``damped.py``). Starts of one multi-start fit that meet
+are merged (``MERGE_DISTANCE``).
 """
 
 from __future__ import annotations
