@@ -64,7 +64,6 @@ def test_fit_metric_via_reproduces_the_ladder_and_its_interval_holds_the_truth(t
     assert result.n_runs == 16
 
 
-
 def test_the_ladder_step_2_refits_reach_what_scipys_bounded_least_squares_reaches(tmp_path, monkeypatch):
     # Step 2's optimum has b on its ceiling (1). Before the solver held a parameter on its bound,
     # its warm refits crept along it and stopped near the start: the README's L0 interval was
