@@ -11,7 +11,7 @@ import pytest
 
 from conftest import shared_data
 from scaling_cli.fitting import Runs, fit
-from scaling_cli.fitting.simulate import EPOCH, check_calibration, interval_coverage, synthetic_runs, true_loss
+from scaling_cli.fitting.simulate import EPOCH, check_calibration, idle_cores, interval_coverage, synthetic_runs, true_loss
 
 REPETITIONS = 40
 
@@ -150,6 +150,15 @@ def test_chinchilla_backtests_and_predictions_for_the_top_budgets(cli):
     prediction = out["predictions"][0]
     assert prediction["extrapolation"] > 1 and prediction["loss"]["ci95"][0] < prediction["loss"]["value"] < prediction["loss"]["ci95"][1]
     assert out["regime"]["phase"] == "scaling" and out["regime"]["marginal_return_per_decade"]["ci95"][0] > 0
+
+
+def test_repetitions_go_to_the_cores_other_work_leaves_idle():
+    # The load average counts the caller itself once it has run a while (a test suite): on an
+    # otherwise idle 2-core machine that is 1.0, and both cores are free for its repetitions.
+    assert idle_cores(cores=2, load=1.0) == 2
+    assert idle_cores(cores=2, load=0.2) == 2  # just started
+    assert idle_cores(cores=2, load=5.0) == 1  # four busy processes besides it: no pool
+    assert idle_cores(cores=8, load=3.0) == 6
 
 
 def test_the_simulation_gives_the_same_answer_however_its_repetitions_are_spread():

@@ -45,18 +45,25 @@ def true_loss(params, tokens, truth=EPOCH):
     return truth["E"] + truth["A"] / np.asarray(params) ** truth["alpha"] + truth["B"] / np.asarray(tokens) ** truth["beta"]
 
 
-def _repeat(task, arguments: list[dict], workers: int | None) -> list:
-    """``task(**a)`` for each of ``arguments``, on up to ``workers`` processes (default: the idle
-    cores, from the load average: on a busy machine more processes only fight for the same cores).
-    Each repetition is seeded on its own, so the results do not depend on how they are spread;
-    workers are spawned (a fresh interpreter each), never forked from a process whose BLAS threads run."""
+def idle_cores(cores: int | None = None, load: float | None = None) -> int:
+    """The cores other work leaves free (at least 1): ``cores`` less the 1-minute load average.
+
+    The load average counts the calling process too once it has run a while (a test suite, a
+    bench), and its own core is not taken by other work, so one unit of load is its own."""
     import os
 
-    if workers is None:
-        cores = os.cpu_count() or 1
+    cores = cores if cores is not None else (os.cpu_count() or 1)
+    if load is None:
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
-        workers = max(1, round(cores - load))
-    workers = min(workers, len(arguments))
+    return max(1, round(cores - max(load - 1.0, 0.0)))
+
+
+def _repeat(task, arguments: list[dict], workers: int | None) -> list:
+    """``task(**a)`` for each of ``arguments``, on up to ``workers`` processes (default:
+    ``idle_cores()``: on a busy machine more processes only fight for the same cores).
+    Each repetition is seeded on its own, so the results do not depend on how they are spread;
+    workers are spawned (a fresh interpreter each), never forked from a process whose BLAS threads run."""
+    workers = min(idle_cores() if workers is None else workers, len(arguments))
     if workers <= 1:
         return [task(**a) for a in arguments]
     import multiprocessing
