@@ -2,7 +2,8 @@
 
 Prints one row per target (machines here are shared and noisy: read the ratios):
 
-* start-up: `scale plan --flops 1e23 --json` against `python -c pass` (target: ratio <= 8x);
+* start-up: `scale plan --flops 1e23 --json` against `python -c pass` (target: ratio <= 8x),
+  beside the floor of the architecture: a minimal Typer CLI with one pydantic model (``MINIMAL_CLI``);
 * `scale fit` on the 240 Chinchilla runs, whole process, on an idle machine (target <= 0.8 s),
   with `--bootstrap 0` and with the default 1,000 resamples plus the scaling check;
 * the same with four busy processes on the machine's cores, over idle (target <= 3.5x): the
@@ -81,6 +82,33 @@ def library_runs():
     return synthetic_runs(budgets=np.geomspace(1e18, 1e21, 10), sizes=24, seed=0)
 
 
+MINIMAL_CLI = """
+import typer
+from pydantic import BaseModel, ConfigDict, PositiveFloat
+
+class Plan(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    flops: PositiveFloat
+    params: float
+    tokens: float
+
+app = typer.Typer()
+
+@app.command()
+def plan(flops: float = typer.Option(..., "--flops"), json: bool = typer.Option(False, "--json")):
+    params = (flops / 120) ** 0.5
+    print(Plan(flops=flops, params=params, tokens=20 * params).model_dump_json())
+
+@app.command()
+def loss(params: float = typer.Option(..., "--params")):
+    print(params)
+
+app()
+"""
+"""The floor of the architecture: a Typer CLI with one pydantic result model and none of our
+code (the start-up target is read against it)."""
+
+
 def bootstrap_seconds(count: int = 4000) -> float:
     from scaling_cli.fitting.bootstrap import resample_weights
     from scaling_cli.fitting.parametric import Objective, fit_parametric
@@ -128,6 +156,11 @@ def main() -> None:
     bare = seconds([sys.executable, "-c", "pass"], args.runs, env)
     plan = seconds([*scale, "plan", "--flops", "1e23", "--json"], args.runs, env)
     print(f"start-up, plan --json / bare python       : {plan:.3f} s / {bare:.3f} s = {plan / bare:.1f}x   (target <= 8x)")
+    minimal = Path(tempfile.mkdtemp()) / "minimal_cli.py"
+    minimal.write_text(MINIMAL_CLI)
+    floor = seconds([sys.executable, str(minimal), "plan", "--flops", "1e23", "--json"], args.runs, env)
+    imports = seconds([sys.executable, "-c", "import typer, pydantic; from pydantic import BaseModel"], args.runs, env)
+    print(f"floor: a minimal Typer + pydantic CLI     : {floor:.3f} s = {floor / bare:.1f}x; importing the two alone {imports / bare:.1f}x")
 
     quick = [*scale, "fit", *runs, "--bootstrap", "0", "--json"]
     full = [*scale, "fit", *runs, "--json"]
