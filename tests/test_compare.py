@@ -14,7 +14,7 @@ import pytest
 from conftest import shared_data
 
 from scaling_cli.fitting.compare import compare, multipliers
-from scaling_cli.fitting.simulate import EPOCH, synthetic_runs
+from scaling_cli.fitting.simulate import EPOCH, repeat, synthetic_runs
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from compare import TRUTHS, theta, trend_word  # noqa: E402  (the bench's truths, one definition)
@@ -26,13 +26,17 @@ def test_a_constant_multiplier_is_exact_under_the_law():
     assert values == pytest.approx([2.0, 2.0, 2.0], rel=1e-9)
 
 
-def test_the_multiplier_interval_covers_the_truth_in_seeded_pairs():
+def _multiplier_trial(seed: int) -> bool:
+    """Does one seeded pair's 95 % interval of the multiplier hold the true 2x?"""
     truth, _ = TRUTHS["constant 2x"]
-    covered, trials = 0, 20
-    for seed in range(trials):
-        result = compare([("A", synthetic_runs(seed=2 * seed)), ("B", synthetic_runs(truth=truth, seed=2 * seed + 1))], bootstrap=200, seed=seed)
-        low, high = result.comparisons[0].reference.ci95
-        covered += low <= 2.0 <= high
+    result = compare([("A", synthetic_runs(seed=2 * seed)), ("B", synthetic_runs(truth=truth, seed=2 * seed + 1))], bootstrap=200, seed=seed)
+    low, high = result.comparisons[0].reference.ci95
+    return bool(low <= 2.0 <= high)
+
+
+def test_the_multiplier_interval_covers_the_truth_in_seeded_pairs():
+    trials = 20
+    covered = sum(repeat(_multiplier_trial, [dict(seed=seed) for seed in range(trials)]))
     assert covered / trials >= 0.9
 
 

@@ -16,6 +16,7 @@ from conftest import shared_data
 
 from scaling_cli.fitting.form_solver import FormObjective, fit_best
 from scaling_cli.fitting.pattern import classify
+from scaling_cli.fitting.simulate import repeat
 from scaling_cli.fitting.task_fit import fit_task, read_task_rows
 from scaling_cli.laws import form_named
 from scaling_cli.laws.preset import load_family_preset
@@ -225,13 +226,17 @@ def _two_step_runs(seed: int):
     return data, np.array([str(i) for i in range(len(params))]), target, new_accuracy, fresh_loss
 
 
+def _chained_trial(seed: int) -> bool:
+    """Does one seeded ladder's 95 % interval for a 10x larger model hold that model's fresh score?"""
+    data, labels, target, fresh, _ = _two_step_runs(seed)
+    result = fit_task(data, labels, "synthetic", "acc", "bpb", bootstrap=150, seed=seed, predict=[target])
+    low, high = result.predictions[0].metric.ci95
+    return bool(low <= fresh <= high)
+
+
 def test_the_chained_interval_covers_a_new_model_in_seeded_simulation():
     # 24 seeded ladders; each predicts a 10x larger model and draws its score afresh. The 95 %
     # interval must hold it near 95 % of the time (bench/forms.py-style check, fewer repetitions).
-    hits, trials = 0, 24
-    for seed in range(trials):
-        data, labels, target, fresh, _ = _two_step_runs(seed)
-        result = fit_task(data, labels, "synthetic", "acc", "bpb", bootstrap=150, seed=seed, predict=[target])
-        low, high = result.predictions[0].metric.ci95
-        hits += low <= fresh <= high
+    trials = 24
+    hits = sum(repeat(_chained_trial, [dict(seed=seed) for seed in range(trials)]))
     assert 0.8 <= hits / trials <= 1.0, hits

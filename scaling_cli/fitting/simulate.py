@@ -58,11 +58,14 @@ def idle_cores(cores: int | None = None, load: float | None = None) -> int:
     return max(1, round(cores - max(load - 1.0, 0.0)))
 
 
-def _repeat(task, arguments: list[dict], workers: int | None) -> list:
-    """``task(**a)`` for each of ``arguments``, on up to ``workers`` processes (default:
+def repeat(task, arguments: list[dict], workers: int | None = None) -> list:
+    """``task(**a)`` for each of ``arguments``, in order, on up to ``workers`` processes (default:
     ``idle_cores()``: on a busy machine more processes only fight for the same cores).
+
     Each repetition is seeded on its own, so the results do not depend on how they are spread;
-    workers are spawned (a fresh interpreter each), never forked from a process whose BLAS threads run."""
+    workers are spawned (a fresh interpreter each), never forked from a process whose BLAS
+    threads run, so ``task`` must be a module-level function (the test suite's calibration
+    trials and bench/ use it too)."""
     workers = min(idle_cores() if workers is None else workers, len(arguments))
     if workers <= 1:
         return [task(**a) for a in arguments]
@@ -96,7 +99,7 @@ def check_calibration(repetitions: int = 40, holdout: int = 5, deviation: float 
     Returns the pass rate, the drift-warning rate, and each repetition's verdict: the false-alarm
     rate of the check when ``deviation`` is 0, its power otherwise. Repetitions run on ``workers``
     processes (default: one per idle core)."""
-    trials = _repeat(_held_out_trial, [dict(truth=truth, budgets=budgets, sizes=sizes, noise=noise, seed=seed + r, deviation=deviation,
+    trials = repeat(_held_out_trial, [dict(truth=truth, budgets=budgets, sizes=sizes, noise=noise, seed=seed + r, deviation=deviation,
                                             holdout=holdout, bootstrap=bootstrap) for r in range(repetitions)], workers)
     outcomes = [outcome for outcome, _, _ in trials]
     passed = sum(o in ("extrapolates", "interpolates") for o in outcomes)
@@ -124,7 +127,7 @@ def interval_coverage(repetitions: int = 40, bootstrap: int = 200, budgets=(1e18
     """Coverage and width of the 95 % prediction intervals of ``fit --predict-flops`` at
     ``targets`` times the largest fitted compute, on sweeps simulated from ``truth``: each
     repetition draws one new run at the compute-optimal point of every target, with the same noise."""
-    trials = _repeat(_coverage_trial, [dict(truth=truth, budgets=budgets, sizes=sizes, noise=noise, seed=seed + r, targets=targets,
+    trials = repeat(_coverage_trial, [dict(truth=truth, budgets=budgets, sizes=sizes, noise=noise, seed=seed + r, targets=targets,
                                             bootstrap=bootstrap) for r in range(repetitions)], workers)
     return {
         "coverage": {t: sum(trial[i][0] for trial in trials) / repetitions for i, t in enumerate(targets)},
