@@ -10,6 +10,8 @@ import pytest
 
 from conftest import TEST_DATA
 
+from scaling_cli.cli.app import app
+
 PLAN_KEYS = {"law", "flops", "params", "tokens", "tokens_per_param", "loss", "gpu", "mfu", "gpu_hours", "variants"}
 VARIANT_KEYS = {"params", "tokens", "tokens_per_param", "loss", "loss_penalty", "compute_overhead"}
 OVERTRAIN_KEYS = {"params", "law", "loss_floor", "rows"}
@@ -224,23 +226,24 @@ def test_check_prints_its_example_file(cli):
     assert "budget file" in cli.error("check")
 
 
-def test_shell_completion_offers_values():
-    # Typer's completion protocol, as the script `scale --install-completion` installs calls it.
-    import os
-    import shutil
-    import subprocess
-    import sys
+def test_shell_completion_offers_values(cli):
+    # Typer's completion protocol, as the script `scale --install-completion` installs calls it:
+    # once through the installed console script, the rest in-process (the same protocol, by env).
+    def protocol(words: str) -> dict[str, str]:
+        cword = len(words.split()) - (0 if words.endswith(" ") else 1)
+        return {"_SCALE_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(cword)}
+
+    def complete(words: str) -> list[str]:
+        result = cli.runner.invoke(app, [], env=protocol(words), prog_name="scale")
+        assert result.exit_code == 0, result.stderr
+        return result.stdout.split()
 
     scale = shutil.which("scale", path=os.path.dirname(sys.executable))
     if scale is None:
         pytest.skip("the scale console script is not installed beside this interpreter")
-
-    def complete(words: str) -> list[str]:
-        cword = len(words.split()) - (0 if words.endswith(" ") else 1)
-        env = {**os.environ, "_SCALE_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(cword)}
-        return subprocess.run([scale], env=env, capture_output=True, text=True).stdout.split()
-
-    assert {"h100-sxm", "h100-pcie", "h100-nvl"} <= set(complete("scale plan --gpu h1"))
+    installed = subprocess.run([scale], env={**os.environ, **protocol("scale plan --gpu h1")}, capture_output=True, text=True)
+    assert {"h100-sxm", "h100-pcie", "h100-nvl"} <= set(installed.stdout.split())
+    assert set(complete("scale plan --gpu h1")) == set(installed.stdout.split())
     assert complete("scale plan --law chin") == ["chinchilla"]
     assert set(complete("scale fit runs.csv --method ")) == {"parametric", "isoflop", "envelope"}
     assert complete("scale plan --task mm") == ["mmlu"] and complete("scale fit x.csv --form rou") == ["routed"]
@@ -269,8 +272,6 @@ def test_plan_and_fit_print_markdown_for_ci_summaries(cli, tmp_path):
 def test_titles_do_not_wrap_before_the_terminal_does():
     # #17: "under\nmuennighoff" at 110 columns: Rich wrapped a title at its table's width.
     from typer.testing import CliRunner
-
-    from scaling_cli.cli.app import app
 
     out = CliRunner().invoke(app, ["overtrain", "--params", "7e9", "--unique-tokens", "1e11"], env={"COLUMNS": "110"}).stdout
     assert "Over-training a 7.00B-parameter model under muennighoff\n" in out
