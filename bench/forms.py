@@ -17,7 +17,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from test_families import CASES, _synthetic  # noqa: E402  (the test suite's seeded truths)
+from test_families import CASES, REJECTIONS, _synthetic  # noqa: E402  (the test suite's seeded truths)
 
 from scaling_cli.fitting.form_fit import fit_form  # noqa: E402
 from scaling_cli.fitting.form_runs import FormRuns  # noqa: E402
@@ -32,9 +32,6 @@ def _beyond(name: str, variables: dict) -> tuple[float, ...]:
         values = np.asarray(variables[variable.name], dtype=float)
         point.append(float(values.max() * 1.5) if variable.name == form.scale else float(np.median(values)))
     return tuple(point)
-
-
-REJECTIONS = ("biased", "does not extrapolate")
 
 
 def calibrate(name: str, repetitions: int, bootstrap: int) -> dict:

@@ -64,8 +64,8 @@ def repeat(task, arguments: list[dict], workers: int | None = None) -> list:
 
     Each repetition is seeded on its own, so the results do not depend on how they are spread;
     workers are spawned (a fresh interpreter each), never forked from a process whose BLAS
-    threads run, so ``task`` must be a module-level function (the test suite's calibration
-    trials and bench/ use it too)."""
+    threads run, so ``task`` must be a module-level function (``check_calibration``,
+    ``interval_coverage`` and the test suite's other calibration trials)."""
     workers = min(idle_cores() if workers is None else workers, len(arguments))
     if workers <= 1:
         return [task(**a) for a in arguments]
@@ -100,7 +100,7 @@ def check_calibration(repetitions: int = 40, holdout: int = 5, deviation: float 
     rate of the check when ``deviation`` is 0, its power otherwise. Repetitions run on ``workers``
     processes (default: one per idle core)."""
     trials = repeat(_held_out_trial, [dict(truth=truth, budgets=budgets, sizes=sizes, noise=noise, seed=seed + r, deviation=deviation,
-                                            holdout=holdout, bootstrap=bootstrap) for r in range(repetitions)], workers)
+                                           holdout=holdout, bootstrap=bootstrap) for r in range(repetitions)], workers)
     outcomes = [outcome for outcome, _, _ in trials]
     passed = sum(o in ("extrapolates", "interpolates") for o in outcomes)
     return {"pass_rate": passed / repetitions, "drift_rate": sum(d for _, _, d in trials) / repetitions, "outcomes": outcomes,
@@ -128,7 +128,7 @@ def interval_coverage(repetitions: int = 40, bootstrap: int = 200, budgets=(1e18
     ``targets`` times the largest fitted compute, on sweeps simulated from ``truth``: each
     repetition draws one new run at the compute-optimal point of every target, with the same noise."""
     trials = repeat(_coverage_trial, [dict(truth=truth, budgets=budgets, sizes=sizes, noise=noise, seed=seed + r, targets=targets,
-                                            bootstrap=bootstrap) for r in range(repetitions)], workers)
+                                           bootstrap=bootstrap) for r in range(repetitions)], workers)
     return {
         "coverage": {t: sum(trial[i][0] for trial in trials) / repetitions for i, t in enumerate(targets)},
         "median_log_width": {t: float(np.median([trial[i][1] for trial in trials])) for i, t in enumerate(targets)},
