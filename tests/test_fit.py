@@ -143,6 +143,32 @@ def test_regime_verdicts_carry_their_evidence():
     assert cold.verdict == "no trend" and cold.phase == "cold start"
 
 
+def test_a_fit_on_a_bound_does_not_stop_where_a_clipped_step_turned_uphill():
+    # Losses with no trend (the regime test's cold start): the fit runs A or B to a bound. A
+    # trial clipped into the box there can point uphill; it once counted as "no first-order
+    # decrease left", and the fit stopped short: scipy's bounded L-BFGS-B then lowered the
+    # multi-start optimum by 0.9 % and half of 100 warm refits by up to 11 %.
+    from scipy.optimize import minimize
+
+    from scaling_cli.fitting.bootstrap import resample_weights
+    from scaling_cli.fitting.parametric import BOUNDS, fit_parametric, refit
+
+    runs = synthetic_runs(seed=1)
+    loss = 3.0 * np.exp(0.01 * np.random.default_rng(0).standard_normal(len(runs)))
+    objective = Objective(np.log(runs.params), np.log(runs.tokens), loss)
+
+    def gap(theta, weights):
+        value = objective.value_and_grad(theta, weights)[0]
+        polished = minimize(objective.value_and_grad, theta, args=(weights,), jac=True, method="L-BFGS-B", bounds=BOUNDS).fun
+        return (value - polished) / value
+
+    best = fit_parametric(objective)
+    assert gap(best.theta, np.ones(len(runs))) <= 1e-9
+    weights = resample_weights(len(runs), 100, np.random.default_rng(0))
+    gaps = np.array([gap(theta, w) for theta, w in zip(refit(objective, best.theta, weights), weights)])
+    assert np.sum(gaps > 1e-6) <= 5 and gaps.max() < 1e-3, np.sort(gaps)[-5:]
+
+
 def test_screening_evaluates_every_start_at_once():
     runs = synthetic_runs(seed=0)
     objective = Objective(np.log(runs.params), np.log(runs.tokens), runs.loss)

@@ -166,6 +166,8 @@ def _solve(objective: Objective, starts: np.ndarray, weights: np.ndarray, max_it
         gain = np.where(better, value - trial_values, 0.0)
         moved = np.max(np.abs(trial - theta), axis=1)
         # A rejected step whose first-order decrease is already negligible: a stationary point.
+        # A negative one is not: the clip into the box turned the step uphill (a bound that the
+        # step crossed), and more damping shortens it until it descends again.
         promised = -np.einsum("bk,bk->b", gradient, trial - theta)
         theta[better], value[better] = trial[better], trial_values[better]
         for cached, fresh in zip(terms, trial_terms):
@@ -173,7 +175,7 @@ def _solve(objective: Objective, starts: np.ndarray, weights: np.ndarray, max_it
         damping = np.where(better, np.maximum(damping / 3.0, 1e-12), damping * 4.0)
         mix = next_mix(mix, better)
         small_gain = better & (gain <= RELATIVE_TOLERANCE * np.abs(value) + 1e-300)
-        stalled = (~better) & ((damping > 1e12) | (moved < 1e-12) | (promised <= RELATIVE_TOLERANCE * np.abs(value)))
+        stalled = (~better) & ((damping > 1e12) | (moved < 1e-12) | ((promised >= 0) & (promised <= RELATIVE_TOLERANCE * np.abs(value))))
         done = small_gain | stalled
         if fits is not None:
             done |= _merged(theta, value, fits[index])
