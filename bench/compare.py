@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from scaling_cli.fitting.compare import compare, multipliers
+from scaling_cli.fitting.compare.compare import compare, multipliers
 from scaling_cli.fitting.simulate import EPOCH, synthetic_runs
 
 ROOT2 = np.sqrt(2.0)

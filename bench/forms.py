@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from test_families import CASES, REJECTIONS, _synthetic  # noqa: E402  (the test suite's seeded truths)
 
-from scaling_cli.fitting.form_fit import fit_form  # noqa: E402
-from scaling_cli.fitting.form_runs import FormRuns  # noqa: E402
+from scaling_cli.fitting.forms.form_fit import fit_form  # noqa: E402
+from scaling_cli.fitting.forms.form_runs import FormRuns  # noqa: E402
 from scaling_cli.laws import form_named  # noqa: E402
 
 

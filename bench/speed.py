@@ -111,8 +111,8 @@ code (the start-up target is read against it)."""
 
 def bootstrap_seconds(count: int = 4000) -> float:
     from scaling_cli.fitting.bootstrap import resample_weights
-    from scaling_cli.fitting.parametric import Objective, fit_parametric
-    from scaling_cli.fitting.parametric_fit import bootstrap_thetas
+    from scaling_cli.fitting.solvers.parametric import Objective, fit_parametric
+    from scaling_cli.fitting.fit.parametric_fit import bootstrap_thetas
     from threadpoolctl import threadpool_limits
 
     runs = library_runs()
@@ -129,7 +129,7 @@ def peer_seconds(starts: int) -> tuple[float, float]:
     """Epoch AI's notebook procedure in plain scipy: L-BFGS-B from grid starts (analytic gradient)."""
     from scipy.optimize import minimize
 
-    from scaling_cli.fitting.parametric import Objective, grid_starts
+    from scaling_cli.fitting.solvers.parametric import Objective, grid_starts
 
     runs = library_runs()
     objective = Objective(np.log(runs.params), np.log(runs.tokens), runs.loss)

@@ -10,31 +10,31 @@ The planner core is a library; the ``scale`` command is a thin layer over it::
 Every law, GPU and constant is data in ``configs/`` with its source.
 """
 
-from .errors import BudgetExceeded, ScaleError
+from .core.errors import BudgetExceeded, ScaleError
 
 # Every other name is imported on first use: `import scaling_cli` stays cheap, and numpy and scipy
 # stay out of `scale plan`'s start-up (bench/startup.py).
 _LAZY = {
-    "gpu_hours": "scaling_cli.compute",
-    "training_flops": "scaling_cli.compute",
-    "Gpu": "scaling_cli.hardware",
-    "get_gpu": "scaling_cli.hardware",
-    "load_gpus": "scaling_cli.hardware",
+    "gpu_hours": "scaling_cli.core.compute",
+    "training_flops": "scaling_cli.core.compute",
+    "Gpu": "scaling_cli.hardware.gpus",
+    "get_gpu": "scaling_cli.hardware.gpus",
+    "load_gpus": "scaling_cli.hardware.gpus",
     "Law": "scaling_cli.laws",
     "load_law": "scaling_cli.laws",
     "load_presets": "scaling_cli.laws",
     "preset_names": "scaling_cli.laws",
-    "overtrain": "scaling_cli.overtraining",
-    "loss_table": "scaling_cli.planner",
-    "plan": "scaling_cli.planner",
-    "format_count": "scaling_cli.units",
-    "parse_number": "scaling_cli.units",
+    "overtrain": "scaling_cli.planning.overtraining",
+    "loss_table": "scaling_cli.planning.planner",
+    "plan": "scaling_cli.planning.planner",
+    "format_count": "scaling_cli.core.units",
+    "parse_number": "scaling_cli.core.units",
     "fit": "scaling_cli.fitting",
     "read_runs": "scaling_cli.fitting",
     "Runs": "scaling_cli.fitting",
-    "sweep": "scaling_cli.sweeps",
-    "Shape": "scaling_cli.shape",
-    "suggest_shapes": "scaling_cli.shape",
+    "sweep": "scaling_cli.planning.sweeps",
+    "Shape": "scaling_cli.hardware.shape",
+    "suggest_shapes": "scaling_cli.hardware.shape",
 }
 
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from conftest import ROOT
-from scaling_cli.budget import BudgetFile, evaluate, load_budget
+from scaling_cli.planning.budget import BudgetFile, evaluate, load_budget
 
 EXAMPLE = str(ROOT / "configs" / "budget.example.toml")
 RUN = 'params = "7B"\ntokens = "1.4T"\ngpu = "h100-sxm"\ngpus = 256\nmfu = 0.4\nprice_per_gpu_hour = 2.5\n'
@@ -34,7 +34,7 @@ def test_planned_values_are_the_planners():
     # GPU-hours divide the FLOPs MFU counts (PaLM App. B: 6 x matmul parameters + attention at
     # the layout's 4,096 tokens), for the shape the run is laid out with, as `plan --gpus` does.
     from scaling_cli import get_gpu
-    from scaling_cli.run import run_plan
+    from scaling_cli.planning.sections.run import run_plan
 
     shape = run_plan(7e9, values["flops"], get_gpu("h100-sxm"), 256).shape
     assert values["model_flops"] == pytest.approx(1.4e12 * shape.flops_per_token(4096) * 7e9 / shape.params)
@@ -210,8 +210,8 @@ def test_a_budget_describes_the_model_as_users_have_it(cli, tmp_path):
     assert by_config.values["memory_per_gpu_bytes"] == pytest.approx(by_table.values["memory_per_gpu_bytes"])
     # The memory check lays out the real shape (128K vocabulary, GQA), not a suggested 32K one.
     from scaling_cli import get_gpu
-    from scaling_cli.run import run_plan
-    from scaling_cli.shape import Shape
+    from scaling_cli.planning.sections.run import run_plan
+    from scaling_cli.hardware.shape import Shape
 
     llama = Shape(layers=32, d_model=4096, heads=32, kv_heads=8, d_ff=14336, vocab=128256)
     flops = by_config.values["flops"]
@@ -235,8 +235,8 @@ def test_a_mixture_of_experts_budget_holds_every_expert(tmp_path):
             'experts = 8\nexperts_per_token = 2\n[layout]\ndp = 8\nzero = 3\nrecompute = "selective"\nflash_attention = true\n')
     values = evaluate(load_budget(_write(tmp_path, text, "moe.toml"))).values
     from scaling_cli import get_gpu
-    from scaling_cli.memory import Layout, training_memory
-    from scaling_cli.shape import Shape
+    from scaling_cli.hardware.memory import Layout, training_memory
+    from scaling_cli.hardware.shape import Shape
 
     moe = Shape(layers=32, d_model=4096, heads=32, kv_heads=8, d_ff=14336, vocab=32000, experts=8, experts_per_token=2)
     assert values["params"] == moe.active_params

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import shared_data
 
-from scaling_cli.fitting.compare import compare, multipliers
+from scaling_cli.fitting.compare.compare import compare, multipliers
 from scaling_cli.fitting.simulate import EPOCH, repeat, synthetic_runs
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -107,7 +107,7 @@ def test_compare_plot(cli, tmp_path):
 def test_compare_keeps_blas_to_one_thread():
     from threadpoolctl import threadpool_info, threadpool_limits
 
-    from scaling_cli.fitting import solver
+    from scaling_cli.fitting.solvers import solver
 
     inside, original = [], solver._solve
 

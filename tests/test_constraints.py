@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from conftest import TEST_DATA, shared_data
 from scaling_cli import load_law, plan, training_flops
 from scaling_cli.laws.data_constrained import effective_tokens
-from scaling_cli.errors import ScaleError
-from scaling_cli.inference import inference_optimal
+from scaling_cli.core.errors import ScaleError
+from scaling_cli.planning.sections.inference import inference_optimal
 
 SARDANA = str(TEST_DATA / "sardana.toml")
 

@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 from conftest import shared_data
 
-from scaling_cli.fitting.form_solver import FormObjective, fit_best
-from scaling_cli.fitting.pattern import classify
+from scaling_cli.fitting.solvers.form_solver import FormObjective, fit_best
+from scaling_cli.fitting.pattern.pattern import classify
 from scaling_cli.fitting.simulate import repeat
-from scaling_cli.fitting.task_fit import fit_task, read_task_rows
+from scaling_cli.fitting.tasks.task_fit import fit_task, read_task_rows
 from scaling_cli.laws import form_named
 from scaling_cli.laws.preset import load_family_preset
-from scaling_cli.tasks import task_scores
+from scaling_cli.planning.sections.tasks import task_scores
 
 # chained_main.csv, column Pred (13B-5T: 13,202,396,160 non-embedding parameters, 5.000T tokens).
 CHAINED_13B = {"mmlu": 0.5126799915287485, "hellaswag": 0.8530359563499285, "arc-challenge": 0.5267099358093748,
@@ -71,7 +71,7 @@ def test_the_ladder_step_2_refits_reach_what_scipys_bounded_least_squares_reache
     # [0.597, 0.611], half the width scipy's refits give ([0.593, 0.618]).
     from scipy.optimize import least_squares
 
-    import scaling_cli.fitting.task_fit as task_fit
+    import scaling_cli.fitting.tasks.task_fit as task_fit
 
     calls = []
     solve = task_fit.solve

@@ -17,16 +17,16 @@ import numpy as np
 import pytest
 from conftest import shared_data
 
-from scaling_cli.errors import ScaleError
-from scaling_cli.fitting.form_fit import fit_form
-from scaling_cli.fitting.form_runs import FormRuns, read_form_runs
-from scaling_cli.fitting.form_solver import FormObjective
+from scaling_cli.core.errors import ScaleError
+from scaling_cli.fitting.forms.form_fit import fit_form
+from scaling_cli.fitting.forms.form_runs import FormRuns, read_form_runs
+from scaling_cli.fitting.solvers.form_solver import FormObjective
 from scaling_cli.fitting.simulate import repeat
 from scaling_cli.laws import form_named, forms, load_law
 from scaling_cli.laws.preset import family_preset_names, load_family_preset
 from scaling_cli.laws.routed import effective_params
-from scaling_cli.moe import moe_plan
-from scaling_cli.vocab import vocab_suggestion
+from scaling_cli.planning.sections.experts import moe_plan
+from scaling_cli.planning.sections.vocab import vocab_suggestion
 
 
 def test_every_family_module_declares_well_formed_forms():
@@ -345,9 +345,9 @@ def test_scale_laws_lists_forms_and_family_presets(cli):
 
 
 def test_expert_parallelism_shards_the_experts_and_routing_adds_activations():
-    from scaling_cli.hardware import get_gpu
-    from scaling_cli.memory import Layout, training_memory
-    from scaling_cli.shape import Shape
+    from scaling_cli.hardware.gpus import get_gpu
+    from scaling_cli.hardware.memory import Layout, training_memory
+    from scaling_cli.hardware.shape import Shape
 
     # Mixtral 8x7B's published shape (32 layers, d 4096, 32 heads / 8 KV, d_ff 14336, 8 experts, top-2).
     moe = Shape(layers=32, d_model=4096, heads=32, kv_heads=8, d_ff=14336, vocab=32000, experts=8, experts_per_token=2)
@@ -384,7 +384,7 @@ def test_a_reward_form_reads_a_kl_column_as_the_square_root(cli, tmp_path):
 def test_form_fits_keep_blas_to_one_thread_and_leave_the_caller_alone():
     from threadpoolctl import threadpool_info, threadpool_limits
 
-    from scaling_cli.fitting import form_solver
+    from scaling_cli.fitting.solvers import form_solver
 
     def blas_threads():
         return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
@@ -422,8 +422,8 @@ def test_a_fit_whose_optimum_is_on_a_bound_converges_to_it(seed, monkeypatch):
     # scipy's bounded trust-region least squares (trf), from the 8 best grid starts, is the reference.
     from scipy.optimize import least_squares
 
-    import scaling_cli.fitting.damped as damped
-    from scaling_cli.fitting.form_solver import fit_best
+    import scaling_cli.fitting.solvers.damped as damped
+    from scaling_cli.fitting.solvers.form_solver import fit_best
 
     objective = _saturating_accuracy(seed)
     grid = objective.grid()

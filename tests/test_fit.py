@@ -7,9 +7,9 @@ import pytest
 
 from conftest import EPOCH, shared_data, synthetic_runs, write_runs_csv
 from scaling_cli import load_law, plan
-from scaling_cli.errors import ScaleError
+from scaling_cli.core.errors import ScaleError
 from scaling_cli.fitting import Runs, fit, parse_columns, read_runs
-from scaling_cli.fitting.parametric import Objective, grid_starts
+from scaling_cli.fitting.solvers.parametric import Objective, grid_starts
 
 TRUE_A = EPOCH["beta"] / (EPOCH["alpha"] + EPOCH["beta"])
 
@@ -151,7 +151,7 @@ def test_a_fit_on_a_bound_does_not_stop_where_a_clipped_step_turned_uphill():
     from scipy.optimize import minimize
 
     from scaling_cli.fitting.bootstrap import resample_weights
-    from scaling_cli.fitting.parametric import BOUNDS, fit_parametric, refit
+    from scaling_cli.fitting.solvers.parametric import BOUNDS, fit_parametric, refit
 
     runs = synthetic_runs(seed=1)
     loss = 3.0 * np.exp(0.01 * np.random.default_rng(0).standard_normal(len(runs)))
@@ -192,7 +192,7 @@ def test_analytic_gradient_matches_finite_differences(kind):
 
 
 def test_solver_terms_without_the_max_shift_match_the_log_sum_exp():
-    from scaling_cli.fitting.parametric import BOUNDS
+    from scaling_cli.fitting.solvers.parametric import BOUNDS
 
     runs = synthetic_runs(seed=0)
     objective = Objective(np.log(runs.params), np.log(runs.tokens), runs.loss)
@@ -208,15 +208,15 @@ def test_solver_terms_without_the_max_shift_match_the_log_sum_exp():
 
 
 def _majoriser_only(monkeypatch):
-    import scaling_cli.fitting.huber as huber
+    import scaling_cli.fitting.solvers.huber as huber
 
     monkeypatch.setattr(huber, "CURVATURE_MIX", 1.0)  # every step on min(1, delta/|r|), as before the blend
 
 
 def test_blended_huber_steps_end_no_higher_than_the_majoriser(monkeypatch):
     from scaling_cli.fitting.bootstrap import group_weights
-    from scaling_cli.fitting.parametric import fit_many
-    from scaling_cli.fitting.solver import WARM_ITERATIONS, solve
+    from scaling_cli.fitting.solvers.parametric import fit_many
+    from scaling_cli.fitting.solvers.solver import WARM_ITERATIONS, solve
 
     # Seeded sweeps from 16 to 96 runs at 0.2-2 % noise: the multi-start fits (the main fit, the
     # held-out fits) must reach the majoriser's objective, and the warm-started bootstrap refits
@@ -514,7 +514,7 @@ def test_long_work_reports_progress_and_the_cli_shows_none_when_piped(cli, tmp_p
 def test_fits_keep_blas_to_one_thread_and_leave_the_caller_alone():
     from threadpoolctl import threadpool_info, threadpool_limits
 
-    from scaling_cli.fitting import solver
+    from scaling_cli.fitting.solvers import solver
 
     inside = []
     original = solver._solve
@@ -537,7 +537,7 @@ def test_fits_keep_blas_to_one_thread_and_leave_the_caller_alone():
 
 def test_the_frontier_slopes_of_all_resamples_at_once_are_each_resamples_own():
     from scaling_cli.fitting.bootstrap import group_weights
-    from scaling_cli.fitting.regime import frontier_slope, frontier_slopes, regime_buckets
+    from scaling_cli.fitting.fit.regime import frontier_slope, frontier_slopes, regime_buckets
 
     runs = synthetic_runs(seed=3, sizes=5)
     buckets = regime_buckets(runs)

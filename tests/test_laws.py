@@ -9,7 +9,7 @@ import math
 import pytest
 
 from scaling_cli import load_law, preset_names
-from scaling_cli.errors import ScaleError
+from scaling_cli.core.errors import ScaleError
 from scaling_cli.laws import Law
 
 PRESETS = ["chinchilla", "hoffmann-approach3", "hoffmann-approach1", "hoffmann-approach2", "kaplan", "llama3", "deepseek"]

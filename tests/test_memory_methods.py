@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from scaling_cli import get_gpu
-from scaling_cli.memory import Layout, training_memory
-from scaling_cli.memory_changes import least_changes
-from scaling_cli.shape import Shape, suggest_shapes
-from scaling_cli.single_gpu import adapter_params, single_gpu_methods
+from scaling_cli.hardware.memory import Layout, training_memory
+from scaling_cli.hardware.memory_changes import least_changes
+from scaling_cli.hardware.shape import Shape, suggest_shapes
+from scaling_cli.hardware.single_gpu import adapter_params, single_gpu_methods
 
 LLAMA2_7B = Shape(layers=32, d_model=4096, heads=32, d_ff=11008, vocab=32000)
 LLAMA_65B = Shape(layers=80, d_model=8192, heads=64, d_ff=22016, vocab=32000)
@@ -116,9 +116,9 @@ def test_a_run_that_fits_needs_no_change():
 
 
 def test_a_method_is_one_kind_of_training():
-    from scaling_cli.errors import ScaleError
-    from scaling_cli.configs import validate
-    from scaling_cli.single_gpu import Method
+    from scaling_cli.core.errors import ScaleError
+    from scaling_cli.core.configs import validate
+    from scaling_cli.hardware.single_gpu import Method
 
     with pytest.raises(ScaleError, match="exactly one of"):
         validate(Method, {"name": "x", "title": "x", "source": "x", "optimizer": "adamw", "frozen_bytes": 2}, "memory.toml [methods.x]")

@@ -12,7 +12,7 @@ pytest.importorskip("matplotlib", reason="the plot extra (scaling-cli[plot]) is 
 
 from conftest import synthetic_runs, write_runs_csv  # noqa: E402
 from scaling_cli import load_law, plan  # noqa: E402
-from scaling_cli.plots import DPI, FIGSIZE, FIGSIZE_CHECK, plot_plan, tick_label  # noqa: E402
+from scaling_cli.plots.figures import DPI, FIGSIZE, FIGSIZE_CHECK, plot_plan, tick_label  # noqa: E402
 
 
 def png_size(path):
@@ -94,7 +94,7 @@ def test_fit_curves_are_drawn_at_the_runs_budgets(tmp_path):
     # Each IsoFLOP curve of the fit picture passes through its own runs: one curve per budget the
     # runs have, at that budget's compute (not at evenly spaced budgets between them).
     from scaling_cli.fitting import fit
-    from scaling_cli.plots import _curve_budgets, plot_fit
+    from scaling_cli.plots.figures import _curve_budgets, plot_fit
 
     runs = synthetic_runs(seed=0, sizes=6)
     result = fit(runs, bootstrap=20, holdout=3, compare_losses=False, predict_flops=[1e22])

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from conftest import TEST_DATA
 from scaling_cli import load_law, overtrain, plan, training_flops
-from scaling_cli.units import format_count, parse_number
+from scaling_cli.core.units import format_count, parse_number
 
 ALL_PRESETS = ["chinchilla", "hoffmann-approach3", "hoffmann-approach1", "hoffmann-approach2", "kaplan", "llama3", "deepseek", "muennighoff"]
 WITH_LOSS = ["chinchilla", "hoffmann-approach3", "kaplan", "muennighoff"]

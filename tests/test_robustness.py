@@ -12,8 +12,8 @@ import pytest
 from conftest import synthetic_runs, write_runs_csv
 from scaling_cli import ScaleError, load_law, plan
 from scaling_cli.fitting import Runs, fit, read_runs
-from scaling_cli.fitting import records as records_module
-from scaling_cli.fitting import runs as runs_module
+from scaling_cli.fitting.runs import records as records_module
+from scaling_cli.fitting.runs import runs as runs_module
 
 GOOD_LAW = 'name = "x"\ntitle = "x"\nkind = "parametric"\ncitation = "c"\n[loss]\nform = "chinchilla"\nE = 1.7\nA = 400.0\nB = 410.0\nalpha = 0.34\nbeta = 0.28\n'
 
@@ -167,7 +167,7 @@ BAD_CALLS = [
     (lambda: read_runs(5), "expected a file path"),
     (lambda: __import__("scaling_cli").get_gpu(None), "gpu"),
     (lambda: __import__("scaling_cli").Shape(layers=True, d_model=4096, heads=32, d_ff=11008, vocab=32000), "layers"),
-    (lambda: __import__("scaling_cli.memory", fromlist=["Layout"]).Layout(zero=5), "zero"),
+    (lambda: __import__("scaling_cli.hardware.memory", fromlist=["Layout"]).Layout(zero=5), "zero"),
     (lambda: load_law(None), "law"),
 ]
 
@@ -189,7 +189,7 @@ def test_a_failed_save_leaves_the_old_law_file_intact(cli, tmp_path, monkeypatch
     path = write_runs_csv(tmp_path / "runs.csv", synthetic_runs(seed=0, sizes=6))
     law = tmp_path / "law.toml"
     law.write_text(GOOD_LAW)
-    import scaling_cli.files as files
+    import scaling_cli.core.files as files
 
     def torn(*args):
         raise OSError(28, "No space left on device")

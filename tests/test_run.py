@@ -10,11 +10,11 @@ import pytest
 
 from conftest import TEST_DATA
 from scaling_cli import get_gpu
-from scaling_cli.errors import ScaleError
-from scaling_cli.hf_config import shape_from_config
-from scaling_cli.activations import activation_bytes, layer_activation_bytes
-from scaling_cli.memory import Layout, inference_memory, state_bytes, training_memory
-from scaling_cli.shape import Shape, fits, suggest_shapes
+from scaling_cli.core.errors import ScaleError
+from scaling_cli.hardware.hf_config import shape_from_config
+from scaling_cli.hardware.activations import activation_bytes, layer_activation_bytes
+from scaling_cli.hardware.memory import Layout, inference_memory, state_bytes, training_memory
+from scaling_cli.hardware.shape import Shape, fits, suggest_shapes
 
 CONFIGS = TEST_DATA / "configs"  # subsets of the public Hugging Face config.json files
 
@@ -306,7 +306,7 @@ def test_activations_follow_the_layers_own_shape_swiglu_and_gqa():
     # Fewer KV heads store less: MHA Llama-2-7B's layer (d_ff 11008) is 4 + 11 + 3 + 6 x 2.6875.
     llama2 = llama(32, 4096, 32, 32, 11008, 32000)
     assert layer_activation_bytes(llama2, layout) == pytest.approx(4096 * (18 * 4096 + 6 * 11008))
-    from scaling_cli.activations import formula
+    from scaling_cli.hardware.activations import formula
 
     assert "grouped-query attention (8 KV heads)" in formula(llama8b) and "SwiGLU" in formula(llama8b) and "36·s·b·h" in formula(llama8b)
 
@@ -433,7 +433,7 @@ def test_gpu_hours_count_attention_as_mfu_does():
     # MFU counts (matmuls + attention) at the table's 38 % lands within 2 % of the card; 6ND
     # alone misses by 9 %.
     from scaling_cli import get_gpu
-    from scaling_cli.compute import gpu_hours
+    from scaling_cli.core.compute import gpu_hours
 
     shape = Shape(layers=126, d_model=16384, heads=128, kv_heads=8, d_ff=53248, vocab=128256)
     assert shape.params == 405_853_388_800

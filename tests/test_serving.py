@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from scaling_cli import get_gpu, planner
-from scaling_cli.serving import SERVING_BATCH, decode_bound
+from scaling_cli import get_gpu
+from scaling_cli.planning import planner
+from scaling_cli.hardware.serving import SERVING_BATCH, decode_bound
 
 H100 = get_gpu("h100-sxm")  # 989.4 TFLOP/s dense BF16, 3.35 TB/s, 80 GB (datasheet, configs/hardware.toml)
 LLAMA_8B_KV = 131_072  # bytes of bf16 KV cache per token, Llama 3.1 8B (facts.md D: 2 x 32 x 8 x 128 x 2)

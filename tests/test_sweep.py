@@ -7,7 +7,7 @@ import pytest
 
 from conftest import EPOCH
 from scaling_cli import load_law, sweep
-from scaling_cli.errors import ScaleError
+from scaling_cli.core.errors import ScaleError
 from scaling_cli.fitting import fit, read_runs
 from scaling_cli.laws import Law
 
@@ -75,7 +75,7 @@ def test_sweep_table_and_errors(cli):
 def test_a_sweep_is_one_family_of_shapes_growing_in_depth_and_width():
     # #17: shapes jumped around within a budget (4, 2, 14, 10, 20 layers at 1e18) and --span 8
     # gave two rows with the same model.
-    from scaling_cli.sweeps import sweep
+    from scaling_cli.planning.sweeps import sweep
 
     result = sweep(1e18, 1e20, budgets=3, sizes=9, span=8.0)
     for flops in result.budgets:

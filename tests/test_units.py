@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scaling_cli.units import format_count, format_percent, format_sci, parse_number
+from scaling_cli.core.units import format_count, format_percent, format_sci, parse_number
 
 
 @pytest.mark.parametrize(
@@ -71,15 +71,15 @@ def test_docstring_examples_run():
     import doctest
 
     import scaling_cli
-    import scaling_cli.units
+    import scaling_cli.core.units
 
-    for module in (scaling_cli, scaling_cli.units):
+    for module in (scaling_cli, scaling_cli.core.units):
         failures, tried = doctest.testmod(module)
         assert tried > 0 and failures == 0, module.__name__
 
 
 def test_articles_and_plurals_read_as_spoken():
-    from scaling_cli.units import article, plural
+    from scaling_cli.core.units import article, plural
 
     assert [article(t) for t in ("8.00B", "11.5B", "18.0M", "80.0B", "1.00T", "110B", "7.00B")] == [
         "an 8.00B", "an 11.5B", "an 18.0M", "an 80.0B", "a 1.00T", "a 110B", "a 7.00B"]

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 from typer.core import TyperGroup
 from typer.exceptions import Abort, TyperException
 
-from ..errors import ScaleError
+from ..core.errors import ScaleError
 
 INTERNAL_ERROR = 3
 EXAMPLES = {

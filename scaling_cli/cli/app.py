@@ -8,9 +8,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from .. import planner
-from ..compute import HOURS_PER_DAY, flops_from_gpu_hours
-from ..errors import ScaleError
+from ..planning import planner
+from ..core.compute import HOURS_PER_DAY, flops_from_gpu_hours
+from ..core.errors import ScaleError
 from . import ScaleGroup
 from .options import (
     DEFAULTS,
@@ -110,23 +110,23 @@ def plan(
     )
     checks = []
     if limits is not None:
-        from ..budget import plan_values
-        from .check_command import limit_checks
+        from ..planning.budget import plan_values
+        from .commands.check import limit_checks
 
         checks = limit_checks(limits, [plan_values(result)])
     if plot is not None:
-        from ..plots import plot_plan
+        from ..plots.figures import plot_plan
 
         say_plotted(plot_plan(result, chosen, plot), plot)
     if json:
         emit_json(result.model_dump() | ({"ok": all(c.ok for c in checks), "checks": checks} if checks else {}))
     elif format == "markdown":
-        from .check_command import markdown_checks
-        from .markdown import plan_markdown
+        from .commands.check import markdown_checks
+        from .render.markdown import plan_markdown
 
         typer.echo(plan_markdown(result) + markdown_checks(checks))
     else:
-        from .render import render_plan
+        from .render.plan import render_plan
 
         console = _console()
         render_plan(console, result, chosen)
@@ -137,14 +137,14 @@ def plan(
 def _check_plot(plot: str | None) -> None:
     """Refuse a bad --plot path before any work is done."""
     if plot is not None:
-        from ..plots import check_path
+        from ..plots.figures import check_path
 
         check_path(plot)
 
 
 def _render_checks(console, checks) -> None:
     if checks:
-        from .check_command import render_checks
+        from .commands.check import render_checks
 
         render_checks(console, checks)
 
@@ -160,7 +160,7 @@ def _budget_flops(flops, gpu_hours, days, gpus, gpu, mfu, target_loss=None, prec
     if len(given) != 1:
         found = f" (got {' and '.join(given)})" if given else ""
         raise ScaleError(f"give exactly one budget: --flops, --gpu-hours, --gpus with --days, or --target-loss{found}")
-    from ..validation import FLOPS_RANGE
+    from ..core.validation import FLOPS_RANGE
 
     if target_loss is not None:
         return None
@@ -205,7 +205,7 @@ def overtrain(
     if ratios is not None and tokens is not None:
         raise ScaleError("give --ratios or --tokens, not both")
     _check_plot(plot)
-    from ..overtraining import overtrain as overtrain_model
+    from ..planning.overtraining import overtrain as overtrain_model
 
     chosen = planner.resolve_law(law, unique_tokens)
     result = overtrain_model(
@@ -224,23 +224,23 @@ def overtrain(
     )
     checks = []
     if limits is not None:
-        from ..budget import row_values
-        from .check_command import limit_checks
+        from ..planning.budget import row_values
+        from .commands.check import limit_checks
 
         memory = None
         if gpus is not None and limits.max_memory_per_gpu is not None:
-            from ..run import run_plan
+            from ..planning.sections.run import run_plan
 
             memory = run_plan(params, result.rows[0].flops, planner.resolve_gpu(gpu), gpus).memory.total_bytes
         checks = limit_checks(limits, [row_values(row, gpus, price, memory) for row in result.rows])
     if plot is not None:
-        from ..plots import plot_overtrain
+        from ..plots.figures import plot_overtrain
 
         say_plotted(plot_overtrain(result, chosen, plot), plot)
     if json:
         emit_json(result.model_dump() | ({"ok": all(c.ok for c in checks), "checks": checks} if checks else {}))
     else:
-        from .render import render_overtrain
+        from .render.plan import render_overtrain
 
         console = _console()
         render_overtrain(console, result, chosen)
@@ -265,7 +265,7 @@ def loss(
     if json:
         emit_json(losses | {"warnings": warnings})
     else:
-        from .render import render_losses
+        from .render.plan import render_losses
 
         render_losses(_console(), params, tokens, losses, laws, warnings)
 
@@ -294,8 +294,8 @@ def laws(
         emit_json({"laws": [_law_json(law) for law in chosen], "forms": [form.summary() for form in shown_forms],
                    "family_presets": [preset.model_dump() for preset in presets]})
     else:
-        from .render import render_laws
-        from .render_forms import render_family_presets, render_forms
+        from .render.plan import render_laws
+        from .render.forms import render_family_presets, render_forms
 
         console = _console()
         if chosen:
@@ -308,7 +308,7 @@ def _names_a_form(path: str) -> bool:
     """A law file of another family (``fit --form X --save`` writes one) names its ``form`` at the top."""
     from pathlib import Path
 
-    from ..configs import read_toml
+    from ..core.configs import read_toml
 
     return Path(path).is_file() and isinstance(read_toml(Path(path))[0].get("form"), str)
 
@@ -326,14 +326,14 @@ def _law_json(law) -> dict:
 @app.command()
 def gpus(json: JsonOption = False) -> None:
     """The accelerator catalog: dense BF16 peak, memory and bandwidth, with sources."""
-    from ..hardware import load_gpus
+    from ..hardware.gpus import load_gpus
 
     catalog = load_gpus()
     if json:
         emit_json({"gpus": [gpu.model_dump(exclude={"precision"}) | {"peak_flops": gpu.peak_flops, "memory_bytes": gpu.memory_bytes}
                             for gpu in catalog.values()]})
     else:
-        from .render import render_gpus
+        from .render.plan import render_gpus
 
         render_gpus(_console(), list(catalog.values()))
 
@@ -353,27 +353,27 @@ def sweep(
     json: JsonOption = False,
 ) -> None:
     """Design an IsoFLOP sweep: model sizes around the optimum at a few budgets, with shapes and cost."""
-    from ..sweeps import sweep as design, sweep_csv
+    from ..planning.sweeps import sweep as design, sweep_csv
 
     result = design(min_flops, max_flops, budgets=budgets, sizes=sizes, span=span, law=law, vocab=vocab, gpu=gpu, mfu=mfu)
     if csv is not None:
-        from ..files import write_atomically
+        from ..core.files import write_atomically
 
         write_atomically(csv, sweep_csv(result), "--csv")
         result.notes.append(f"runs written to {csv}: fill in each loss, then `scale fit {csv} --method isoflop`")
     if json:
         emit_json(result)
     else:
-        from .render_fit import render_sweep
+        from .render.fit import render_sweep
 
         render_sweep(_console(), result)
 
 
-from .check_command import check  # noqa: E402  (registered here, defined there)
-from .fit_command import fit  # noqa: E402
-from .pattern_command import pattern  # noqa: E402
-from .compare_command import compare  # noqa: E402
-from .run_commands import memory, mfu, shape  # noqa: E402
+from .commands.check import check  # noqa: E402  (registered here, defined there)
+from .commands.fit import fit  # noqa: E402
+from .commands.pattern import pattern  # noqa: E402
+from .commands.compare import compare  # noqa: E402
+from .commands.run import memory, mfu, shape  # noqa: E402
 
 app.command()(fit)
 app.command()(pattern)

@@ -1,6 +1,6 @@
 """Option parsers and the options several commands share.
 
-Numbers go through :func:`scaling_cli.units.parse_number` (``7B``, ``1.4T``, ``1e23``); a bad
+Numbers go through :func:`scaling_cli.core.units.parse_number` (``7B``, ``1.4T``, ``1e23``); a bad
 value becomes Typer's ``BadParameter``, which the root group prints as one line with exit 2.
 """
 
@@ -13,10 +13,10 @@ from typing import Annotated, Any, Callable, Optional
 
 import typer
 
-from ..compute import DEFAULT_MFU
-from ..hardware import DEFAULT_GPU
+from ..core.compute import DEFAULT_MFU
+from ..hardware.gpus import DEFAULT_GPU
 from ..laws import DEFAULT_LAW
-from ..units import parse_number
+from ..core.units import parse_number
 
 
 def _number(text: str) -> float:
@@ -112,14 +112,14 @@ def complete_law_names(incomplete: str) -> list[str]:
 
 def complete_tasks(incomplete: str) -> list[str]:
     """Shell completion of ``--task``: the ladder's short names and the Gadre averages."""
-    from ..tasks import task_names
+    from ..planning.sections.tasks import task_names
 
     names = [name.removeprefix("ladder-") for name in task_names()]
     return [name for name in names if name.startswith(incomplete)]
 
 
 def complete_gpus(incomplete: str) -> list:
-    from ..hardware import load_gpus
+    from ..hardware.gpus import load_gpus
 
     return _names_or_files(list(load_gpus()), incomplete)
 
@@ -225,7 +225,7 @@ def _limits(**values):
     given = {name: value for name, value in values.items() if value is not None}
     if not given:
         return None
-    from ..budget import Limits
+    from ..planning.budget import Limits
 
     return Limits(**given)
 

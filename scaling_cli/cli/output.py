@@ -38,7 +38,7 @@ def console():
 
 def say_plotted(figure, path) -> None:
     """Every --plot says on stderr, in one line, what it wrote and where."""
-    from ..plots import described
+    from ..plots.figures import described
 
     sys.stderr.write(described(figure, path) + "\n")
 

@@ -4,9 +4,9 @@
     >>> result = fit(read_runs("runs.csv"), method="parametric", bootstrap=1000)  # doctest: +SKIP
 """
 
-from .core import METHODS, fit
-from .result import FitResult
-from .runs import Runs, parse_columns, read_runs
-from .save import law_from_fit, save_law
+from .fit.core import METHODS, fit
+from .fit.result import FitResult
+from .runs.runs import Runs, parse_columns, read_runs
+from .fit.save import law_from_fit, save_law
 
 __all__ = ["METHODS", "FitResult", "Runs", "fit", "law_from_fit", "parse_columns", "read_runs", "save_law"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .runs import Runs
+from .runs.runs import Runs
 
 EPOCH = {"E": 1.8169, "A": 482.01, "B": 2085.43, "alpha": 0.3478, "beta": 0.3659}
 """The default truth: the Epoch AI refit of Chinchilla (Besiroglu et al. 2024, Table 1)."""
@@ -82,7 +82,7 @@ def _call(job):
 
 
 def _held_out_trial(truth, budgets, sizes, noise, seed, deviation, holdout, bootstrap):
-    from .core import fit
+    from .fit.core import fit
 
     runs = synthetic_runs(truth=truth, budgets=budgets, sizes=sizes, noise=noise, seed=seed,
                           deviation=deviation, deviation_from=budgets[-1], top_sizes=holdout)
@@ -108,7 +108,7 @@ def check_calibration(repetitions: int = 40, holdout: int = 5, deviation: float 
 
 
 def _coverage_trial(truth, budgets, sizes, noise, seed, targets, bootstrap):
-    from .core import fit
+    from .fit.core import fit
 
     rng = np.random.default_rng([seed, 99])
     runs = synthetic_runs(truth=truth, budgets=budgets, sizes=sizes, noise=noise, seed=seed)

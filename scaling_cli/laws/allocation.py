@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, PositiveFloat, PrivateAttr, model_validator
 
-from ..compute import FLOPS_PER_PARAM_TOKEN
+from ..core.compute import FLOPS_PER_PARAM_TOKEN
 from .base import Frozen
 
 

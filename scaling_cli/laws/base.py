@@ -16,8 +16,8 @@ from typing import Callable
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from ..configs import reject_bools
-from ..errors import ScaleError
+from ..core.configs import reject_bools
+from ..core.errors import ScaleError
 
 
 class Frozen(BaseModel):
@@ -121,7 +121,7 @@ def form_named(name: str) -> Form:
     """The form called ``name``, or a ScaleError listing the forms."""
     registry = forms()
     if not isinstance(name, str) or name not in registry:
-        from ..units import shorten
+        from ..core.units import shorten
 
         raise ScaleError(f"unknown form {shorten(str(name))}: expected one of {', '.join(registry)}")
     return registry[name]

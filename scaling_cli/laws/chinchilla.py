@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..compute import FLOPS_PER_PARAM_TOKEN
+from ..core.compute import FLOPS_PER_PARAM_TOKEN
 from .base import Form, Frozen, Parameter, Variable
 
 

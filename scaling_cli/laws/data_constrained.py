@@ -26,8 +26,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..compute import FLOPS_PER_PARAM_TOKEN
-from ..errors import ScaleError
+from ..core.compute import FLOPS_PER_PARAM_TOKEN
+from ..core.errors import ScaleError
 from .base import Form, Frozen, Parameter, Variable
 from .chinchilla import FORMS as CHINCHILLA_FORMS
 from .chinchilla import LOSS, PARAMS, TOKENS, ChinchillaLoss, frontier_scale

@@ -21,8 +21,8 @@ from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import Field, PositiveFloat, model_validator
 
-from ..configs import config_dir, load_toml
-from ..errors import ScaleError
+from ..core.configs import config_dir, load_toml
+from ..core.errors import ScaleError
 from .allocation import Allocation
 from .base import Frozen
 from .chinchilla import ChinchillaLoss
@@ -63,7 +63,7 @@ class FittedRange(Frozen):
 
     def warnings(self, law: str, flops=(), params=(), tokens_per_param=()) -> list[str]:
         """One sentence per quantity whose values leave the range, for the furthest value."""
-        from ..units import format_count, format_sci
+        from ..core.units import format_count, format_sci
 
         shown = {"flops": lambda v: f"{format_sci(v)} FLOPs", "params": lambda v: f"{format_count(v)} parameters",
                  "tokens_per_param": lambda v: f"{v:,.3g} tokens per parameter"}
@@ -245,7 +245,7 @@ def load_law(name_or_path: str | Path = DEFAULT_LAW) -> Law:
         raise ScaleError(f"law: expected a preset name or a law .toml path, got {type(name_or_path).__name__}")
     text = str(name_or_path)
     if len(text) > 1000 or "\x00" in text:
-        from ..units import shorten
+        from ..core.units import shorten
 
         raise ScaleError(f"unknown law {shorten(text)}: expected one of {', '.join(preset_names())}, or a path to a law .toml file")
     preset = config_dir() / "laws" / f"{text}.toml"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from pydantic import Field, model_validator
 
-from ..configs import config_dir, load_toml
-from ..errors import ScaleError
+from ..core.configs import config_dir, load_toml
+from ..core.errors import ScaleError
 from .base import Frozen, form_named
 
 
@@ -69,7 +69,7 @@ def load_family_preset(name: str) -> FormPreset:
         return load_toml(FormPreset, Path(text))
     path = family_dir() / f"{text}.toml"
     if len(text) > 100 or not path.is_file():
-        from ..units import shorten
+        from ..core.units import shorten
 
         raise ScaleError(f"unknown preset {shorten(text)}: expected one of {', '.join(family_preset_names())}")
     return load_toml(FormPreset, path, f"law preset families/{path.name}")

@@ -1,0 +1,80 @@
+"""GitHub-flavoured Markdown of ``plan`` and ``fit`` (``--format markdown``): what a CI step
+appends to ``$GITHUB_STEP_SUMMARY`` or posts on a pull request. ``check`` has its own."""
+
+from __future__ import annotations
+
+from ...core.units import format_count, format_money, format_sci
+
+
+def _rows(pairs) -> list[str]:
+    return ["| | |", "|---|---|"] + [f"| {key} | {value} |" for key, value in pairs]
+
+
+def _bullets(kind: str, items) -> list[str]:
+    return [f"- {kind}: {item}" for item in items]
+
+
+def plan_markdown(plan) -> str:
+    pairs = [("Budget", f"{format_sci(plan.flops)} FLOPs"), ("Parameters", format_count(plan.params)),
+             ("Tokens", format_count(plan.tokens)), ("Tokens per parameter", f"{plan.tokens_per_param:,.1f}"),
+             ("Predicted loss", "none (no loss form)" if plan.loss is None else f"{plan.loss:.4f} nats/token"),
+             ("GPU-hours", f"{format_count(plan.gpu_hours)} on {plan.gpu} at {plan.mfu:.0%} MFU")]
+    if plan.days is not None:
+        pairs.append(("Wall-clock", f"{plan.days:,.1f} days on {plan.gpus:,} GPUs"))
+    if plan.cost is not None:
+        pairs.append(("Cost", format_money(plan.cost)))
+    if plan.memory_per_gpu_bytes is not None:
+        pairs.append(("Memory per GPU", f"{plan.memory_per_gpu_bytes / 1e9:,.1f} GB" + ("" if plan.run.fits else " (does NOT fit)")))
+    for task in plan.tasks:
+        pairs.append((f"{task.name} ({task.metric})", "out of reach" if task.value is None else f"{task.value:.1%}"))
+    lines = [f"### Compute-optimal plan under `{plan.law}`", ""] + _rows(pairs) + [""]
+    if plan.inference_optimal is not None:
+        lines += _serving(plan) + [""]
+    lines += _bullets("Warning", plan.warnings) + _bullets("Note", plan.notes)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _serving(plan) -> list[str]:
+    """The compute-optimal and the inference-optimal model side by side, as the text output."""
+    best = plan.inference_optimal
+    bound = " (roofline bound)" if plan.inference_mfu_source == "roofline" else ""
+    rows = [("Params", format_count(plan.params), format_count(best.params)),
+            ("Tokens", format_count(plan.tokens), format_count(best.tokens)),
+            ("Total FLOPs", format_sci(plan.total_flops), format_sci(best.total_flops)),
+            ("Training GPU-hours", format_count(plan.gpu_hours), format_count(best.train_gpu_hours)),
+            (f"Serving MFU{bound}", f"{plan.inference_mfu:.1%}", f"{best.inference_mfu:.1%}"),
+            ("Serving GPU-hours", format_count(plan.inference_gpu_hours), format_count(best.inference_gpu_hours))]
+    if plan.cost is not None:
+        rows += [("Training cost", format_money(plan.cost), format_money(best.train_cost)),
+                 ("Serving cost", format_money(plan.inference_cost), format_money(best.inference_cost))]
+    return ([f"#### Serving {format_count(plan.inference_tokens)} inference tokens (Sardana et al. 2024)", "",
+             "| | Compute-optimal | Inference-optimal |", "|---|---|---|"]
+            + [f"| {a} | {b} | {c} |" for a, b, c in rows]
+            + ["", f"Saving: {plan.total_flops_saving:.1%} of total FLOPs with the inference-optimal model."])
+
+
+def _estimate(e) -> str:
+    if e is None or e.value is None:
+        return "-"
+    return f"{e.value:.4g}" + ("" if e.ci95 is None else f" [{e.ci95[0]:.4g}, {e.ci95[1]:.4g}]")
+
+
+def fit_markdown(result) -> str:
+    lines = [f"### Scaling-law fit ({result.method}): {result.n_runs} runs from `{result.source}`", ""]
+    lines += ["| Quantity | Value [95 % interval] |", "|---|---|"]
+    for name, estimate in (result.coefficients or {}).items():
+        lines.append(f"| {name} | {_estimate(estimate)} |")
+    lines.append(f"| a (N_opt ∝ C^a) | {_estimate(result.a)} |")
+    reference = result.reference
+    lines.append(f"| At {format_sci(reference.flops)} FLOPs | {format_count(reference.params.value)} parameters, "
+                 f"{format_count(reference.tokens.value)} tokens |")
+    for p in result.predictions:
+        where = f"{format_sci(p.flops)} FLOPs (compute-optimal)" if p.compute_optimal else f"{format_count(p.params)}, {format_count(p.tokens)}"
+        lines.append(f"| Loss at {where} | {_estimate(p.loss)} |")
+    lines.append("")
+    if result.holdout is not None:
+        lines += [f"**Held-out check:** {result.holdout.verdict}", ""]
+    if result.check is not None and result.backtests:
+        lines += [f"- Backtests: {len(result.backtests)}; systematic error {result.check.extrapolation_per_decade:.2%} per decade"]
+    lines += _bullets("Warning", result.warnings)
+    return "\n".join(lines).rstrip() + "\n"

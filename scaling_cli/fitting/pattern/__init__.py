@@ -1,0 +1,6 @@
+"""``scale pattern``: which scaling pattern a metric follows over compute or size.
+
+Owns: :mod:`pattern` (the classification), :mod:`pattern_runs` (the metric and its x from a file).
+
+May import: ``core``, and ``fitting``'s ``runs``, ``fit.regime`` and shared modules.
+"""

@@ -1,0 +1,327 @@
+"""Budgets in CI: a planned run and its limits, checked (``scale check budget.toml``).
+
+A budget file (TOML; ``configs/budget.example.toml`` is annotated) declares a run (law, params and
+tokens or flops, GPU, GPU count, MFU, optional price, unique and inference tokens, layout) and a
+``[limits]`` table with any of the limits below. Every limit becomes a :class:`Check`; the CLI
+exits 0 when all hold, 1 when one is exceeded, 2 when the file is invalid. Warnings (far from
+compute-optimal, many epochs, an implausible MFU, a model that does not fit) fail only in strict
+mode. The same limits work as flags on ``plan`` and ``overtrain``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, field_validator, model_validator
+
+from ..core.compute import DEFAULT_MFU, HOURS_PER_DAY, gpu_hours, training_flops
+from ..core.configs import load_toml
+from ..core.errors import ScaleError
+from ..hardware.gpus import DEFAULT_GPU
+from ..hardware.memory import Layout
+from ..hardware.shape import Shape
+from ..core.units import parse_number
+
+FAR_FROM_OPTIMAL_TOKENS_PER_PARAM = 10.0
+"""Below ~10 tokens per parameter a run is far from compute-optimal (Chinchilla's ~20)."""
+MANY_EPOCHS = 4.0
+"""Beyond ~4 epochs repeated data stops being almost as good as fresh (Muennighoff et al. 2023)."""
+HIGH_MFU = 0.6
+"""Large runs report 38-46 % MFU (Llama 3 Table 4, PaLM); above ~60 % a plan is optimistic."""
+
+LIMITS = {
+    # name: (kind, what it bounds, unit)
+    "max_flops": ("max", "flops", "FLOPs"),
+    "max_gpu_hours": ("max", "gpu_hours", "GPU-hours"),
+    "max_days": ("max", "days", "days"),
+    "max_cost": ("max", "cost", "USD"),
+    "max_loss": ("max", "loss", "nats/token"),
+    "min_tokens_per_param": ("min", "tokens_per_param", ""),
+    "max_tokens_per_param": ("max", "tokens_per_param", ""),
+    "max_compute_overhead": ("max", "compute_overhead", "fraction"),
+    "max_memory_per_gpu": ("max", "memory_per_gpu_bytes", "bytes"),
+    "max_epochs": ("max", "epochs", "epochs"),
+}
+
+
+def _number(value: Any) -> Any:
+    """TOML numbers as they are; strings such as "7B" or "1.4T" parsed like the CLI's; a boolean
+    is never a number."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {str(value).lower()}")
+    if isinstance(value, str):
+        try:
+            return parse_number(value)
+        except ValueError as error:
+            raise ValueError(str(error)) from None
+    return value
+
+
+BYTE_UNITS = {"kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def _bytes_value(value: Any) -> Any:
+    """Bytes as a number, or with a byte unit: "80GB" (1e9 bytes, the datasheets'), "80GiB" (2^30).
+
+    A bare "B" suffix is refused here: elsewhere it means billions ("7B" parameters), and
+    "80B" bytes would be read as 80e9 without a word."""
+    if isinstance(value, str):
+        import re
+
+        match = re.fullmatch(r"\s*([0-9.eE+_-]+)\s*([KMGT]i?B)\s*", value, re.IGNORECASE | re.ASCII)
+        if match:
+            return _number(match[1]) * BYTE_UNITS[match[2].lower()]
+        if value.strip()[-1:] in ("B", "b"):
+            raise ValueError(f"expected bytes with a byte unit such as \"80GB\" or \"80GiB\" (B alone means billions), got {value!r}")
+    return _number(value)
+
+
+def _fraction(value: Any) -> Any:
+    """A fraction, or a percentage string such as "40%", as on the command line."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        return _number(value.strip()[:-1]) / 100
+    return _number(value)
+
+
+class Limits(BaseModel):
+    """Any subset of the limits; each bounds one planned value."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    max_flops: PositiveFloat | None = None
+    max_gpu_hours: PositiveFloat | None = None
+    max_days: PositiveFloat | None = None
+    max_cost: PositiveFloat | None = None
+    max_loss: PositiveFloat | None = None
+    min_tokens_per_param: PositiveFloat | None = None
+    max_tokens_per_param: PositiveFloat | None = None
+    max_compute_overhead: float | None = Field(default=None, ge=0)
+    max_memory_per_gpu: PositiveFloat | None = None
+    max_epochs: PositiveFloat | None = None
+
+    _numbers = field_validator("*", mode="before")(classmethod(lambda cls, value: _number(value)))
+    _bytes = field_validator("max_memory_per_gpu", mode="before")(classmethod(lambda cls, value: _bytes_value(value)))
+
+    def given(self) -> dict[str, float]:
+        return {name: value for name, value in self.model_dump().items() if value is not None}
+
+
+class BudgetFile(BaseModel):
+    """A planned run and its limits."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    law: str | None = None
+    """A preset or a law file; default chinchilla, or muennighoff with unique_tokens."""
+    params: PositiveFloat | None = None
+    """Needed unless ``[shape]`` or ``config`` gives the model (its parameter count is then used)."""
+    shape: Shape | None = None
+    """The model as built: layers, d_model, heads, kv_heads, d_ff, vocab (``scale memory``'s flags)."""
+    config: str | None = None
+    """Or a Hugging Face config.json (a path relative to the budget file, a model folder, a hub name)."""
+    tokens: PositiveFloat | None = None
+    flops: PositiveFloat | None = None
+    gpu: str = DEFAULT_GPU
+    gpus: int | None = Field(default=None, ge=1)
+    """Needed only by the limits and checks that depend on it: days, memory per GPU."""
+    mfu: float = Field(default=DEFAULT_MFU, gt=0, le=1)
+    price_per_gpu_hour: PositiveFloat | None = None
+    unique_tokens: PositiveFloat | None = None
+    inference_tokens: float | None = Field(default=None, ge=0)
+    layout: Layout | None = None
+    limits: Limits = Limits()
+
+    _numbers = field_validator("params", "tokens", "flops", "price_per_gpu_hour", "unique_tokens", "inference_tokens", "gpus", mode="before")(
+        classmethod(lambda cls, value: _number(value))
+    )
+    _mfu = field_validator("mfu", mode="before")(classmethod(lambda cls, value: _fraction(value)))
+
+    @model_validator(mode="after")
+    def _one_size(self) -> BudgetFile:
+        if (self.tokens is None) == (self.flops is None):
+            raise ValueError("give exactly one of 'tokens' and 'flops'")
+        if self.shape is not None and self.config is not None:
+            raise ValueError("give the model once: a [shape] table or config = \"path/to/config.json\", not both")
+        if self.params is None and self.shape is None and self.config is None:
+            raise ValueError("give 'params', or the model as a [shape] table or config = \"path/to/config.json\"")
+        if self.layout is not None and self.gpus is not None and self.layout.gpus != self.gpus:
+            raise ValueError(
+                f"[layout] spreads the run over {self.layout.describe()} = {self.layout.gpus:,} GPUs, but gpus = {self.gpus:,}: make them agree (memory and days would use different counts)"
+            )
+        return self
+
+
+class Check(BaseModel):
+    name: str
+    limit: float
+    value: float | None
+    ok: bool
+    margin: float | None
+    """How far inside the limit, as a fraction of it (negative: exceeded)."""
+    file: str | None = None
+    row: int | None = None
+    """For over-training tables: the row (1 = the first) the check is of."""
+
+
+class Evaluation(BaseModel):
+    """A budget file's planned values, its checks and warnings."""
+
+    file: str | None
+    values: dict[str, float | None]
+    checks: list[Check]
+    warnings: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+
+def check_limits(values: dict[str, float | None], limits: Limits, source: str | None = None, row: int | None = None) -> list[Check]:
+    """One :class:`Check` per limit given; a limit whose value the plan cannot give is an error."""
+    checks = []
+    for name, limit in limits.given().items():
+        kind, key, _ = LIMITS[name]
+        value = values.get(key)
+        if value is None:
+            raise ScaleError(f"{source + ': ' if source else ''}{name}: {_why_missing(key)}")
+        ok = value <= limit if kind == "max" else value >= limit
+        margin = None if limit == 0 else ((limit - value) if kind == "max" else (value - limit)) / limit
+        checks.append(Check(name=name, limit=limit, value=value, ok=ok, margin=margin, file=source, row=row))
+    return checks
+
+
+def _why_missing(key: str) -> str:
+    return {
+        "cost": "needs a price per GPU-hour (price_per_gpu_hour, or --price)",
+        "days": "needs a GPU count (gpus, or --gpus)",
+        "loss": "needs a law with a loss form",
+        "compute_overhead": "needs a law with a loss form",
+        "epochs": "needs the unique tokens (unique_tokens, or --unique-tokens)",
+        "memory_per_gpu_bytes": "needs the GPU count (gpus, or --gpus) to lay the model out",
+    }.get(key, f"the plan has no {key}")
+
+
+def plan_values(plan) -> dict[str, float | None]:
+    """What a :class:`~scaling_cli.planning.planner.Plan` offers to limits (a compute-optimal plan has no overhead)."""
+    return {
+        "flops": plan.flops, "gpu_hours": plan.gpu_hours, "days": plan.days, "cost": plan.cost, "loss": plan.loss,
+        "tokens_per_param": plan.tokens_per_param, "compute_overhead": None if plan.loss is None else 0.0,
+        "memory_per_gpu_bytes": plan.memory_per_gpu_bytes, "epochs": plan.epochs,
+    }
+
+
+def row_values(row, gpus: int | None, price: float | None, memory: float | None) -> dict[str, float | None]:
+    """What a row of :func:`~scaling_cli.planning.overtraining.overtrain` offers to limits."""
+    return {
+        "flops": row.flops, "gpu_hours": row.gpu_hours,
+        "days": None if gpus is None else row.gpu_hours / gpus / HOURS_PER_DAY,
+        "cost": None if price is None else row.gpu_hours * price,
+        "loss": row.loss, "tokens_per_param": row.tokens_per_param, "compute_overhead": row.compute_overhead,
+        "memory_per_gpu_bytes": memory, "epochs": row.epochs,
+    }
+
+
+def warnings_for(values: dict[str, float | None], mfu: float, fits: bool | None) -> list[str]:
+    """What a reviewer should question, though no limit was set on it."""
+    found = []
+    ratio = values.get("tokens_per_param")
+    if ratio is not None and ratio < FAR_FROM_OPTIMAL_TOKENS_PER_PARAM:
+        found.append(f"{ratio:.1f} tokens per parameter: far from compute-optimal (under ~{FAR_FROM_OPTIMAL_TOKENS_PER_PARAM:g}; Chinchilla's is ~20)")
+    epochs = values.get("epochs")
+    if epochs is not None and epochs > MANY_EPOCHS:
+        found.append(f"{epochs:.1f} epochs over the unique data: beyond ~{MANY_EPOCHS:g} repeats lose value (Muennighoff et al. 2023)")
+    if mfu > HIGH_MFU:
+        found.append(f"MFU {mfu:.0%} is above what large runs reach (38-46 %; ~{HIGH_MFU:.0%} is optimistic)")
+    if fits is False:
+        found.append("the model does not fit the GPUs named at the default layout (see `scale memory`)")
+    return found
+
+
+SHAPE_AGREEMENT = 0.02
+"""``params`` and a given shape's count may differ by this much (a rounded "7B" for 6.74B)."""
+
+
+def model_shape(budget: BudgetFile, source: str | None = None) -> tuple[float, Shape | None]:
+    """The parameter count and the shape a budget file describes (``None``: suggest one)."""
+    shape = budget.shape
+    if budget.config is not None:
+        from ..hardware.hf_config import shape_from_config
+
+        path = Path(budget.config)
+        if not path.is_absolute() and source and not source.startswith("<") and (Path(source).parent / path).exists():
+            path = Path(source).parent / path  # relative to the budget file, as a user writes it
+        shape = shape_from_config(path if path.exists() else budget.config)
+    if shape is None:
+        return budget.params, None
+    total = float(shape.active_params)
+    if budget.params is not None and abs(budget.params / total - 1) > SHAPE_AGREEMENT:
+        raise ScaleError(f"{source + ': ' if source else ''}params = {budget.params:.4g} but the model "
+                         f"({'config' if budget.config else '[shape]'}) has {total:.4g} (active) parameters: drop params or make them agree")
+    return (budget.params if budget.params is not None else total), shape
+
+
+def evaluate(budget: BudgetFile, source: str | None = None) -> Evaluation:
+    """The planned values of a budget file, checked against its limits."""
+    from .planner import resolve_gpu, resolve_law, snap
+
+    try:
+        law, gpu = resolve_law(budget.law, budget.unique_tokens), resolve_gpu(budget.gpu)
+        params, shape = model_shape(budget, source)
+    except ScaleError as error:
+        message = str(error)
+        raise ScaleError(message if source and message.startswith(source) else f"{source}: {error}" if source else message) from None
+    tokens = budget.tokens if budget.tokens is not None else budget.flops / training_flops(params, 1.0)
+    flops = training_flops(params, tokens)
+    loss = law.predict_loss(params, tokens, budget.unique_tokens)
+    overhead = None
+    if loss is not None:
+        optimum = law.optimal_for_loss(loss, budget.unique_tokens)
+        if optimum is not None:
+            overhead = snap(flops / training_flops(*optimum) - 1.0)
+    memory, fits, shape = _memory(budget, params, flops, gpu, shape) if budget.gpus is not None or budget.layout is not None else (None, None, shape)
+    # GPU-hours count the FLOPs MFU counts (PaLM, App. B) when a shape is known, as `plan` does.
+    seq = budget.layout.seq if budget.layout is not None else Layout().seq
+    model_flops = flops if shape is None else shape.counted_flops(tokens, seq, params)
+    hours = gpu_hours(model_flops, gpu.peak_flops, budget.mfu)
+    values = {
+        "params": params,
+        "tokens": tokens,
+        "flops": flops,
+        "model_flops": model_flops,
+        "gpu_hours": hours,
+        "days": None if budget.gpus is None else hours / budget.gpus / HOURS_PER_DAY,
+        "cost": None if budget.price_per_gpu_hour is None else hours * budget.price_per_gpu_hour,
+        "loss": loss,
+        "tokens_per_param": tokens / params,
+        "compute_overhead": overhead,
+        "memory_per_gpu_bytes": memory,
+        "epochs": None if budget.unique_tokens is None else tokens / budget.unique_tokens,
+    }
+    given = budget.limits.given()
+    return Evaluation(
+        file=source, values=values, checks=check_limits(values, budget.limits, source),
+        warnings=(["no limits: the file has no [limits] table (or an empty one), so nothing is checked"] if not given else [])
+        + warnings_for(values, budget.mfu, fits) + law.range_warnings(flops, params, tokens),
+    )
+
+
+def _memory(budget: BudgetFile, params: float, flops: float, gpu, shape: Shape | None):
+    """Memory per GPU at the file's layout (or the plan's), whether it fits, and the shape used."""
+    from ..hardware.memory import training_memory
+    from .sections.run import run_plan
+    from ..hardware.shape import suggest_shapes
+
+    if budget.layout is not None:
+        # A given shape holds all its parameters (every expert of a mixture), whatever the law's N counts.
+        held, source = (shape.params, "given") if shape is not None else (params, "suggested")
+        shape = shape or suggest_shapes(params, count=1)[0]
+        memory = training_memory(held, shape, gpu, budget.layout, shape_source=source)
+        return memory.total_bytes, memory.fits, shape
+    run = run_plan(params, flops, gpu, budget.gpus, shape=shape)
+    return run.memory.total_bytes, run.fits, run.shape
+
+
+def load_budget(path: str | Path) -> BudgetFile:
+    """A budget file, validated; every problem is one ``ScaleError`` line naming file, key and line."""
+    return load_toml(BudgetFile, Path(path))

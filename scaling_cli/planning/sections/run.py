@@ -1,0 +1,96 @@
+"""From a plan to a run: a shape for the optimal size, a parallel layout that fits, batch size
+and learning rate.
+
+The layout is a sensible default, not a tuned one: ZeRO stage 1 (Megatron-LM's distributed
+optimizer), selective recomputation with FlashAttention, one sequence per micro-batch, and the
+least tensor parallelism (up to 8, one node), then context parallelism (for sequences of 16K
+tokens and more), then pipeline parallelism that fits the GPU.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from ...core.compute import FLOPS_PER_PARAM_TOKEN
+from ...hardware.gpus import Gpu
+from ...laws.hyperparams import hyperparameter_law
+from ...hardware.memory import TIGHT_HEADROOM, Layout, TrainingMemory, training_memory
+from ...hardware.shape import Shape, fits, suggest_shapes
+
+TENSOR_PARALLEL = (1, 2, 4, 8)
+"""Tensor parallelism stays within one 8-GPU node (its all-reduces need NVLink bandwidth)."""
+CONTEXT_CHUNK = 8192
+"""Context parallelism is tried only down to this many tokens per rank: Llama 3 split its 131K
+sequences 16 ways, 8,192 tokens each, its short stage's length (Dubey et al. 2024, Table 4)."""
+
+
+class RunPlan(BaseModel):
+    shape: Shape
+    shape_fits: bool
+    """Within 2 % of the planned size at a published aspect ratio."""
+    layout: Layout
+    memory: TrainingMemory
+    fits: bool
+    batch_size_tokens: float
+    """The batch-size law's optimum (DeepSeek eq. 1), in tokens."""
+    batch_size_sequences: float
+    """The batch that runs: a whole number of sequences per data-parallel rank and micro-batch."""
+    batch_tokens_per_step: float = 0.0
+    """``batch_size_sequences`` x the sequence length."""
+    steps: float | None = None
+    """Optimizer steps to train the planned tokens at that batch."""
+    learning_rate: float
+    hyperparameter_source: str
+    notes: list[str]
+
+
+def layouts(shape: Shape, gpus: int, seq: int):
+    """Candidate layouts, least model parallelism first: tensor, then context (long sequences
+    only), then pipeline parallelism."""
+    contexts = [c for c in (1, 2, 4, 8, 16, 32) if c == 1 or (seq % c == 0 and seq // c >= CONTEXT_CHUNK)]
+    for pp in [p for p in (1, 2, 4, 8, 16, 32, 64) if p <= shape.layers]:
+        for cp in contexts:
+            for tp in [t for t in TENSOR_PARALLEL if shape.heads % t == 0 and shape.n_kv_heads % t == 0]:
+                if gpus % (tp * pp * cp) == 0:
+                    yield Layout(dp=gpus // (tp * pp * cp), tp=tp, pp=pp, cp=cp, zero=1, micro_batch=1, seq=seq,
+                                 recompute="selective", flash_attention=True)
+
+
+def run_plan(params: float, flops: float, gpu: Gpu, gpus: int, seq: int = 4096, vocab: int = 32_000, shape: Shape | None = None) -> RunPlan:
+    """A shape (``shape`` if given, else a suggested one), a layout and hyperparameters for
+    training ``params`` parameters with ``flops``."""
+    given = shape is not None
+    shape = shape if given else suggest_shapes(params, vocab=vocab, count=1)[0]
+    # The least model parallelism that fits with the headroom README promises (>= 10 % of the
+    # GPU free for the CUDA context and fragmentation); failing that, the first that fits at all.
+    source = "given" if given else "suggested"
+    candidates = [(layout, training_memory(shape.params, shape, gpu, layout, shape_source=source))
+                  for layout in layouts(shape, gpus, seq)]
+    roomy = [(l, m) for l, m in candidates if m.fits and m.headroom_fraction >= TIGHT_HEADROOM]
+    tight = [(l, m) for l, m in candidates if m.fits]
+    notes = []
+    if roomy or tight:
+        layout, memory = (roomy or tight)[0]
+    elif candidates:
+        layout, memory = candidates[-1]
+    else:  # no layout divides the GPU count
+        layout = Layout(dp=gpus, zero=1, seq=seq, recompute="selective", flash_attention=True)
+        memory = training_memory(shape.params, shape, gpu, layout, shape_source=source)
+    if not memory.fits:
+        notes.append(f"no layout of {gpus:,} {gpu.name} GPUs (tensor parallelism up to 8, pipeline up to 64, context parallelism "
+                     f"down to {CONTEXT_CHUNK:,} tokens per rank, ZeRO-1) holds this model")
+    elif not roomy:
+        notes.append(f"tight: every layout that fits leaves under {TIGHT_HEADROOM:.0%} of the GPU's memory free")
+    law = hyperparameter_law()
+    batch = law.batch_size_tokens(flops)
+    # Each data-parallel rank takes whole micro-batches of whole sequences: round the law's batch
+    # to a multiple of dp x micro-batch sequences (at least one per rank).
+    unit = layout.dp * layout.micro_batch
+    sequences = max(unit, round(batch / seq / unit) * unit)
+    tokens = flops / (FLOPS_PER_PARAM_TOKEN * params)
+    return RunPlan(
+        shape=shape if given else shape.model_copy(update={"max_seq": seq}), shape_fits=given or fits(shape, params), layout=layout, memory=memory, fits=memory.fits,
+        batch_size_tokens=batch, batch_size_sequences=float(sequences), batch_tokens_per_step=float(sequences * seq),
+        steps=tokens / (sequences * seq), learning_rate=law.learning_rate(flops),
+        hyperparameter_source=f"{law.citation}. {law.note}", notes=notes,
+    )
