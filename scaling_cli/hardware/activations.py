@@ -28,7 +28,7 @@ import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .memory import Layout, Recompute
+    from .layout import Layout, Recompute
     from .shape import Shape
 
 

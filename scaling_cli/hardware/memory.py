@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import math
 from functools import cache
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
+from pydantic import BaseModel, ConfigDict, PositiveFloat
 
 from .activations import activation_bytes, formula, fullest_stage_layers
 from ..core.configs import config_dir, load_toml, validate
@@ -29,9 +28,8 @@ from ..core.errors import ScaleError
 from .gpus import Gpu
 from .shape import Shape
 from ..core.units import format_count
-from ..core.validation import Checked
+from .layout import Layout, Recompute
 
-Recompute = Literal["none", "selective", "full"]
 TIGHT_HEADROOM = 0.10
 """Below this share of the GPU's memory left free, a fit is flagged tight: the CUDA context and
 the allocator's fragmentation take a few GB that no formula here counts (our rule of thumb)."""
@@ -83,30 +81,6 @@ def weight_bytes_per_param(dtype: str) -> float:
     if dtype not in widths:
         raise ScaleError(f"unknown weight format {dtype!r}: expected one of {', '.join(widths)}")
     return widths[dtype]
-
-
-class Layout(Checked):
-    """How a training run is spread over GPUs, and what it keeps in memory."""
-
-    dp: int = Field(default=1, ge=1, le=10_000_000)
-    tp: int = Field(default=1, ge=1, le=1024)
-    pp: int = Field(default=1, ge=1, le=4096)
-    cp: int = Field(default=1, ge=1, le=1024, description="context-parallel ranks: each holds seq/cp tokens of every sequence")
-    ep: int = Field(default=1, ge=1, le=100_000, description="expert-parallel ranks: the experts sharded over this many of the dp ranks")
-    zero: int = Field(default=0, ge=0, le=3)
-    micro_batch: int = Field(default=1, ge=1, le=1_000_000)
-    seq: int = Field(default=4096, ge=1, le=100_000_000)
-    recompute: Recompute = "none"
-    flash_attention: bool = False
-    optimizer: str = "adamw"
-
-    @property
-    def gpus(self) -> int:
-        return self.dp * self.tp * self.pp * self.cp
-
-    def describe(self) -> str:
-        """``dp 64 x tp 8 x pp 1`` (and ``x cp 2`` when context-parallel)."""
-        return f"dp {self.dp} x tp {self.tp} x pp {self.pp}" + (f" x cp {self.cp}" if self.cp > 1 else "")
 
 
 class State(BaseModel):

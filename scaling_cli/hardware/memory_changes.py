@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from .activations import activation_bytes
 from .memory import TIGHT_HEADROOM, Layout, TrainingMemory, state_bytes
-from ..planning.sections.run import TENSOR_PARALLEL
+from .layout import TENSOR_PARALLEL
 from .shape import Shape
 
 PIPELINE_PARALLEL = (2, 4, 8, 16, 32, 64)

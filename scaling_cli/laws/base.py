@@ -103,11 +103,12 @@ def forms() -> dict[str, Form]:
     if _REGISTRY is None:
         import importlib
         import pkgutil
+        from pathlib import Path
 
-        from . import __path__ as package_path
-
+        # The family modules beside this one (not the package's __path__: that import would make
+        # this module depend on its own package's __init__, a cycle).
         found: dict[str, Form] = {}
-        for module in sorted(pkgutil.iter_modules(package_path), key=lambda m: (m.name != "chinchilla", m.name)):
+        for module in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda m: (m.name != "chinchilla", m.name)):
             declared = getattr(importlib.import_module(f"{__package__}.{module.name}"), "FORMS", ())
             for form in declared:
                 if form.name in found:

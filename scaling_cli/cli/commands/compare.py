@@ -35,9 +35,10 @@ def compare(
     from ...fitting.compare.compare import compare as compare_sets
     from ...fitting.runs.records import read_records
     from ...fitting.runs.runs import parse_columns, runs_from_records
-    from ..app import _check_plot, _console
+    from ..output import check_plot
+    from ..output import console as make_console
 
-    _check_plot(plot)
+    check_plot(plot)
     if method != "parametric":
         raise typer.BadParameter("compare fits a loss frontier per set: parametric (isoflop and envelope give allocations)", param_hint="--method")
     if loss not in ("huber", "lsq"):
@@ -87,4 +88,4 @@ def compare(
     else:
         from ..render.compare import render_compare
 
-        render_compare(_console(), result)
+        render_compare(make_console(), result)

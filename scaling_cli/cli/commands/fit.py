@@ -57,10 +57,11 @@ def fit(
     grow with the extrapolation as the backtests measured it, and a joint held-out test."""
     from ...fitting.fit.core import fit as fit_runs
     from ...fitting.runs.runs import parse_columns, parse_rows, read_runs
-    from ..app import _check_plot, _console
+    from ..output import check_plot
+    from ..output import console as make_console
     from ..progress import progress_reporter
 
-    _check_plot(plot)
+    check_plot(plot)
     check_format(format, json)
     if format == "markdown" and (metric is not None or (form is not None and form != "chinchilla")):
         raise typer.BadParameter("markdown output covers the Chinchilla fit; --form and --metric fits print tables or --json", param_hint="--format")
@@ -110,7 +111,7 @@ def fit(
     else:
         from ..render.fit import render_fit
 
-        render_fit(_console(), result)
+        render_fit(make_console(), result)
 
 
 def _fit_form(runs, name, columns, exclude, loss, bootstrap, seed, holdout, predict, save, quiet, json, unused, fixed, where) -> None:
@@ -119,7 +120,7 @@ def _fit_form(runs, name, columns, exclude, loss, bootstrap, seed, holdout, pred
     from ...fitting.forms.form_runs import form_fields, read_form_runs
     from ...fitting.runs.runs import parse_columns, parse_rows
     from ...laws.base import form_named
-    from ..app import _console
+    from ..output import console as make_console
 
     chosen = form_named(name)
     if unused:
@@ -150,7 +151,7 @@ def _fit_form(runs, name, columns, exclude, loss, bootstrap, seed, holdout, pred
     else:
         from ..render.form import render_form_fit
 
-        render_form_fit(_console(), result)
+        render_form_fit(make_console(), result)
 
 
 def _numbers(text: str) -> list[float]:
@@ -187,7 +188,7 @@ def _fit_task(runs, metric, via, form, columns, exclude, bootstrap, seed, predic
     """``fit --metric M --via L``: the two-step task law and its chained predictions."""
     from ...fitting.runs.runs import parse_columns, parse_rows
     from ...fitting.tasks.task_fit import fit_task, read_task_rows
-    from ..app import _console
+    from ..output import console as make_console
 
     data, labels, source, notes = read_task_rows(runs, metric, via, parse_columns(columns, ("params", "tokens")),
                                                  None if exclude is None else parse_rows(exclude), run_column, where)
@@ -198,4 +199,4 @@ def _fit_task(runs, metric, via, form, columns, exclude, bootstrap, seed, predic
     else:
         from ..render.tasks import render_task_fit
 
-        render_task_fit(_console(), result)
+        render_task_fit(make_console(), result)

@@ -28,7 +28,7 @@ def pattern(
     The source's §3B: recognise the pattern before trusting a trend."""
     from ...fitting.pattern.pattern import DEFAULT_SLOW, classify
     from ...fitting.pattern.pattern_runs import read_metric
-    from ..app import _console
+    from ..output import console as make_console
 
     if direction not in ("up", "down", "auto"):
         raise typer.BadParameter(f"expected up, down or auto, got {direction!r}", param_hint="--direction")
@@ -42,7 +42,7 @@ def pattern(
     else:
         from rich.text import Text
 
-        console = _console()
+        console = make_console()
         console.print(Text(f"{metric} over {x} ({source}, {result.n_points} distinct values, {result.direction}): {result.kind}", style="bold"))
         console.print(result.evidence + ".")
         if result.onset is not None and result.onset.ci95 is not None:

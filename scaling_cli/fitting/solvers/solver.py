@@ -21,7 +21,7 @@ import numpy as np
 
 from .damped import damped_trial
 from .huber import first_mix, huber_step_weights, next_mix
-from .parametric import BOUNDS, Objective
+from .objective import BOUNDS, Objective
 
 LOWER, UPPER = np.array(BOUNDS).T
 MAX_ITERATIONS = 200

@@ -14,11 +14,10 @@ from pydantic import BaseModel
 from ...core.compute import FLOPS_PER_PARAM_TOKEN
 from ...hardware.gpus import Gpu
 from ...laws.hyperparams import hyperparameter_law
+from ...hardware.layout import TENSOR_PARALLEL
 from ...hardware.memory import TIGHT_HEADROOM, Layout, TrainingMemory, training_memory
 from ...hardware.shape import Shape, fits, suggest_shapes
 
-TENSOR_PARALLEL = (1, 2, 4, 8)
-"""Tensor parallelism stays within one 8-GPU node (its all-reduces need NVLink bandwidth)."""
 CONTEXT_CHUNK = 8192
 """Context parallelism is tried only down to this many tokens per rank: Llama 3 split its 131K
 sequences 16 ways, 8,192 tokens each, its short stage's length (Dubey et al. 2024, Table 4)."""

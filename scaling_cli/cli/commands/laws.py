@@ -1,0 +1,83 @@
+"""``scale laws`` and ``scale gpus``: the presets, forms and accelerators the tool ships."""
+
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from ...planning import planner
+from ..options import (
+    JsonOption,
+    complete_law_names,
+)
+from ..output import emit_json
+from ..output import console as make_console
+
+
+
+def laws(
+    name: Annotated[Optional[str], typer.Argument(help="Show one law, family preset or form in full (name or .toml path).", metavar="LAW", autocompletion=complete_law_names)] = None,
+    json: JsonOption = False,
+) -> None:
+    """The scaling-law presets, the law forms you can fit, their sources and key constants."""
+    from ...laws import forms, load_presets
+    from ...laws.preset import family_preset_names, load_family_preset
+
+    registry = forms()
+    families = family_preset_names()
+    if name in registry:
+        chosen, shown_forms, presets = [], [registry[name]], [load_family_preset(p) for p in families]
+        presets = [p for p in presets if p.form == name]
+    elif name in families or (name is not None and name.endswith(".toml") and _names_a_form(name)):
+        chosen, shown_forms, presets = [], [], [load_family_preset(name)]
+    else:
+        chosen = [planner.resolve_law(name)] if name else load_presets()
+        shown_forms = [] if name else list(registry.values())
+        presets = [] if name else [load_family_preset(p) for p in families]
+    if json:
+        emit_json({"laws": [_law_json(law) for law in chosen], "forms": [form.summary() for form in shown_forms],
+                   "family_presets": [preset.model_dump() for preset in presets]})
+    else:
+        from ..render.plan import render_laws
+        from ..render.forms import render_family_presets, render_forms
+
+        console = make_console()
+        if chosen:
+            render_laws(console, chosen, detailed=name is not None)
+        render_forms(console, shown_forms, detailed=name is not None)
+        render_family_presets(console, presets, detailed=name is not None)
+
+
+def _names_a_form(path: str) -> bool:
+    """A law file of another family (``fit --form X --save`` writes one) names its ``form`` at the top."""
+    from pathlib import Path
+
+    from ...core.configs import read_toml
+
+    return Path(path).is_file() and isinstance(read_toml(Path(path))[0].get("form"), str)
+
+
+def _law_json(law) -> dict:
+    """A planner law as ``scale laws --json`` has always shown it: a data-constrained law keeps its
+    Chinchilla ``loss`` and its ``data_constrained`` table; ``form`` names the law's form."""
+    data = law.model_dump() | {"params_exponent": law.params_exponent, "form": None if law.loss is None else law.loss.form}
+    if law.data_constrained is not None:
+        data["loss"] = law.loss.base().model_dump()
+        data["data_constrained"] = law.data_constrained.model_dump()
+    return data
+
+
+def gpus(json: JsonOption = False) -> None:
+    """The accelerator catalog: dense BF16 peak, memory and bandwidth, with sources."""
+    from ...hardware.gpus import load_gpus
+
+    catalog = load_gpus()
+    if json:
+        emit_json({"gpus": [gpu.model_dump(exclude={"precision"}) | {"peak_flops": gpu.peak_flops, "memory_bytes": gpu.memory_bytes}
+                            for gpu in catalog.values()]})
+    else:
+        from ..render.plan import render_gpus
+
+        render_gpus(make_console(), list(catalog.values()))
