@@ -3,6 +3,12 @@
 Errors are handled in one place, :class:`ScaleGroup.main`: a user error (bad input, a bad file, a
 question without an answer) is one line on stderr and exit 2; an exceeded budget limit exits 1;
 a bug is one line naming it and exit 3 (``SCALE_DEBUG=1`` shows the traceback).
+
+Owns: :mod:`app` (the Typer app; registers the commands), ``commands/`` (one module a command
+family), ``render/`` (Rich tables and Markdown), :mod:`options` (parsers and shared options),
+:mod:`output` (JSON and the console), :mod:`progress`, :mod:`group` (errors and exit codes).
+
+May import: everything. Nothing imports it but ``__main__``.
 """
 
 from __future__ import annotations

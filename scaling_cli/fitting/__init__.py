@@ -1,4 +1,12 @@
-"""Fitting scaling laws to a team's own runs (``scale fit``) and designing the sweep (``scale sweep``).
+"""Fitting scaling laws to a team's own runs: ``scale fit``, ``compare``, ``pattern``.
+
+Split by the question answered: ``fit/`` (the L(N, D) fit and its report), ``check/`` (backtests,
+the error model, held-out verdicts), ``forms/`` (any law form), ``tasks/`` (benchmark scores from
+loss), ``compare/``, ``pattern/``; under them ``solvers/`` (the batched solvers) and ``runs/`` (the
+file readers), and two shared modules, :mod:`bootstrap` and :mod:`threads`. :mod:`simulate` makes
+the seeded sweeps the calibration checks need.
+
+May import: ``core`` and ``laws``. Nothing of ``hardware``, ``planning``, ``plots`` or ``cli``.
 
     >>> from scaling_cli.fitting import read_runs, fit
     >>> result = fit(read_runs("runs.csv"), method="parametric", bootstrap=1000)  # doctest: +SKIP

@@ -10,6 +10,8 @@
 
 Importing this package loads the planner's forms only (plain arithmetic: no numpy, no scipy);
 the registry imports every family module when it is first asked for the forms.
+
+May import: ``core``. Nothing of ``hardware``, ``planning``, ``fitting``, ``plots`` or ``cli``.
 """
 
 from .allocation import Allocation, CalibrationPoint

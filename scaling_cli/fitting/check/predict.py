@@ -24,7 +24,7 @@ import numpy as np
 
 from ..bootstrap import Estimate, estimate
 from .error_model import ErrorModel, drift_warning, point_rng, predictive_draws
-from ..fit.result import Bias, Holdout, HoldoutRun, IntervalParts
+from .verdicts import Bias, Holdout, HoldoutRun, IntervalParts
 
 BIAS_LEVEL = 0.05
 """The mean-error test rejects at 5 %: exactly when its printed 95 % interval excludes 0."""

@@ -18,9 +18,8 @@ from .outside import flag, residual_trend
 from ..solvers.parametric import Objective, ParametricFit, fit_many, fit_parametric, optimal, refit
 from ..check.predict import decades_beyond, holdout_check, predict_points
 from .regime import diagnose_regime, frontier_slopes, regime_buckets
-from .result import (
-    AtBudget, Backtest, BacktestError, FitResult, LossComparison, OutsideRegime, Prediction, Residual, ScalingCheck,
-)
+from ..check.verdicts import Backtest, BacktestError, Prediction, ScalingCheck
+from .result import AtBudget, FitResult, LossComparison, OutsideRegime, Residual
 from ..runs.runs import Runs, format_rows
 
 BOOTSTRAP_CHUNK = 250

@@ -26,7 +26,7 @@ from ..check.error_model import point_rng
 from .form_runs import FormRuns
 from ..solvers.form_solver import WARM_ITERATIONS, FormObjective, fit_best, solve
 from ..check.predict import INTERPOLATION_RATIO, TOO_WIDE, joint_test, outcome_of
-from ..fit.result import Bias, HeldOutVerdict
+from ..check.verdicts import Bias, HeldOutVerdict
 from ..threads import one_blas_thread
 
 MAX_BACKTESTS = 4

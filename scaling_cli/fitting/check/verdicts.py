@@ -1,0 +1,112 @@
+"""What the scaling check reports: predictions with their interval's parts, backtests, the error
+model, and held-out verdicts (pydantic models, base units, intervals as [low, high])."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from ..bootstrap import Estimate
+
+
+class HoldoutRun(BaseModel):
+    params: float
+    tokens: float
+    flops: float
+    loss: float
+    predicted: float
+    ci95: tuple[float, float] | None
+    """95 % prediction interval: bootstrap parameters, out-of-sample scatter and the backtests'
+    extrapolation error (see :class:`Prediction`)."""
+    error: float
+    """Relative error of the prediction: predicted / loss - 1."""
+    inside: bool | None
+    extrapolation: float = 1.0
+    """This run's compute over the largest fitted compute."""
+
+
+class Bias(BaseModel):
+    value: float
+    """Mean relative error of the held-out predictions (predicted / observed - 1): > 0 over-predicts."""
+    ci95: tuple[float, float] | None = None
+
+
+class HeldOutVerdict(BaseModel):
+    """What the held-out check concludes (predict.joint_test, outcome_of): shared by the
+    Chinchilla check (:class:`Holdout`) and the form fits' (``form_fit.FormHoldout``)."""
+
+    verdict: str
+    bias: Bias | None = None
+    kind: str = "extrapolation"
+    """'extrapolation' when some held-out run lies beyond the fitted compute, else 'interpolation'."""
+    passed: bool | None = None
+    """The joint test: neither the mean error nor the standardized residuals reject the law at 5 %."""
+    outcome: str | None = None
+    """'extrapolates', 'interpolates', 'biased', 'does not extrapolate' or 'too few runs to tell'."""
+    joint_p_value: float | None = None
+    bias_p_value: float | None = None
+
+
+class Holdout(HeldOutVerdict):
+    runs: list[HoldoutRun]
+    all_inside: bool | None
+
+
+class IntervalParts(BaseModel):
+    """Standard deviations (in log loss, ~relative) of the three parts of a prediction interval."""
+
+    parameters: float
+    """The bootstrap spread of the fitted law's prediction."""
+    scatter: float
+    """Run-to-run noise, measured out of sample (leave-one-budget-out)."""
+    extrapolation: float
+    """The systematic error the backtests measured, tau per decade times the decades beyond the fit."""
+
+
+class Prediction(BaseModel):
+    params: float
+    tokens: float
+    flops: float
+    extrapolation: float
+    """Compute over the largest fitted compute."""
+    loss: Estimate
+    interval_parts: IntervalParts | None = None
+    compute_optimal: bool = False
+    """True for --predict-flops: the fitted law's compute-optimal model at ``flops``."""
+    envelope: Estimate | None = None
+    """The compute-envelope law L(C) = E + A C^-gamma at ``flops`` (--predict-flops only)."""
+    warnings: list[str] = []
+
+
+class BacktestError(BaseModel):
+    flops: float
+    extrapolation: float
+    error: float
+
+
+class Backtest(BaseModel):
+    fitted_up_to_flops: float
+    n_fitted: int
+    runs: int
+    """Runs predicted (every run above the fitted budgets)."""
+    extrapolation: float
+    """The median extrapolation ratio of the predicted runs."""
+    max_extrapolation: float
+    median_error: float
+    """Median relative error (predicted / observed - 1) of the predicted runs."""
+    errors: list[BacktestError] = []
+
+
+class ScalingCheck(BaseModel):
+    """The out-of-sample error model behind every interval of a parametric fit."""
+
+    resample: str
+    scatter: float
+    """Standard deviation of out-of-sample log errors (run-to-run noise)."""
+    scatter_source: str
+    extrapolation_per_decade: float
+    """tau: the systematic error's standard deviation per decade beyond the fitted compute."""
+    drift_per_decade: float | None
+    """Slope of the backtests' log errors against decades of extrapolation."""
+    drift: bool
+    mean_standardized_error: float | None
+    evidence: str
