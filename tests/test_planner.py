@@ -7,7 +7,7 @@ import pytest
 from conftest import TEST_DATA
 from scaling_cli import get_gpu, gpu_hours, load_law, loss_table, overtrain, plan, training_flops
 from scaling_cli.core.errors import ScaleError
-from scaling_cli.planning.planner import SIZE_RATIOS
+from scaling_cli.planning.sections.allocation import SIZE_RATIOS
 
 DEVRIES = str(TEST_DATA / "devries.toml")
 ALL_PRESETS = ["chinchilla", "hoffmann-approach3", "hoffmann-approach1", "hoffmann-approach2", "kaplan", "llama3", "deepseek"]

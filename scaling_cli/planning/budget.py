@@ -263,7 +263,8 @@ def model_shape(budget: BudgetFile, source: str | None = None) -> tuple[float, S
 
 def evaluate(budget: BudgetFile, source: str | None = None) -> Evaluation:
     """The planned values of a budget file, checked against its limits."""
-    from .planner import resolve_gpu, resolve_law, snap
+    from .planner import resolve_gpu, resolve_law
+    from .sections.allocation import snap
 
     try:
         law, gpu = resolve_law(budget.law, budget.unique_tokens), resolve_gpu(budget.gpu)

@@ -19,7 +19,8 @@ from ..core.compute import DEFAULT_MFU, HOURS_PER_DAY, INFERENCE_FLOPS_PER_PARAM
 from ..core.errors import ScaleError
 from ..hardware.gpus import DEFAULT_GPU, Gpu
 from ..laws import Law
-from .planner import law_notes, negative_overhead_note, resolve_gpu, resolve_law, snap
+from .planner import resolve_gpu, resolve_law
+from .sections.allocation import law_notes, negative_overhead_note, snap
 from ..core.units import article, format_count
 from ..core.validation import Count, Fraction, Params, Positive, Tokens, checked
 

@@ -70,12 +70,15 @@ def plan(
     check_format(format, json)
     budget = _budget_flops(flops, gpu_hours, days, gpus, gpu, mfu, target_loss, precision)
     chosen = planner.resolve_law(law, unique_tokens)
-    result = planner.plan(
+    from ...planning.request import PlanRequest
+
+    request = PlanRequest.of(
         budget, law=chosen, gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price, target_loss=target_loss,
         time_budget=flops is None and target_loss is None,
         unique_tokens=unique_tokens, inference_tokens=inference_tokens, inference_mfu=inference_mfu, synthetic_price=synthetic_price, seq=seq,
         experts=experts, router=router, top_k=top_k, tasks=task, precision=precision,
     )
+    result = planner.plan_for(request)
     checks = []
     if limits is not None:
         from ...planning.budget import plan_values

@@ -7,7 +7,7 @@ from rich.text import Text
 
 from ...laws import Law
 from ...planning.overtraining import Overtrain
-from ...planning.planner import Plan
+from ...planning.result import Plan
 from ...core.units import article, format_count, format_money, format_percent, format_sci, plural
 from .tables import data_table, summary_table
 

@@ -19,8 +19,11 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from ...core.errors import ScaleError
+from ...core.units import format_count
 from ...laws.preset import load_family_preset
 from ...laws.routed import dense_equivalent_note, effective_params
+from ..draft import Draft
+from ..request import PlanRequest
 
 ROUTERS = {"s-base": "clark-sbase", "rl-r": "clark-rlr", "hash": "clark-hash"}
 """``--router`` names and the Clark et al. preset of each (S-Base is the paper's main router)."""
@@ -87,3 +90,15 @@ def moe_plan(params: float, experts: int, router: str = "s-base", top_k: int = 1
         total_params=total, effective_params=effective, effective_ratio=ratio, model_state_bytes=state,
         source=f"{preset.citation} (preset {preset.name})", claim=claim, warnings=warnings,
     )
+
+
+def section(draft: Draft, request: PlanRequest) -> None:
+    """With ``experts``: the plan's N as the active size; the total memory holds, the effective size."""
+    if request.experts is None:
+        return
+    experts, params = request.experts.count, draft.params
+    draft.fields["moe"] = moe = moe_plan(params, experts, request.experts.router, request.experts.top_k)
+    draft.warn(moe.warnings)
+    draft.notes.append(
+        f"with {experts} experts the plan's {format_count(params)} parameters are the active ones (compute, 6ND); memory holds "
+        f"all {format_count(moe.total_params)}" + ("; the run section sizes a dense shape" if request.gpus is not None else ""))

@@ -17,11 +17,21 @@ from __future__ import annotations
 
 import math
 
-from ...core.compute import FLOPS_PER_PARAM_TOKEN, INFERENCE_FLOPS_PER_PARAM_TOKEN
+from ...core.compute import FLOPS_PER_PARAM_TOKEN, INFERENCE_FLOPS_PER_PARAM_TOKEN, gpu_hours, training_flops
 from ...core.errors import ScaleError
+from ...hardware.gpus import Gpu
 from ...laws import Law
+from ..draft import Draft
+from ..request import PlanRequest
+from ..result import InferencePlan
+from .allocation import snap
 
 GRID_POINTS = 400
+SERVING_KV_HEADS = 8
+"""The served shape's key/value heads: grouped-query attention with 8, as Llama 3 uses at every
+size (Dubey et al. 2024, Table 3)."""
+
+
 
 
 def smallest_params_for_loss(law: Law, loss: float, reference_params: float, unique_tokens: float | None = None) -> float:
@@ -74,3 +84,58 @@ def inference_optimal(
         raise ScaleError(f"the inference-optimal search did not converge: {found.message}")
     params = math.exp(found.x)
     return params, law.tokens_for_loss(params, loss, unique_tokens)  # type: ignore[return-value]
+
+
+def serving_mfu(params: float, gpu: Gpu, seq: int, given: float | None):
+    """The serving MFU of ``params`` and the roofline bound behind it (None when given)."""
+    if given is not None:
+        return given, None
+    from ...hardware.serving import decode_bound
+    from ...hardware.shape import suggest_shapes
+
+    shape = suggest_shapes(params, count=1)[0]
+    if shape.heads % SERVING_KV_HEADS == 0:
+        shape = shape.model_copy(update={"kv_heads": SERVING_KV_HEADS})
+    bound = decode_bound(params, shape.kv_cache_bytes_per_token(), gpu.at_precision("bf16"), context=seq)
+    return bound.mfu, bound
+
+
+def section(draft: Draft, request: PlanRequest) -> None:
+    """The inference-optimal model and what serving costs: its own MFU (given, or the decoding
+    roofline's bound for each size) and GPU-hours (cost and days: the costs section)."""
+    if request.inference is None:
+        return
+    law, gpu, mfu, flops, params, loss = draft.law, draft.gpu, request.mfu, draft.flops, draft.params, draft.loss
+    inference_tokens, given_mfu, seq = request.inference.tokens, request.inference.mfu, request.seq
+    if loss is None:
+        raise ScaleError(f"law {law.name!r} has no loss form: inference-aware plans compare models of equal loss")
+    serving = INFERENCE_FLOPS_PER_PARAM_TOKEN * params * inference_tokens
+    best_params, best_tokens = inference_optimal(law, loss, inference_tokens, params, request.unique_tokens)
+    train = training_flops(best_params, best_tokens)
+    best_serving = INFERENCE_FLOPS_PER_PARAM_TOKEN * best_params * inference_tokens
+    serving_gpu = gpu.at_precision("bf16")  # bf16 weights served: their peak
+    reference_mfu, reference_bound = serving_mfu(params, gpu, seq, given_mfu)
+    best_mfu, best_bound = serving_mfu(best_params, gpu, seq, given_mfu)
+    best = InferencePlan(
+        params=best_params,
+        tokens=best_tokens,
+        tokens_per_param=best_tokens / best_params,
+        train_flops=train,
+        inference_flops=best_serving,
+        total_flops=train + best_serving,
+        train_gpu_hours=gpu_hours(train, gpu.peak_flops, mfu),
+        inference_gpu_hours=gpu_hours(best_serving, serving_gpu.peak_flops, best_mfu),
+        inference_mfu=best_mfu,
+        serving=best_bound,
+    )
+    draft.fields.update(
+        inference_tokens=inference_tokens,
+        inference_flops=serving,
+        total_flops=flops + serving,
+        inference_mfu=reference_mfu,
+        inference_mfu_source="given" if given_mfu is not None else "roofline",
+        serving=reference_bound,
+        inference_gpu_hours=gpu_hours(serving, serving_gpu.peak_flops, reference_mfu),
+        inference_optimal=best,
+        total_flops_saving=snap(1.0 - best.total_flops / (flops + serving)),
+    )

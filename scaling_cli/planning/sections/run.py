@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from ...core.compute import FLOPS_PER_PARAM_TOKEN
+from ...core.compute import FLOPS_PER_PARAM_TOKEN, HOURS_PER_DAY, gpu_hours
 from ...hardware.gpus import Gpu
 from ...laws.hyperparams import hyperparameter_law
 from ...hardware.layout import TENSOR_PARALLEL
 from ...hardware.memory import TIGHT_HEADROOM, Layout, TrainingMemory, training_memory
 from ...hardware.shape import Shape, fits, suggest_shapes
+from ..draft import Draft
+from ..request import PlanRequest
 
 CONTEXT_CHUNK = 8192
 """Context parallelism is tried only down to this many tokens per rank: Llama 3 split its 131K
@@ -93,3 +95,36 @@ def run_plan(params: float, flops: float, gpu: Gpu, gpus: int, seq: int = 4096, 
         steps=tokens / (sequences * seq), learning_rate=law.learning_rate(flops),
         hyperparameter_source=f"{law.citation}. {law.note}", notes=notes,
     )
+
+
+def section(draft: Draft, request: PlanRequest) -> None:
+    """With ``gpus``: a shape, a layout that fits, batch size and learning rate, and GPU-hours of
+    the FLOPs MFU counts (PaLM, App. B), not 6ND; with the vocabulary the budget implies."""
+    gpus, seq, price = request.gpus, request.seq, request.price_per_gpu_hour
+    if gpus is None:
+        return
+    law, gpu, flops, params, tokens = draft.law, draft.gpu, draft.flops, draft.params, draft.tokens
+    run = run_plan(params, flops, gpu, gpus, seq=seq)
+    shape = run.shape
+    # MFU, as PaLM defines it and as the 40 % default is quoted, counts attention and leaves
+    # the embedding lookup out: GPU-hours divide those FLOPs, not 6ND, by it.
+    counted = shape.counted_flops(tokens, seq, params)
+    hours = gpu_hours(counted, gpu.peak_flops, request.mfu)
+    draft.fields.update(
+        run=run, shape=shape, memory_per_gpu_bytes=run.memory.total_bytes,
+        batch_size_tokens=run.batch_size_tokens, learning_rate=run.learning_rate,
+        model_flops=counted, attention_flops_per_token=shape.attention_flops_per_token(seq), gpu_hours=hours,
+        days=hours / gpus / HOURS_PER_DAY,
+        cost=None if price is None else hours * price,
+    )
+    draft.notes.append(
+        f"GPU-hours count the FLOPs MFU counts (PaLM, App. B): 6 x the matmul parameters + attention at {seq:,}-token "
+        f"sequences, {counted / flops - 1:+.1%} against 6ND"
+    )
+    if law.params_counted != "total":
+        draft.notes.append(f"the run's shape is sized by total parameters; {law.name}'s N counts {law.params_counted}")
+    from .vocab import vocab_suggestion
+
+    # Advisory, not the answer asked for: its own warnings stay with it (check --strict
+    # fails on a plan's warnings, not on a suggestion's).
+    draft.fields["vocab_suggestion"] = vocab_suggestion(flops, shape)

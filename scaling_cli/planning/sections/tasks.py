@@ -14,6 +14,8 @@ from pydantic import BaseModel
 
 from ...core.errors import ScaleError
 from ...laws.preset import FormPreset, family_preset_names, load_family_preset
+from ..draft import Draft
+from ..request import PlanRequest
 
 TASK_FORMS = {"task-chain": "accuracy", "gadre-chain": "error"}
 """The chained forms a --task preset may have, and the metric each predicts."""
@@ -108,3 +110,10 @@ def _extrapolation(preset: FormPreset, n: float, tokens: float) -> list[str]:
 
     return [f"{preset.name}: {variable} {value:.3g} is {ratio:.3g}x {side} it was fitted on ({edge:.3g}), "
             f"{math.log10(ratio):.1f} decades of extrapolation" for variable, value, ratio, side, edge in _ratios(preset, n, tokens)]
+
+
+def section(draft: Draft, request: PlanRequest) -> None:
+    """With ``tasks``: the planned model's predicted score on each benchmark."""
+    if request.tasks:
+        draft.fields["tasks"] = task_scores(request.tasks, draft.params, draft.tokens, draft.fields.get("shape"),
+                                            draft.law.params_counted)
