@@ -22,7 +22,10 @@ from scaling_cli.fitting.simulate import EPOCH, synthetic_runs
 ROOT2 = np.sqrt(2.0)
 TRUTHS = {
     "constant 2x": ({**EPOCH, "A": EPOCH["A"] * ROOT2 ** -EPOCH["alpha"], "B": EPOCH["B"] * ROOT2 ** -EPOCH["beta"]}, "holds"),
-    "growing": ({**EPOCH, "alpha": EPOCH["alpha"] * 1.15, "beta": EPOCH["beta"] * 1.15, "A": EPOCH["A"] * 3.0, "B": EPOCH["B"] * 3.0}, "grows"),
+    "growing": (
+        {**EPOCH, "alpha": EPOCH["alpha"] * 1.15, "beta": EPOCH["beta"] * 1.15, "A": EPOCH["A"] * 3.0, "B": EPOCH["B"] * 3.0},
+        "grows",
+    ),
     "fading": ({**EPOCH, "E": EPOCH["E"] + 0.06, "A": EPOCH["A"] * 0.6, "B": EPOCH["B"] * 0.6}, "fades"),
 }
 
@@ -63,7 +66,9 @@ def main() -> None:
     for name, (truth, expected) in TRUTHS.items():
         start = time.perf_counter()
         coverage, coverage80, words = calibrate(truth, args.repetitions, args.bootstrap)
-        print(f"{name:12} {coverage:>38.0%} {coverage80:>6.0%} {words.get(expected, 0.0):>18.0%} ({expected}) {time.perf_counter() - start:>5.1f}")
+        print(
+            f"{name:12} {coverage:>38.0%} {coverage80:>6.0%} {words.get(expected, 0.0):>18.0%} ({expected}) {time.perf_counter() - start:>5.1f}"
+        )
 
 
 if __name__ == "__main__":

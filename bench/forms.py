@@ -17,11 +17,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from test_families import CASES, REJECTIONS, _synthetic  # noqa: E402  (the test suite's seeded truths)
+from test_families import CASES, REJECTIONS, _synthetic
 
-from scaling_cli.fitting.forms.form_fit import fit_form  # noqa: E402
-from scaling_cli.fitting.forms.form_runs import FormRuns  # noqa: E402
-from scaling_cli.laws import form_named  # noqa: E402
+from scaling_cli.fitting.forms.form_fit import fit_form
+from scaling_cli.fitting.forms.form_runs import FormRuns
+from scaling_cli.laws import form_named
 
 
 def _beyond(name: str, variables: dict) -> tuple[float, ...]:
@@ -40,7 +40,7 @@ def calibrate(name: str, repetitions: int, bootstrap: int) -> dict:
     point = _beyond(name, variables)
     point_vars = {v.name: np.array([x]) for v, x in zip(form.variables, point)}
     signed = form.objectives == ("lsq",)
-    hits = {k: 0 for k in truth}
+    hits = dict.fromkeys(truth, 0)
     predicted = alarms = undecided = caught = 0
     for seed in range(repetitions):
         runs = _synthetic(name, truth, variables, noise, seed)
@@ -60,8 +60,13 @@ def calibrate(name: str, repetitions: int, bootstrap: int) -> dict:
         shifted = np.where(scale >= np.sort(scale)[-3], 1.0, 0.0) * (0.3 if signed else 0.03)
         broken = FormRuns(runs.variables, runs.target - shifted if signed else runs.target * (1 + shifted), "broken", runs.rows)
         caught += fit_form(broken, form, bootstrap=bootstrap, seed=seed, holdout=3).holdout.outcome in REJECTIONS
-    return {"constants": {k: v / repetitions for k, v in hits.items()}, "prediction": predicted / repetitions,
-            "alarms": alarms / repetitions, "undecided": undecided / repetitions, "power": caught / repetitions}
+    return {
+        "constants": {k: v / repetitions for k, v in hits.items()},
+        "prediction": predicted / repetitions,
+        "alarms": alarms / repetitions,
+        "undecided": undecided / repetitions,
+        "power": caught / repetitions,
+    }
 
 
 def main() -> None:
@@ -75,8 +80,10 @@ def main() -> None:
         start = time.perf_counter()
         result = calibrate(name, args.repetitions, args.bootstrap)
         worst = min(result["constants"].items(), key=lambda item: item[1])
-        print(f"{name:12} {worst[0] + ' ' + format(worst[1], '.0%'):>26} {result['prediction']:>11.0%} {result['alarms']:>13.0%} "
-              f"{result['undecided']:>8.0%} {result['power']:>6.0%} {time.perf_counter() - start:>6.1f}")
+        print(
+            f"{name:12} {worst[0] + ' ' + format(worst[1], '.0%'):>26} {result['prediction']:>11.0%} {result['alarms']:>13.0%} "
+            f"{result['undecided']:>8.0%} {result['power']:>6.0%} {time.perf_counter() - start:>6.1f}"
+        )
     print("false alarms: a true law called biased or not extrapolating; too few: 'too few runs to tell'; power: the")
     print("3 largest runs broken by 3 % (0.3 reward units for the signed forms) and called biased or not extrapolating")
 

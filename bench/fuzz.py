@@ -23,8 +23,13 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=5000)
     args = parser.parse_args()
     env = {**os.environ, "SCALE_FUZZ_EXAMPLES": str(args.examples)}
-    raise SystemExit(subprocess.call([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                                      "tests/test_fuzz.py::test_random_argv_never_break"], cwd=ROOT, env=env))
+    raise SystemExit(
+        subprocess.call(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_fuzz.py::test_random_argv_never_break"],
+            cwd=ROOT,
+            env=env,
+        )
+    )
 
 
 if __name__ == "__main__":

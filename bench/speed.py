@@ -68,7 +68,10 @@ def runs_file() -> tuple[list[str], str]:
 
     runs = synthetic_runs(budgets=np.geomspace(1e18, 1e21, 10), sizes=24, seed=0)
     path = Path(tempfile.mkdtemp()) / "runs.csv"
-    path.write_text("params,tokens,loss\n" + "".join(f"{n!r},{d!r},{l!r}\n" for n, d, l in zip(runs.params.tolist(), runs.tokens.tolist(), runs.loss.tolist())))
+    path.write_text(
+        "params,tokens,loss\n"
+        + "".join(f"{n!r},{d!r},{loss!r}\n" for n, d, loss in zip(runs.params.tolist(), runs.tokens.tolist(), runs.loss.tolist()))
+    )
     return [str(path)], f"{len(runs)} seeded synthetic runs (../shared/data absent)"
 
 
@@ -110,10 +113,11 @@ code (the start-up target is read against it)."""
 
 
 def bootstrap_seconds(count: int = 4000) -> float:
-    from scaling_cli.fitting.bootstrap import resample_weights
-    from scaling_cli.fitting.solvers.parametric import Objective, fit_parametric
-    from scaling_cli.fitting.fit.parametric_fit import bootstrap_thetas
     from threadpoolctl import threadpool_limits
+
+    from scaling_cli.fitting.bootstrap import resample_weights
+    from scaling_cli.fitting.fit.parametric_fit import bootstrap_thetas
+    from scaling_cli.fitting.solvers.parametric import Objective, fit_parametric
 
     runs = library_runs()
     objective = Objective(np.log(runs.params), np.log(runs.tokens), runs.loss)
@@ -170,7 +174,9 @@ def main() -> None:
     print(f"fit, whole process, idle, 1,000 resamples : {idle_full:.2f} s   (with the scaling check's backtests)")
     with busy():
         busy_quick = seconds(quick, max(args.runs // 2, 2), env)
-    print(f"fit, {BUSY} busy processes / idle          : {busy_quick:.2f} s / {idle_quick:.2f} s = {busy_quick / idle_quick:.1f}x   (target <= 3.5x)")
+    print(
+        f"fit, {BUSY} busy processes / idle          : {busy_quick:.2f} s / {idle_quick:.2f} s = {busy_quick / idle_quick:.1f}x   (target <= 3.5x)"
+    )
 
     refits = bootstrap_seconds()
     print(f"4,000 bootstrap refits (library)          : {refits:.2f} s   (target <= 6 s)")

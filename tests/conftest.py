@@ -66,6 +66,6 @@ from scaling_cli.fitting.simulate import EPOCH, synthetic_runs  # noqa: E402,F40
 
 def write_runs_csv(path, runs, columns=("params", "tokens", "loss")):
     rows = ["{},{},{}".format(*columns)]
-    rows += [f"{n!r},{d!r},{l!r}" for n, d, l in zip(runs.params.tolist(), runs.tokens.tolist(), runs.loss.tolist())]
+    rows += [f"{n!r},{d!r},{loss!r}" for n, d, loss in zip(runs.params.tolist(), runs.tokens.tolist(), runs.loss.tolist())]
     path.write_text("\n".join(rows) + "\n")
     return path

@@ -3,8 +3,8 @@
 import json
 
 import pytest
-
 from conftest import ROOT
+
 from scaling_cli.planning.budget import BudgetFile, evaluate, load_budget
 
 EXAMPLE = str(ROOT / "configs" / "budget.example.toml")
@@ -198,28 +198,45 @@ LLAMA_8B_SHAPE = "[shape]\nlayers = 32\nd_model = 4096\nheads = 32\nkv_heads = 8
 
 def test_a_budget_describes_the_model_as_users_have_it(cli, tmp_path):
     # Llama 3.1 8B's config.json: 8,030,261,248 parameters (facts.md E), untied 128K vocabulary.
-    config = {"model_type": "llama", "num_hidden_layers": 32, "hidden_size": 4096, "num_attention_heads": 32,
-              "num_key_value_heads": 8, "intermediate_size": 14336, "vocab_size": 128256, "tie_word_embeddings": False}
+    config = {
+        "model_type": "llama",
+        "num_hidden_layers": 32,
+        "hidden_size": 4096,
+        "num_attention_heads": 32,
+        "num_key_value_heads": 8,
+        "intermediate_size": 14336,
+        "vocab_size": 128256,
+        "tie_word_embeddings": False,
+    }
     (tmp_path / "llama").mkdir()
     (tmp_path / "llama" / "config.json").write_text(json.dumps(config))
     run = 'tokens = "15T"\ngpus = 64\n[limits]\nmax_memory_per_gpu = "80GB"\n'
-    by_config = evaluate(load_budget(_write(tmp_path, 'config = "llama/config.json"\n' + run, "config.toml")), str(tmp_path / "config.toml"))
-    by_table = evaluate(load_budget(_write(tmp_path, LLAMA_8B_SHAPE.replace("[shape]", run.split("[limits]")[0] + "[shape]") + "[limits]\n", "table.toml")))
-    suggested = evaluate(load_budget(_write(tmp_path, 'params = 8030261248\n' + run, "params.toml")))
+    by_config = evaluate(
+        load_budget(_write(tmp_path, 'config = "llama/config.json"\n' + run, "config.toml")), str(tmp_path / "config.toml")
+    )
+    by_table = evaluate(
+        load_budget(_write(tmp_path, LLAMA_8B_SHAPE.replace("[shape]", run.split("[limits]")[0] + "[shape]") + "[limits]\n", "table.toml"))
+    )
+    suggested = evaluate(load_budget(_write(tmp_path, "params = 8030261248\n" + run, "params.toml")))
     assert by_config.values["params"] == by_table.values["params"] == 8_030_261_248
     assert by_config.values["memory_per_gpu_bytes"] == pytest.approx(by_table.values["memory_per_gpu_bytes"])
     # The memory check lays out the real shape (128K vocabulary, GQA), not a suggested 32K one.
     from scaling_cli import get_gpu
-    from scaling_cli.planning.sections.run import run_plan
     from scaling_cli.hardware.shape import Shape
+    from scaling_cli.planning.sections.run import run_plan
 
     llama = Shape(layers=32, d_model=4096, heads=32, kv_heads=8, d_ff=14336, vocab=128256)
     flops = by_config.values["flops"]
-    assert by_config.values["memory_per_gpu_bytes"] == run_plan(llama.params, flops, get_gpu("h100-sxm"), 64, shape=llama).memory.total_bytes
+    assert (
+        by_config.values["memory_per_gpu_bytes"] == run_plan(llama.params, flops, get_gpu("h100-sxm"), 64, shape=llama).memory.total_bytes
+    )
     assert suggested.values["memory_per_gpu_bytes"] == run_plan(llama.params, flops, get_gpu("h100-sxm"), 64).memory.total_bytes
     assert by_config.values["memory_per_gpu_bytes"] != suggested.values["memory_per_gpu_bytes"]
     # A rounded "8B" agrees with the shape; 7B does not, and says both numbers.
-    assert cli("check", _write(tmp_path, 'params = "8B"\n' + LLAMA_8B_SHAPE.replace("[shape]", 'tokens = "1T"\n[shape]'), "ok.toml")).exit_code == 0
+    assert (
+        cli("check", _write(tmp_path, 'params = "8B"\n' + LLAMA_8B_SHAPE.replace("[shape]", 'tokens = "1T"\n[shape]'), "ok.toml")).exit_code
+        == 0
+    )
     message = cli.error("check", _write(tmp_path, 'params = "7B"\ntokens = "1T"\n' + LLAMA_8B_SHAPE, "bad.toml"))
     assert "params = 7e+09" in message and "8.03e+09" in message
     both = cli.error("check", _write(tmp_path, 'tokens = "1T"\nconfig = "x.json"\n' + LLAMA_8B_SHAPE, "both.toml"))
@@ -231,8 +248,10 @@ def test_a_budget_describes_the_model_as_users_have_it(cli, tmp_path):
 def test_a_mixture_of_experts_budget_holds_every_expert(tmp_path):
     # Mixtral 8x7B's shape: 46.7B held, 12.9B active (its config.json). The law's N is the active
     # count; memory holds all 46.7B.
-    text = ('tokens = "1T"\n[shape]\nlayers = 32\nd_model = 4096\nheads = 32\nkv_heads = 8\nd_ff = 14336\nvocab = 32000\n'
-            'experts = 8\nexperts_per_token = 2\n[layout]\ndp = 8\nzero = 3\nrecompute = "selective"\nflash_attention = true\n')
+    text = (
+        'tokens = "1T"\n[shape]\nlayers = 32\nd_model = 4096\nheads = 32\nkv_heads = 8\nd_ff = 14336\nvocab = 32000\n'
+        'experts = 8\nexperts_per_token = 2\n[layout]\ndp = 8\nzero = 3\nrecompute = "selective"\nflash_attention = true\n'
+    )
     values = evaluate(load_budget(_write(tmp_path, text, "moe.toml"))).values
     from scaling_cli import get_gpu
     from scaling_cli.hardware.memory import Layout, training_memory

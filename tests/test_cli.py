@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import TEST_DATA
 
 from scaling_cli.cli.app import app
@@ -16,21 +15,29 @@ PLAN_KEYS = {"law", "flops", "params", "tokens", "tokens_per_param", "loss", "gp
 VARIANT_KEYS = {"params", "tokens", "tokens_per_param", "loss", "loss_penalty", "compute_overhead"}
 OVERTRAIN_KEYS = {"params", "law", "loss_floor", "rows"}
 ROW_KEYS = {
-    "tokens", "tokens_per_param", "flops", "gpu_hours", "loss", "optimal_params", "optimal_tokens",
-    "optimal_flops", "compute_overhead", "breakeven_inference_tokens",
+    "tokens",
+    "tokens_per_param",
+    "flops",
+    "gpu_hours",
+    "loss",
+    "optimal_params",
+    "optimal_tokens",
+    "optimal_flops",
+    "compute_overhead",
+    "breakeven_inference_tokens",
 }
 
 
 def test_plan_json_contract(cli):
     out = cli.json("plan", "--flops", "1e23")
     assert out["schema_version"] == 1
-    assert PLAN_KEYS <= set(out)
+    assert set(out) >= PLAN_KEYS
     assert out["law"] == "chinchilla" and out["gpu"] == "h100-sxm" and out["mfu"] == 0.4
     assert out["flops"] == 1e23
     assert 6 * out["params"] * out["tokens"] == pytest.approx(1e23)
     assert len(out["variants"]) == 6
     for variant in out["variants"]:
-        assert VARIANT_KEYS <= set(variant)
+        assert set(variant) >= VARIANT_KEYS
     assert out["variants"][0]["compute_overhead"] is None  # unreachable: JSON null
 
 
@@ -61,7 +68,9 @@ def test_plan_days_and_cost(cli):
     assert out["mfu"] == 0.45
     # With GPUs the plan has a shape and counts what MFU counts (matmuls and attention).
     assert out["gpu_hours"] == pytest.approx(out["model_flops"] / (312e12 * 0.45 * 3600))
-    assert cli.json("plan", "--flops", "1e23", "--gpu", "a100-80gb", "--mfu", "45%")["gpu_hours"] == pytest.approx(1e23 / (312e12 * 0.45 * 3600))
+    assert cli.json("plan", "--flops", "1e23", "--gpu", "a100-80gb", "--mfu", "45%")["gpu_hours"] == pytest.approx(
+        1e23 / (312e12 * 0.45 * 3600)
+    )
     assert out["days"] == pytest.approx(out["gpu_hours"] / 512 / 24)
     assert out["cost"] == pytest.approx(out["gpu_hours"] * 2.5)
 
@@ -82,10 +91,10 @@ def test_plan_with_a_law_file(cli):
 def test_overtrain_json_contract(cli):
     out = cli.json("overtrain", "--params", "7e9")
     assert out["schema_version"] == 1
-    assert OVERTRAIN_KEYS <= set(out)
+    assert set(out) >= OVERTRAIN_KEYS
     assert [row["tokens_per_param"] for row in out["rows"]] == pytest.approx([20, 50, 100, 200, 500, 1000])
     for row in out["rows"]:
-        assert ROW_KEYS <= set(row)
+        assert set(row) >= ROW_KEYS
     assert out["rows"][0]["breakeven_inference_tokens"] is None  # 20 tokens/param: not the smaller model
 
 
@@ -114,7 +123,7 @@ def test_loss_json_maps_each_law(cli):
 
 def test_laws_and_gpus(cli):
     laws = cli.json("laws")["laws"]
-    assert [law["name"] for law in laws][0] == "chinchilla"
+    assert next(law["name"] for law in laws) == "chinchilla"
     assert all(law["citation"] for law in laws)
     assert "Epoch" in cli("laws").stdout
     detail = cli("laws", "hoffmann-approach3")
@@ -167,7 +176,9 @@ def test_every_bad_input_is_one_line_and_exit_2(cli, args, needle):
 
 def test_malformed_law_file_through_the_cli(cli, tmp_path):
     path = tmp_path / "bad.toml"
-    path.write_text('name = "x"\ntitle = "x"\nkind = "parametric"\ncitation = "c"\n[loss]\nform = "chinchilla"\nE = 1\nA = 1\nB = 1\nalpha = 0.3\n')
+    path.write_text(
+        'name = "x"\ntitle = "x"\nkind = "parametric"\ncitation = "c"\n[loss]\nform = "chinchilla"\nE = 1\nA = 1\nB = 1\nalpha = 0.3\n'
+    )
     line = cli.error("plan", "--flops", "1e23", "--law", str(path))
     assert str(path) in line and "missing key 'loss.beta'" in line
 
@@ -198,7 +209,10 @@ def test_installed_scale_runs_as_a_subprocess():
 
 def test_python_dash_m_runs_the_cli():
     done = subprocess.run(
-        [sys.executable, "-m", "scaling_cli", "gpus", "--json"], capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "scaling_cli", "gpus", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
     )
     assert done.returncode == 0, done.stderr
@@ -261,7 +275,7 @@ def test_plan_and_fit_print_markdown_for_ci_summaries(cli, tmp_path):
 
     runs = synthetic_runs(seed=1)
     path = tmp_path / "runs.csv"
-    path.write_text("params,tokens,loss\n" + "".join(f"{n},{d},{l}\n" for n, d, l in zip(runs.params, runs.tokens, runs.loss)))
+    path.write_text("params,tokens,loss\n" + "".join(f"{n},{d},{loss}\n" for n, d, loss in zip(runs.params, runs.tokens, runs.loss)))
     fit = cli("fit", path, "--bootstrap", "50", "--holdout", "4", "--predict-flops", "1e21", "--format", "markdown", "-q")
     assert fit.exit_code == 0, fit.stderr
     assert "| alpha |" in fit.stdout and "**Held-out check:**" in fit.stdout and "(compute-optimal)" in fit.stdout
@@ -285,7 +299,10 @@ def test_precision_fp8_plans_at_the_datasheet_fp8_peak(cli):
     assert bf16["gpu_hours"] / fp8["gpu_hours"] == pytest.approx(1978.9 / 989.4)
     assert any("FP8 peak" in note for note in fp8["notes"])
     # A time budget buys twice the FLOPs at the FP8 peak, at the same MFU.
-    assert cli.json("plan", "--gpus", "64", "--days", "10", "--precision", "fp8")["flops"] > 1.9 * cli.json("plan", "--gpus", "64", "--days", "10")["flops"]
+    assert (
+        cli.json("plan", "--gpus", "64", "--days", "10", "--precision", "fp8")["flops"]
+        > 1.9 * cli.json("plan", "--gpus", "64", "--days", "10")["flops"]
+    )
     assert "no FP8 peak" in cli.error("plan", "--flops", "1e23", "--gpu", "a100-80gb", "--precision", "fp8")
     assert cli.json("overtrain", "--params", "7e9", "--precision", "fp8")["precision"] == "fp8"
     assert "expected bf16 or fp8" in cli.error("plan", "--flops", "1e23", "--precision", "fp4")

@@ -17,7 +17,7 @@ from scaling_cli.fitting.compare.compare import compare, multipliers
 from scaling_cli.fitting.simulate import EPOCH, repeat, synthetic_runs
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from compare import TRUTHS, theta, trend_word  # noqa: E402  (the bench's truths, one definition)
+from compare import TRUTHS, theta, trend_word
 
 
 def test_a_constant_multiplier_is_exact_under_the_law():
@@ -29,7 +29,9 @@ def test_a_constant_multiplier_is_exact_under_the_law():
 def _multiplier_trial(seed: int) -> bool:
     """Does one seeded pair's 95 % interval of the multiplier hold the true 2x?"""
     truth, _ = TRUTHS["constant 2x"]
-    result = compare([("A", synthetic_runs(seed=2 * seed)), ("B", synthetic_runs(truth=truth, seed=2 * seed + 1))], bootstrap=200, seed=seed)
+    result = compare(
+        [("A", synthetic_runs(seed=2 * seed)), ("B", synthetic_runs(truth=truth, seed=2 * seed + 1))], bootstrap=200, seed=seed
+    )
     low, high = result.comparisons[0].reference.ci95
     return bool(low <= 2.0 <= high)
 
@@ -45,7 +47,9 @@ def test_the_trend_verdict_is_right_when_the_trend_is_clear(name):
     truth, expected = TRUTHS[name]
     right, trials = 0, 10
     for seed in range(trials):
-        result = compare([("A", synthetic_runs(seed=2 * seed)), ("B", synthetic_runs(truth=truth, seed=2 * seed + 1))], bootstrap=200, seed=seed)
+        result = compare(
+            [("A", synthetic_runs(seed=2 * seed)), ("B", synthetic_runs(truth=truth, seed=2 * seed + 1))], bootstrap=200, seed=seed
+        )
         right += trend_word(result.verdict) == expected
     assert right / trials >= 0.9
     if name == "fading":
@@ -58,8 +62,9 @@ def test_no_difference_between_two_draws_of_one_law():
 
 
 def test_compare_the_gadre_corpora(cli, tmp_path):
-    data = cli.json("compare", shared_data("gadre2024_openlm.csv"), "--by", "train_dataset", "--columns", "loss=loss_c4_val",
-                    "--bootstrap", "100")
+    data = cli.json(
+        "compare", shared_data("gadre2024_openlm.csv"), "--by", "train_dataset", "--columns", "loss=loss_c4_val", "--bootstrap", "100"
+    )
     assert [s["label"] for s in data["sets"]] == ["c4_original", "rpj", "rw_original"]
     assert [s["n_runs"] for s in data["sets"]] == [34, 35, 35]
     assert {"flops", "value", "ci80", "ci95", "extrapolated"} <= set(data["multipliers"][0])
@@ -69,24 +74,38 @@ def test_compare_the_gadre_corpora(cli, tmp_path):
     for comparison in data["comparisons"]:
         assert comparison["reference"]["value"] < 1 and comparison["reference"]["ci95"][1] < 1
         assert comparison["raw"]  # the evidence beside the law
-    at = cli.json("compare", shared_data("gadre2024_openlm.csv"), "--by", "train_dataset", "--columns", "loss=loss_c4_val",
-                  "--bootstrap", "0", "--at", "1e21")
+    at = cli.json(
+        "compare",
+        shared_data("gadre2024_openlm.csv"),
+        "--by",
+        "train_dataset",
+        "--columns",
+        "loss=loss_c4_val",
+        "--bootstrap",
+        "0",
+        "--at",
+        "1e21",
+    )
     assert at["comparisons"][0]["at"]["flops"] == 1e21
 
 
 def test_compare_refuses_what_it_cannot_compare(cli, tmp_path):
     runs = synthetic_runs(seed=3)
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
-    a.write_text("params,tokens,loss,eval\n" + "".join(f"{n},{d},{l},c4\n" for n, d, l in zip(runs.params, runs.tokens, runs.loss)))
-    b.write_text("params,tokens,loss,eval\n" + "".join(f"{n},{d},{l},pile\n" for n, d, l in zip(runs.params, runs.tokens, runs.loss)))
+    a.write_text("params,tokens,loss,eval\n" + "".join(f"{n},{d},{loss},c4\n" for n, d, loss in zip(runs.params, runs.tokens, runs.loss)))
+    b.write_text("params,tokens,loss,eval\n" + "".join(f"{n},{d},{loss},pile\n" for n, d, loss in zip(runs.params, runs.tokens, runs.loss)))
     assert "different evaluations" in cli.error("compare", a, b, "--bootstrap", "0")
     assert "at least two" in cli.error("compare", a)
     assert "labels for" in cli.error("compare", a, a, "--label", "x")
     assert "one value" in cli.error("compare", a, "--by", "eval")
     c = tmp_path / "c.csv"
-    c.write_text("params,tokens,loss,tokenizer\n" + "".join(f"{n},{d},{l},gpt2\n" for n, d, l in zip(runs.params, runs.tokens, runs.loss)))
+    c.write_text(
+        "params,tokens,loss,tokenizer\n" + "".join(f"{n},{d},{loss},gpt2\n" for n, d, loss in zip(runs.params, runs.tokens, runs.loss))
+    )
     e = tmp_path / "e.csv"
-    e.write_text("params,tokens,loss,tokenizer\n" + "".join(f"{n},{d},{l},llama\n" for n, d, l in zip(runs.params, runs.tokens, runs.loss)))
+    e.write_text(
+        "params,tokens,loss,tokenizer\n" + "".join(f"{n},{d},{loss},llama\n" for n, d, loss in zip(runs.params, runs.tokens, runs.loss))
+    )
     assert any("tokenizers" in w for w in cli.json("compare", c, e, "--bootstrap", "0")["warnings"])
 
 
@@ -94,10 +113,10 @@ def test_compare_plot(cli, tmp_path):
     pytest.importorskip("matplotlib")
     runs = synthetic_runs(seed=4)
     a = tmp_path / "a.csv"
-    a.write_text("params,tokens,loss\n" + "".join(f"{n},{d},{l}\n" for n, d, l in zip(runs.params, runs.tokens, runs.loss)))
+    a.write_text("params,tokens,loss\n" + "".join(f"{n},{d},{loss}\n" for n, d, loss in zip(runs.params, runs.tokens, runs.loss)))
     b = tmp_path / "b.csv"
     other = synthetic_runs(truth=TRUTHS["growing"][0], seed=5)
-    b.write_text("params,tokens,loss\n" + "".join(f"{n},{d},{l}\n" for n, d, l in zip(other.params, other.tokens, other.loss)))
+    b.write_text("params,tokens,loss\n" + "".join(f"{n},{d},{loss}\n" for n, d, loss in zip(other.params, other.tokens, other.loss)))
     out = tmp_path / "cmp.png"
     result = cli("compare", a, b, "--bootstrap", "50", "--plot", out)
     assert result.exit_code == 0, result.stderr

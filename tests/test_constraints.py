@@ -1,17 +1,18 @@
 """Plans under real constraints: limited unique data, an inference demand, a target loss."""
 
 import csv
+import itertools
 import math
 
 import numpy as np
 import pytest
+from conftest import TEST_DATA, shared_data
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import TEST_DATA, shared_data
 from scaling_cli import load_law, plan, training_flops
-from scaling_cli.laws.data_constrained import effective_tokens
 from scaling_cli.core.errors import ScaleError
+from scaling_cli.laws.data_constrained import effective_tokens
 from scaling_cli.planning.sections.inference import inference_optimal
 
 SARDANA = str(TEST_DATA / "sardana.toml")
@@ -49,9 +50,7 @@ def test_published_constants_give_the_notebooks_r_squared(muennighoff):
         rows = list(csv.DictReader(handle))
     assert len(rows) == 182
     loss = np.array([float(r["val_loss"]) for r in rows])
-    predicted = np.array([
-        muennighoff.predict_loss(float(r["params"]), float(r["tokens"]), float(r["unique_tokens"])) for r in rows
-    ])
+    predicted = np.array([muennighoff.predict_loss(float(r["params"]), float(r["tokens"]), float(r["unique_tokens"])) for r in rows])
     r_squared = 1 - np.sum((loss - predicted) ** 2) / np.sum((loss - loss.mean()) ** 2)
     assert r_squared == pytest.approx(0.7722046084968408, abs=1e-6)
 
@@ -167,7 +166,7 @@ def test_more_inference_means_a_smaller_model_trained_longer():
     params, tokens = law.optimal(1e23)
     loss = law.predict_loss(params, tokens)
     sizes = [inference_optimal(law, loss, t, params) for t in (1e10, 1e11, 1e12, 1e13, 1e14, 1e15)]
-    assert all(a[0] > b[0] and a[1] < b[1] for a, b in zip(sizes, sizes[1:]))
+    assert all(a[0] > b[0] and a[1] < b[1] for a, b in itertools.pairwise(sizes))
     assert sizes[0][0] <= params
 
 

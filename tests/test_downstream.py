@@ -14,18 +14,25 @@ import numpy as np
 import pytest
 from conftest import shared_data
 
-from scaling_cli.fitting.solvers.form_solver import FormObjective, fit_best
 from scaling_cli.fitting.pattern.pattern import classify
 from scaling_cli.fitting.simulate import repeat
+from scaling_cli.fitting.solvers.form_solver import FormObjective, fit_best
 from scaling_cli.fitting.tasks.task_fit import fit_task, read_task_rows
 from scaling_cli.laws import form_named
 from scaling_cli.laws.preset import load_family_preset
 from scaling_cli.planning.sections.tasks import task_scores
 
 # chained_main.csv, column Pred (13B-5T: 13,202,396,160 non-embedding parameters, 5.000T tokens).
-CHAINED_13B = {"mmlu": 0.5126799915287485, "hellaswag": 0.8530359563499285, "arc-challenge": 0.5267099358093748,
-               "arc-easy": 0.7724156000459201, "piqa": 0.820804177694882, "csqa": 0.7760887505172276,
-               "socialiqa": 0.5994822062474122, "openbookqa": 0.4486477676972386}
+CHAINED_13B = {
+    "mmlu": 0.5126799915287485,
+    "hellaswag": 0.8530359563499285,
+    "arc-challenge": 0.5267099358093748,
+    "arc-easy": 0.7724156000459201,
+    "piqa": 0.820804177694882,
+    "csqa": 0.7760887505172276,
+    "socialiqa": 0.5994822062474122,
+    "openbookqa": 0.4486477676972386,
+}
 TARGET_13B = (13202396160.0, 5000088518656.0)
 
 
@@ -38,22 +45,32 @@ def test_ladder_presets_reproduce_the_authors_chained_predictions(task):
 
 def _ladder_file(tmp_path, task: str, column: str) -> str:
     """The paper's fitting set from the checkpoints file: 190M-1.3B x 1, 2, 5, 10 x C, no reruns."""
-    rows = list(csv.DictReader(open(shared_data("olmo_ladder_checkpoints.csv"))))
+    rows = list(csv.DictReader(shared_data("olmo_ladder_checkpoints.csv").read_text().splitlines()))
     path = tmp_path / f"{task}.csv"
     with open(path, "w", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["run", "params", "tokens", "bpb", "acc"])
         for r in rows:
-            if (r["role"] == "ladder" and r["is_rerun"] == "0" and float(r["chinchilla_multiplier_xC"]) in (1, 2, 5, 10)
-                    and r["size"] in ("190M", "370M", "760M", "1.3B") and r[f"{column}_bpb"]):
+            if (
+                r["role"] == "ladder"
+                and r["is_rerun"] == "0"
+                and float(r["chinchilla_multiplier_xC"]) in (1, 2, 5, 10)
+                and r["size"] in ("190M", "370M", "760M", "1.3B")
+                and r[f"{column}_bpb"]
+            ):
                 writer.writerow([r["run"], r["non_embedding_params"], r["tokens"], r[f"{column}_bpb"], r[f"{column}_acc"]])
     return str(path)
 
 
-@pytest.mark.parametrize("task,column,step1,actual", [("mmlu", "mmlu_avg_test", 0.7501562439156164, 0.5161402368605137),
-                                                      ("hellaswag", "hellaswag_val", 0.6531765996418648, 0.831905996799469)])
+@pytest.mark.parametrize(
+    "task,column,step1,actual",
+    [
+        ("mmlu", "mmlu_avg_test", 0.7501562439156164, 0.5161402368605137),
+        ("hellaswag", "hellaswag_val", 0.6531765996418648, 0.831905996799469),
+    ],
+)
 def test_fit_metric_via_reproduces_the_ladder_and_its_interval_holds_the_truth(tmp_path, task, column, step1, actual):
-    data, labels, source, notes = read_task_rows(_ladder_file(tmp_path, task, column), "acc", "bpb")
+    data, labels, source, _notes = read_task_rows(_ladder_file(tmp_path, task, column), "acc", "bpb")
     result = fit_task(data, labels, source, "acc", "bpb", bootstrap=200, predict=[TARGET_13B], average_last=5)
     prediction = result.predictions[0]
     # Step 1 is the authors' procedure (last-5 mean, Huber on log): their step1_main.csv to 4 digits.
@@ -88,13 +105,19 @@ def test_the_ladder_step_2_refits_reach_what_scipys_bounded_least_squares_reache
     objective, starts, weights, thetas = calls[-1]
     assert len(thetas) == 12 and np.all(thetas[:, 3] == 1.0)
     for start, w, theta in zip(starts, weights, thetas):
-        reference = least_squares(lambda t: np.sqrt(w) * objective.residuals(t[None])[0], start,
-                                  bounds=(objective.lower, objective.upper), xtol=1e-15, ftol=1e-15, gtol=1e-15).x
+        reference = least_squares(
+            lambda t, w=w: np.sqrt(w) * objective.residuals(t[None])[0],
+            start,
+            bounds=(objective.lower, objective.upper),
+            xtol=1e-15,
+            ftol=1e-15,
+            gtol=1e-15,
+        ).x
         assert theta == pytest.approx(reference, rel=1e-4, abs=1e-6)
 
 
 def test_gadre_chain_reproduces_the_published_relative_errors():
-    rows = [r for r in csv.DictReader(open(shared_data("gadre2024_openlm.csv"))) if r["train_dataset"] == "rpj"]
+    rows = [r for r in csv.DictReader(shared_data("gadre2024_openlm.csv").read_text().splitlines()) if r["train_dataset"] == "rpj"]
     small = ("d=96_l=8_h=4", "d=512_l=8_h=4", "d=576_l=24_h=8", "d=1024_l=24_h=8")
 
     def pick(config, multiplier):
@@ -103,7 +126,9 @@ def test_gadre_chain_reproduces_the_published_relative_errors():
     points = [pick(c, 20.0) for c in small] + [pick("d=96_l=8_h=4", 320.0)]
     column = lambda rs, k: np.array([float(r[k]) for r in rs])  # noqa: E731
     loss_form, error_form = form_named("gadre-loss"), form_named("gadre-error")
-    loss_fit = FormObjective(loss_form, {"params": column(points, "params"), "tokens": column(points, "tokens")}, column(points, "loss_c4_val"), "lsq")
+    loss_fit = FormObjective(
+        loss_form, {"params": column(points, "params"), "tokens": column(points, "tokens")}, column(points, "loss_c4_val"), "lsq"
+    )
     theta, _ = fit_best(loss_fit)
     loss_constants = {k: float(v[0, 0]) for k, v in loss_fit.constants(theta[None]).items()}
     with_1b = points + [pick("open_lm_1b", 20.0)]
@@ -139,8 +164,12 @@ def test_task_scores_on_plans_say_how_far_they_reach(cli):
 def test_fit_metric_refuses_a_metric_at_chance(tmp_path, cli):
     path = tmp_path / "flat.csv"
     rng = np.random.default_rng(0)
-    path.write_text("params,tokens,bpb,acc\n" + "".join(
-        f"{n},{20 * n},{1.5 - 0.1 * i},{0.25 + rng.normal(0, 0.005):.4f}\n" for i, n in enumerate([1e8, 2e8, 4e8, 8e8, 1.6e9, 3.2e9])))
+    path.write_text(
+        "params,tokens,bpb,acc\n"
+        + "".join(
+            f"{n},{20 * n},{1.5 - 0.1 * i},{0.25 + rng.normal(0, 0.005):.4f}\n" for i, n in enumerate([1e8, 2e8, 4e8, 8e8, 1.6e9, 3.2e9])
+        )
+    )
     assert "at chance" in cli.error("fit", path, "--metric", "acc", "--via", "bpb", "--chance", "0.25")
     assert "together" in cli.error("fit", path, "--metric", "acc")
 
@@ -193,8 +222,9 @@ def test_pattern_on_the_shared_data(cli):
     assert "no rows match" in cli.error("pattern", ladder, "--metric", "mmlu_avg_test_acc", "--where", "role=nope")
     # A checkpoint file: one point per run (its last 5 rows averaged), not every training step.
     checkpoints = shared_data("olmo_ladder_checkpoints.csv")
-    result = cli.json("pattern", checkpoints, "--metric", "mmlu_avg_test_acc", "--where", "role=ladder", "--chance", "0.25",
-                      "--average-last", "5")["pattern"]
+    result = cli.json(
+        "pattern", checkpoints, "--metric", "mmlu_avg_test_acc", "--where", "role=ladder", "--chance", "0.25", "--average-last", "5"
+    )["pattern"]
     assert result["kind"] == "smooth" and result["n_points"] == 25
 
 
@@ -213,14 +243,19 @@ def _two_step_runs(seed: int):
     params = np.repeat(sizes, 4)
     tokens = params * np.tile([20.0, 40.0, 100.0, 200.0], 4)
     chain = form_named("task-chain")
-    task_loss = form_named("chinchilla").predict({"E": truth["E"], "A": truth["A"], "B": truth["B"], "alpha": truth["alpha"], "beta": truth["beta"]},
-                                                 {"params": params, "tokens": tokens}) * np.exp(rng.normal(0, 0.01, len(params)))
+    task_loss = form_named("chinchilla").predict(
+        {"E": truth["E"], "A": truth["A"], "B": truth["B"], "alpha": truth["alpha"], "beta": truth["beta"]},
+        {"params": params, "tokens": tokens},
+    ) * np.exp(rng.normal(0, 0.01, len(params)))
     accuracy = form_named("task-accuracy").predict(truth, {"task_loss": task_loss}) + rng.normal(0, 0.01, len(params))
     data = {"params": params, "tokens": tokens, "via": task_loss, "metric": accuracy}
     target = (1.3e10, 2.6e11)
     fresh_loss = float(chain.predict(truth | {}, {"params": target[0], "tokens": target[1]}))  # noiseless chain
-    clean_loss = float(form_named("chinchilla").predict({k: truth[k] for k in ("E", "A", "B", "alpha", "beta")},
-                                                        {"params": target[0], "tokens": target[1]}))
+    clean_loss = float(
+        form_named("chinchilla").predict(
+            {k: truth[k] for k in ("E", "A", "B", "alpha", "beta")}, {"params": target[0], "tokens": target[1]}
+        )
+    )
     new_loss = clean_loss * np.exp(rng.normal(0, 0.01))
     new_accuracy = float(form_named("task-accuracy").predict(truth, {"task_loss": new_loss})) + rng.normal(0, 0.01)
     return data, np.array([str(i) for i in range(len(params))]), target, new_accuracy, fresh_loss

@@ -9,6 +9,7 @@ sail-sg/scaling-with-vocab optimal_Nv_predict.py (its printed output for N_nv = 
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 import subprocess
 import sys
@@ -20,8 +21,8 @@ from conftest import shared_data
 from scaling_cli.core.errors import ScaleError
 from scaling_cli.fitting.forms.form_fit import fit_form
 from scaling_cli.fitting.forms.form_runs import FormRuns, read_form_runs
-from scaling_cli.fitting.solvers.form_solver import FormObjective
 from scaling_cli.fitting.simulate import repeat
+from scaling_cli.fitting.solvers.form_solver import FormObjective
 from scaling_cli.laws import form_named, forms, load_law
 from scaling_cli.laws.preset import family_preset_names, load_family_preset
 from scaling_cli.laws.routed import effective_params
@@ -31,7 +32,9 @@ from scaling_cli.planning.sections.vocab import vocab_suggestion
 
 def test_every_family_module_declares_well_formed_forms():
     registry = forms()
-    assert {"chinchilla", "kaplan", "data-constrained", "routed", "vocabulary", "finetune", "context", "reward-bon", "reward-rl"} <= set(registry)
+    assert {"chinchilla", "kaplan", "data-constrained", "routed", "vocabulary", "finetune", "context", "reward-bon", "reward-rl"} <= set(
+        registry
+    )
     for form in registry.values():
         assert form.citation and form.variables and form.questions
         for parameter in form.parameters:
@@ -54,7 +57,7 @@ def test_a_law_file_with_the_old_repetition_table_still_loads(tmp_path):
     path.write_text(
         'name = "old"\ntitle = "old"\nkind = "parametric"\ncitation = "c"\n'
         '[loss]\nform = "chinchilla"\nE = 1.87\nA = 520.8\nB = 1487.7\nalpha = 0.3527\nbeta = 0.3527\n'
-        '[data_constrained]\nR_D_star = 15.39\nR_N_star = 5.31\n'
+        "[data_constrained]\nR_D_star = 15.39\nR_N_star = 5.31\n"
     )
     law = load_law(path)
     assert law.loss.form == "data-constrained" and law.data_constrained.R_D_star == 15.39
@@ -76,9 +79,12 @@ CLARK_ROUTERS = {"clark-sbase": ("S-Base", 58, 0.0033), "clark-rlr": ("RL-R", 59
 
 def _clark_selection(router: str) -> FormRuns:
     """The notebook's selection: routing frequency 1/2, k = 1, seed 42, final step; dense runs as E = 1."""
-    rows = list(csv.DictReader(open(shared_data("clark2022_routing_final.csv"))))
-    chosen = [r for r in rows if float(r["routing_frequency"]) == 0.5 and r["k"] == "1" and r["seed"] == "42"
-              and r["router_type"] in ("Dense", router)]
+    rows = list(csv.DictReader(shared_data("clark2022_routing_final.csv").read_text().splitlines()))
+    chosen = [
+        r
+        for r in rows
+        if float(r["routing_frequency"]) == 0.5 and r["k"] == "1" and r["seed"] == "42" and r["router_type"] in ("Dense", router)
+    ]
     params = np.array([float(r["dense_parameter_count"]) for r in chosen])
     experts = np.array([float(r["num_experts"]) for r in chosen])
     loss = np.array([float(r["loss_validation"]) for r in chosen])
@@ -114,13 +120,20 @@ def test_effective_dense_size_matches_the_notebooks_formula_and_the_source_claim
     # 130M under S-Base, and the benefit shrinks as N grows (c > 0, Clark et al.'s headline).
     ratios = [moe_plan(n, 8).effective_ratio for n in (1.5e7, 1.3e8, 1.3e9, 1e10)]
     assert ratios[1] == pytest.approx(2.0, abs=0.02)
-    assert all(a > b for a, b in zip(ratios, ratios[1:]))
+    assert all(a > b for a, b in itertools.pairwise(ratios))
 
 
 def test_moe_total_parameters_follow_clarks_released_models():
-    rows = list(csv.DictReader(open(shared_data("clark2022_routing_final.csv"))))
-    largest = [r for r in rows if r["router_type"] == "S-Base" and r["k"] == "1" and float(r["routing_frequency"]) == 0.5
-               and r["model_size_label"] == "1.3B" and r["seed"] == "42"]
+    rows = list(csv.DictReader(shared_data("clark2022_routing_final.csv").read_text().splitlines()))
+    largest = [
+        r
+        for r in rows
+        if r["router_type"] == "S-Base"
+        and r["k"] == "1"
+        and float(r["routing_frequency"]) == 0.5
+        and r["model_size_label"] == "1.3B"
+        and r["seed"] == "42"
+    ]
     assert len(largest) >= 8
     for r in largest:
         planned = moe_plan(float(r["dense_parameter_count"]), int(r["num_experts"])).total_params
@@ -142,8 +155,14 @@ def test_moe_plan_json_and_errors(cli):
 
 def test_flame_moe_reproduces_the_notebooks_predictions():
     # analysis/find_scaling_law.ipynb, "Find the Models": (budget, active params, tokens) -> predicted_loss.
-    printed = [(354.9e6, 9.392317e9, 3.083539), (1.0e9, 1.333333e10, 2.878912), (2.0e9, 2.0e10, 2.752539),
-               (2.5e9, 4.8e10, 2.665207), (2.5e9, 3.8e11, 2.607682), (2.5e9, 7.333333e11, 2.601323)]
+    printed = [
+        (354.9e6, 9.392317e9, 3.083539),
+        (1.0e9, 1.333333e10, 2.878912),
+        (2.0e9, 2.0e10, 2.752539),
+        (2.5e9, 4.8e10, 2.665207),
+        (2.5e9, 3.8e11, 2.607682),
+        (2.5e9, 7.333333e11, 2.601323),
+    ]
     law = load_law("flame-moe")
     assert law.params_counted == "active"
     for active, tokens, loss in printed:
@@ -182,7 +201,8 @@ def test_the_data_constrained_form_is_the_law_and_fits_its_repetition_terms():
     published = np.log([[law.loss.R_D_star, law.loss.R_N_star]])
     v = runs.variables
     assert np.exp(objective.predicted(published)[0]) == pytest.approx(
-        [law.predict_loss(n, d, u) for n, d, u in zip(v["params"], v["tokens"], v["unique_tokens"])], rel=1e-12)
+        [law.predict_loss(n, d, u) for n, d, u in zip(v["params"], v["tokens"], v["unique_tokens"])], rel=1e-12
+    )
     assert objective.values(published, np.ones(len(runs)))[0] == pytest.approx(0.015825935, rel=1e-7)  # data README §3
     fitted = fit_form(runs, form, bootstrap=200, fixed=MUENNIGHOFF_BASE)
     # The optimum is flat in R_D* (README: allow for it): the fit is at least as good, and the
@@ -194,13 +214,24 @@ def test_the_data_constrained_form_is_the_law_and_fits_its_repetition_terms():
 
 
 def test_fit_form_data_constrained_reads_unique_tokens(cli):
-    result = cli.json("fit", shared_data("datablations_c4_runs.csv"), "--form", "data-constrained", "--columns", "loss=val_loss",
-                      "--bootstrap", "0", "--fix", "E=1.8691436784,A=520.82495166,B=1487.7160938,alpha=0.3526596,beta=0.3526596")
+    result = cli.json(
+        "fit",
+        shared_data("datablations_c4_runs.csv"),
+        "--form",
+        "data-constrained",
+        "--columns",
+        "loss=val_loss",
+        "--bootstrap",
+        "0",
+        "--fix",
+        "E=1.8691436784,A=520.82495166,B=1487.7160938,alpha=0.3526596,beta=0.3526596",
+    )
     assert result["form"] == "data-constrained" and result["n_runs"] == 182
     assert set(result["parameters"]) >= {"R_D_star", "R_N_star"}
 
 
 # -- every fittable form recovers a seeded truth ----------------------------------------------
+
 
 def _synthetic(form_name: str, truth: dict, variables: dict, noise: float, seed: int) -> FormRuns:
     form = form_named(form_name)
@@ -214,14 +245,24 @@ GRID_N = np.repeat(np.logspace(7, 9.5, 6), 6)
 GRID_E = np.tile([1.0, 2.0, 4.0, 8.0, 32.0, 128.0], 6)
 CASES = {
     "context": ({"alpha": 50.0, "beta": 0.6, "gamma": 1.8}, {"context": np.repeat(2.0 ** np.arange(8, 16), 3)}, 0.003),
-    "finetune": ({"A": 300.0, "alpha": 0.25, "beta": 0.1, "E": 1.2},
-                 {"factor": np.repeat(np.logspace(8, 10, 5), 5), "finetune_tokens": np.tile(np.logspace(6, 8, 5), 5)}, 0.003),
+    "finetune": (
+        {"A": 300.0, "alpha": 0.25, "beta": 0.1, "E": 1.2},
+        {"factor": np.repeat(np.logspace(8, 10, 5), 5), "finetune_tokens": np.tile(np.logspace(6, 8, 5), 5)},
+        0.003,
+    ),
     "reward-bon": ({"alpha": 1.0, "beta": 0.12}, {"kl_distance": np.linspace(0.2, 6.0, 25)}, 0.02),
     "reward-rl": ({"alpha": 0.8, "beta": 0.3}, {"kl_distance": np.linspace(0.2, 8.0, 25)}, 0.02),
-    "routed": ({"a": -0.082, "b": -0.11, "c": 0.01, "d": 1.1, "E_start": 1.8, "E_max": 400.0}, {"params": GRID_N, "experts": GRID_E}, 0.004),
+    "routed": (
+        {"a": -0.082, "b": -0.11, "c": 0.01, "d": 1.1, "E_start": 1.8, "E_max": 400.0},
+        {"params": GRID_N, "experts": GRID_E},
+        0.004,
+    ),
     "vocabulary": ({"k": 0.2, "gamma": 0.42}, {"flops": np.logspace(18, 21, 12)}, 0.03),
-    "kaplan": ({"N_c": 6.4e13, "D_c": 1.8e13, "alpha_N": 0.076, "alpha_D": 0.103},
-               {"params": np.repeat(np.logspace(7, 9, 5), 5), "tokens": np.tile(np.logspace(9, 11, 5), 5)}, 0.003),
+    "kaplan": (
+        {"N_c": 6.4e13, "D_c": 1.8e13, "alpha_N": 0.076, "alpha_D": 0.103},
+        {"params": np.repeat(np.logspace(7, 9, 5), 5), "tokens": np.tile(np.logspace(9, 11, 5), 5)},
+        0.003,
+    ),
 }
 
 
@@ -300,7 +341,7 @@ def test_the_best_of_n_optimum_has_an_interval_around_the_truth():
 
 
 def test_fit_form_on_the_released_clark_runs(cli, tmp_path):
-    rows = list(csv.DictReader(open(shared_data("clark2022_routing_final.csv"))))
+    rows = list(csv.DictReader(shared_data("clark2022_routing_final.csv").read_text().splitlines()))
     path = tmp_path / "sbase.csv"
     with open(path, "w") as out:
         out.write("dense_parameter_count,num_experts,loss_validation\n")
@@ -308,8 +349,22 @@ def test_fit_form_on_the_released_clark_runs(cli, tmp_path):
             if float(r["routing_frequency"]) == 0.5 and r["k"] == "1" and r["seed"] == "42" and r["router_type"] in ("Dense", "S-Base"):
                 out.write(f"{r['dense_parameter_count']},{r['num_experts']},{r['loss_validation']}\n")
     saved = tmp_path / "mine.toml"
-    result = cli.json("fit", path, "--form", "routed", "--columns", "params=dense_parameter_count,experts=num_experts,loss=loss_validation",
-                      "--bootstrap", "100", "--predict", "1e9,8", "--holdout", "5", "--save", saved)
+    result = cli.json(
+        "fit",
+        path,
+        "--form",
+        "routed",
+        "--columns",
+        "params=dense_parameter_count,experts=num_experts,loss=loss_validation",
+        "--bootstrap",
+        "100",
+        "--predict",
+        "1e9,8",
+        "--holdout",
+        "5",
+        "--save",
+        saved,
+    )
     assert result["objective"] == "log-lsq" and result["n_runs"] == 53
     assert result["predictions"][0]["value"]["ci95"] is not None and result["backtests"]
     assert result["holdout"]["outcome"] in ("extrapolates", "interpolates", "biased", "does not extrapolate", "too few runs to tell")
@@ -429,8 +484,19 @@ def test_a_fit_whose_optimum_is_on_a_bound_converges_to_it(seed, monkeypatch):
     grid = objective.grid()
     best_starts = grid[np.argsort(objective.values(grid, np.ones(len(objective.target))))[:8]]
     reference = min(
-        float(np.sum(least_squares(lambda t: objective.residuals(t[None])[0], start, bounds=(objective.lower, objective.upper),
-                                   xtol=1e-15, ftol=1e-15, gtol=1e-15).fun ** 2))
+        float(
+            np.sum(
+                least_squares(
+                    lambda t: objective.residuals(t[None])[0],
+                    start,
+                    bounds=(objective.lower, objective.upper),
+                    xtol=1e-15,
+                    ftol=1e-15,
+                    gtol=1e-15,
+                ).fun
+                ** 2
+            )
+        )
         for start in best_starts
     )
     theta, value = fit_best(objective)

@@ -4,8 +4,8 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import EPOCH, shared_data, synthetic_runs, write_runs_csv
+
 from scaling_cli import load_law, plan
 from scaling_cli.core.errors import ScaleError
 from scaling_cli.fitting import Runs, fit, parse_columns, read_runs
@@ -224,8 +224,12 @@ def test_blended_huber_steps_end_no_higher_than_the_majoriser(monkeypatch):
     blend_worse = majoriser_worse = refits = 0
     for seed in range(6):
         rng = np.random.default_rng(seed)
-        runs = synthetic_runs(sizes=(4, 6, 8, 12)[seed % 4], noise=(0.002, 0.005, 0.02)[seed % 3], seed=seed,
-                              budgets=np.geomspace(1e17, 10.0 ** (18 + seed % 4), 4 + seed % 5))
+        runs = synthetic_runs(
+            sizes=(4, 6, 8, 12)[seed % 4],
+            noise=(0.002, 0.005, 0.02)[seed % 3],
+            seed=seed,
+            budgets=np.geomspace(1e17, 10.0 ** (18 + seed % 4), 4 + seed % 5),
+        )
         objective = Objective(np.log(runs.params), np.log(runs.tokens), runs.loss)
         n = len(runs)
         weights = np.vstack([np.ones(n)] + [(rng.random(n) > 0.25).astype(float) for _ in range(5)])
@@ -239,8 +243,10 @@ def test_blended_huber_steps_end_no_higher_than_the_majoriser(monkeypatch):
                     patch.undo()
                 fits = fit_many(objective, weights, 8)
                 start = fits[0].theta
-                results[name] = ([f.objective for f in fits],
-                                 solve(objective, np.repeat(start[None], len(resamples), axis=0), resamples, WARM_ITERATIONS)[1])
+                results[name] = (
+                    [f.objective for f in fits],
+                    solve(objective, np.repeat(start[None], len(resamples), axis=0), resamples, WARM_ITERATIONS)[1],
+                )
         assert np.all(np.array(results["blend"][0]) <= np.array(results["majoriser"][0]) * (1 + 1e-9) + 1e-300)
         blend, majoriser = results["blend"][1], results["majoriser"][1]
         blend_worse += int(np.sum(blend > majoriser * (1 + 1e-6)))
@@ -310,8 +316,18 @@ def test_llama3_isoflop_points_give_the_papers_token_exponent(cli):
     # digitised IsoFLOP points reproduce (alpha, A) = (0.537, 0.299) with per-budget quadratics
     # through all of a budget's points (the paper's vertex: --vertex parabola).
     path = shared_data("llama3_isoflops_extracted.csv")
-    out = cli.json("fit", str(path), "--columns", "flops=compute_budget,tokens=training_tokens,loss=validation_loss",
-                   "--method", "isoflop", "--vertex", "parabola", "--bootstrap", "200")
+    out = cli.json(
+        "fit",
+        str(path),
+        "--columns",
+        "flops=compute_budget,tokens=training_tokens,loss=validation_loss",
+        "--method",
+        "isoflop",
+        "--vertex",
+        "parabola",
+        "--bootstrap",
+        "200",
+    )
     assert out["b"]["value"] == pytest.approx(0.537, abs=0.002)
     assert out["k_tokens"]["value"] == pytest.approx(0.299, rel=0.01)
     assert abs(out["b"]["value"] - 0.53) < 0.01
@@ -363,7 +379,9 @@ def test_budgets_whose_minimum_is_at_the_edge_are_dropped_with_a_warning():
 
 def test_jsonl_stdin_and_number_forms(cli, tmp_path):
     runs = synthetic_runs(seed=0, sizes=6)
-    lines = [json.dumps({"params": f"{n / 1e6:.6f}M", "tokens": d, "loss": l}) for n, d, l in zip(runs.params, runs.tokens, runs.loss)]
+    lines = [
+        json.dumps({"params": f"{n / 1e6:.6f}M", "tokens": d, "loss": loss}) for n, d, loss in zip(runs.params, runs.tokens, runs.loss)
+    ]
     path = tmp_path / "runs.jsonl"
     path.write_text("\n".join(lines) + "\n")
     from_file = cli.json("fit", str(path), "--bootstrap", "0")
@@ -402,9 +420,18 @@ GOOD_ROWS = "params,tokens,loss\n1e8,2e9,3.1\n2e8,4e9,2.9\n4e8,8e9,2.7\n8e8,1.6e
         (GOOD_ROWS.replace("4e9,2.9", "nan,2.9"), "column 'tokens': expected a finite number"),
         (GOOD_ROWS.replace("4e9,2.9", ",2.9"), "column 'tokens': missing value"),
         ("params,tokens,loss\n1e8,2e9,3.1\n2e8,4e9,2.9\n", "2 runs, fewer than the 5 parameters"),
-        ("params,tokens,loss\n" + "".join(f"7e9,{d},{3 - i * 0.1}\n" for i, d in enumerate([1e9, 2e9, 4e9, 8e9, 1.6e10, 3.2e10])), "alpha is unidentifiable"),
-        ("params,tokens,loss\n" + "".join(f"{n},1e10,{3 - i * 0.1}\n" for i, n in enumerate([1e8, 2e8, 4e8, 8e8, 1.6e9, 3.2e9])), "beta is unidentifiable"),
-        ("params,tokens,loss\n" + "".join(f"{n},{20 * n},{3 - i * 0.1}\n" for i, n in enumerate([1e8, 2e8, 4e8, 8e8, 1.6e9, 3.2e9])), "alpha and beta cannot be separated"),
+        (
+            "params,tokens,loss\n" + "".join(f"7e9,{d},{3 - i * 0.1}\n" for i, d in enumerate([1e9, 2e9, 4e9, 8e9, 1.6e10, 3.2e10])),
+            "alpha is unidentifiable",
+        ),
+        (
+            "params,tokens,loss\n" + "".join(f"{n},1e10,{3 - i * 0.1}\n" for i, n in enumerate([1e8, 2e8, 4e8, 8e8, 1.6e9, 3.2e9])),
+            "beta is unidentifiable",
+        ),
+        (
+            "params,tokens,loss\n" + "".join(f"{n},{20 * n},{3 - i * 0.1}\n" for i, n in enumerate([1e8, 2e8, 4e8, 8e8, 1.6e9, 3.2e9])),
+            "alpha and beta cannot be separated",
+        ),
         ("", "empty file"),
         ("params,tokens,loss\n", "no runs"),
     ],

@@ -91,9 +91,9 @@ def test_chinchilla_preset_is_the_epoch_notebook_point():
     # Besiroglu et al. 2024, data_analysis.ipynb [V]: (a, b, e) = (6.17795598, 7.64273236,
     # 0.59711196) in log space, alpha = 0.34781, beta = 0.36585.
     loss = load_law("chinchilla").loss
-    assert loss.A == pytest.approx(math.exp(6.17795598), rel=1e-6)
-    assert loss.B == pytest.approx(math.exp(7.64273236), rel=1e-6)
-    assert loss.E == pytest.approx(math.exp(0.59711196), rel=1e-5)
+    assert pytest.approx(math.exp(6.17795598), rel=1e-6) == loss.A
+    assert pytest.approx(math.exp(7.64273236), rel=1e-6) == loss.B
+    assert pytest.approx(math.exp(0.59711196), rel=1e-5) == loss.E
     assert (loss.alpha, loss.beta) == (0.34781, 0.36585)
 
 
@@ -102,7 +102,10 @@ def test_epoch_constants_reproduce_derived_vectors():
     # B=2085.434, alpha=0.348, beta=0.366): at 1e21 -> 2.781e9 params, 5.993e10 tokens,
     # L 2.3031; at the Gopher budget 5.76e23 -> 7.231e10, 1.328e12, L 1.9734.
     law = Law(
-        name="epoch-3dp", title="t", kind="parametric", citation="facts.md A11",
+        name="epoch-3dp",
+        title="t",
+        kind="parametric",
+        citation="facts.md A11",
         loss={"form": "chinchilla", "E": 1.817, "A": 482.006, "B": 2085.434, "alpha": 0.348, "beta": 0.366},
     )
     for flops, params, tokens, loss in [(1e21, 2.781e9, 5.993e10, 2.3031), (5.76e23, 7.231e10, 1.328e12, 1.9734)]:
@@ -136,7 +139,7 @@ def test_kaplan_eq_1_5_and_table_6():
     # Table 6: N_opt = 1.3e9 * C_min^0.73 with C_min in PF-days (1 PF-day = 8.64e19 FLOPs) and
     # C_min = C / 2 (section 6.3). Hoffmann et al. 2022, App. D.4, apply it as 4.68B parameters
     # at 1e21 FLOPs (facts.md A1 [V in an audit]).
-    params, tokens = law.optimal(2 * 8.64e19 * 1000)
+    params, _tokens = law.optimal(2 * 8.64e19 * 1000)
     assert params == pytest.approx(1.3e9 * 1000**0.73, rel=1e-12)
     assert law.optimal(1e21)[0] == pytest.approx(4.68e9, rel=0.005)
     assert "non-embedding" in law.params_counted
@@ -178,7 +181,7 @@ def test_closed_form_allocation_minimises_the_loss(name, flops):
     from scipy.optimize import minimize_scalar
 
     law = load_law(name)
-    params, tokens = law.optimal(flops)
+    params, _tokens = law.optimal(flops)
     found = minimize_scalar(
         lambda log_n: law.predict_loss(math.exp(log_n), flops / (6 * math.exp(log_n))),
         bracket=(math.log(params) - 1, math.log(params) + 1),
@@ -268,5 +271,5 @@ def test_toml_syntax_errors_name_the_line(tmp_path):
 
 
 def test_unknown_preset_lists_the_known_ones():
-    with pytest.raises(ScaleError, match="unknown law 'nope'.*chinchilla"):
+    with pytest.raises(ScaleError, match=r"unknown law 'nope'.*chinchilla"):
         load_law("nope")

@@ -82,7 +82,8 @@ def imports_of(name: str, path: Path, known: set[str]) -> tuple[set[str], set[st
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 (inside if alias.name.startswith("scaling_cli") else outside).add(
-                    alias.name if alias.name.startswith("scaling_cli") else alias.name.split(".")[0])
+                    alias.name if alias.name.startswith("scaling_cli") else alias.name.split(".")[0]
+                )
     inside.discard(name)
     return inside, outside
 
@@ -168,7 +169,8 @@ def test_every_area_imports_only_what_it_may(graph):
     assert areas <= set(ALLOWED), f"areas without a rule: {sorted(areas - set(ALLOWED))}"
     broken = sorted(
         f"{source} -> {target}"
-        for source, targets in graph.items() for target in targets
+        for source, targets in graph.items()
+        for target in targets
         if area(source) and not allowed(area(source), area(target))
     )
     assert broken == []
@@ -188,18 +190,24 @@ def test_the_library_never_imports_the_cli_stack():
     known = modules()
     offending = sorted(
         f"{name} imports {', '.join(sorted(outside & {'typer', 'rich', 'click'}))}"
-        for name, path in known.items() if area(name).split(".")[0] in CORE_PACKAGES
-        for outside in [imports_of(name, path, set(known))[1]] if outside & {"typer", "rich", "click"}
+        for name, path in known.items()
+        if area(name).split(".")[0] in CORE_PACKAGES
+        for outside in [imports_of(name, path, set(known))[1]]
+        if outside & {"typer", "rich", "click"}
     )
     assert offending == []
 
 
 def test_modules_and_folders_stay_small():
-    too_long = {str(path.relative_to(PACKAGE)): n for path in PACKAGE.rglob("*.py")
-                if (n := len(path.read_text().splitlines())) > MAX_MODULE_LINES}
+    too_long = {
+        str(path.relative_to(PACKAGE)): n for path in PACKAGE.rglob("*.py") if (n := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    }
     assert too_long == {}
-    crowded = {str(folder.relative_to(PACKAGE)): n for folder in [PACKAGE, *PACKAGE.rglob("*")]
-               if folder.is_dir() and (n := len(list(folder.glob("*.py")))) > MAX_FOLDER_MODULES}
+    crowded = {
+        str(folder.relative_to(PACKAGE)): n
+        for folder in [PACKAGE, *PACKAGE.rglob("*")]
+        if folder.is_dir() and (n := len(list(folder.glob("*.py")))) > MAX_FOLDER_MODULES
+    }
     assert crowded == {}
 
 
@@ -213,6 +221,5 @@ def test_every_folder_says_what_it_owns_and_may_import():
 
 def test_contributing_describes_every_folder():
     contributing = (PACKAGE.parent / "CONTRIBUTING.md").read_text()
-    folders = sorted(init.parent.relative_to(PACKAGE).as_posix() + "/" for init in PACKAGE.rglob("__init__.py")
-                     if init.parent != PACKAGE)
+    folders = sorted(init.parent.relative_to(PACKAGE).as_posix() + "/" for init in PACKAGE.rglob("__init__.py") if init.parent != PACKAGE)
     assert [folder for folder in folders if f"`{folder}`" not in contributing] == []

@@ -72,11 +72,14 @@ def test_a_7b_model_on_one_a100_in_one_table(cli):
     assert cli.json("memory", "--params", "7e9", "--dp", "8", "--zero", "3")["single_gpu_methods"] == []
 
 
-@pytest.mark.parametrize("flags", [
-    ["--params", "7e9", "--gpu", "a100-80gb"],
-    ["--params", "7e9", "--gpu", "a100-80gb", "--dp", "4", "--micro-batch", "4", "--recompute", "none", "--no-flash-attention"],
-    ["--params", "70e9", "--dp", "8", "--seq", "32768"],
-])
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--params", "7e9", "--gpu", "a100-80gb"],
+        ["--params", "7e9", "--gpu", "a100-80gb", "--dp", "4", "--micro-batch", "4", "--recompute", "none", "--no-flash-attention"],
+        ["--params", "70e9", "--dp", "8", "--seq", "32768"],
+    ],
+)
 def test_every_least_change_it_names_fits_when_applied(cli, flags):
     out = cli.json("memory", *flags, expect_exit=1)
     changes = out["least_changes"]
@@ -90,6 +93,7 @@ def test_every_least_change_it_names_fits_when_applied(cli, flags):
 
 def apply(flags, changes):
     """The command line with each changed flag set to its new value (switches replace their negation)."""
+
     def options(words):
         parsed, i = {}, 0
         while i < len(words):
@@ -116,8 +120,8 @@ def test_a_run_that_fits_needs_no_change():
 
 
 def test_a_method_is_one_kind_of_training():
-    from scaling_cli.core.errors import ScaleError
     from scaling_cli.core.configs import validate
+    from scaling_cli.core.errors import ScaleError
     from scaling_cli.hardware.single_gpu import Method
 
     with pytest.raises(ScaleError, match="exactly one of"):

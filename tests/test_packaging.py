@@ -5,7 +5,6 @@ import sys
 import zipfile
 
 import pytest
-
 from conftest import ROOT
 
 
@@ -13,7 +12,9 @@ def test_wheel_contains_every_config(tmp_path):
     pytest.importorskip("hatchling", reason="the test extra installs hatchling to build the wheel offline")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-w", str(tmp_path), "-q"],
-        check=True, capture_output=True, timeout=300,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     wheel = next(tmp_path.glob("scaling_cli-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())

@@ -3,8 +3,8 @@
 import math
 
 import pytest
-
 from conftest import TEST_DATA
+
 from scaling_cli import get_gpu, gpu_hours, load_law, loss_table, overtrain, plan, training_flops
 from scaling_cli.core.errors import ScaleError
 from scaling_cli.planning.sections.allocation import SIZE_RATIOS
@@ -49,9 +49,7 @@ def test_llama_7b_overtraining_matches_de_vries():
     assert 6.9e9 / row.optimal_params == pytest.approx(0.57, abs=0.015)
     assert row.compute_overhead == pytest.approx(0.12, abs=0.01)
     assert row.inference_flops_saved_per_token == pytest.approx(2 * (row.optimal_params - 6.9e9))
-    assert row.breakeven_inference_tokens == pytest.approx(
-        (row.flops - row.optimal_flops) / row.inference_flops_saved_per_token
-    )
+    assert row.breakeven_inference_tokens == pytest.approx((row.flops - row.optimal_flops) / row.inference_flops_saved_per_token)
 
 
 def test_gpu_hours_of_llama_3_405b():
@@ -112,7 +110,7 @@ def test_overtrain_floor_and_unreachable_target():
     law = load_law()
     assert result.loss_floor == pytest.approx(law.loss.E + law.loss.A / 7e9**law.loss.alpha)
     assert [row.tokens_per_param for row in result.rows] == pytest.approx([20, 50, 100, 200, 500, 1000])
-    with pytest.raises(ScaleError, match="unreachable.*1.99"):
+    with pytest.raises(ScaleError, match=r"unreachable.*1\.99"):
         overtrain(7e9, target_loss=1.99)
     reached = overtrain(7e9, target_loss=2.1)
     assert reached.target_tokens in [row.tokens for row in reached.rows]

@@ -5,14 +5,14 @@ import struct
 import sys
 
 import numpy as np
-
 import pytest
 
 pytest.importorskip("matplotlib", reason="the plot extra (scaling-cli[plot]) is not installed; the test extra installs it")
 
-from conftest import synthetic_runs, write_runs_csv  # noqa: E402
-from scaling_cli import load_law, plan  # noqa: E402
-from scaling_cli.plots.figures import DPI, FIGSIZE, FIGSIZE_CHECK, plot_plan, tick_label  # noqa: E402
+from conftest import synthetic_runs, write_runs_csv
+
+from scaling_cli import load_law, plan
+from scaling_cli.plots.figures import DPI, FIGSIZE, FIGSIZE_CHECK, plot_plan, tick_label
 
 
 def png_size(path):

@@ -8,14 +8,23 @@ compute-optimal split inverts.
 import math
 
 import pytest
+from conftest import TEST_DATA
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import TEST_DATA
 from scaling_cli import load_law, overtrain, plan, training_flops
 from scaling_cli.core.units import format_count, parse_number
 
-ALL_PRESETS = ["chinchilla", "hoffmann-approach3", "hoffmann-approach1", "hoffmann-approach2", "kaplan", "llama3", "deepseek", "muennighoff"]
+ALL_PRESETS = [
+    "chinchilla",
+    "hoffmann-approach3",
+    "hoffmann-approach1",
+    "hoffmann-approach2",
+    "kaplan",
+    "llama3",
+    "deepseek",
+    "muennighoff",
+]
 WITH_LOSS = ["chinchilla", "hoffmann-approach3", "kaplan", "muennighoff"]
 PARAMETRIC = ["chinchilla", "hoffmann-approach3", "muennighoff", str(TEST_DATA / "devries.toml")]
 

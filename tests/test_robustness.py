@@ -8,8 +8,8 @@ import os
 
 import numpy as np
 import pytest
-
 from conftest import synthetic_runs, write_runs_csv
+
 from scaling_cli import ScaleError, load_law, plan
 from scaling_cli.fitting import Runs, fit, read_runs
 from scaling_cli.fitting.runs import records as records_module
@@ -26,13 +26,16 @@ def one_line(cli, *argv, input=None) -> str:
     return result.stderr
 
 
-@pytest.mark.parametrize("text, needle", [
-    ("params,tokens,loss\n1e9,2e10," + "9" * 200_000 + "\n", "characters"),
-    ("params,tokens,loss\n1e9,2e10,\"2.5\r\n\"\n", "fewer than the 5"),  # a CR inside a field: read, not a crash
-    ("\ufeffparams,tokens,loss\n1e9,2e10,2.5\n", None),  # a BOM is accepted
-    ("params,tokens,loss\n1e9,2e10,true\n", "expected a number"),
-    ("params,tokens,loss\n1e9,2e10,١.٥\n", "expected a number"),
-])
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ("params,tokens,loss\n1e9,2e10," + "9" * 200_000 + "\n", "characters"),
+        ('params,tokens,loss\n1e9,2e10,"2.5\r\n"\n', "fewer than the 5"),  # a CR inside a field: read, not a crash
+        ("\ufeffparams,tokens,loss\n1e9,2e10,2.5\n", None),  # a BOM is accepted
+        ("params,tokens,loss\n1e9,2e10,true\n", "expected a number"),
+        ("params,tokens,loss\n1e9,2e10,١.٥\n", "expected a number"),
+    ],
+)
 def test_hostile_csv_files_are_one_line(cli, tmp_path, text, needle):
     path = tmp_path / "runs.csv"
     path.write_text(text, encoding="utf-8")
@@ -44,11 +47,14 @@ def test_hostile_csv_files_are_one_line(cli, tmp_path, text, needle):
     assert needle in one_line(cli, "fit", str(path), "--bootstrap", "0")
 
 
-@pytest.mark.parametrize("line, needle", [
-    ('{"params": 1e9, "tokens": 2e10, "loss": ' + "9" * 400 + "}", "too large"),
-    ('{"params": ' + "[" * 100_000 + "]" * 100_000 + "}", "not valid JSON"),
-    ('{"params": 1e9, "tokens": 2e10, "loss": {"a": 1}}', "expected a number"),
-])
+@pytest.mark.parametrize(
+    "line, needle",
+    [
+        ('{"params": 1e9, "tokens": 2e10, "loss": ' + "9" * 400 + "}", "too large"),
+        ('{"params": ' + "[" * 100_000 + "]" * 100_000 + "}", "not valid JSON"),
+        ('{"params": 1e9, "tokens": 2e10, "loss": {"a": 1}}', "expected a number"),
+    ],
+)
 def test_hostile_jsonl_files_are_one_line(cli, tmp_path, line, needle):
     path = tmp_path / "runs.jsonl"
     path.write_text(line + "\n")
@@ -92,24 +98,30 @@ def test_a_named_pipe_without_a_writer_does_not_hang(cli, tmp_path, monkeypatch)
     assert "named pipe" in one_line(cli, "fit", str(fifo))
 
 
-@pytest.mark.parametrize("edit, needle", [
-    (lambda t: t.replace("alpha = 0.34", "alpha = true"), "expected a number"),
-    (lambda t: t.replace("E = 1.7", "E = nan"), "key 'loss.E'"),
-    (lambda t: t.replace("A = 400.0", "A = inf"), "key 'loss.A'"),
-    (lambda t: t + "x = " + "[" * 5000 + "]" * 5000 + "\n", "invalid TOML"),
-    (lambda t: t.replace('kind = "parametric"', 'kind = "magic"\ncolour = 1'), "unknown key 'colour' (line 4)"),  # every problem
-])
+@pytest.mark.parametrize(
+    "edit, needle",
+    [
+        (lambda t: t.replace("alpha = 0.34", "alpha = true"), "expected a number"),
+        (lambda t: t.replace("E = 1.7", "E = nan"), "key 'loss.E'"),
+        (lambda t: t.replace("A = 400.0", "A = inf"), "key 'loss.A'"),
+        (lambda t: t + "x = " + "[" * 5000 + "]" * 5000 + "\n", "invalid TOML"),
+        (lambda t: t.replace('kind = "parametric"', 'kind = "magic"\ncolour = 1'), "unknown key 'colour' (line 4)"),  # every problem
+    ],
+)
 def test_hostile_law_files_are_one_line(cli, tmp_path, edit, needle):
     path = tmp_path / "law.toml"
     path.write_text(edit(GOOD_LAW))
     assert needle in one_line(cli, "plan", "--flops", "1e23", "--law", str(path))
 
 
-@pytest.mark.parametrize("text, needle", [
-    ('params = true\ntokens = "1T"\ngpus = 8\n', "expected a number"),
-    ('params = inf\ntokens = "1T"\ngpus = 8\n', "params"),
-    ('params = "7B"\ntokens = "1T"\ngpus = 8\n[limits]\nmax_flops = true\n', "max_flops"),
-])
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ('params = true\ntokens = "1T"\ngpus = 8\n', "expected a number"),
+        ('params = inf\ntokens = "1T"\ngpus = 8\n', "params"),
+        ('params = "7B"\ntokens = "1T"\ngpus = 8\n[limits]\nmax_flops = true\n', "max_flops"),
+    ],
+)
 def test_hostile_budget_files_are_one_line(cli, tmp_path, text, needle):
     path = tmp_path / "budget.toml"
     path.write_text(text)
@@ -122,19 +134,22 @@ def test_mfu_reads_a_percentage_in_files_as_on_the_command_line(cli, tmp_path):
     assert cli.json("check", str(path))["files"][0]["ok"] is True
 
 
-@pytest.mark.parametrize("argv, needle", [
-    (["plan", "--flops", "4e-324"], "sensible size"),
-    (["plan", "--flops", "1"], "--flops"),
-    (["plan", "--gpu-hours", "1e300"], "--gpu-hours"),
-    (["plan", "--flops", "1e23", "--law", "x" * 5000], "unknown law"),
-    (["plan", "--flops", "١e23"], "expected a number"),
-    (["plan", "--flops", "1e23", "--flops", "1e24"], "given twice"),
-    (["overtrain", "--params", "1e-300"], "params"),
-    (["overtrain", "--params", "7e9", "--unique-tokens", "1e9", "--law", "llama3"], "no terms for repeated data"),
-    (["plan", "--target-loss", "1.8170"], "beyond the 1e+32"),
-    (["memory", "--params", "7e9", "--micro-batch", "1e308"], "micro"),
-    (["sweep", "--min-flops", "1e18", "--max-flops", "1e20", "--span", "1e308"], "span"),
-])
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["plan", "--flops", "4e-324"], "sensible size"),
+        (["plan", "--flops", "1"], "--flops"),
+        (["plan", "--gpu-hours", "1e300"], "--gpu-hours"),
+        (["plan", "--flops", "1e23", "--law", "x" * 5000], "unknown law"),
+        (["plan", "--flops", "١e23"], "expected a number"),
+        (["plan", "--flops", "1e23", "--flops", "1e24"], "given twice"),
+        (["overtrain", "--params", "1e-300"], "params"),
+        (["overtrain", "--params", "7e9", "--unique-tokens", "1e9", "--law", "llama3"], "no terms for repeated data"),
+        (["plan", "--target-loss", "1.8170"], "beyond the 1e+32"),
+        (["memory", "--params", "7e9", "--micro-batch", "1e308"], "micro"),
+        (["sweep", "--min-flops", "1e18", "--max-flops", "1e20", "--span", "1e308"], "span"),
+    ],
+)
 def test_hostile_values_are_one_line_naming_the_value(cli, argv, needle):
     assert needle in one_line(cli, *argv)
 
@@ -143,15 +158,31 @@ def test_a_closed_pipe_or_a_full_disk_are_not_budget_failures(tmp_path):
     import subprocess
     import sys
 
-    head = subprocess.run(f"{sys.executable} -m scaling_cli plan --flops 1e23 | head -1", shell=True, capture_output=True, text=True,
-                          executable="/bin/bash", env={**os.environ, "COLUMNS": "100"})
+    head = subprocess.run(
+        f"{sys.executable} -m scaling_cli plan --flops 1e23 | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        executable="/bin/bash",
+        env={**os.environ, "COLUMNS": "100"},
+    )
     assert head.returncode == 0 and head.stderr == ""
-    status = subprocess.run(f"{sys.executable} -m scaling_cli plan --flops 1e23 | head -1; echo ${{PIPESTATUS[0]}}", shell=True,
-                            capture_output=True, text=True, executable="/bin/bash")
+    status = subprocess.run(
+        f"{sys.executable} -m scaling_cli plan --flops 1e23 | head -1; echo ${{PIPESTATUS[0]}}",
+        shell=True,
+        capture_output=True,
+        text=True,
+        executable="/bin/bash",
+    )
     assert status.stdout.strip().splitlines()[-1] == "0"
     if os.path.exists("/dev/full"):
-        full = subprocess.run(f"{sys.executable} -m scaling_cli plan --flops 1e23 --json > /dev/full", shell=True,
-                              capture_output=True, text=True, executable="/bin/bash")
+        full = subprocess.run(
+            f"{sys.executable} -m scaling_cli plan --flops 1e23 --json > /dev/full",
+            shell=True,
+            capture_output=True,
+            text=True,
+            executable="/bin/bash",
+        )
         assert full.returncode == 2 and full.stderr.count("\n") == 1 and "No space left" in full.stderr
 
 
@@ -203,14 +234,17 @@ def test_a_failed_save_leaves_the_old_law_file_intact(cli, tmp_path, monkeypatch
     assert load_law(str(law)).fitted_range.flops[1] == pytest.approx(3e20, rel=1e-6)
 
 
-@pytest.mark.parametrize("edit, needle", [
-    ({"tie_word_embeddings": "false"}, "tie_word_embeddings: expected true or false"),  # a string is never a boolean
-    ({"num_hidden_layers": True}, "num_hidden_layers: expected a whole number"),  # true is not 1 layer
-    ({"num_local_experts": -8}, "num_local_experts: expected a whole number >= 1"),  # never silently dense
-    ({"num_local_experts": "8"}, "num_local_experts: expected a whole number"),
-    ({"mlp_only_layers": "abc"}, "mlp_only_layers"),
-    ({"model_type": None, "text_config": {"model_type": "llama"}}, "text_config"),
-])
+@pytest.mark.parametrize(
+    "edit, needle",
+    [
+        ({"tie_word_embeddings": "false"}, "tie_word_embeddings: expected true or false"),  # a string is never a boolean
+        ({"num_hidden_layers": True}, "num_hidden_layers: expected a whole number"),  # true is not 1 layer
+        ({"num_local_experts": -8}, "num_local_experts: expected a whole number >= 1"),  # never silently dense
+        ({"num_local_experts": "8"}, "num_local_experts: expected a whole number"),
+        ({"mlp_only_layers": "abc"}, "mlp_only_layers"),
+        ({"model_type": None, "text_config": {"model_type": "llama"}}, "text_config"),
+    ],
+)
 def test_hostile_hf_configs_name_the_files_own_key(cli, tmp_path, edit, needle):
     import json
 
@@ -246,8 +280,12 @@ def test_runs_exclude_in_the_library_takes_rows_and_ranges():
 def test_a_flops_column_that_contradicts_6nd_is_a_warning(cli, tmp_path):
     runs = synthetic_runs(seed=0, sizes=6)
     path = tmp_path / "runs.csv"
-    path.write_text("params,tokens,flops,loss\n" + "".join(
-        f"{n!r},{d!r},{2 * n * d!r},{l!r}\n" for n, d, l in zip(runs.params.tolist(), runs.tokens.tolist(), runs.loss.tolist())))
+    path.write_text(
+        "params,tokens,flops,loss\n"
+        + "".join(
+            f"{n!r},{d!r},{2 * n * d!r},{loss!r}\n" for n, d, loss in zip(runs.params.tolist(), runs.tokens.tolist(), runs.loss.tolist())
+        )
+    )
     out = cli.json("fit", str(path), "--bootstrap", "0")
     warning = next(w for w in out["warnings"] if "6·N·D" in w)
     assert "0.333x" in warning and "2ND" in warning and "the fit uses params and tokens" in warning

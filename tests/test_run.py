@@ -7,12 +7,12 @@ unless a test cites another source.
 import json
 
 import pytest
-
 from conftest import TEST_DATA
+
 from scaling_cli import get_gpu
 from scaling_cli.core.errors import ScaleError
-from scaling_cli.hardware.hf_config import shape_from_config
 from scaling_cli.hardware.activations import activation_bytes, layer_activation_bytes
+from scaling_cli.hardware.hf_config import shape_from_config
 from scaling_cli.hardware.memory import Layout, inference_memory, state_bytes, training_memory
 from scaling_cli.hardware.shape import Shape, fits, suggest_shapes
 
@@ -112,8 +112,10 @@ def test_gemma_phi3_and_neox_configs_are_counted_exactly(name, params, non_embed
     assert shape.params == params
     if non_embedding is not None:
         assert shape.non_embedding_params == non_embedding
-    assert round(shape.params / 1e7) / 100 == {"gemma-7b.json": 8.54, "gemma-2-9b.json": 9.24, "phi-3-mini-4k.json": 3.82,
-                                               "pythia-160m.json": 0.16}[name]
+    assert (
+        round(shape.params / 1e7) / 100
+        == {"gemma-7b.json": 8.54, "gemma-2-9b.json": 9.24, "phi-3-mini-4k.json": 3.82, "pythia-160m.json": 0.16}[name]
+    )
 
 
 def test_gemma2_windows_every_other_layers_cache(cli):
@@ -168,7 +170,9 @@ def test_bad_config_files(tmp_path):
     with pytest.raises(ScaleError, match="missing key"):
         shape_from_config(broken)
     odd = tmp_path / "odd.json"
-    odd.write_text('{"model_type": "llama", "hidden_size": 4096, "num_hidden_layers": 2, "num_attention_heads": 30, "intermediate_size": 100, "vocab_size": 10}')
+    odd.write_text(
+        '{"model_type": "llama", "hidden_size": 4096, "num_hidden_layers": 2, "num_attention_heads": 30, "intermediate_size": 100, "vocab_size": 10}'
+    )
     with pytest.raises(ScaleError, match="must divide"):
         shape_from_config(odd)
 
@@ -328,7 +332,10 @@ def test_context_parallelism_splits_the_sequence_and_shards_the_state():
     # (Table 4's first row, TP 8, PP 16 at 8,192 tokens), with FlashAttention storing no scores.
     short = base.model_copy(update={"seq": 8192, "dp": 64})
     assert activation_bytes(shape, cp16) == pytest.approx(activation_bytes(shape, short))
-    assert training_memory(shape.params, shape, h100, cp16).activations_bytes < training_memory(shape.params, shape, h100, base).activations_bytes / 15
+    assert (
+        training_memory(shape.params, shape, h100, cp16).activations_bytes
+        < training_memory(shape.params, shape, h100, base).activations_bytes / 15
+    )
     with pytest.raises(ScaleError, match="context parallelism 3 must divide"):
         training_memory(shape.params, shape, h100, cp16.model_copy(update={"cp": 3}))
 
@@ -343,8 +350,25 @@ def test_mfu_of_llama_65b(cli):
     assert out["mfu"] == pytest.approx(0.476, abs=0.001)
     assert out["attention_flops_per_token"] is None and out["notes"]
     # With the shape (80 layers, d_model 8192, 64 heads, 2048 tokens) the attention term counts too.
-    shaped = cli.json("mfu", "--layers", "80", "--d-model", "8192", "--heads", "64", "--d-ff", "22016",
-                      "--tokens-per-second", str(380 * 2048), "--gpus", "2048", "--gpu", "a100-80gb", "--seq", "2048")
+    shaped = cli.json(
+        "mfu",
+        "--layers",
+        "80",
+        "--d-model",
+        "8192",
+        "--heads",
+        "64",
+        "--d-ff",
+        "22016",
+        "--tokens-per-second",
+        str(380 * 2048),
+        "--gpus",
+        "2048",
+        "--gpu",
+        "a100-80gb",
+        "--seq",
+        "2048",
+    )
     assert shaped["attention_flops_per_token"] == 12 * 80 * 64 * 128 * 2048
     assert shaped["mfu"] > shaped["mfu_without_attention"]
 
@@ -379,7 +403,7 @@ def test_no_time_estimate_without_its_out_of_memory_warning(cli):
     out = cli.json("plan", "--flops", "1e26", "--gpus", "8")
     assert not out["run"]["fits"] and out["days"] > 0
     words = " ".join(cli("plan", "--flops", "1e26", "--gpus", "8").stdout.split())
-    wall_clock = words[words.index("Wall-clock"):]
+    wall_clock = words[words.index("Wall-clock") :]
     assert "does NOT fit" in wall_clock[:120]
 
 
@@ -394,10 +418,21 @@ def test_shape_memory_and_mfu_commands(cli):
     words = " ".join(cli("shape", "--layers", "32", "--d-model", "4096", "--heads", "32", "--d-ff", "11008").stdout.split())
     assert "6,738,415,616" in words and "Kaplan's N" in words
     memory = cli.json("memory", "--params", "7e9", "--gpu", "a100-80gb", "--zero", "3", "--dp", "8", "--recompute", "selective")
-    for key in ("weights_bytes", "gradients_bytes", "optimizer_bytes", "activations_bytes", "total_bytes", "fits", "largest_micro_batch", "fewest_gpus"):
+    for key in (
+        "weights_bytes",
+        "gradients_bytes",
+        "optimizer_bytes",
+        "activations_bytes",
+        "total_bytes",
+        "fits",
+        "largest_micro_batch",
+        "fewest_gpus",
+    ):
         assert key in memory
     assert memory["weights_bytes"] == pytest.approx(2 * 7e9 / 8)
-    served = cli.json("memory", "--config", str(CONFIGS / "llama-3.1-8b.json"), "--inference", "--batch", "16", "--seq", "8192", "--weights", "fp8")
+    served = cli.json(
+        "memory", "--config", str(CONFIGS / "llama-3.1-8b.json"), "--inference", "--batch", "16", "--seq", "8192", "--weights", "fp8"
+    )
     assert served["kv_cache_bytes"] == 16 * 8192 * 131_072 and served["weights_bytes"] == 8_030_261_248
     words = " ".join(cli("memory", "--params", "7e9", "--gpu", "a100-80gb").stdout.split())
     assert "does NOT fit" in words and "Fewest GPUs" in words
@@ -491,9 +526,18 @@ def test_the_batch_is_whole_sequences_per_rank_and_says_its_steps(cli):
 def test_a_sliding_window_caps_the_kv_cache_and_long_contexts_are_flagged(cli, tmp_path):
     # Mistral 7B (Jiang et al. 2023, Table 1): 32 layers, 8 KV heads of 128, a 4,096-token
     # sliding window. At 32K tokens its cache holds 4,096 positions, not 32,768 (8x less).
-    config = {"model_type": "mistral", "hidden_size": 4096, "num_hidden_layers": 32, "num_attention_heads": 32,
-              "num_key_value_heads": 8, "intermediate_size": 14336, "vocab_size": 32000, "sliding_window": 4096,
-              "max_position_embeddings": 32768, "tie_word_embeddings": False}
+    config = {
+        "model_type": "mistral",
+        "hidden_size": 4096,
+        "num_hidden_layers": 32,
+        "num_attention_heads": 32,
+        "num_key_value_heads": 8,
+        "intermediate_size": 14336,
+        "vocab_size": 32000,
+        "sliding_window": 4096,
+        "max_position_embeddings": 32768,
+        "tie_word_embeddings": False,
+    }
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))
     out = cli.json("memory", "--config", str(path), "--inference", "--seq", "32768")

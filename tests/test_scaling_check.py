@@ -8,8 +8,8 @@ with more repetitions and prints every rate.
 
 import numpy as np
 import pytest
-
 from conftest import shared_data
+
 from scaling_cli.fitting import Runs, fit
 from scaling_cli.fitting.simulate import EPOCH, check_calibration, idle_cores, interval_coverage, synthetic_runs, true_loss
 
@@ -92,8 +92,13 @@ def test_under_trained_small_budgets_are_flagged_with_what_they_do_to_the_answer
     broken = (steps < 600) & (runs.tokens / runs.params < 5)
     loss = np.where(broken, runs.loss * 1.15, runs.loss)
     path = tmp_path / "runs.csv"
-    path.write_text("params,tokens,loss,steps\n" + "".join(
-        f"{n!r},{d!r},{l!r},{s:.0f}\n" for n, d, l, s in zip(runs.params.tolist(), runs.tokens.tolist(), loss.tolist(), steps.tolist())))
+    path.write_text(
+        "params,tokens,loss,steps\n"
+        + "".join(
+            f"{n!r},{d!r},{loss_!r},{s:.0f}\n"
+            for n, d, loss_, s in zip(runs.params.tolist(), runs.tokens.tolist(), loss.tolist(), steps.tolist())
+        )
+    )
     out = cli.json("fit", str(path), "--holdout", "7", "--bootstrap", "100")
     flagged = set(out["outside_regime"]["rows"])
     assert set((np.flatnonzero(broken) + 1).tolist()) <= flagged  # every broken run is flagged
@@ -142,8 +147,20 @@ def test_chinchilla_backtests_and_predictions_for_the_top_budgets(cli):
     # Hoffmann et al. 2022 Fig. 4's runs (Epoch AI's extraction; ../shared/data README section 1),
     # without the 5 rows the authors excluded, the 5 largest held out.
     path = shared_data("chinchilla_epoch_svg.csv")
-    out = cli.json("fit", str(path), "--columns", "params=Model Size,flops=Training FLOP", "--exclude", "1-5",
-                   "--holdout", "5", "--bootstrap", "200", "--predict-flops", "1e23")
+    out = cli.json(
+        "fit",
+        str(path),
+        "--columns",
+        "params=Model Size,flops=Training FLOP",
+        "--exclude",
+        "1-5",
+        "--holdout",
+        "5",
+        "--bootstrap",
+        "200",
+        "--predict-flops",
+        "1e23",
+    )
     assert len(out["backtests"]) >= 6
     assert all(abs(b["median_error"]) < 0.02 for b in out["backtests"])
     assert out["holdout"]["kind"] == "extrapolation" and out["holdout"]["passed"] is True

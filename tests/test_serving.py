@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from scaling_cli import get_gpu
-from scaling_cli.planning import planner
 from scaling_cli.hardware.serving import SERVING_BATCH, decode_bound
+from scaling_cli.planning import planner
 
 H100 = get_gpu("h100-sxm")  # 989.4 TFLOP/s dense BF16, 3.35 TB/s, 80 GB (datasheet, configs/hardware.toml)
 LLAMA_8B_KV = 131_072  # bytes of bf16 KV cache per token, Llama 3.1 8B (facts.md D: 2 x 32 x 8 x 128 x 2)
@@ -57,8 +57,15 @@ def test_serving_has_its_own_mfu_and_cost_lines(cli):
     assert default.inference_optimal.inference_mfu != default.inference_mfu  # sizes differ, so do bounds
     assert default.inference_cost is None and default.inference_days is None  # no price, no GPUs
     text = " ".join(cli("plan", "--flops", "1e23", "--inference-tokens", "1e13", "--price", "2.5", "--gpus", "512").stdout.split())
-    for line in ("Serving MFU", "Serving GPU-hours", "Training cost", "Serving cost", "Total cost", "Serving days on 512",
-                 "decoding roofline"):
+    for line in (
+        "Serving MFU",
+        "Serving GPU-hours",
+        "Training cost",
+        "Serving cost",
+        "Total cost",
+        "Serving days on 512",
+        "decoding roofline",
+    ):
         assert line in text
     out = cli.json("plan", "--flops", "1e23", "--inference-tokens", "1e13", "--inference-mfu", "25%")
     assert out["inference_mfu"] == 0.25 and out["inference_optimal"]["inference_mfu"] == 0.25

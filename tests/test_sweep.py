@@ -1,11 +1,12 @@
 """`scale sweep`: the IsoFLOP grid a team trains, and its round trip through `scale fit`."""
 
 import csv
+import itertools
 
 import numpy as np
 import pytest
-
 from conftest import EPOCH
+
 from scaling_cli import load_law, sweep
 from scaling_cli.core.errors import ScaleError
 from scaling_cli.fitting import fit, read_runs
@@ -47,7 +48,7 @@ def test_sweep_csv_round_trips_through_fit(cli, tmp_path):
     assert len(out["runs"]) == 35 and out["schema_version"] == 1
     with open(path) as handle:
         rows = list(csv.DictReader(handle))
-    assert list(rows[0]) [:4] == ["params", "tokens", "flops", "loss"] and rows[0]["loss"] == ""
+    assert list(rows[0])[:4] == ["params", "tokens", "flops", "loss"] and rows[0]["loss"] == ""
     truth = Law(name="truth", title="t", kind="parametric", citation="test", loss={"form": "chinchilla", **EPOCH})
     for row in rows:
         row["loss"] = repr(truth.predict_loss(float(row["params"]), float(row["tokens"])))
@@ -80,5 +81,5 @@ def test_a_sweep_is_one_family_of_shapes_growing_in_depth_and_width():
     result = sweep(1e18, 1e20, budgets=3, sizes=9, span=8.0)
     for flops in result.budgets:
         runs = [r for r in result.runs if r.flops == flops]
-        assert all(a.layers <= b.layers and a.d_model <= b.d_model and a.params < b.params for a, b in zip(runs, runs[1:])), flops
+        assert all(a.layers <= b.layers and a.d_model <= b.d_model and a.params < b.params for a, b in itertools.pairwise(runs)), flops
     assert any("embeddings are" in note for note in result.notes)

@@ -82,5 +82,12 @@ def test_articles_and_plurals_read_as_spoken():
     from scaling_cli.core.units import article, plural
 
     assert [article(t) for t in ("8.00B", "11.5B", "18.0M", "80.0B", "1.00T", "110B", "7.00B")] == [
-        "an 8.00B", "an 11.5B", "an 18.0M", "an 80.0B", "a 1.00T", "a 110B", "a 7.00B"]
+        "an 8.00B",
+        "an 11.5B",
+        "an 18.0M",
+        "an 80.0B",
+        "a 1.00T",
+        "a 110B",
+        "a 7.00B",
+    ]
     assert plural(1, "GPU") == "1 GPU" and plural(1024, "GPU") == "1,024 GPUs"

@@ -1,12 +1,12 @@
 """The root command group: every failure one line on stderr and an exit code; the examples each
 command's help ends with."""
 
-
 from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from typer.core import TyperGroup
 from typer.exceptions import Abort, TyperException
@@ -15,21 +15,33 @@ from ..core.errors import ScaleError
 
 INTERNAL_ERROR = 3
 EXAMPLES = {
-    None: ["scale plan --flops 1e23  (start here: the compute-optimal model for a budget)",
-           "scale fit runs.csv --holdout 5 --predict-flops 1e23", "scale check budget.toml --strict"],
-    "plan": ["scale plan --flops 1e23", "scale plan --gpus 1024 --days 30 --gpu h100-sxm --price 2.5",
-             "scale plan --flops 1e22 --unique-tokens 25e9 --synthetic-price 2"],
+    None: [
+        "scale plan --flops 1e23  (start here: the compute-optimal model for a budget)",
+        "scale fit runs.csv --holdout 5 --predict-flops 1e23",
+        "scale check budget.toml --strict",
+    ],
+    "plan": [
+        "scale plan --flops 1e23",
+        "scale plan --gpus 1024 --days 30 --gpu h100-sxm --price 2.5",
+        "scale plan --flops 1e22 --unique-tokens 25e9 --synthetic-price 2",
+    ],
     "overtrain": ["scale overtrain --params 7e9", "scale overtrain --params 8e9 --tokens 15T --price 2.5 --gpus 512"],
     "loss": ["scale loss --params 70B --tokens 1.4T", "scale loss --params 7B --tokens 2T --law chinchilla --json"],
     "laws": ["scale laws", "scale laws kaplan"],
     "gpus": ["scale gpus", "scale gpus --json"],
-    "fit": ["scale fit runs.csv --holdout 5 --predict-flops 1e23",
-            "scale fit runs.csv --columns params=model_size,loss=val_loss --predict 7B,140B --plot fit.png",
-            "scale fit isoflops.csv --method isoflop --at 3.8e25"],
-    "compare": ["scale compare base.csv idea.csv --label base --label idea --plot compare.png",
-                "scale compare runs.csv --by train_dataset --columns loss=loss_c4_val --at 1e22"],
-    "pattern": ["scale pattern runs.csv --metric acc_hellaswag --chance 0.25",
-                "scale pattern ladder.csv --metric mmlu_acc --x params --chance 0.25 --json"],
+    "fit": [
+        "scale fit runs.csv --holdout 5 --predict-flops 1e23",
+        "scale fit runs.csv --columns params=model_size,loss=val_loss --predict 7B,140B --plot fit.png",
+        "scale fit isoflops.csv --method isoflop --at 3.8e25",
+    ],
+    "compare": [
+        "scale compare base.csv idea.csv --label base --label idea --plot compare.png",
+        "scale compare runs.csv --by train_dataset --columns loss=loss_c4_val --at 1e22",
+    ],
+    "pattern": [
+        "scale pattern runs.csv --metric acc_hellaswag --chance 0.25",
+        "scale pattern ladder.csv --metric mmlu_acc --x params --chance 0.25 --json",
+    ],
     "sweep": ["scale sweep --min-flops 1e18 --max-flops 1e20 --budgets 3 --sizes 5 --csv sweep.csv"],
     "shape": ["scale shape --params 7e9", "scale shape --config config.json --seq 8192"],
     "memory": ["scale memory --params 7e9 --gpu a100-80gb", "scale memory --params 70e9 --gpu h100-sxm --zero 3 --dp 64"],
@@ -52,7 +64,7 @@ def _flag_help(get_help_option):
             option.metavar = ""
         return option
 
-    wrapped.flag_help = True
+    wrapped.flag_help = True  # type: ignore[attr-defined]  # a marker on the function
     return wrapped
 
 
@@ -89,18 +101,16 @@ class ScaleGroup(TyperGroup):
             for param in command.params:  # a flag takes no value: no "<bool>" in the help
                 if getattr(param, "is_flag", False):
                     param.metavar = ""
-            command.get_help_option = _flag_help(command.get_help_option)  # --help too
+            command.get_help_option = _flag_help(command.get_help_option)  # type: ignore[method-assign]  # --help too: click builds it late
             if EXAMPLES.get(name) and not command.epilog:
                 command.epilog = "Examples:\n\n" + "\n\n".join(f"  {line}" for line in EXAMPLES[name])
         try:
             args = list(sys.argv[1:] if args is None else args)
-            command = self.commands.get(args[0]) if args else None
-            repeated = command is not None and _repeated_option(command, args[1:])
+            asked = self.commands.get(args[0]) if args else None
+            repeated = asked is not None and _repeated_option(asked, args[1:])
             if repeated:
                 raise ScaleError(f"{repeated} is given twice: give it once (only the repeatable options, such as --predict, take several)")
-            result = super().main(
-                args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra
-            )
+            result = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra)
         except ScaleError as error:
             fail(str(error))
             return error.exit_code
@@ -151,8 +161,12 @@ def _repeated_option(command, args: list[str]) -> str | None:
     Click silently keeps the last of two values; `--flops 1e23 --flops 1e24` is a mistake
     worth one line, not a plan for either."""
     seen: dict[str, str] = {}
-    names = {opt: param for param in command.params if getattr(param, "opts", None) and not param.multiple
-             for opt in (*param.opts, *param.secondary_opts)}
+    names = {
+        opt: param
+        for param in command.params
+        if getattr(param, "opts", None) and not param.multiple
+        for opt in (*param.opts, *param.secondary_opts)
+    }
     for arg in args:
         if arg == "--":
             break

@@ -9,14 +9,15 @@ from __future__ import annotations
 import functools
 import inspect
 import math
-from typing import Annotated, Any, Callable, Optional
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
 from ..core.compute import DEFAULT_MFU
+from ..core.units import parse_number
 from ..hardware.gpus import DEFAULT_GPU
 from ..laws import DEFAULT_LAW
-from ..core.units import parse_number
 
 
 def _number(text: str) -> float:
@@ -73,7 +74,7 @@ def whole(minimum: int):
 
 def positive_list(text: str, option: str) -> list[float]:
     """A comma-separated list of numbers > 0: ``20,50,100`` or ``1T,2T``."""
-    items = [item for item in str(text).split(",")]
+    items = list(str(text).split(","))
     if not text or any(not item.strip() for item in items):
         raise typer.BadParameter(f"expected a comma-separated list of numbers such as 20,50,100, got {text!r}", param_hint=option)
     try:
@@ -126,8 +127,11 @@ def complete_gpus(incomplete: str) -> list:
 
 FormatOption = Annotated[
     str,
-    typer.Option("--format", help="text (tables), or markdown: GitHub-flavoured tables for $GITHUB_STEP_SUMMARY or a pull request.",
-                 autocompletion=lambda incomplete: [f for f in ("text", "markdown") if f.startswith(incomplete)]),
+    typer.Option(
+        "--format",
+        help="text (tables), or markdown: GitHub-flavoured tables for $GITHUB_STEP_SUMMARY or a pull request.",
+        autocompletion=lambda incomplete: [f for f in ("text", "markdown") if f.startswith(incomplete)],
+    ),
 ]
 
 
@@ -156,7 +160,7 @@ LawOption = Annotated[
     typer.Option("--law", help="A preset (see `scale laws`) or a path to a law .toml file.", metavar="LAW", autocompletion=complete_laws),
 ]
 PlanLawOption = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--law",
         help="A preset (see `scale laws`) or a law .toml file \\[default: chinchilla; muennighoff with --unique-tokens].",
@@ -165,27 +169,36 @@ PlanLawOption = Annotated[
         autocompletion=complete_laws,
     ),
 ]
-GpuOption = Annotated[str, typer.Option("--gpu", help="Accelerator (see `scale gpus`), or a .toml file of your own with the catalog's keys.", metavar="GPU", autocompletion=complete_gpus)]
-MfuOption = Annotated[
-    float, typer.Option("--mfu", parser=fraction, help="Model FLOPs utilisation, 0-1 (or 40%).", metavar="FRACTION")
+GpuOption = Annotated[
+    str,
+    typer.Option(
+        "--gpu",
+        help="Accelerator (see `scale gpus`), or a .toml file of your own with the catalog's keys.",
+        metavar="GPU",
+        autocompletion=complete_gpus,
+    ),
 ]
+MfuOption = Annotated[float, typer.Option("--mfu", parser=fraction, help="Model FLOPs utilisation, 0-1 (or 40%).", metavar="FRACTION")]
 PrecisionOption = Annotated[
     str,
-    typer.Option("--precision", help="The matmul precision GPU-hours assume: bf16, or fp8 (the GPU's dense FP8 peak).",
-                 autocompletion=lambda incomplete: [p for p in ("bf16", "fp8") if p.startswith(incomplete)]),
+    typer.Option(
+        "--precision",
+        help="The matmul precision GPU-hours assume: bf16, or fp8 (the GPU's dense FP8 peak).",
+        autocompletion=lambda incomplete: [p for p in ("bf16", "fp8") if p.startswith(incomplete)],
+    ),
 ]
 PlotOption = Annotated[
-    Optional[str],
-    typer.Option("--plot", help="Also draw the result to FILE (.png, .svg or .pdf); needs matplotlib: pip install '.\\[plot]'.", metavar="FILE", autocompletion=complete_files),
+    str | None,
+    typer.Option(
+        "--plot",
+        help="Also draw the result to FILE (.png, .svg or .pdf); needs matplotlib: pip install '.\\[plot]'.",
+        metavar="FILE",
+        autocompletion=complete_files,
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object (base units) instead of tables.", metavar="")]
 
-DEFAULTS = {"law": DEFAULT_LAW, "gpu": DEFAULT_GPU, "mfu": DEFAULT_MFU}
-
-
-def optional_number(parser, *names: str, help: str, metavar: str = "NUMBER"):
-    """An optional numeric option parsed by ``parser``."""
-    return Annotated[Optional[float], typer.Option(*names, parser=parser, help=help, metavar=metavar)]
+DEFAULTS: dict[str, Any] = {"law": DEFAULT_LAW, "gpu": DEFAULT_GPU, "mfu": DEFAULT_MFU}
 
 
 def option_group(name: str, options: dict[str, tuple[Any, Any]], build: Callable[..., Any]):
@@ -212,7 +225,7 @@ def option_group(name: str, options: dict[str, tuple[Any, Any]], build: Callable
             grouped = {option: kwargs.pop(option) for option in options}
             return command(**{name: build(**grouped)}, **kwargs)
 
-        wrapper.__signature__ = inspect.Signature(own + shared)
+        wrapper.__signature__ = inspect.Signature(own + shared)  # type: ignore[attr-defined]  # what Typer reads
         wrapper.__annotations__ = {p.name: p.annotation for p in own + shared}
         del wrapper.__wrapped__  # Typer must read the new signature, not the wrapped one
         return wrapper
@@ -231,7 +244,12 @@ def _limits(**values):
 
 
 def _limit(flag: str, help: str, parser=positive, metavar: str = "NUMBER"):
-    return (Annotated[Optional[float], typer.Option(flag, parser=parser, help=help, metavar=metavar, rich_help_panel="Limits (exit 1 when exceeded)")], None)
+    return (
+        Annotated[
+            float | None, typer.Option(flag, parser=parser, help=help, metavar=metavar, rich_help_panel="Limits (exit 1 when exceeded)")
+        ],
+        None,
+    )
 
 
 with_limits = option_group(
@@ -244,7 +262,11 @@ with_limits = option_group(
         "max_loss": _limit("--max-loss", "Fail if the predicted loss is higher."),
         "min_tokens_per_param": _limit("--min-tokens-per-param", "Fail below this many tokens per parameter."),
         "max_tokens_per_param": _limit("--max-tokens-per-param", "Fail above this many tokens per parameter."),
-        "max_compute_overhead": _limit("--max-compute-overhead", "Fail above this compute overhead against the compute-optimal run of equal loss (0.25 = 25 %).", non_negative),
+        "max_compute_overhead": _limit(
+            "--max-compute-overhead",
+            "Fail above this compute overhead against the compute-optimal run of equal loss (0.25 = 25 %).",
+            non_negative,
+        ),
         "max_memory_per_gpu": _limit("--max-memory-per-gpu", "Fail above this many bytes per GPU (needs --gpus).", metavar="BYTES"),
         "max_epochs": _limit("--max-epochs", "Fail above this many epochs over --unique-tokens."),
     },

@@ -9,10 +9,14 @@ names the file, the key and (for TOML syntax) the line: pydantic's raw dumps nev
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import ScaleError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -21,7 +25,7 @@ else:  # pragma: no cover - Python 3.10
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # scaling_cli/, where the wheel puts configs/
 
-Model = TypeVar("Model")
+Model = TypeVar("Model", bound="BaseModel")
 
 
 def config_dir() -> Path:
@@ -37,12 +41,18 @@ def read_toml(path: Path) -> tuple[dict[str, Any], str]:
     from .files import read_text
 
     text = read_text(path, "a TOML file")  # a BOM is accepted, as in run files
+    return parse_toml(text, str(path)), text
+
+
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    """Parse TOML ``text`` read from ``source`` (a path, or ``<stdin>``); a syntax error is one line."""
     try:
-        return tomllib.loads(text), text
+        data: dict[str, Any] = tomllib.loads(text)
+        return data
     except tomllib.TOMLDecodeError as error:
-        raise ScaleError(f"{path}: invalid TOML: {error}") from None
+        raise ScaleError(f"{source}: invalid TOML: {error}") from None
     except RecursionError:
-        raise ScaleError(f"{path}: invalid TOML: nested too deeply") from None
+        raise ScaleError(f"{source}: invalid TOML: nested too deeply") from None
 
 
 def load_toml(model: type[Model], path: Path, source: str | None = None) -> Model:
@@ -59,9 +69,9 @@ def validate(model: type[Model], data: Any, source: str, text: str | None = None
     from pydantic import ValidationError
 
     try:
-        return model.model_validate(data)  # type: ignore[attr-defined]
+        return model.model_validate(data)
     except ValidationError as error:
-        tags = getattr(model, "union_tags", frozenset())
+        tags: frozenset[str] = getattr(model, "union_tags", frozenset())
         if error.error_count() == 1:  # one problem: "file, line N: what"
             line = _line_of(text, error.errors()[0]["loc"]) if text else None
             where = f"{source}, line {line}" if line else source
@@ -69,7 +79,7 @@ def validate(model: type[Model], data: Any, source: str, text: str | None = None
         raise ScaleError(f"{source}: {describe_validation_error(error, tags, text)}") from None
 
 
-def _line_of(text: str, loc: tuple) -> int | None:
+def _line_of(text: str, loc: tuple[int | str, ...]) -> int | None:
     """The line of a TOML file where the key at ``loc`` is set (or its table begins)."""
     import re
 
@@ -99,7 +109,7 @@ def describe_validation_error(error: Any, union_tags: frozenset[str] = frozenset
     return "; ".join(clauses) + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
 
 
-def _clause(problem: dict, union_tags: frozenset[str], text: str | None) -> str:
+def _clause(problem: Mapping[str, Any], union_tags: frozenset[str], text: str | None) -> str:
     from .units import shorten
 
     key = ".".join(str(part) for part in problem["loc"] if part not in union_tags)
@@ -114,14 +124,14 @@ def _clause(problem: dict, union_tags: frozenset[str], text: str | None) -> str:
         return f"missing key '{key}'{context}"
     message = problem["msg"]
     if message.startswith("Value error, "):
-        message = message[len("Value error, "):]
+        message = message[len("Value error, ") :]
     got = problem.get("input")
     where = f"key '{key}'{at}: " if key else ""
     shown = "" if isinstance(got, (dict, list)) or got is None or "got " in message else f" (got {shorten(got)})"
     return f"{where}{message[0].lower() + message[1:]}{shown}{context}"
 
 
-def reject_bools(model, data: Any) -> Any:
+def reject_bools(model: type[BaseModel], data: Any) -> Any:
     """A before-validator: a boolean is never a number (pydantic's lax mode reads true as 1)."""
     if not isinstance(data, dict):
         return data

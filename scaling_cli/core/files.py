@@ -11,6 +11,7 @@ temporary one removed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -60,8 +61,6 @@ def write_atomically(path: str | Path, text: str, option: str) -> None:
         os.chmod(temporary, path.stat().st_mode & 0o7777 if path.exists() else _default_mode())
         os.replace(temporary, path)
     except OSError as error:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temporary)
-        except OSError:
-            pass
         raise ScaleError(f"{option} {path}: cannot write: {error.strerror or error}") from None

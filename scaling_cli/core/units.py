@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
 SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
 
@@ -50,7 +51,7 @@ def parse_number(text: str) -> float:
     return value
 
 
-def shorten(value, limit: int = 60) -> str:
+def shorten(value: object, limit: int = 60) -> str:
     """``repr(value)``, cut to ``limit`` characters: an error line stays one readable line."""
     text = repr(value)
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
@@ -101,11 +102,11 @@ def _sig(value: float, digits: int) -> str:
     """``value`` (already rounded to ``digits`` significant digits) in fixed-point notation."""
     if value == 0:
         return "0"
-    decimals = max(digits - 1 - int(math.floor(math.log10(abs(value)))), 0)
+    decimals = max(digits - 1 - math.floor(math.log10(abs(value))), 0)
     return f"{value:.{decimals}f}"
 
 
-FORMATS = {
+FORMATS: dict[str, Callable[[float], str]] = {
     "count": format_count,
     "sci": format_sci,
     "money": format_money,

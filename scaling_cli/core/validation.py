@@ -10,11 +10,18 @@ from __future__ import annotations
 import functools
 import inspect
 import math
-from typing import Annotated, Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator, validate_call
 
 from .errors import ScaleError
+
+if TYPE_CHECKING:
+    from pydantic._internal._model_construction import ModelMetaclass
+else:
+    ModelMetaclass = type(BaseModel)  # pydantic's metaclass, without importing its private module
+
 
 def _number(value: Any) -> Any:
     """The library's numbers: a boolean is not one; a string is read as the CLI reads it ('7B')."""
@@ -32,13 +39,14 @@ def _number(value: Any) -> Any:
 Number = BeforeValidator(_number)
 
 
-def _within(low: float, high: float, what: str):
+def _within(low: float, high: float, what: str) -> AfterValidator:
     def check(value: float) -> float:
         if not low <= value <= high:
             raise ValueError(f"expected {what} from {low:.0e} to {high:.0e}, the range the planner covers, got {value:.3g}")
         return value
 
     return AfterValidator(check)
+
 
 Positive = Annotated[float, Number, Field(gt=0, le=1e40, allow_inf_nan=False)]
 """A finite number > 0 (hours, prices, losses)."""
@@ -71,10 +79,11 @@ def check_range(value: float, bounds: tuple[float, float], name: str, unit: str)
         raise ScaleError(f"{name}: {value:.3g} {unit} is outside the {low:.0e} to {high:.0e} {unit} the planner covers")
     return value
 
+
 Function = TypeVar("Function", bound=Callable[..., Any])
 
 
-class _OneLineErrors(type(BaseModel)):
+class _OneLineErrors(ModelMetaclass):
     """Calling the class (``Shape(...)``) turns a ValidationError into one ``ScaleError`` line.
 
     A metaclass, not ``__init__``: pydantic calls a custom ``__init__`` when it validates a nested
@@ -126,7 +135,7 @@ def checked(function: Function) -> Function:
             name = ".".join(str(part) for part in loc)
             message = first["msg"]
             if message.startswith("Value error, "):
-                message = message[len("Value error, "):]
+                message = message[len("Value error, ") :]
             from .units import shorten
 
             got = "" if "got " in message else f" (got {shorten(first.get('input'))})"

@@ -14,7 +14,7 @@ May import: ``core`` and ``laws``. Nothing of ``hardware``, ``planning``, ``plot
 
 from .fit.core import METHODS, fit
 from .fit.result import FitResult
-from .runs.runs import Runs, parse_columns, read_runs
 from .fit.save import law_from_fit, save_law
+from .runs.runs import Runs, parse_columns, read_runs
 
 __all__ = ["METHODS", "FitResult", "Runs", "fit", "law_from_fit", "parse_columns", "read_runs", "save_law"]

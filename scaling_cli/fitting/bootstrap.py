@@ -54,9 +54,11 @@ def grouping(resample: str, params: np.ndarray, budgets: list[np.ndarray]):
     if resample == "runs":
         return lambda index: [np.array([i]) for i in np.asarray(index)]
     if resample == "size":
+
         def by_size(index):
             index = np.asarray(index)
             return [index[params[index] == value] for value in np.unique(params[index])]
+
         return by_size
     budget_of = np.empty(len(params), dtype=int)
     for number, members in enumerate(budgets):

@@ -20,20 +20,30 @@ EPOCH = {"E": 1.8169, "A": 482.01, "B": 2085.43, "alpha": 0.3478, "beta": 0.3659
 """The default truth: the Epoch AI refit of Chinchilla (Besiroglu et al. 2024, Table 1)."""
 
 
-def synthetic_runs(truth=EPOCH, budgets=(1e18, 3e18, 1e19, 3e19, 1e20, 3e20), sizes=8, span=6.0, noise=0.005, seed=0,
-                   deviation: float = 0.0, deviation_from: float | None = None, top_sizes: int | None = None) -> Runs:
+def synthetic_runs(
+    truth=EPOCH,
+    budgets=(1e18, 3e18, 1e19, 3e19, 1e20, 3e20),
+    sizes=8,
+    span=6.0,
+    noise=0.005,
+    seed=0,
+    deviation: float = 0.0,
+    deviation_from: float | None = None,
+    top_sizes: int | None = None,
+) -> Runs:
     """``top_sizes`` (if given) is the number of runs at the largest budget: a team's few big runs."""
     from ..laws import chinchilla_optimal
 
     rng = np.random.default_rng(seed)
-    params, tokens = [], []
+    sizes_at: list[float] = []
+    tokens_at: list[float] = []
     for number, flops in enumerate(budgets):
         optimum, _ = chinchilla_optimal(truth["A"], truth["B"], truth["alpha"], truth["beta"], flops)
         count = top_sizes if top_sizes is not None and number == len(budgets) - 1 else sizes
         for n in optimum * np.geomspace(1 / span, span, count) ** (1.0 if count > 1 else 0.0):
-            params.append(n)
-            tokens.append(flops / (6 * n))
-    params, tokens = np.array(params), np.array(tokens)
+            sizes_at.append(n)
+            tokens_at.append(flops / (6 * n))
+    params, tokens = np.array(sizes_at), np.array(tokens_at)
     loss = truth["E"] + truth["A"] / params ** truth["alpha"] + truth["B"] / tokens ** truth["beta"]
     loss = loss * np.exp(noise * rng.standard_normal(len(loss)))
     if deviation and deviation_from is not None:
@@ -84,27 +94,63 @@ def _call(job):
 def _held_out_trial(truth, budgets, sizes, noise, seed, deviation, holdout, bootstrap):
     from .fit.core import fit
 
-    runs = synthetic_runs(truth=truth, budgets=budgets, sizes=sizes, noise=noise, seed=seed,
-                          deviation=deviation, deviation_from=budgets[-1], top_sizes=holdout)
+    runs = synthetic_runs(
+        truth=truth,
+        budgets=budgets,
+        sizes=sizes,
+        noise=noise,
+        seed=seed,
+        deviation=deviation,
+        deviation_from=budgets[-1],
+        top_sizes=holdout,
+    )
     result = fit(runs, bootstrap=bootstrap, holdout=holdout, seed=seed, compare_losses=False)
     return result.holdout.outcome, (result.holdout.bias_p_value, result.holdout.joint_p_value), bool(result.check and result.check.drift)
 
 
-def check_calibration(repetitions: int = 40, holdout: int = 5, deviation: float = 0.0, bootstrap: int = 200,
-                      budgets=(1e18, 3e18, 1e19, 3e19, 1e20, 3e20), sizes: int = 8, noise: float = 0.005, seed: int = 0,
-                      truth=EPOCH, workers: int | None = None) -> dict:
+def check_calibration(
+    repetitions: int = 40,
+    holdout: int = 5,
+    deviation: float = 0.0,
+    bootstrap: int = 200,
+    budgets=(1e18, 3e18, 1e19, 3e19, 1e20, 3e20),
+    sizes: int = 8,
+    noise: float = 0.005,
+    seed: int = 0,
+    truth=EPOCH,
+    workers: int | None = None,
+) -> dict:
     """How often the held-out check passes on sweeps simulated from ``truth``, with the largest
     budget's ``holdout`` runs held out (and, with ``deviation``, off the law by that fraction).
 
     Returns the pass rate, the drift-warning rate, and each repetition's verdict: the false-alarm
     rate of the check when ``deviation`` is 0, its power otherwise. Repetitions run on ``workers``
     processes (default: one per idle core)."""
-    trials = repeat(_held_out_trial, [dict(truth=truth, budgets=budgets, sizes=sizes, noise=noise, seed=seed + r, deviation=deviation,
-                                           holdout=holdout, bootstrap=bootstrap) for r in range(repetitions)], workers)
+    trials = repeat(
+        _held_out_trial,
+        [
+            dict(
+                truth=truth,
+                budgets=budgets,
+                sizes=sizes,
+                noise=noise,
+                seed=seed + r,
+                deviation=deviation,
+                holdout=holdout,
+                bootstrap=bootstrap,
+            )
+            for r in range(repetitions)
+        ],
+        workers,
+    )
     outcomes = [outcome for outcome, _, _ in trials]
     passed = sum(o in ("extrapolates", "interpolates") for o in outcomes)
-    return {"pass_rate": passed / repetitions, "drift_rate": sum(d for _, _, d in trials) / repetitions, "outcomes": outcomes,
-            "p_values": [p for _, p, _ in trials]}
+    return {
+        "pass_rate": passed / repetitions,
+        "drift_rate": sum(d for _, _, d in trials) / repetitions,
+        "outcomes": outcomes,
+        "p_values": [p for _, p, _ in trials],
+    }
 
 
 def _coverage_trial(truth, budgets, sizes, noise, seed, targets, bootstrap):
@@ -121,14 +167,28 @@ def _coverage_trial(truth, budgets, sizes, noise, seed, targets, bootstrap):
     return found
 
 
-def interval_coverage(repetitions: int = 40, bootstrap: int = 200, budgets=(1e18, 3e18, 1e19, 3e19, 1e20),
-                      targets=(2.0, 10.0, 30.0), sizes: int = 6, noise: float = 0.005, seed: int = 0, truth=EPOCH,
-                      workers: int | None = None) -> dict:
+def interval_coverage(
+    repetitions: int = 40,
+    bootstrap: int = 200,
+    budgets=(1e18, 3e18, 1e19, 3e19, 1e20),
+    targets=(2.0, 10.0, 30.0),
+    sizes: int = 6,
+    noise: float = 0.005,
+    seed: int = 0,
+    truth=EPOCH,
+    workers: int | None = None,
+) -> dict:
     """Coverage and width of the 95 % prediction intervals of ``fit --predict-flops`` at
     ``targets`` times the largest fitted compute, on sweeps simulated from ``truth``: each
     repetition draws one new run at the compute-optimal point of every target, with the same noise."""
-    trials = repeat(_coverage_trial, [dict(truth=truth, budgets=budgets, sizes=sizes, noise=noise, seed=seed + r, targets=targets,
-                                           bootstrap=bootstrap) for r in range(repetitions)], workers)
+    trials = repeat(
+        _coverage_trial,
+        [
+            dict(truth=truth, budgets=budgets, sizes=sizes, noise=noise, seed=seed + r, targets=targets, bootstrap=bootstrap)
+            for r in range(repetitions)
+        ],
+        workers,
+    )
     return {
         "coverage": {t: sum(trial[i][0] for trial in trials) / repetitions for i, t in enumerate(targets)},
         "median_log_width": {t: float(np.median([trial[i][1] for trial in trials])) for i, t in enumerate(targets)},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
 
@@ -17,12 +17,17 @@ class Gpu(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    _no_bools = model_validator(mode="before")(classmethod(reject_bools))
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bools(cls, data: Any) -> Any:
+        return reject_bools(cls, data)
 
     name: str
     title: str
     bf16_tflops: PositiveFloat = Field(description="dense BF16 (or FP16 where no BF16) peak, TFLOP/s")
-    fp8_tflops: PositiveFloat | None = Field(default=None, description="dense FP8 peak, TFLOP/s (None: no FP8 tensor cores, or no datasheet figure)")
+    fp8_tflops: PositiveFloat | None = Field(
+        default=None, description="dense FP8 peak, TFLOP/s (None: no FP8 tensor cores, or no datasheet figure)"
+    )
     precision: Literal["bf16", "fp8"] = "bf16"
     """The precision the plan assumes: its peak is what GPU-hours divide by (``at_precision``)."""
     memory_gb: PositiveFloat | None = None
@@ -46,8 +51,10 @@ class Gpu(BaseModel):
         if precision not in ("bf16", "fp8"):
             raise ScaleError(f"--precision: expected bf16 or fp8, got {precision!r}")
         if precision == "fp8" and self.fp8_tflops is None:
-            raise ScaleError(f"{self.name} has no FP8 peak in the catalog (no FP8 tensor cores, or no datasheet figure): "
-                             "plan it at bf16, or give --gpu a TOML file with fp8_tflops")
+            raise ScaleError(
+                f"{self.name} has no FP8 peak in the catalog (no FP8 tensor cores, or no datasheet figure): "
+                "plan it at bf16, or give --gpu a TOML file with fp8_tflops"
+            )
         return self if precision == self.precision else self.model_copy(update={"precision": precision})
 
     @property

@@ -50,10 +50,26 @@ def _check_types(config: dict, path: Path) -> None:
 
 
 INT_KEYS = {
-    "num_hidden_layers", "hidden_size", "num_attention_heads", "num_key_value_heads", "head_dim", "intermediate_size",
-    "vocab_size", "num_local_experts", "num_experts", "num_experts_per_tok", "moe_intermediate_size",
-    "shared_expert_intermediate_size", "n_layer", "n_embd", "n_head", "n_inner", "n_positions", "n_ctx",
-    "max_position_embeddings", "sliding_window",
+    "num_hidden_layers",
+    "hidden_size",
+    "num_attention_heads",
+    "num_key_value_heads",
+    "head_dim",
+    "intermediate_size",
+    "vocab_size",
+    "num_local_experts",
+    "num_experts",
+    "num_experts_per_tok",
+    "moe_intermediate_size",
+    "shared_expert_intermediate_size",
+    "n_layer",
+    "n_embd",
+    "n_head",
+    "n_inner",
+    "n_positions",
+    "n_ctx",
+    "max_position_embeddings",
+    "sliding_window",
 }
 BOOL_KEYS = {"tie_word_embeddings", "attention_bias", "mlp_bias", "use_sliding_window"}
 
@@ -82,8 +98,10 @@ def from_hub_cache(name: str) -> Path:
     for candidate in candidates:
         if candidate.is_file():
             return candidate
-    raise ScaleError(f"{name}: not in the local Hugging Face cache ({folder} has no config.json; nothing is downloaded): "
-                     f"put the model's config.json in a folder and pass that folder or file")
+    raise ScaleError(
+        f"{name}: not in the local Hugging Face cache ({folder} has no config.json; nothing is downloaded): "
+        f"put the model's config.json in a folder and pass that folder or file"
+    )
 
 
 def _read(path: Path) -> dict:
@@ -105,8 +123,10 @@ def _read(path: Path) -> dict:
         raise ScaleError(f"{path}: expected a JSON object")
     if isinstance(config.get("text_config"), dict):
         kind = f" ({str(config['model_type'])[:40]})" if "model_type" in config else ""
-        raise ScaleError(f"{path}: a multimodal wrapper{kind}: its language model is under text_config and its vision tower is "
-                         "not modelled; give the language model's own config.json")
+        raise ScaleError(
+            f"{path}: a multimodal wrapper{kind}: its language model is under text_config and its vision tower is "
+            "not modelled; give the language model's own config.json"
+        )
     return config
 
 
@@ -117,7 +137,9 @@ def shape_from_config(path: str | Path) -> Shape:
     config = _read(path)
     kind = config.get("model_type")
     if kind not in SUPPORTED:
-        raise ScaleError(f"{path}: model_type {str(kind)[:40]!r} is not supported (supported: {', '.join(SUPPORTED)}); give the shape with --layers, --d-model, ...")
+        raise ScaleError(
+            f"{path}: model_type {str(kind)[:40]!r} is not supported (supported: {', '.join(SUPPORTED)}); give the shape with --layers, --d-model, ..."
+        )
     _check_types(config, path)
     if kind == "gpt2":
         d_model = _first(config, "n_embd", "hidden_size")
@@ -178,10 +200,22 @@ def shape_from_config(path: str | Path) -> Shape:
                 shared_expert_gate=bool(config.get("shared_expert_intermediate_size")),
                 dense_layers=len(config.get("mlp_only_layers") or []),
             )
-    names = {"layers": "num_hidden_layers", "d_model": "hidden_size", "heads": "num_attention_heads", "d_ff": "intermediate_size",
-             "vocab": "vocab_size"} if kind != "gpt2" else {"layers": "n_layer", "d_model": "n_embd", "heads": "n_head", "vocab": "vocab_size"}
-    missing = [names.get(name, name) for name, value in fields.items()
-               if value is None and name not in {"kv_heads", "head_dim", "max_positions", "sliding_window", "sliding_window_layers"}]
+    names = (
+        {
+            "layers": "num_hidden_layers",
+            "d_model": "hidden_size",
+            "heads": "num_attention_heads",
+            "d_ff": "intermediate_size",
+            "vocab": "vocab_size",
+        }
+        if kind != "gpt2"
+        else {"layers": "n_layer", "d_model": "n_embd", "heads": "n_head", "vocab": "vocab_size"}
+    )
+    missing = [
+        names.get(name, name)
+        for name, value in fields.items()
+        if value is None and name not in {"kv_heads", "head_dim", "max_positions", "sliding_window", "sliding_window_layers"}
+    ]
     if missing:
         raise ScaleError(f"{path}: missing key {', '.join(missing)} in a {kind} config")
     return validate(Shape, fields, str(path))

@@ -22,13 +22,13 @@ from functools import cache
 
 from pydantic import BaseModel, ConfigDict, PositiveFloat
 
-from .activations import activation_bytes, formula, fullest_stage_layers
 from ..core.configs import config_dir, load_toml, validate
 from ..core.errors import ScaleError
-from .gpus import Gpu
-from .shape import Shape
 from ..core.units import format_count
-from .layout import Layout, Recompute
+from .activations import activation_bytes, formula, fullest_stage_layers
+from .gpus import Gpu
+from .layout import Layout
+from .shape import Shape
 
 TIGHT_HEADROOM = 0.10
 """Below this share of the GPU's memory left free, a fit is flagged tight: the CUDA context and
@@ -65,7 +65,9 @@ def memory_config() -> MemoryConfig:
 @cache
 def _config() -> tuple[dict[str, Optimizer], dict[str, float]]:
     data, path = memory_config(), config_dir() / MEMORY_CONFIG
-    optimizers = {name: validate(Optimizer, {"name": name, **spec}, f"{path} [optimizers.{name}]") for name, spec in data.optimizers.items()}
+    optimizers = {
+        name: validate(Optimizer, {"name": name, **spec}, f"{path} [optimizers.{name}]") for name, spec in data.optimizers.items()
+    }
     return optimizers, dict(data.inference_weights)
 
 
@@ -163,15 +165,19 @@ def training_memory(params: float, shape: Shape, gpu: Gpu, layout: Layout, shape
     if layout.pp > shape.layers:
         raise ScaleError(f"pipeline parallelism {layout.pp} exceeds the {shape.layers} layers it splits")
     if shape_source != "suggested" and (shape.heads % layout.tp or shape.n_kv_heads % layout.tp):
-        raise ScaleError(f"tensor parallelism {layout.tp} must divide the {shape.heads} attention heads and the "
-                         f"{shape.n_kv_heads} key/value heads it splits")
+        raise ScaleError(
+            f"tensor parallelism {layout.tp} must divide the {shape.heads} attention heads and the "
+            f"{shape.n_kv_heads} key/value heads it splits"
+        )
     if layout.seq % layout.cp:
         raise ScaleError(f"context parallelism {layout.cp} must divide the {layout.seq:,}-token sequences it splits")
     if layout.ep > 1 and not shape.is_moe:
         raise ScaleError(f"expert parallelism {layout.ep} needs a mixture-of-experts shape (--experts)")
     if layout.dp % layout.ep or shape.experts % layout.ep:
-        raise ScaleError(f"expert parallelism {layout.ep} must divide the {layout.dp} data-parallel ranks it runs on and the "
-                         f"{shape.experts} experts it shards")
+        raise ScaleError(
+            f"expert parallelism {layout.ep} must divide the {layout.dp} data-parallel ranks it runs on and the "
+            f"{shape.experts} experts it shards"
+        )
     expert_share = shape.expert_params * params / shape.params if shape.is_moe else 0.0
     state = state_bytes(params, layout, expert_share, shape.layers)
     activations = activation_bytes(shape, layout)
@@ -187,24 +193,43 @@ def training_memory(params: float, shape: Shape, gpu: Gpu, layout: Layout, shape
         )
     notes.append(f"activations: {formula(shape)}")
     if shape.is_moe:
-        notes.append(f"every expert is held ({format_count(expert_share)} expert parameters, sharded over ep = {layout.ep}); routing stores "
-                     f"each token's MLP activations {shape.experts_per_token}x in the MoE layers; capacity padding and load imbalance are not counted")
+        notes.append(
+            f"every expert is held ({format_count(expert_share)} expert parameters, sharded over ep = {layout.ep}); routing stores "
+            f"each token's MLP activations {shape.experts_per_token}x in the MoE layers; capacity padding and load imbalance are not counted"
+        )
     if layout.pp > 1 and shape.layers % layout.pp:
-        notes.append(f"pp {layout.pp} does not divide the {shape.layers} layers: stages of up to {fullest_stage_layers(shape.layers, layout.pp)} "
-                     "layers (uneven stages, as Llama 3 405B's 126 on PP 16); memory is the fullest stage's")
+        notes.append(
+            f"pp {layout.pp} does not divide the {shape.layers} layers: stages of up to {fullest_stage_layers(shape.layers, layout.pp)} "
+            "layers (uneven stages, as Llama 3 405B's 126 on PP 16); memory is the fullest stage's"
+        )
     if layout.tp > 1:
-        notes.append("tensor parallelism assumes sequence parallelism (Megatron's default), which splits the LayerNorm and dropout activations too")
+        notes.append(
+            "tensor parallelism assumes sequence parallelism (Megatron's default), which splits the LayerNorm and dropout activations too"
+        )
     headroom = memory - total
     if 0 <= headroom < TIGHT_HEADROOM * memory:
         notes.append(f"tight: under {TIGHT_HEADROOM:.0%} of the GPU's memory left for the CUDA context and allocator fragmentation")
     return TrainingMemory(
-        params=params, shape=shape, shape_source=shape_source, layout=layout, gpus=layout.gpus,
+        params=params,
+        shape=shape,
+        shape_source=shape_source,
+        layout=layout,
+        gpus=layout.gpus,
         optimizer_source=get_optimizer(layout.optimizer).source,
-        weights_bytes=state.weights, gradients_bytes=state.gradients, optimizer_bytes=state.optimizer,
-        activations_bytes=activations, total_bytes=total, gpu=gpu.name, gpu_memory_bytes=memory,
-        fits=total <= memory, headroom_bytes=headroom, headroom_fraction=headroom / memory,
-        largest_micro_batch=largest, activation_bytes_per_sequence=per_sequence,
-        fewest_gpus=fewest_gpus(params, shape, gpu, layout, expert_share), notes=notes,
+        weights_bytes=state.weights,
+        gradients_bytes=state.gradients,
+        optimizer_bytes=state.optimizer,
+        activations_bytes=activations,
+        total_bytes=total,
+        gpu=gpu.name,
+        gpu_memory_bytes=memory,
+        fits=total <= memory,
+        headroom_bytes=headroom,
+        headroom_fraction=headroom / memory,
+        largest_micro_batch=largest,
+        activation_bytes_per_sequence=per_sequence,
+        fewest_gpus=fewest_gpus(params, shape, gpu, layout, expert_share),
+        notes=notes,
     )
 
 
@@ -254,8 +279,14 @@ class InferenceMemory(BaseModel):
 
 
 def inference_memory(
-    params: float, shape: Shape, gpu: Gpu, weights_format: str = "bf16", kv_format: str = "bf16",
-    batch: int = 1, seq: int = 4096, shape_source: str = "given",
+    params: float,
+    shape: Shape,
+    gpu: Gpu,
+    weights_format: str = "bf16",
+    kv_format: str = "bf16",
+    batch: int = 1,
+    seq: int = 4096,
+    shape_source: str = "given",
 ) -> InferenceMemory:
     """Weights plus the KV cache for ``batch`` sequences of ``seq`` tokens (kipp.ly; with GQA)."""
     weights = params * weight_bytes_per_param(weights_format)
@@ -269,16 +300,31 @@ def inference_memory(
     notes = []
     if window < seq and local:
         layers = "every layer" if local == shape.layers else f"{local} of its {shape.layers} layers"
-        notes.append(f"the KV cache keeps {window:,} of the {seq:,} tokens in {layers}: they attend over a sliding window of {shape.sliding_window:,}")
+        notes.append(
+            f"the KV cache keeps {window:,} of the {seq:,} tokens in {layers}: they attend over a sliding window of {shape.sliding_window:,}"
+        )
     if shape.max_positions is not None and seq > shape.max_positions:
         notes.append(f"--seq {seq:,} is beyond the {shape.max_positions:,} positions the model was built for (max_position_embeddings)")
     if shape_source == "suggested":
-        notes.append(f"KV cache computed for a suggested shape ({shape.layers} layers, {shape.n_kv_heads} KV heads of {shape.dim_head}); give --kv-heads and the shape, or --config, for yours")
+        notes.append(
+            f"KV cache computed for a suggested shape ({shape.layers} layers, {shape.n_kv_heads} KV heads of {shape.dim_head}); give --kv-heads and the shape, or --config, for yours"
+        )
     return InferenceMemory(
-        params=params, shape=shape, shape_source=shape_source, weights_format=weights_format,
-        weights_bytes=weights, kv_cache_bytes=cache, kv_cache_bytes_per_token=per_token, batch=batch, seq=seq,
-        total_bytes=total, gpu=gpu.name, gpu_memory_bytes=gpu.memory_bytes, fits=total <= gpu.memory_bytes,
+        params=params,
+        shape=shape,
+        shape_source=shape_source,
+        weights_format=weights_format,
+        weights_bytes=weights,
+        kv_cache_bytes=cache,
+        kv_cache_bytes_per_token=per_token,
+        batch=batch,
+        seq=seq,
+        total_bytes=total,
+        gpu=gpu.name,
+        gpu_memory_bytes=gpu.memory_bytes,
+        fits=total <= gpu.memory_bytes,
         headroom_bytes=gpu.memory_bytes - total,
         largest_batch=max(int((gpu.memory_bytes - weights) // (per_token * cached)), 0),
-        gpus_needed=max(math.ceil(total / gpu.memory_bytes), 1), notes=notes,
+        gpus_needed=max(math.ceil(total / gpu.memory_bytes), 1),
+        notes=notes,
     )

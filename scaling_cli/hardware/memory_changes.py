@@ -12,8 +12,8 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from .activations import activation_bytes
-from .memory import TIGHT_HEADROOM, Layout, TrainingMemory, state_bytes
 from .layout import TENSOR_PARALLEL
+from .memory import TIGHT_HEADROOM, Layout, TrainingMemory, state_bytes
 from .shape import Shape
 
 PIPELINE_PARALLEL = (2, 4, 8, 16, 32, 64)
@@ -46,10 +46,9 @@ def least_changes(memory: TrainingMemory) -> list[Change]:
     if not layout.flash_attention and layout.recompute == "none":
         options.append(("--flash-attention", {"flash_attention": True}))
     ladder = ["none", "selective", "full"]
-    options += [(f"--recompute {r}", {"recompute": r}) for r in ladder[ladder.index(layout.recompute) + 1:]]
+    options += [(f"--recompute {r}", {"recompute": r}) for r in ladder[ladder.index(layout.recompute) + 1 :]]
     options += [(f"--micro-batch {b}", {"micro_batch": b}) for b in range(layout.micro_batch - 1, 0, -1)]
-    options += [(f"--tp {t}", {"tp": t}) for t in TENSOR_PARALLEL
-                if t > layout.tp and shape.heads % t == 0 and shape.n_kv_heads % t == 0]
+    options += [(f"--tp {t}", {"tp": t}) for t in TENSOR_PARALLEL if t > layout.tp and shape.heads % t == 0 and shape.n_kv_heads % t == 0]
     options += [(f"--pp {p}", {"pp": p}) for p in PIPELINE_PARALLEL if layout.pp < p <= shape.layers]
     options += [(f"--cp {c}", {"cp": c}) for c in CONTEXT_PARALLEL if c > layout.cp and layout.seq % c == 0 and layout.seq // c >= 1024]
     kinds: dict[str, list[tuple[str, dict]]] = {}
@@ -62,17 +61,19 @@ def least_changes(memory: TrainingMemory) -> list[Change]:
         if total > capacity:
             return None
         headroom = (capacity - total) / capacity
-        return Change(change=" ".join(labels), gpus=changed.gpus, total_bytes=total, headroom_fraction=headroom, tight=headroom < TIGHT_HEADROOM)
+        return Change(
+            change=" ".join(labels), gpus=changed.gpus, total_bytes=total, headroom_fraction=headroom, tight=headroom < TIGHT_HEADROOM
+        )
 
     # One knob: the first (least) option of each kind that fits.
-    found = {kind: next((c for label, update in group if (c := change([label], update))), None) for kind, group in kinds.items()}
-    found = {kind: c for kind, c in found.items() if c is not None}
+    single = {kind: next((c for label, update in group if (c := change([label], update))), None) for kind, group in kinds.items()}
+    found = {kind: c for kind, c in single.items() if c is not None}
     # Two knobs: for each pair of kinds, the combination that fits on the fewest GPUs, kept when
     # it needs fewer GPUs than every single knob does.
     fewest_single = min((c.gpus for c in found.values()), default=None)
     names = list(kinds)
     for i, first in enumerate(names):
-        for second in names[i + 1:]:
+        for second in names[i + 1 :]:
             fitting = [c for a, ua in kinds[first] for b, ub in kinds[second] if (c := change([a, b], {**ua, **ub}))]
             best = min(fitting, key=lambda c: c.gpus, default=None)
             if best is not None and (fewest_single is None or best.gpus < fewest_single):
@@ -84,5 +85,7 @@ def least_changes(memory: TrainingMemory) -> list[Change]:
         total = _total(params, shape, changed, expert_params)
         headroom = (capacity - total) / capacity
         label = f"--dp {fewest.dp}" + (f" --zero {fewest.zero}" if fewest.zero != layout.zero else "")
-        changes.append(Change(change=label, gpus=fewest.gpus, total_bytes=total, headroom_fraction=headroom, tight=headroom < TIGHT_HEADROOM))
+        changes.append(
+            Change(change=label, gpus=fewest.gpus, total_bytes=total, headroom_fraction=headroom, tight=headroom < TIGHT_HEADROOM)
+        )
     return sorted(changes, key=lambda c: (c.gpus, c.tight))[:6]

@@ -47,8 +47,9 @@ class ServingBound(BaseModel):
     kv_cache_bytes_per_token: float
 
 
-def decode_bound(params: float, kv_bytes_per_token: float, gpu: Gpu, context: int, batch: int = SERVING_BATCH,
-                 weight_bytes: float = 2.0) -> ServingBound:
+def decode_bound(
+    params: float, kv_bytes_per_token: float, gpu: Gpu, context: int, batch: int = SERVING_BATCH, weight_bytes: float = 2.0
+) -> ServingBound:
     """The roofline serving MFU of ``params`` parameters decoding ``context``-token sequences on ``gpu``."""
     weights = params * weight_bytes
     per_sequence = kv_bytes_per_token * context
@@ -63,9 +64,15 @@ def decode_bound(params: float, kv_bytes_per_token: float, gpu: Gpu, context: in
         flops = INFERENCE_FLOPS_PER_PARAM_TOKEN * params * sequences
         compute_time = flops / (gpus * gpu.peak_flops)
         memory_time = (weights + sequences * per_sequence) / (gpus * gpu.bandwidth_bytes_per_second)
-        bounds.append(ServingBound(
-            mfu=flops / (gpus * gpu.peak_flops * max(compute_time, memory_time)), gpus=gpus, batch=sequences, context=context,
-            bound="memory" if memory_time >= compute_time else "compute", kv_cache_bytes_per_token=kv_bytes_per_token,
-        ))
+        bounds.append(
+            ServingBound(
+                mfu=flops / (gpus * gpu.peak_flops * max(compute_time, memory_time)),
+                gpus=gpus,
+                batch=sequences,
+                context=context,
+                bound="memory" if memory_time >= compute_time else "compute",
+                kv_cache_bytes_per_token=kv_bytes_per_token,
+            )
+        )
         gpus *= 2
     return max(bounds, key=lambda b: (b.mfu, -b.gpus))

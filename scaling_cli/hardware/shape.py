@@ -60,9 +60,15 @@ class Shape(Checked):
     style: Literal["llama", "gpt2", "neox"] = "llama"
     tied_embeddings: bool = False
     max_seq: int = Field(default=2048, ge=1, description="learned positions (gpt2 style)")
-    max_positions: int | None = Field(default=None, ge=1, description="the longest context the model was built for (max_position_embeddings)")
-    sliding_window: int | None = Field(default=None, ge=1, description="attention window (Mistral): the KV cache keeps at most this many tokens")
-    sliding_window_layers: int | None = Field(default=None, ge=0, description="layers that attend over the window (Gemma 2: every other one); None: all")
+    max_positions: int | None = Field(
+        default=None, ge=1, description="the longest context the model was built for (max_position_embeddings)"
+    )
+    sliding_window: int | None = Field(
+        default=None, ge=1, description="attention window (Mistral): the KV cache keeps at most this many tokens"
+    )
+    sliding_window_layers: int | None = Field(
+        default=None, ge=0, description="layers that attend over the window (Gemma 2: every other one); None: all"
+    )
     layer_norms: int = Field(default=2, ge=0, le=8, description="norm weight vectors per llama-style layer (Gemma 2: 4)")
     qkv_bias: bool = Field(default=False, description="biases on the q, k, v projections (Qwen2)")
     o_bias: bool = Field(default=False, description="a bias on the output projection (Llama attention_bias)")
@@ -234,8 +240,12 @@ def default_head_dim(d_model: int) -> int:
 def candidate(d_model: int, layers: int, vocab: int, tied: bool = False) -> Shape:
     head_dim = default_head_dim(d_model)
     return Shape(
-        layers=layers, d_model=d_model, heads=d_model // head_dim, d_ff=swiglu_width(d_model),
-        vocab=vocab, tied_embeddings=tied,
+        layers=layers,
+        d_model=d_model,
+        heads=d_model // head_dim,
+        d_ff=swiglu_width(d_model),
+        vocab=vocab,
+        tied_embeddings=tied,
     )
 
 
@@ -251,7 +261,7 @@ def suggest_shapes(target_params: float, vocab: int = 32_000, tied: bool = False
     """
     if not target_params > 0:
         raise ScaleError(f"target parameters must be > 0, got {target_params!r}")
-    shapes = []
+    shapes: list[Shape] = []
     for d_model in range(128, 65_537, 128):
         unit = candidate(d_model, 1, vocab, tied)
         per_layer = unit.non_embedding_params - d_model  # one layer, without the final norm

@@ -12,8 +12,8 @@ from functools import cache
 
 from pydantic import BaseModel, ConfigDict, NonNegativeFloat, model_validator
 
-from .activations import activation_bytes
 from ..core.configs import config_dir, validate
+from .activations import activation_bytes
 from .gpus import Gpu
 from .memory import MEMORY_CONFIG, Layout, get_optimizer, memory_config
 from .shape import Shape
@@ -93,15 +93,25 @@ def single_gpu_methods(params: float, shape: Shape, gpu: Gpu, layout: Layout, lo
             state = method.gpu_bytes * params
         else:
             trainable = adapters
-            bits = method.frozen_linear_bits
-            frozen = method.frozen_bytes * params if bits is None else method.frozen_bytes * (params - linear) + bits / 8 * linear
+            bits, frozen_bytes = method.frozen_linear_bits, method.frozen_bytes
+            assert frozen_bytes is not None  # validated: exactly one of optimizer, gpu_bytes and frozen_bytes
+            frozen = frozen_bytes * params if bits is None else frozen_bytes * (params - linear) + bits / 8 * linear
             state = frozen + method.adapter_bytes * adapters
         total = state + activations
-        rows.append(MethodMemory(
-            method=method.name, title=method.title, trainable_params=trainable, state_bytes=state,
-            host_bytes=method.host_bytes * params, activations_bytes=activations, activation_bytes_per_sequence=per_sequence,
-            total_bytes=total, fits=total <= memory, headroom_fraction=(memory - total) / memory,
-            largest_micro_batch=max(int((memory - state) // per_sequence), 0), source=method.source,
-        ))
+        rows.append(
+            MethodMemory(
+                method=method.name,
+                title=method.title,
+                trainable_params=trainable,
+                state_bytes=state,
+                host_bytes=method.host_bytes * params,
+                activations_bytes=activations,
+                activation_bytes_per_sequence=per_sequence,
+                total_bytes=total,
+                fits=total <= memory,
+                headroom_fraction=(memory - total) / memory,
+                largest_micro_batch=max(int((memory - state) // per_sequence), 0),
+                source=method.source,
+            )
+        )
     return rows
-

@@ -22,7 +22,25 @@ from .kaplan import KaplanLoss
 from .law import DEFAULT_LAW, FittedRange, Law, LossForm, Provenance, load_law, load_presets, preset_names
 
 __all__ = [
-    "Allocation", "CalibrationPoint", "ChinchillaLoss", "DataConstrainedLoss", "DEFAULT_LAW", "FittedRange", "Form",
-    "KaplanLoss", "Law", "LossForm", "Parameter", "Provenance", "Repetition", "Variable", "chinchilla_optimal",
-    "form_named", "forms", "frontier_scale", "load_law", "load_presets", "preset_names",
+    "DEFAULT_LAW",
+    "Allocation",
+    "CalibrationPoint",
+    "ChinchillaLoss",
+    "DataConstrainedLoss",
+    "FittedRange",
+    "Form",
+    "KaplanLoss",
+    "Law",
+    "LossForm",
+    "Parameter",
+    "Provenance",
+    "Repetition",
+    "Variable",
+    "chinchilla_optimal",
+    "form_named",
+    "forms",
+    "frontier_scale",
+    "load_law",
+    "load_presets",
+    "preset_names",
 ]

@@ -11,8 +11,9 @@ call evaluates every start of a multi-start search or every bootstrap replicate 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -25,7 +26,10 @@ class Frozen(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    _no_bools = model_validator(mode="before")(classmethod(reject_bools))
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bools(cls, data: Any) -> Any:
+        return reject_bools(cls, data)
 
 
 @dataclass(frozen=True)
@@ -87,10 +91,16 @@ class Form:
     def summary(self) -> dict:
         """The JSON of ``scale laws``: ``name``, ``variables``, ``parameters``, ``citation`` and more."""
         return {
-            "name": self.name, "title": self.title, "equation": self.equation, "citation": self.citation,
-            "variables": [v.name for v in self.variables], "target": self.target.name,
+            "name": self.name,
+            "title": self.title,
+            "equation": self.equation,
+            "citation": self.citation,
+            "variables": [v.name for v in self.variables],
+            "target": self.target.name,
             "parameters": [{"name": p.name, "bounds": list(p.bounds), "description": p.description} for p in self.parameters],
-            "questions": list(self.questions), "objectives": list(self.objectives), "presets": self.presets,
+            "questions": list(self.questions),
+            "objectives": list(self.objectives),
+            "presets": self.presets,
         }
 
 

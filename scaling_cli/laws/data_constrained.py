@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import Field
 
@@ -46,6 +46,16 @@ MAX_RECENTRES = 4
 """An optimum at the window's edge moves the window; after this many moves the search gives up."""
 
 
+class RepetitionTerms(Protocol):
+    """What the repetition formulas read: a :class:`Repetition` or a :class:`DataConstrainedLoss`."""
+
+    @property
+    def R_D_star(self) -> float: ...
+
+    @property
+    def R_N_star(self) -> float: ...
+
+
 def repetition_regime(epochs: float) -> str:
     """The paper's regimes of repetition, by epochs over the unique data."""
     if epochs <= NEGLIGIBLE_EPOCHS:
@@ -57,7 +67,7 @@ def repetition_regime(epochs: float) -> str:
     return "worthless: at ~40 epochs and more, repeated data adds almost nothing"
 
 
-def effective_tokens(tokens, unique, rep: Repetition):
+def effective_tokens(tokens, unique, rep: RepetitionTerms):
     """D' of the paper: the unique tokens seen plus the decaying worth of the repeats."""
     import numpy as np
 
@@ -76,7 +86,7 @@ def unique_params(loss: ChinchillaLoss, unique):
     return g * (unique * g) ** (loss.beta / loss.alpha)
 
 
-def effective_params(params, unique, loss: ChinchillaLoss, rep: Repetition):
+def effective_params(params, unique, loss: ChinchillaLoss, rep: RepetitionTerms):
     """N' of the paper: parameters beyond what the unique data supports are worth less."""
     import numpy as np
 
@@ -86,7 +96,7 @@ def effective_params(params, unique, loss: ChinchillaLoss, rep: Repetition):
     return base + base * rep.R_N_star * (1.0 - np.exp(-excess / rep.R_N_star))
 
 
-def constrained_loss(loss: ChinchillaLoss, rep: Repetition, params, tokens, unique):
+def constrained_loss(loss: ChinchillaLoss, rep: RepetitionTerms, params, tokens, unique):
     """L(N, D, U) = E + A/N'^alpha + B/D'^beta."""
     import numpy as np
 
@@ -95,16 +105,15 @@ def constrained_loss(loss: ChinchillaLoss, rep: Repetition, params, tokens, uniq
     return loss.E + loss.A / n**loss.alpha + loss.B / d**loss.beta
 
 
-def constrained_floor(loss: ChinchillaLoss, rep: Repetition, params, unique) -> float:
+def constrained_floor(loss: ChinchillaLoss, rep: RepetitionTerms, params, unique) -> float:
     """The loss ``params`` approaches with unlimited repeats of ``unique`` tokens."""
     n = effective_params(params, unique, loss, rep)
     return float(loss.E + loss.A / n**loss.alpha + loss.B / (unique * (1 + rep.R_D_star)) ** loss.beta)
 
 
-def constrained_optimal(loss: ChinchillaLoss, rep: Repetition, flops: float, unique: float) -> tuple[float, float]:
+def constrained_optimal(loss: ChinchillaLoss, rep: RepetitionTerms, flops: float, unique: float) -> tuple[float, float]:
     """The (params, tokens) of least L(N, C/(6N), U): a grid over log N refined by bounded Brent."""
     import numpy as np
-
     from scipy.optimize import minimize_scalar
 
     center = math.log(loss.optimal(flops)[0])
@@ -134,7 +143,7 @@ def constrained_optimal(loss: ChinchillaLoss, rep: Repetition, flops: float, uni
     return params, flops / (FLOPS_PER_PARAM_TOKEN * params)
 
 
-def constrained_tokens_for_loss(loss: ChinchillaLoss, rep: Repetition, params: float, target: float, unique: float) -> float:
+def constrained_tokens_for_loss(loss: ChinchillaLoss, rep: RepetitionTerms, params: float, target: float, unique: float) -> float:
     """Tokens (repeats included) ``params`` needs to reach ``target`` on ``unique`` data; inf if never."""
     from scipy.optimize import brentq
 
@@ -152,7 +161,7 @@ def constrained_tokens_for_loss(loss: ChinchillaLoss, rep: Repetition, params: f
     return math.exp(brentq(excess, low, high, xtol=1e-12, rtol=1e-14))
 
 
-def constrained_optimal_for_loss(loss: ChinchillaLoss, rep: Repetition, target: float, unique: float) -> tuple[float, float] | None:
+def constrained_optimal_for_loss(loss: ChinchillaLoss, rep: RepetitionTerms, target: float, unique: float) -> tuple[float, float] | None:
     """The least compute whose data-constrained optimum reaches ``target``; None if none does."""
     from scipy.optimize import brentq
 
@@ -165,6 +174,7 @@ def constrained_optimal_for_loss(loss: ChinchillaLoss, rep: Repetition, target: 
 
     # Repeats only cost: the constrained budget is at least the unconstrained one for this loss.
     unconstrained = loss.optimal_for_loss(target)
+    assert unconstrained is not None  # target > the constrained limit > E: the plain form reaches it
     low = math.log(FLOPS_PER_PARAM_TOKEN * unconstrained[0] * unconstrained[1]) - 1e-9
     high = low + math.log(10.0)
     while excess(high) >= 0:
@@ -176,7 +186,7 @@ def constrained_optimal_for_loss(loss: ChinchillaLoss, rep: Repetition, target: 
     return constrained_optimal(loss, rep, math.exp(brentq(excess, low, high, xtol=1e-10, rtol=1e-12)), unique)
 
 
-def constrained_limit(loss: ChinchillaLoss, rep: Repetition, unique: float) -> float:
+def constrained_limit(loss: ChinchillaLoss, rep: RepetitionTerms, unique: float) -> float:
     """The loss no budget goes below on ``unique`` tokens: N' and D' both saturate.
 
     N' -> U_N (1 + R_N*) and D' -> U_D (1 + R_D*) as compute grows without bound.
@@ -265,14 +275,20 @@ FORMS = (
         citation="Muennighoff et al. 2023, 'Scaling Data-Constrained Language Models', arXiv:2305.16264 (huggingface/datablations README, 'Parametric Fit')",
         variables=(PARAMS, TOKENS, Variable("unique_tokens", "unique tokens U the run repeats over")),
         target=LOSS,
-        parameters=CHINCHILLA_FORMS[0].parameters + (
+        parameters=CHINCHILLA_FORMS[0].parameters
+        + (
             Parameter("R_D_star", (1e-2, 1e4), (1.0, 5.0, 15.0, 50.0), log=True, description="worth of repeated tokens"),
             Parameter("R_N_star", (1e-2, 1e4), (1.0, 5.0, 15.0, 50.0), log=True, description="worth of excess parameters"),
         ),
         predict=_predict,
         scale="flops",
-        questions=("loss of (N, D) on U unique tokens", "data-constrained optimum of a budget", "loss limit of U unique tokens",
-                   "tokens for a loss", "compute for a loss"),
+        questions=(
+            "loss of (N, D) on U unique tokens",
+            "data-constrained optimum of a budget",
+            "loss limit of U unique tokens",
+            "tokens for a loss",
+            "compute for a loss",
+        ),
         objectives=("huber", "lsq", "log-lsq"),
         presets="muennighoff (datablations README, 'Parametric Fit')",
     ),

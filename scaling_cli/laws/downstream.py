@@ -18,7 +18,6 @@ Each step is a form to fit (``task-accuracy``, ``gadre-loss``, ``gadre-error``);
 from __future__ import annotations
 
 from .base import Form, Parameter, Variable
-
 from .chinchilla import LOSS
 
 BPB = Variable("task_loss", "task loss: bits per byte of the correct continuation")
@@ -91,36 +90,74 @@ GADRE_ERROR = (
 
 FORMS = (
     Form(
-        name="task-accuracy", title="accuracy from task loss Acc(L) (step 2)", equation="Acc = a / (1 + exp(-k (L - L0))) + b",
-        citation=LADDER + ", step 2; Llama 3 (arXiv:2407.21783) §3.2.1", variables=(BPB,), target=ACCURACY, parameters=SIGMOID,
-        predict=_accuracy, scale="task_loss", questions=("accuracy at a task loss",), objectives=("lsq",),
+        name="task-accuracy",
+        title="accuracy from task loss Acc(L) (step 2)",
+        equation="Acc = a / (1 + exp(-k (L - L0))) + b",
+        citation=LADDER + ", step 2; Llama 3 (arXiv:2407.21783) §3.2.1",
+        variables=(BPB,),
+        target=ACCURACY,
+        parameters=SIGMOID,
+        predict=_accuracy,
+        scale="task_loss",
+        questions=("accuracy at a task loss",),
+        objectives=("lsq",),
         presets="ladder-* (the chains: step 1 and step 2 together)",
     ),
     Form(
-        name="task-chain", title="task accuracy from size and tokens (steps 1 and 2)", equation="Acc(L_task(N, D)), L_task = A/N^alpha + B/D^beta + E",
-        citation=LADDER, variables=(NON_EMBEDDING, TOKENS), target=ACCURACY, parameters=TASK_LOSS + SIGMOID,
-        predict=_task_chain, scale="flops", questions=("a task's accuracy for (N, D)",), objectives=("lsq",),
+        name="task-chain",
+        title="task accuracy from size and tokens (steps 1 and 2)",
+        equation="Acc(L_task(N, D)), L_task = A/N^alpha + B/D^beta + E",
+        citation=LADDER,
+        variables=(NON_EMBEDDING, TOKENS),
+        target=ACCURACY,
+        parameters=TASK_LOSS + SIGMOID,
+        predict=_task_chain,
+        scale="flops",
+        questions=("a task's accuracy for (N, D)",),
+        objectives=("lsq",),
         presets="ladder-mmlu, ladder-hellaswag, ladder-arc-challenge, ladder-arc-easy, ladder-piqa, ladder-csqa, "
-                "ladder-socialiqa, ladder-openbookqa (the authors' procedure on their ladder runs)",
+        "ladder-socialiqa, ladder-openbookqa (the authors' procedure on their ladder runs)",
     ),
     Form(
-        name="gadre-loss", title="C4 loss L(N, D), one exponent (Gadre et al.)", equation="L = E + a N^-alpha + b 6^(-alpha/2) D^-alpha",
-        citation=GADRE + " (scaling/laws.py)", variables=(TOTAL, TOKENS), target=LOSS, parameters=GADRE_LOSS,
-        predict=_gadre_loss, scale="flops", questions=("loss of (N, D)",), objectives=("lsq", "huber", "log-lsq"),
+        name="gadre-loss",
+        title="C4 loss L(N, D), one exponent (Gadre et al.)",
+        equation="L = E + a N^-alpha + b 6^(-alpha/2) D^-alpha",
+        citation=GADRE + " (scaling/laws.py)",
+        variables=(TOTAL, TOKENS),
+        target=LOSS,
+        parameters=GADRE_LOSS,
+        predict=_gadre_loss,
+        scale="flops",
+        questions=("loss of (N, D)",),
+        objectives=("lsq", "huber", "log-lsq"),
         presets="gadre-avg17, gadre-avg46 (with the error law)",
     ),
     Form(
-        name="gadre-error", title="average top-1 error from loss Err(L) (Gadre et al.)", equation="Err = eps - k exp(-gamma L)",
-        citation=GADRE + " (scaling/laws.py)", variables=(C4_LOSS,), target=ERROR, parameters=GADRE_ERROR,
-        predict=_gadre_error, scale="loss", questions=("error at a loss",), objectives=("lsq",),
+        name="gadre-error",
+        title="average top-1 error from loss Err(L) (Gadre et al.)",
+        equation="Err = eps - k exp(-gamma L)",
+        citation=GADRE + " (scaling/laws.py)",
+        variables=(C4_LOSS,),
+        target=ERROR,
+        parameters=GADRE_ERROR,
+        predict=_gadre_error,
+        scale="loss",
+        questions=("error at a loss",),
+        objectives=("lsq",),
         presets="gadre-avg17, gadre-avg46 (the chains)",
     ),
     Form(
-        name="gadre-chain", title="average top-1 error from size and tokens (Gadre et al.)", equation="Err(L(N, D))",
-        citation=GADRE, variables=(TOTAL, TOKENS), target=ERROR, parameters=GADRE_LOSS + GADRE_ERROR,
-        predict=_gadre_chain, scale="flops", questions=("average top-1 error for (N, D)",), objectives=("lsq",),
+        name="gadre-chain",
+        title="average top-1 error from size and tokens (Gadre et al.)",
+        equation="Err(L(N, D))",
+        citation=GADRE,
+        variables=(TOTAL, TOKENS),
+        target=ERROR,
+        parameters=GADRE_LOSS + GADRE_ERROR,
+        predict=_gadre_chain,
+        scale="flops",
+        questions=("average top-1 error for (N, D)",),
+        objectives=("lsq",),
         presets="gadre-avg17, gadre-avg46 (RedPajama; the authors' points and starts)",
     ),
 )
-
-

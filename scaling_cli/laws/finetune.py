@@ -31,8 +31,10 @@ FORMS = (
         title="fine-tuning loss L(X, D_f)",
         equation="L = A / X^alpha / D_f^beta + E",
         citation="Zhang et al. 2024, 'When Scaling Meets LLM Finetuning', ICLR 2024, arXiv:2402.17193, the multiplicative joint scaling law",
-        variables=(Variable("factor", "the scaled factor X: model size, pre-training tokens or PEFT parameters"),
-                   Variable("finetune_tokens", "fine-tuning tokens D_f")),
+        variables=(
+            Variable("factor", "the scaled factor X: model size, pre-training tokens or PEFT parameters"),
+            Variable("finetune_tokens", "fine-tuning tokens D_f"),
+        ),
         target=LOSS,
         parameters=(
             Parameter("A", (1e-9, 1e30), (1.0, 1e2, 1e4, 1e6), log=True),

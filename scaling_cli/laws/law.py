@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, ClassVar, Literal, Union
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, PositiveFloat, model_validator
 
@@ -29,7 +29,7 @@ from .chinchilla import ChinchillaLoss
 from .data_constrained import DataConstrainedLoss, Repetition
 from .kaplan import KaplanLoss
 
-LossForm = Annotated[Union[ChinchillaLoss, KaplanLoss, DataConstrainedLoss], Field(discriminator="form")]
+LossForm = Annotated[ChinchillaLoss | KaplanLoss | DataConstrainedLoss, Field(discriminator="form")]
 
 
 class Provenance(Frozen):
@@ -65,8 +65,11 @@ class FittedRange(Frozen):
         """One sentence per quantity whose values leave the range, for the furthest value."""
         from ..core.units import format_count, format_sci
 
-        shown = {"flops": lambda v: f"{format_sci(v)} FLOPs", "params": lambda v: f"{format_count(v)} parameters",
-                 "tokens_per_param": lambda v: f"{v:,.3g} tokens per parameter"}
+        shown = {
+            "flops": lambda v: f"{format_sci(v)} FLOPs",
+            "params": lambda v: f"{format_count(v)} parameters",
+            "tokens_per_param": lambda v: f"{v:,.3g} tokens per parameter",
+        }
         found = []
         for name, values in (("flops", flops), ("params", params), ("tokens_per_param", tokens_per_param)):
             span = getattr(self, name)
@@ -143,7 +146,7 @@ class Law(Frozen):
 
     def repetition(self, unique_tokens: float) -> Repetition:
         """The repetition terms, or a ScaleError saying this law has none."""
-        return self._form(unique_tokens).law.repetition  # type: ignore[union-attr]
+        return self._form(unique_tokens).law.repetition
 
     def _form(self, unique_tokens: float | None):
         """The loss form that answers: the law's own, or its form on ``unique_tokens`` unique tokens."""
@@ -251,9 +254,7 @@ def load_law(name_or_path: str | Path = DEFAULT_LAW) -> Law:
     preset = config_dir() / "laws" / f"{text}.toml"
     if "/" not in text and "\\" not in text and not text.endswith(".toml"):
         if len(text) > 100 or not preset.is_file():
-            raise ScaleError(
-                f"unknown law {text!r}: expected one of {', '.join(preset_names())}, or a path to a law .toml file"
-            )
+            raise ScaleError(f"unknown law {text!r}: expected one of {', '.join(preset_names())}, or a path to a law .toml file")
         return load_toml(Law, preset, f"law preset {preset.name}")
     path = Path(text)
     return load_toml(Law, path)

@@ -45,7 +45,9 @@ class FormPreset(Frozen):
         for parameter in form.parameters:
             low, high = parameter.bounds
             if not low <= self.constants[parameter.name] <= high:
-                raise ValueError(f"constants.{parameter.name}: expected a value in [{low:g}, {high:g}], got {self.constants[parameter.name]:g}")
+                raise ValueError(
+                    f"constants.{parameter.name}: expected a value in [{low:g}, {high:g}], got {self.constants[parameter.name]:g}"
+                )
         return self
 
     def predict(self, **variables):

@@ -15,14 +15,21 @@ from __future__ import annotations
 
 from .base import Form, Parameter, Variable
 
+
 def _sqrt(values):
     import numpy as np
 
     return np.sqrt(values)
 
 
-DISTANCE = Variable("kl_distance", "d = sqrt(KL(policy || initial)), nats^(1/2); a 'kl' column is read as d = sqrt(kl)", positive=False,
-                    alias="kl", from_alias=_sqrt, alias_note="d = sqrt(KL) (Gao et al. 2023)")
+DISTANCE = Variable(
+    "kl_distance",
+    "d = sqrt(KL(policy || initial)), nats^(1/2); a 'kl' column is read as d = sqrt(kl)",
+    positive=False,
+    alias="kl",
+    from_alias=_sqrt,
+    alias_note="d = sqrt(KL) (Gao et al. 2023)",
+)
 GOLD = Variable("gold_reward", "the gold reward model's score", positive=False)
 
 
@@ -73,6 +80,7 @@ _PARAMETERS = (
     Parameter("beta", (1e-9, 1e4), (0.01, 0.1, 1.0), description="how fast over-optimisation sets in"),
 )
 
+
 def _form(name: str, policy: str, equation: str, number: int, predict, answer, question: str) -> Form:
     return Form(
         name=name,
@@ -92,7 +100,14 @@ def _form(name: str, policy: str, equation: str, number: int, predict, answer, q
 
 
 FORMS = (
-    _form("reward-bon", "best-of-n", "R = d (alpha - beta d), d = sqrt(KL)", 1, _bon, _bon_answer,
-          "the KL and best-of-n n that maximise gold reward"),
+    _form(
+        "reward-bon",
+        "best-of-n",
+        "R = d (alpha - beta d), d = sqrt(KL)",
+        1,
+        _bon,
+        _bon_answer,
+        "the KL and best-of-n n that maximise gold reward",
+    ),
     _form("reward-rl", "RL", "R = d (alpha - beta ln d), d = sqrt(KL)", 2, _rl, _rl_answer, "the KL that maximises gold reward"),
 )

@@ -57,9 +57,11 @@ FORMS = (
         title="mixture of experts L(N, E) at a fixed step budget",
         equation="log10 L = a log10 N + b log10 Ê + c log10 N log10 Ê + d, Ê saturating in E (E_start, E_max)",
         citation="Clark et al. 2022, 'Unified Scaling Laws for Routed Language Models', ICML 2022, arXiv:2202.01169, eq. 1-2; "
-                 "deepmind/scaling_laws_for_routing example.ipynb",
-        variables=(Variable("params", "parameters used per token N (the dense model's)"),
-                   Variable("experts", "experts per routed layer E (1: dense)")),
+        "deepmind/scaling_laws_for_routing example.ipynb",
+        variables=(
+            Variable("params", "parameters used per token N (the dense model's)"),
+            Variable("experts", "experts per routed layer E (1: dense)"),
+        ),
         target=LOSS,
         parameters=(
             Parameter("a", (-1.0, 1.0), (-0.1, -0.05)),
@@ -75,7 +77,7 @@ FORMS = (
         answer=_answer,
         objectives=("log-lsq", "huber", "lsq"),
         presets="clark-sbase, clark-rlr, clark-hash: the constants the authors' example.ipynb procedure recovers from "
-                "their released runs (223 runs, CC-BY-4.0)",
+        "their released runs (223 runs, CC-BY-4.0)",
     ),
 )
 
@@ -83,6 +85,9 @@ FORMS = (
 def dense_equivalent_note(ratio: float, experts: float) -> str:
     """The source's claim ("with 8 experts a model performs about like a dense model twice its size") at this size."""
     verdict = "holds" if 1.6 <= ratio <= 2.5 else ("is generous here" if ratio < 1.6 else "understates the gain here")
-    return (f"{experts:g} experts act like a dense model {ratio:.2f}x the size under Clark et al.'s law: the '8 experts ~ 2x' "
-            f"rule of thumb {verdict}" if experts == 8 else f"{experts:g} experts act like a dense model {ratio:.2f}x the size")
-
+    return (
+        f"{experts:g} experts act like a dense model {ratio:.2f}x the size under Clark et al.'s law: the '8 experts ~ 2x' "
+        f"rule of thumb {verdict}"
+        if experts == 8
+        else f"{experts:g} experts act like a dense model {ratio:.2f}x the size"
+    )

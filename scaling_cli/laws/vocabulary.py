@@ -23,7 +23,7 @@ def _predict(p, x):
 def vocab_for_budget(flops: float, d_model: int, k: float, gamma: float) -> tuple[int, float]:
     """(vocabulary size, vocabulary parameters) the law implies for ``flops`` at width ``d_model``."""
     vocab_params = k * flops**gamma
-    return max(int(round(vocab_params / d_model)), 1), vocab_params
+    return max(round(vocab_params / d_model), 1), vocab_params
 
 
 FORMS = (
@@ -32,7 +32,7 @@ FORMS = (
         title="compute-optimal vocabulary parameters N_v(C)",
         equation="N_v = k C^gamma (N_v = V d)",
         citation="Tao et al. 2024, 'Scaling Laws with Vocabulary', NeurIPS 2024, arXiv:2407.13623, Approach 1; "
-                 "sail-sg/scaling-with-vocab optimal_Nv_predict.py",
+        "sail-sg/scaling-with-vocab optimal_Nv_predict.py",
         variables=(Variable("flops", "training compute C (FLOPs)"),),
         target=Variable("vocab_params", "compute-optimal vocabulary parameters V·d"),
         parameters=(

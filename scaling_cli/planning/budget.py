@@ -18,10 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, field_validato
 from ..core.compute import DEFAULT_MFU, HOURS_PER_DAY, gpu_hours, training_flops
 from ..core.configs import load_toml
 from ..core.errors import ScaleError
+from ..core.units import parse_number
 from ..hardware.gpus import DEFAULT_GPU
 from ..hardware.memory import Layout
 from ..hardware.shape import Shape
-from ..core.units import parse_number
 
 FAR_FROM_OPTIMAL_TOKENS_PER_PARAM = 10.0
 """Below ~10 tokens per parameter a run is far from compute-optimal (Chinchilla's ~20)."""
@@ -73,7 +73,7 @@ def _bytes_value(value: Any) -> Any:
         if match:
             return _number(match[1]) * BYTE_UNITS[match[2].lower()]
         if value.strip()[-1:] in ("B", "b"):
-            raise ValueError(f"expected bytes with a byte unit such as \"80GB\" or \"80GiB\" (B alone means billions), got {value!r}")
+            raise ValueError(f'expected bytes with a byte unit such as "80GB" or "80GiB" (B alone means billions), got {value!r}')
     return _number(value)
 
 
@@ -132,9 +132,9 @@ class BudgetFile(BaseModel):
     layout: Layout | None = None
     limits: Limits = Limits()
 
-    _numbers = field_validator("params", "tokens", "flops", "price_per_gpu_hour", "unique_tokens", "inference_tokens", "gpus", mode="before")(
-        classmethod(lambda cls, value: _number(value))
-    )
+    _numbers = field_validator(
+        "params", "tokens", "flops", "price_per_gpu_hour", "unique_tokens", "inference_tokens", "gpus", mode="before"
+    )(classmethod(lambda cls, value: _number(value)))
     _mfu = field_validator("mfu", mode="before")(classmethod(lambda cls, value: _fraction(value)))
 
     @model_validator(mode="after")
@@ -142,7 +142,7 @@ class BudgetFile(BaseModel):
         if (self.tokens is None) == (self.flops is None):
             raise ValueError("give exactly one of 'tokens' and 'flops'")
         if self.shape is not None and self.config is not None:
-            raise ValueError("give the model once: a [shape] table or config = \"path/to/config.json\", not both")
+            raise ValueError('give the model once: a [shape] table or config = "path/to/config.json", not both')
         if self.params is None and self.shape is None and self.config is None:
             raise ValueError("give 'params', or the model as a [shape] table or config = \"path/to/config.json\"")
         if self.layout is not None and self.gpus is not None and self.layout.gpus != self.gpus:
@@ -205,20 +205,30 @@ def _why_missing(key: str) -> str:
 def plan_values(plan) -> dict[str, float | None]:
     """What a :class:`~scaling_cli.planning.planner.Plan` offers to limits (a compute-optimal plan has no overhead)."""
     return {
-        "flops": plan.flops, "gpu_hours": plan.gpu_hours, "days": plan.days, "cost": plan.cost, "loss": plan.loss,
-        "tokens_per_param": plan.tokens_per_param, "compute_overhead": None if plan.loss is None else 0.0,
-        "memory_per_gpu_bytes": plan.memory_per_gpu_bytes, "epochs": plan.epochs,
+        "flops": plan.flops,
+        "gpu_hours": plan.gpu_hours,
+        "days": plan.days,
+        "cost": plan.cost,
+        "loss": plan.loss,
+        "tokens_per_param": plan.tokens_per_param,
+        "compute_overhead": None if plan.loss is None else 0.0,
+        "memory_per_gpu_bytes": plan.memory_per_gpu_bytes,
+        "epochs": plan.epochs,
     }
 
 
 def row_values(row, gpus: int | None, price: float | None, memory: float | None) -> dict[str, float | None]:
     """What a row of :func:`~scaling_cli.planning.overtraining.overtrain` offers to limits."""
     return {
-        "flops": row.flops, "gpu_hours": row.gpu_hours,
+        "flops": row.flops,
+        "gpu_hours": row.gpu_hours,
         "days": None if gpus is None else row.gpu_hours / gpus / HOURS_PER_DAY,
         "cost": None if price is None else row.gpu_hours * price,
-        "loss": row.loss, "tokens_per_param": row.tokens_per_param, "compute_overhead": row.compute_overhead,
-        "memory_per_gpu_bytes": memory, "epochs": row.epochs,
+        "loss": row.loss,
+        "tokens_per_param": row.tokens_per_param,
+        "compute_overhead": row.compute_overhead,
+        "memory_per_gpu_bytes": memory,
+        "epochs": row.epochs,
     }
 
 
@@ -227,7 +237,9 @@ def warnings_for(values: dict[str, float | None], mfu: float, fits: bool | None)
     found = []
     ratio = values.get("tokens_per_param")
     if ratio is not None and ratio < FAR_FROM_OPTIMAL_TOKENS_PER_PARAM:
-        found.append(f"{ratio:.1f} tokens per parameter: far from compute-optimal (under ~{FAR_FROM_OPTIMAL_TOKENS_PER_PARAM:g}; Chinchilla's is ~20)")
+        found.append(
+            f"{ratio:.1f} tokens per parameter: far from compute-optimal (under ~{FAR_FROM_OPTIMAL_TOKENS_PER_PARAM:g}; Chinchilla's is ~20)"
+        )
     epochs = values.get("epochs")
     if epochs is not None and epochs > MANY_EPOCHS:
         found.append(f"{epochs:.1f} epochs over the unique data: beyond ~{MANY_EPOCHS:g} repeats lose value (Muennighoff et al. 2023)")
@@ -253,11 +265,14 @@ def model_shape(budget: BudgetFile, source: str | None = None) -> tuple[float, S
             path = Path(source).parent / path  # relative to the budget file, as a user writes it
         shape = shape_from_config(path if path.exists() else budget.config)
     if shape is None:
+        assert budget.params is not None  # the file's validator asks for params, a [shape] or a config
         return budget.params, None
     total = float(shape.active_params)
     if budget.params is not None and abs(budget.params / total - 1) > SHAPE_AGREEMENT:
-        raise ScaleError(f"{source + ': ' if source else ''}params = {budget.params:.4g} but the model "
-                         f"({'config' if budget.config else '[shape]'}) has {total:.4g} (active) parameters: drop params or make them agree")
+        raise ScaleError(
+            f"{source + ': ' if source else ''}params = {budget.params:.4g} but the model "
+            f"({'config' if budget.config else '[shape]'}) has {total:.4g} (active) parameters: drop params or make them agree"
+        )
     return (budget.params if budget.params is not None else total), shape
 
 
@@ -272,7 +287,11 @@ def evaluate(budget: BudgetFile, source: str | None = None) -> Evaluation:
     except ScaleError as error:
         message = str(error)
         raise ScaleError(message if source and message.startswith(source) else f"{source}: {error}" if source else message) from None
-    tokens = budget.tokens if budget.tokens is not None else budget.flops / training_flops(params, 1.0)
+    if budget.tokens is not None:
+        tokens = budget.tokens
+    else:
+        assert budget.flops is not None  # the file's validator asks for exactly one of tokens and flops
+        tokens = budget.flops / training_flops(params, 1.0)
     flops = training_flops(params, tokens)
     loss = law.predict_loss(params, tokens, budget.unique_tokens)
     overhead = None
@@ -280,7 +299,9 @@ def evaluate(budget: BudgetFile, source: str | None = None) -> Evaluation:
         optimum = law.optimal_for_loss(loss, budget.unique_tokens)
         if optimum is not None:
             overhead = snap(flops / training_flops(*optimum) - 1.0)
-    memory, fits, shape = _memory(budget, params, flops, gpu, shape) if budget.gpus is not None or budget.layout is not None else (None, None, shape)
+    memory, fits, shape = (
+        _memory(budget, params, flops, gpu, shape) if budget.gpus is not None or budget.layout is not None else (None, None, shape)
+    )
     # GPU-hours count the FLOPs MFU counts (PaLM, App. B) when a shape is known, as `plan` does.
     seq = budget.layout.seq if budget.layout is not None else Layout().seq
     model_flops = flops if shape is None else shape.counted_flops(tokens, seq, params)
@@ -301,17 +322,20 @@ def evaluate(budget: BudgetFile, source: str | None = None) -> Evaluation:
     }
     given = budget.limits.given()
     return Evaluation(
-        file=source, values=values, checks=check_limits(values, budget.limits, source),
+        file=source,
+        values=values,
+        checks=check_limits(values, budget.limits, source),
         warnings=(["no limits: the file has no [limits] table (or an empty one), so nothing is checked"] if not given else [])
-        + warnings_for(values, budget.mfu, fits) + law.range_warnings(flops, params, tokens),
+        + warnings_for(values, budget.mfu, fits)
+        + law.range_warnings(flops, params, tokens),
     )
 
 
 def _memory(budget: BudgetFile, params: float, flops: float, gpu, shape: Shape | None):
     """Memory per GPU at the file's layout (or the plan's), whether it fits, and the shape used."""
     from ..hardware.memory import training_memory
-    from .sections.run import run_plan
     from ..hardware.shape import suggest_shapes
+    from .sections.run import run_plan
 
     if budget.layout is not None:
         # A given shape holds all its parameters (every expert of a mixture), whatever the law's N counts.
@@ -319,6 +343,7 @@ def _memory(budget: BudgetFile, params: float, flops: float, gpu, shape: Shape |
         shape = shape or suggest_shapes(params, count=1)[0]
         memory = training_memory(held, shape, gpu, budget.layout, shape_source=source)
         return memory.total_bytes, memory.fits, shape
+    assert budget.gpus is not None  # called with a layout or with gpus
     run = run_plan(params, flops, gpu, budget.gpus, shape=shape)
     return run.memory.total_bytes, run.fits, run.shape
 

@@ -10,19 +10,18 @@ data, the floor of unlimited repeats).
 from __future__ import annotations
 
 import math
-
 from typing import Annotated
 
 from pydantic import BaseModel, Field, SerializeAsAny
 
 from ..core.compute import DEFAULT_MFU, HOURS_PER_DAY, INFERENCE_FLOPS_PER_PARAM_TOKEN, gpu_hours, training_flops
 from ..core.errors import ScaleError
+from ..core.units import article, format_count
+from ..core.validation import Count, Fraction, Params, Positive, Tokens, checked
 from ..hardware.gpus import DEFAULT_GPU, Gpu
 from ..laws import Law
 from .planner import resolve_gpu, resolve_law
 from .sections.allocation import law_notes, negative_overhead_note, snap
-from ..core.units import article, format_count
-from ..core.validation import Count, Fraction, Params, Positive, Tokens, checked
 
 OVERTRAIN_RATIOS = (20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
 """Default tokens-per-parameter rows of :func:`overtrain`."""
@@ -110,6 +109,7 @@ def overtrain(
         if floor is None:
             raise ScaleError(f"law {law.name!r} has no loss form: it cannot say which token count reaches loss {target_loss:g}")
         target_tokens = law.tokens_for_loss(params, target_loss, unique_tokens)
+        assert target_tokens is not None  # the law has a loss form: it has a floor
         if not math.isfinite(target_tokens):
             data = "" if unique_tokens is None else f" on {unique_tokens:.3g} unique tokens"
             raise ScaleError(
@@ -125,7 +125,8 @@ def overtrain(
         from .sections.tasks import task_scores
 
         for row in rows:
-            row.tasks = task_scores(tasks, params, row.tokens, params_counted=law.params_counted)
+            scores: list[BaseModel] = list(task_scores(tasks, params, row.tokens, params_counted=law.params_counted))
+            row.tasks = scores
     return Overtrain(
         law=law.name,
         law_title=law.title,
@@ -164,6 +165,7 @@ def _row(law: Law, gpu: Gpu, mfu: float, params: float, tokens: float, unique_to
     if unique_tokens is not None:
         from ..laws.data_constrained import effective_tokens
 
+        assert law.data_constrained is not None  # resolve_law gives limited data a data-constrained law, or refuses
         row.update(epochs=tokens / unique_tokens, effective_tokens=float(effective_tokens(tokens, unique_tokens, law.data_constrained)))
     if optimal is not None:
         optimal_params, optimal_tokens = optimal

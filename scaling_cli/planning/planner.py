@@ -10,11 +10,14 @@
 * :func:`loss_table`: the predicted loss of one (params, tokens) under every preset.
 
 A plan is its budget section (``sections/allocation.py``), then the optional sections of
-:data:`SECTIONS` in order, each one module that reads its own request and adds to the draft.
+:data:`SECTIONS` that the request asks for, in order, each one module that reads its own request
+and adds to the draft.
 """
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from pathlib import Path
 
 from ..core.compute import DEFAULT_MFU
@@ -23,17 +26,33 @@ from ..core.units import format_sci
 from ..core.validation import Count, Flops, Fraction, NonNegative, Params, Positive, Tokens, checked
 from ..hardware.gpus import DEFAULT_GPU, Gpu, get_gpu
 from ..laws import DEFAULT_LAW, Law, load_law, load_presets
+from .draft import Draft
 from .request import PlanRequest
 from .result import Plan
-from .sections import costs, data, experts, inference, run, tasks
 from .sections.allocation import allocation
 
 DATA_CONSTRAINED_LAW = "muennighoff"
 """The default law of plans with limited unique data: the one fitted for repeated data."""
 
-SECTIONS = (data.section, inference.section, run.section, experts.section, costs.section, tasks.section)
-"""The optional sections, in the order they add to a plan (and its notes): a new section is one
-module with a ``section(draft, request)`` function, added here."""
+SECTIONS: dict[str, Callable[[PlanRequest], bool]] = {
+    "data": lambda request: request.data is not None,
+    "inference": lambda request: request.inference is not None,
+    "run": lambda request: request.gpus is not None,
+    "experts": lambda request: request.experts is not None,
+    "costs": lambda request: True,
+    "tasks": lambda request: bool(request.tasks),
+}
+"""The optional sections (modules of ``sections/``), in the order they add to a plan and its
+notes, each with when a request asks for it. A new section is one module with a
+``section(draft, request)`` function, and one line here. A section's module is imported only when
+it is asked for: ``scale plan`` without ``--gpus`` never loads the memory model."""
+
+
+def section_function(name: str) -> Callable[[Draft, PlanRequest], None]:
+    """The ``section(draft, request)`` function of ``sections/<name>.py``."""
+    module = importlib.import_module(f"{__package__}.sections.{name}")
+    function: Callable[[Draft, PlanRequest], None] = module.section
+    return function
 
 
 def resolve_law(law: Law | str | Path | None, unique_tokens: float | None = None) -> Law:
@@ -60,8 +79,9 @@ def plan_for(request: PlanRequest) -> Plan:
     if request.time_budget and request.gpus is not None and request.flops is not None:
         return _fill_time_budget(request.updated(law=law, gpu=gpu, time_budget=False), request.flops)
     draft = allocation(law, gpu, request)
-    for section in SECTIONS:
-        section(draft, request)
+    for name, asked in SECTIONS.items():
+        if asked(request):
+            section_function(name)(draft, request)
     return Plan(**draft.fields)
 
 
@@ -110,12 +130,28 @@ def plan(
     ``experts``, the plan's N is the active size of a mixture of experts (``router``, ``top_k``):
     its effective dense size under Clark et al. 2022 and the total parameters memory holds.
     """
-    return plan_for(PlanRequest.of(
-        flops, law=law, gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price_per_gpu_hour, target_loss=target_loss,
-        unique_tokens=unique_tokens, inference_tokens=inference_tokens, inference_mfu=inference_mfu,
-        synthetic_price=synthetic_price, seq=seq, time_budget=time_budget, experts=experts, router=router, top_k=top_k,
-        tasks=tasks, precision=precision,
-    ))
+    return plan_for(
+        PlanRequest.of(
+            flops,
+            law=law,
+            gpu=gpu,
+            mfu=mfu,
+            gpus=gpus,
+            price_per_gpu_hour=price_per_gpu_hour,
+            target_loss=target_loss,
+            unique_tokens=unique_tokens,
+            inference_tokens=inference_tokens,
+            inference_mfu=inference_mfu,
+            synthetic_price=synthetic_price,
+            seq=seq,
+            time_budget=time_budget,
+            experts=experts,
+            router=router,
+            top_k=top_k,
+            tasks=tasks,
+            precision=precision,
+        )
+    )
 
 
 @checked

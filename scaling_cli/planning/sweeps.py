@@ -16,11 +16,11 @@ from pydantic import BaseModel
 
 from ..core.compute import DEFAULT_MFU, gpu_hours, training_flops
 from ..core.errors import ScaleError
+from ..core.validation import Count, Fraction, Positive, checked
 from ..hardware.gpus import DEFAULT_GPU, Gpu
+from ..hardware.shape import SHAPE_TOLERANCE, fits, suggest_shapes
 from ..laws import DEFAULT_LAW, Law
 from .planner import resolve_gpu, resolve_law
-from ..hardware.shape import SHAPE_TOLERANCE, fits, suggest_shapes
-from ..core.validation import Count, Fraction, Positive, checked
 
 MAX_GRID = 100
 """Budgets and sizes per budget: more is no sweep anyone trains (Chinchilla used 9 budgets)."""
@@ -96,16 +96,28 @@ def sweep(
                 dropped += 1  # no larger shape than the smaller size's: a duplicate run teaches nothing
                 continue
             tokens = flops / training_flops(shape.params, 1.0)
-            runs.append(SweepRun(
-                flops=flops, size_ratio=ratio, params=shape.params, tokens=tokens,
-                tokens_per_param=tokens / shape.params, layers=shape.layers, d_model=shape.d_model,
-                heads=shape.heads, d_ff=shape.d_ff, vocab=vocab, shape_error=shape.params / target - 1,
-                shape_fits=fits(shape, target),
-                gpu_hours=gpu_hours(flops, gpu.peak_flops, mfu),
-            ))
+            runs.append(
+                SweepRun(
+                    flops=flops,
+                    size_ratio=ratio,
+                    params=shape.params,
+                    tokens=tokens,
+                    tokens_per_param=tokens / shape.params,
+                    layers=shape.layers,
+                    d_model=shape.d_model,
+                    heads=shape.heads,
+                    d_ff=shape.d_ff,
+                    vocab=vocab,
+                    shape_error=shape.params / target - 1,
+                    shape_fits=fits(shape, target),
+                    gpu_hours=gpu_hours(flops, gpu.peak_flops, mfu),
+                )
+            )
     if dropped:
-        notes.append(f"{dropped} size(s) left out: no larger shape of the family than the next smaller size's "
-                     f"(the embeddings of a {vocab:,}-token vocabulary set a floor on small models)")
+        notes.append(
+            f"{dropped} size(s) left out: no larger shape of the family than the next smaller size's "
+            f"(the embeddings of a {vocab:,}-token vocabulary set a floor on small models)"
+        )
     off = [run for run in runs if not run.shape_fits]
     if off:
         notes.append(
@@ -118,12 +130,20 @@ def sweep(
     smallest = min(runs, key=lambda run: run.params)
     share = 2 * vocab * smallest.d_model / smallest.params  # untied: input and output embeddings
     if law.params_counted == "total" and share > 0.5:
-        notes.append(f"embeddings are {share:.0%} of the smallest run's {smallest.params / 1e6:,.1f}M parameters: {law.name} counts "
-                     "total parameters, so the smallest runs vary mostly the embedding table, not the transformer")
+        notes.append(
+            f"embeddings are {share:.0%} of the smallest run's {smallest.params / 1e6:,.1f}M parameters: {law.name} counts "
+            "total parameters, so the smallest runs vary mostly the embedding table, not the transformer"
+        )
     total = sum(run.flops for run in runs)
     return Sweep(
-        law=law.name, budgets=grid.tolist(), runs=runs, total_flops=total,
-        total_gpu_hours=gpu_hours(total, gpu.peak_flops, mfu), gpu=gpu.name, mfu=mfu, notes=notes,
+        law=law.name,
+        budgets=grid.tolist(),
+        runs=runs,
+        total_flops=total,
+        total_gpu_hours=gpu_hours(total, gpu.peak_flops, mfu),
+        gpu=gpu.name,
+        mfu=mfu,
+        notes=notes,
         warnings=law.range_warnings(grid.tolist(), *zip(*(law.optimal(c) for c in grid.tolist()))),
     )
 
@@ -143,8 +163,9 @@ def family(targets: list[float], vocab: int) -> list:
     unpublished aspect ratio; a size left out costs ``SKIP_COST``; a step must not shrink depth or width.
     """
     options = [suggest_shapes(target, vocab=vocab, count=SHAPE_CANDIDATES) for target in targets]
-    costs = [[j + (0 if fits(shape, target) else SHAPE_CANDIDATES) for j, shape in enumerate(shapes)]
-             for target, shapes in zip(targets, options)]
+    costs = [
+        [j + (0 if fits(shape, target) else SHAPE_CANDIDATES) for j, shape in enumerate(shapes)] for target, shapes in zip(targets, options)
+    ]
     # best[i][j]: (cost, previous choice) of a path ending with candidate j of size i (j = -1: skipped).
     best: list[dict[int, tuple[float, tuple[int, int] | None]]] = []
     for i, shapes in enumerate(options):
@@ -153,7 +174,7 @@ def family(targets: list[float], vocab: int) -> list:
         skipped = sum(SKIP_COST for _ in range(i))
         for j, shape in enumerate(shapes):
             own = costs[i][j]
-            choices = [(skipped + own, None)]
+            choices: list[tuple[float, tuple[int, int] | None]] = [(skipped + own, None)]
             for cost, (k, m) in earlier:
                 before = options[k][m]
                 if shape.layers >= before.layers and shape.d_model >= before.d_model and shape.params > before.params:
@@ -161,7 +182,7 @@ def family(targets: list[float], vocab: int) -> list:
             row[j] = min(choices, key=lambda c: c[0])
         best.append(row)
     total = [(cost + (len(targets) - 1 - i) * SKIP_COST, (i, j)) for i, row in enumerate(best) for j, (cost, _) in row.items()]
-    _, at = min(total, key=lambda c: c[0])
+    at: tuple[int, int] | None = min(total, key=lambda c: c[0])[1]
     chosen: list = [None] * len(targets)
     while at is not None:
         i, j = at
@@ -176,8 +197,18 @@ def sweep_csv(result: Sweep) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for run in result.runs:
-        writer.writerow([
-            repr(run.params), repr(run.tokens), repr(run.flops), "", run.layers, run.d_model,
-            run.heads, run.d_ff, run.vocab, f"{run.size_ratio:.6g}",
-        ])
+        writer.writerow(
+            [
+                repr(run.params),
+                repr(run.tokens),
+                repr(run.flops),
+                "",
+                run.layers,
+                run.d_model,
+                run.heads,
+                run.d_ff,
+                run.vocab,
+                f"{run.size_ratio:.6g}",
+            ]
+        )
     return out.getvalue()

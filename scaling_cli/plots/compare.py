@@ -28,8 +28,10 @@ def plot_compare(result, sets, path: str | Path):
     for number, comparison in enumerate(result.comparisons, start=1):
         color = colors[number % len(colors)]
         points = [m for m in comparison.curve if m.value is not None]
-        flops = [m.flops for m in points]
-        right.plot(flops, [m.value for m in points], color=color, linewidth=2, label=f"{comparison.label} over {comparison.baseline}")
+        multiplier_flops = [m.flops for m in points]
+        right.plot(
+            multiplier_flops, [m.value for m in points], color=color, linewidth=2, label=f"{comparison.label} over {comparison.baseline}"
+        )
         banded = [m for m in points if m.ci95 is not None]
         if banded:
             right.fill_between([m.flops for m in banded], [m.ci95[0] for m in banded], [m.ci95[1] for m in banded], color=color, alpha=0.2)

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import ScaleError
-from ..laws import Law
 from ..core.units import article, format_count, format_sci
+from ..laws import Law
 
 FORMATS = (".png", ".svg", ".pdf")
 FIGSIZE = (11.0, 4.6)
@@ -65,7 +65,7 @@ def tick_label(value: float, kind: str) -> str:
     number = text.rstrip("kMBT")
     if "." in number:
         number = number.rstrip("0").rstrip(".")
-    return number + text[len(text.rstrip("kMBT")):]
+    return number + text[len(text.rstrip("kMBT")) :]
 
 
 def _human_axis(axis, kind: str) -> None:
@@ -113,9 +113,14 @@ def plot_plan(result, law: Law, path: str | Path):
         marker = axes.plot([best_n], [best_loss], "o", color=line.get_color(), ms=8 if main else 5, zorder=3)[0]
         if main:
             marker.set_gid("optimum")
-            axes.annotate(f"{format_count(best_n)} params\n{format_count(best_d)} tokens", (best_n, best_loss),
-                          textcoords="offset points", xytext=(12, -34), fontsize=9,
-                          bbox={"boxstyle": "round", "fc": "white", "alpha": 0.85, "lw": 0})  # below-right: clear of the frontier
+            axes.annotate(
+                f"{format_count(best_n)} params\n{format_count(best_d)} tokens",
+                (best_n, best_loss),
+                textcoords="offset points",
+                xytext=(12, -34),
+                fontsize=9,
+                bbox={"boxstyle": "round", "fc": "white", "alpha": 0.85, "lw": 0},
+            )  # below-right: clear of the frontier
         optima.append((best_n, best_loss))
     frontier = np.array(optima)
     axes.plot(frontier[:, 0], frontier[:, 1], "k--", lw=1, label="compute-optimal frontier")
@@ -148,8 +153,18 @@ def plot_fit(result, runs, path: str | Path):
     cmap = plt.get_cmap("viridis")
     points = left.scatter(runs.params[~is_held], runs.loss[~is_held], c=runs.flops[~is_held], cmap=cmap, norm=norm, s=18, label="runs")
     if is_held.any():
-        left.scatter(runs.params[is_held], runs.loss[is_held], c=runs.flops[is_held], cmap=cmap, norm=norm, s=70,
-                     marker="*", edgecolors="red", linewidths=1.0, label="held out")
+        left.scatter(
+            runs.params[is_held],
+            runs.loss[is_held],
+            c=runs.flops[is_held],
+            cmap=cmap,
+            norm=norm,
+            s=70,
+            marker="*",
+            edgecolors="red",
+            linewidths=1.0,
+            label="held out",
+        )
     for flops in _curve_budgets(result, runs):
         sizes, losses = _fitted_curve(result, flops, runs)
         if sizes is not None:
@@ -186,21 +201,40 @@ def _frontier_panel(axes, result, runs, is_held) -> None:
     flops = np.array([f.flops for f in points])
     axes.plot(flops, [f.loss.value for f in points], "k-", lw=1.6, label="fitted frontier (compute-optimal loss)")
     if points[0].loss.ci95 is not None:
-        axes.fill_between(flops, [f.loss.ci95[0] for f in points], [f.loss.ci95[1] for f in points], color="0.6", alpha=0.3,
-                          label="95 % band of the law (bootstrap)")
+        axes.fill_between(
+            flops,
+            [f.loss.ci95[0] for f in points],
+            [f.loss.ci95[1] for f in points],
+            color="0.6",
+            alpha=0.3,
+            label="95 % band of the law (bootstrap)",
+        )
     if result.holdout is not None:
         held = result.holdout.runs
         axes.scatter([h.flops for h in held], [h.loss for h in held], marker="*", s=90, color="tab:red", zorder=4, label="held-out runs")
         with_ci = [h for h in held if h.ci95 is not None]
         if with_ci:
-            axes.errorbar([h.flops for h in with_ci], [h.predicted for h in with_ci],
-                          yerr=np.array([[h.predicted - h.ci95[0], h.ci95[1] - h.predicted] for h in with_ci]).T,
-                          fmt="_", color="tab:red", alpha=0.7, capsize=3, label="their predictions, 95 % intervals")
+            axes.errorbar(
+                [h.flops for h in with_ci],
+                [h.predicted for h in with_ci],
+                yerr=np.array([[h.predicted - h.ci95[0], h.ci95[1] - h.predicted] for h in with_ci]).T,
+                fmt="_",
+                color="tab:red",
+                alpha=0.7,
+                capsize=3,
+                label="their predictions, 95 % intervals",
+            )
     predicted = [p for p in result.predictions if p.loss.ci95 is not None]
     if predicted:
-        axes.errorbar([p.flops for p in predicted], [p.loss.value for p in predicted],
-                      yerr=np.array([[p.loss.value - p.loss.ci95[0], p.loss.ci95[1] - p.loss.value] for p in predicted]).T,
-                      fmt="D", color="tab:blue", capsize=4, label="predictions, 95 % intervals")
+        axes.errorbar(
+            [p.flops for p in predicted],
+            [p.loss.value for p in predicted],
+            yerr=np.array([[p.loss.value - p.loss.ci95[0], p.loss.ci95[1] - p.loss.value] for p in predicted]).T,
+            fmt="D",
+            color="tab:blue",
+            capsize=4,
+            label="predictions, 95 % intervals",
+        )
     axes.axvline(runs.flops[~is_held].max(), color="tab:green", ls=":", lw=1, label="largest fitted compute")
     axes.set_xscale("log")
     _human_axis(axes.xaxis, "sci")
@@ -219,9 +253,14 @@ def _backtest_panel(axes, result) -> None:
         return
     cmap = _pyplot().get_cmap("plasma")
     for number, backtest in enumerate(result.backtests):
-        axes.scatter([e.extrapolation for e in backtest.errors], [100 * e.error for e in backtest.errors], s=10,
-                     color=cmap(number / max(len(result.backtests) - 1, 1)), alpha=0.7,
-                     label=f"fitted up to {format_sci(backtest.fitted_up_to_flops)}")
+        axes.scatter(
+            [e.extrapolation for e in backtest.errors],
+            [100 * e.error for e in backtest.errors],
+            s=10,
+            color=cmap(number / max(len(result.backtests) - 1, 1)),
+            alpha=0.7,
+            label=f"fitted up to {format_sci(backtest.fitted_up_to_flops)}",
+        )
     reach = max(b.max_extrapolation for b in result.backtests)
     ratio = np.geomspace(1, max(reach, 1.01), 50)
     check = result.check
@@ -241,10 +280,18 @@ def _allocation_panel(right, result, runs) -> None:
     flops = np.array([f.flops for f in frontier])
     right.plot(flops, [f.params.value for f in frontier], "k-", lw=1.8, label=f"fitted N_opt ∝ C^{result.a.value:.3f}")
     if frontier[0].params.ci95 is not None:
-        right.fill_between(flops, [f.params.ci95[0] for f in frontier], [f.params.ci95[1] for f in frontier],
-                           color="0.6", alpha=0.35, label="95 % bootstrap band")
+        right.fill_between(
+            flops,
+            [f.params.ci95[0] for f in frontier],
+            [f.params.ci95[1] for f in frontier],
+            color="0.6",
+            alpha=0.35,
+            label="95 % bootstrap band",
+        )
     if result.buckets:
-        right.scatter([b.flops for b in result.buckets], [b.params for b in result.buckets], color="tab:orange", zorder=3, label="bucket optima")
+        right.scatter(
+            [b.flops for b in result.buckets], [b.params for b in result.buckets], color="tab:orange", zorder=3, label="bucket optima"
+        )
     if result.at is not None:
         right.plot([result.at.flops], [result.at.params.value], "D", color="tab:red", zorder=4, label=f"at {format_sci(result.at.flops)}")
     right.axvspan(runs.flops.min(), runs.flops.max(), color="tab:green", alpha=0.06, label="range of the runs")
@@ -292,14 +339,21 @@ def plot_overtrain(result, law: Law, path: str | Path):
     plt = _pyplot()
     figure, (left, right) = plt.subplots(1, 2, figsize=FIGSIZE, layout="constrained")
     n, unique = result.params, result.unique_tokens
-    ratios = np.geomspace(min(5.0, min(r.tokens_per_param for r in result.rows)), max(2000.0, max(r.tokens_per_param for r in result.rows)), 80)
+    ratios = np.geomspace(
+        min(5.0, min(r.tokens_per_param for r in result.rows)), max(2000.0, max(r.tokens_per_param for r in result.rows)), 80
+    )
     tokens = n * ratios
     losses = np.array([law.predict_loss(n, d, unique) for d in tokens])
     left.plot(tokens, losses, lw=2.2, label=f"{format_count(n)} parameters, more and more tokens")
     frontier_flops = np.geomspace(6 * n * tokens[0] / 50, 6 * n * tokens[-1], 80)
     frontier = [law.optimal(c, unique) for c in frontier_flops]
-    left.plot([d for _, d in frontier], [law.predict_loss(p, d, unique) for p, d in frontier], "k--", lw=1.2,
-              label="compute-optimal models (other sizes)")
+    left.plot(
+        [d for _, d in frontier],
+        [law.predict_loss(p, d, unique) for p, d in frontier],
+        "k--",
+        lw=1.2,
+        label="compute-optimal models (other sizes)",
+    )
     left.plot([r.tokens for r in result.rows], [r.loss for r in result.rows], "o", color="tab:blue", label="the table's rows")
     if result.loss_floor is not None:
         left.axhline(result.loss_floor, color="tab:red", lw=1, ls=":", label=f"floor of {format_count(n)}: {result.loss_floor:.3f}")
@@ -317,7 +371,12 @@ def plot_overtrain(result, law: Law, path: str | Path):
         optimum = law.optimal_for_loss(loss, unique)
         overheads.append(np.nan if optimum is None else 100 * (6 * n * d / (6 * optimum[0] * optimum[1]) - 1))
     right.plot(ratios, overheads, lw=2.2)
-    right.plot([r.tokens_per_param for r in result.rows], [100 * r.compute_overhead if r.compute_overhead is not None else np.nan for r in result.rows], "o", color="tab:blue")
+    right.plot(
+        [r.tokens_per_param for r in result.rows],
+        [100 * r.compute_overhead if r.compute_overhead is not None else np.nan for r in result.rows],
+        "o",
+        color="tab:blue",
+    )
     right.axhline(0, color="0.4", lw=0.8)
     right.set_xscale("log")
     right.xaxis.set_major_formatter(plt.FuncFormatter(lambda value, _: f"{value:g}"))

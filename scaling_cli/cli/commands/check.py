@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -13,10 +13,30 @@ UNITS = {"max_flops": "sci", "max_gpu_hours": "count", "max_days": "plain", "max
 
 
 def check(
-    budgets: Annotated[Optional[list[str]], typer.Argument(help="Budget files (TOML; `scale check --example` prints an annotated one).", metavar="BUDGET...", show_default=False, autocompletion=complete_files)] = None,
+    budgets: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Budget files (TOML; `scale check --example` prints an annotated one).",
+            metavar="BUDGET...",
+            show_default=False,
+            autocompletion=complete_files,
+        ),
+    ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on warnings too.", metavar="")] = False,
-    format: Annotated[str, typer.Option("--format", help="text (tables), or markdown: GitHub-flavoured tables for $GITHUB_STEP_SUMMARY or a pull-request comment.", autocompletion=lambda incomplete: [f for f in ("text", "markdown") if f.startswith(incomplete)])] = "text",
-    example: Annotated[bool, typer.Option("--example", help="Print the annotated example budget file and exit: scale check --example > budget.toml.", metavar="")] = False,
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="text (tables), or markdown: GitHub-flavoured tables for $GITHUB_STEP_SUMMARY or a pull-request comment.",
+            autocompletion=lambda incomplete: [f for f in ("text", "markdown") if f.startswith(incomplete)],
+        ),
+    ] = "text",
+    example: Annotated[
+        bool,
+        typer.Option(
+            "--example", help="Print the annotated example budget file and exit: scale check --example > budget.toml.", metavar=""
+        ),
+    ] = False,
     json: JsonOption = False,
 ) -> None:
     """Check planned runs (budget files) against their limits, for CI.
@@ -48,13 +68,17 @@ def check(
             errors.append(str(error))
     ok = all(e.ok for e in evaluations) and not (strict and any(e.warnings for e in evaluations))
     if json:
-        emit_json({
-            "ok": ok and not errors,
-            "strict": strict,
-            "checks": [check for e in evaluations for check in e.checks],
-            "files": [{"file": e.file, "ok": e.ok, "values": e.values, "checks": e.checks, "warnings": e.warnings} for e in evaluations],
-            "errors": errors,
-        })
+        emit_json(
+            {
+                "ok": ok and not errors,
+                "strict": strict,
+                "checks": [check for e in evaluations for check in e.checks],
+                "files": [
+                    {"file": e.file, "ok": e.ok, "values": e.values, "checks": e.checks, "warnings": e.warnings} for e in evaluations
+                ],
+                "errors": errors,
+            }
+        )
     elif format == "markdown":
         typer.echo(markdown(evaluations, errors, strict, ok))
     else:
@@ -73,7 +97,11 @@ def check(
                 console.print(Text(f"Warning: {warning}" + (" (fails with --strict)" if strict else ""), style="yellow"))
         verdict = "all limits hold" if ok else ("a warning fails --strict" if all(e.ok for e in evaluations) else "a limit is exceeded")
         invalid = f"; {len(errors)} invalid (see the errors)" if errors else ""
-        shown = f"{len(evaluations)} budget file(s) checked: {verdict}{invalid}." if evaluations else f"no budget file could be checked: {len(errors)} invalid."
+        shown = (
+            f"{len(evaluations)} budget file(s) checked: {verdict}{invalid}."
+            if evaluations
+            else f"no budget file could be checked: {len(errors)} invalid."
+        )
         console.print(Text(shown, style="bold green" if ok and not errors else "bold red"))
     if errors:
         raise ScaleError("; ".join(errors) + (f" ({len(evaluations)} other file(s) checked)" if evaluations else ""))
@@ -89,17 +117,11 @@ def _load(path: str):
         return load_budget(path)
     import sys
 
+    from ...core.configs import parse_toml, validate
     from ...planning.budget import BudgetFile
-    from ...core.configs import tomllib, validate
 
     text = sys.stdin.read()
-    try:
-        data = tomllib.loads(text.lstrip("\ufeff"))
-    except (tomllib.TOMLDecodeError, RecursionError) as error:
-        from ...core.errors import ScaleError
-
-        raise ScaleError(f"<stdin>: invalid TOML: {error}") from None
-    return validate(BudgetFile, data, "<stdin>", text=text)
+    return validate(BudgetFile, parse_toml(text.lstrip("\ufeff"), "<stdin>"), "<stdin>", text=text)
 
 
 def markdown(evaluations, errors: list[str], strict: bool, ok: bool) -> str:
@@ -112,8 +134,13 @@ def markdown(evaluations, errors: list[str], strict: bool, ok: bool) -> str:
         lines += [f"- Warning: {w}" + (" (fails with --strict)" if strict else "") for w in e.warnings]
         lines.append("")
     lines += [f"- Error: {error}" for error in errors]
-    verdict = "all limits hold" if ok and not errors else "a file is invalid" if errors else (
-        "a warning fails --strict" if all(e.ok for e in evaluations) else "a limit is exceeded")
+    verdict = (
+        "all limits hold"
+        if ok and not errors
+        else "a file is invalid"
+        if errors
+        else ("a warning fails --strict" if all(e.ok for e in evaluations) else "a limit is exceeded")
+    )
     lines.append(f"**{len(evaluations)} budget file(s): {verdict}.**")
     return "\n".join(lines)
 
@@ -125,7 +152,9 @@ def markdown_checks(checks) -> str:
     lines = ["", "| Limit | Allowed | Planned | Margin | Result |", "|---|---:|---:|---:|---|"]
     for c in checks:
         margin = "-" if c.margin is None else f"{c.margin:+.1%}"
-        lines.append(f"| `{c.name}` | {_value(c.name, c.limit)} | {_value(c.name, c.value)} | {margin} | {'pass' if c.ok else '**FAIL**'} |")
+        lines.append(
+            f"| `{c.name}` | {_value(c.name, c.limit)} | {_value(c.name, c.value)} | {margin} | {'pass' if c.ok else '**FAIL**'} |"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from ..options import JsonOption, PlotOption, choices, complete_files, optional_number, positive, whole
+from ..options import JsonOption, PlotOption, choices, complete_files, positive, whole
 from ..output import emit_json, say_plotted
 
 EVALUATION_COLUMNS = ("eval", "evaluation", "eval_set", "validation_set", "loss_name")
@@ -15,16 +15,51 @@ TOKENIZER_COLUMNS = ("tokenizer", "vocab", "vocabulary")
 
 
 def compare(
-    runs: Annotated[list[str], typer.Argument(help="Runs files (.csv or .jsonl): the first is the baseline; or one file with --by.", metavar="RUNS...", autocompletion=complete_files)],
-    columns: Annotated[Optional[str], typer.Option("--columns", help="Map fields to your columns (applies to every file): loss=loss_c4_val.", metavar="MAP")] = None,
-    where: Annotated[Optional[list[str]], typer.Option("--where", help="Only rows with COLUMN=VALUE (repeatable; V1,V2 for either).", metavar="COLUMN=VALUE")] = None,
-    by: Annotated[Optional[str], typer.Option("--by", help="Split one file into sets by this column's values (the first value seen is the baseline).", metavar="COLUMN")] = None,
-    label: Annotated[Optional[list[str]], typer.Option("--label", help="A name for each set, in order (repeatable; default: file names or --by values).", metavar="NAME")] = None,
-    method: Annotated[str, typer.Option("--method", help="parametric (Approach 3: a loss frontier per set).", autocompletion=choices("parametric"))] = "parametric",
-    loss: Annotated[str, typer.Option("--loss", help="Objective: huber (log space, delta 1e-3) or lsq (loss space).", autocompletion=choices("huber", "lsq"))] = "huber",
-    bootstrap: Annotated[int, typer.Option("--bootstrap", parser=whole(0), help="Bootstrap resamples of each set, paired for the intervals (0: none).", metavar="K")] = 1000,
+    runs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Runs files (.csv or .jsonl): the first is the baseline; or one file with --by.",
+            metavar="RUNS...",
+            autocompletion=complete_files,
+        ),
+    ],
+    columns: Annotated[
+        str | None, typer.Option("--columns", help="Map fields to your columns (applies to every file): loss=loss_c4_val.", metavar="MAP")
+    ] = None,
+    where: Annotated[
+        list[str] | None,
+        typer.Option("--where", help="Only rows with COLUMN=VALUE (repeatable; V1,V2 for either).", metavar="COLUMN=VALUE"),
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by", help="Split one file into sets by this column's values (the first value seen is the baseline).", metavar="COLUMN"
+        ),
+    ] = None,
+    label: Annotated[
+        list[str] | None,
+        typer.Option("--label", help="A name for each set, in order (repeatable; default: file names or --by values).", metavar="NAME"),
+    ] = None,
+    method: Annotated[
+        str, typer.Option("--method", help="parametric (Approach 3: a loss frontier per set).", autocompletion=choices("parametric"))
+    ] = "parametric",
+    loss: Annotated[
+        str,
+        typer.Option(
+            "--loss", help="Objective: huber (log space, delta 1e-3) or lsq (loss space).", autocompletion=choices("huber", "lsq")
+        ),
+    ] = "huber",
+    bootstrap: Annotated[
+        int,
+        typer.Option(
+            "--bootstrap", parser=whole(0), help="Bootstrap resamples of each set, paired for the intervals (0: none).", metavar="K"
+        ),
+    ] = 1000,
     seed: Annotated[int, typer.Option("--seed", parser=whole(0), help="Random seed of the bootstrap.", metavar="SEED")] = 0,
-    at: optional_number(positive, "--at", help="Also the multiplier at this compute (the verdict's reference).", metavar="FLOPS") = None,
+    at: Annotated[
+        float | None,
+        typer.Option("--at", parser=positive, help="Also the multiplier at this compute (the verdict's reference).", metavar="FLOPS"),
+    ] = None,
     plot: PlotOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -40,7 +75,9 @@ def compare(
 
     check_plot(plot)
     if method != "parametric":
-        raise typer.BadParameter("compare fits a loss frontier per set: parametric (isoflop and envelope give allocations)", param_hint="--method")
+        raise typer.BadParameter(
+            "compare fits a loss frontier per set: parametric (isoflop and envelope give allocations)", param_hint="--method"
+        )
     if loss not in ("huber", "lsq"):
         raise typer.BadParameter(f"expected huber or lsq, got {loss!r}", param_hint="--loss")
     mapping = parse_columns(columns)
@@ -53,7 +90,7 @@ def compare(
             raise ScaleError(f"{source}: --by names {by!r}, not a column")
         if len(values) < 2:
             raise ScaleError(f"{source}: column {by!r} holds one value ({values[0]!r}): nothing to compare")
-        sources = [(runs[0], [*(where or []), f"{by}={value}"], value) for value in values]
+        sources: list[tuple[str, list[str] | None, str]] = [(runs[0], [*(where or []), f"{by}={value}"], value) for value in values]
     else:
         if len(runs) < 2:
             raise typer.BadParameter("give at least two runs files (or one with --by)", param_hint="RUNS")
@@ -61,7 +98,9 @@ def compare(
     names = list(label or [])
     if names and len(names) != len(sources):
         raise typer.BadParameter(f"{len(names)} labels for {len(sources)} sets", param_hint="--label")
-    sets, evaluations, tokenizers = [], {}, {}
+    sets = []
+    evaluations: dict[str, dict[str, set[str]]] = {}
+    tokenizers: dict[str, dict[str, set[str]]] = {}
     for number, (path, selection, default) in enumerate(sources):
         name = names[number] if names else default
         records, source, _ = read_records(path, where=selection)
@@ -77,8 +116,10 @@ def compare(
     result = compare_sets(sets, loss=loss, bootstrap=bootstrap, seed=seed, at=at)
     for column, by_set in tokenizers.items():
         if len({frozenset(v) for v in by_set.values()}) > 1:
-            result.warnings.append(f"the sets use different tokenizers ({column}): a multiplier in nats per token is not meaningful "
-                                   "across them (compare bits per byte)")
+            result.warnings.append(
+                f"the sets use different tokenizers ({column}): a multiplier in nats per token is not meaningful "
+                "across them (compare bits per byte)"
+            )
     if plot is not None:
         from ...plots.compare import plot_compare
 

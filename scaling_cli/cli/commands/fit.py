@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from ..options import FormatOption, JsonOption, PlotOption, check_format, choices, complete_files, complete_forms, non_negative, optional_number, positive, positive_list, whole
+from ..options import (
+    FormatOption,
+    JsonOption,
+    PlotOption,
+    check_format,
+    choices,
+    complete_files,
+    complete_forms,
+    non_negative,
+    positive,
+    positive_list,
+    whole,
+)
 from ..output import emit_json, say_plotted
 
 
@@ -21,31 +33,151 @@ def _points(values: list[str] | None) -> list[tuple[float, float]]:
 
 
 def fit(
-    runs: Annotated[str, typer.Argument(help="Runs file: .csv or .jsonl, one run per row (params, tokens, loss[, flops, steps]); - for stdin.", metavar="RUNS", autocompletion=complete_files)],
-    columns: Annotated[Optional[str], typer.Option("--columns", help="Map fields to your columns: params=model_size,flops=compute,loss=val_loss.", metavar="MAP")] = None,
-    where: Annotated[Optional[list[str]], typer.Option("--where", help="Only rows with COLUMN=VALUE (repeatable): one training set of a mixed file.", metavar="COLUMN=VALUE")] = None,
-    exclude: Annotated[Optional[str], typer.Option("--exclude", help="Leave out these rows (1 = first run): 1-5,9.", metavar="ROWS")] = None,
-    method: Annotated[str, typer.Option("--method", help="parametric (Approach 3), isoflop (Approach 2) or envelope (Approach 1).", autocompletion=choices("parametric", "isoflop", "envelope"))] = "parametric",
-    form: Annotated[Optional[str], typer.Option("--form", help="Fit this law form (see `scale laws --forms`) on its own columns: routed, data-constrained, finetune, context, reward-bon, ...", metavar="FORM", autocompletion=complete_forms)] = None,
-    metric: Annotated[Optional[str], typer.Option("--metric", help="Fit a benchmark score: this column (accuracy, or error with --form gadre) against --via.", metavar="COLUMN")] = None,
-    via: Annotated[Optional[str], typer.Option("--via", help="With --metric: the loss column it scales with (task bits per byte; C4 loss for gadre).", metavar="COLUMN")] = None,
-    chance: optional_number(non_negative, "--chance", help="With --metric: the metric's random baseline (no fit when every row is at chance).", metavar="P") = None,
-    average_last: Annotated[int, typer.Option("--average-last", parser=whole(1), help="With --metric: step 1 fits each run's mean over its last K rows (checkpoint files; the ladder uses 5).", metavar="K")] = 1,
-    run_column: Annotated[Optional[str], typer.Option("--run-column", help="With --metric: the column naming each run (default: 'run' if present, else one run per row).", metavar="COLUMN")] = None,
-    fix: Annotated[Optional[str], typer.Option("--fix", help="With --form: hold constants at values, NAME=VALUE,... (a base law from elsewhere).", metavar="MAP")] = None,
-    loss: Annotated[Optional[str], typer.Option("--loss", help="Objective: huber (log space, delta 1e-3, the default), lsq (loss space), or log-lsq (log10, for --form; a form's default is its paper's).", autocompletion=choices("huber", "lsq", "log-lsq"))] = None,
-    bootstrap: Annotated[int, typer.Option("--bootstrap", parser=whole(0), help="Bootstrap resamples for intervals (0: none).", metavar="K")] = 1000,
-    seed: Annotated[int, typer.Option("--seed", parser=whole(0), help="Random seed of the bootstrap and of every interval.", metavar="SEED")] = 0,
-    resample: Annotated[str, typer.Option("--resample", help="What the bootstrap draws: runs, whole model sizes (size) or whole budgets (budget).", autocompletion=choices("runs", "size", "budget"))] = "runs",
-    holdout: Annotated[int, typer.Option("--holdout", parser=whole(0), help="Hold out the K largest-compute runs and test the fit on them.", metavar="K")] = 0,
-    predict: Annotated[Optional[list[str]], typer.Option("--predict", help="Predict the loss of PARAMS,TOKENS (7B,140B), with intervals; repeatable.", metavar="N,D")] = None,
-    predict_flops: Annotated[Optional[list[str]], typer.Option("--predict-flops", help="Predict the compute-optimal loss at FLOPS, with intervals; repeatable.", metavar="FLOPS")] = None,
-    at: optional_number(positive, "--at", help="Also report the optimal allocation (and loss) at this many FLOPs.", metavar="FLOPS") = None,
-    buckets: Annotated[Optional[int], typer.Option("--buckets", parser=whole(2), help="isoflop/envelope: bin compute into K ranges instead of detecting budgets.", metavar="K")] = None,
-    vertex: Annotated[str, typer.Option("--vertex", help="isoflop: each budget's minimum from a local parabola around the best run (local) or from all its runs (parabola, the paper's).", autocompletion=choices("local", "parabola"))] = "local",
-    envelope_floor: optional_number(positive, "--envelope-floor", help="Pin E of the compute-envelope law L(C) = E + A C^-gamma (default: fitted).", metavar="LOSS") = None,
-    exclude_undertrained: Annotated[bool, typer.Option("--exclude-undertrained", help="Leave out the runs flagged as outside the law's regime (too few steps, far too few tokens/param).", metavar="")] = False,
-    save: Annotated[Optional[str], typer.Option("--save", help="Write the fitted law as a law .toml for --law.", metavar="FILE")] = None,
+    runs: Annotated[
+        str,
+        typer.Argument(
+            help="Runs file: .csv or .jsonl, one run per row (params, tokens, loss[, flops, steps]); - for stdin.",
+            metavar="RUNS",
+            autocompletion=complete_files,
+        ),
+    ],
+    columns: Annotated[
+        str | None,
+        typer.Option("--columns", help="Map fields to your columns: params=model_size,flops=compute,loss=val_loss.", metavar="MAP"),
+    ] = None,
+    where: Annotated[
+        list[str] | None,
+        typer.Option("--where", help="Only rows with COLUMN=VALUE (repeatable): one training set of a mixed file.", metavar="COLUMN=VALUE"),
+    ] = None,
+    exclude: Annotated[str | None, typer.Option("--exclude", help="Leave out these rows (1 = first run): 1-5,9.", metavar="ROWS")] = None,
+    method: Annotated[
+        str,
+        typer.Option(
+            "--method",
+            help="parametric (Approach 3), isoflop (Approach 2) or envelope (Approach 1).",
+            autocompletion=choices("parametric", "isoflop", "envelope"),
+        ),
+    ] = "parametric",
+    form: Annotated[
+        str | None,
+        typer.Option(
+            "--form",
+            help="Fit this law form (see `scale laws --forms`) on its own columns: routed, data-constrained, finetune, context, reward-bon, ...",
+            metavar="FORM",
+            autocompletion=complete_forms,
+        ),
+    ] = None,
+    metric: Annotated[
+        str | None,
+        typer.Option(
+            "--metric", help="Fit a benchmark score: this column (accuracy, or error with --form gadre) against --via.", metavar="COLUMN"
+        ),
+    ] = None,
+    via: Annotated[
+        str | None,
+        typer.Option(
+            "--via", help="With --metric: the loss column it scales with (task bits per byte; C4 loss for gadre).", metavar="COLUMN"
+        ),
+    ] = None,
+    chance: Annotated[
+        float | None,
+        typer.Option(
+            "--chance",
+            parser=non_negative,
+            help="With --metric: the metric's random baseline (no fit when every row is at chance).",
+            metavar="P",
+        ),
+    ] = None,
+    average_last: Annotated[
+        int,
+        typer.Option(
+            "--average-last",
+            parser=whole(1),
+            help="With --metric: step 1 fits each run's mean over its last K rows (checkpoint files; the ladder uses 5).",
+            metavar="K",
+        ),
+    ] = 1,
+    run_column: Annotated[
+        str | None,
+        typer.Option(
+            "--run-column",
+            help="With --metric: the column naming each run (default: 'run' if present, else one run per row).",
+            metavar="COLUMN",
+        ),
+    ] = None,
+    fix: Annotated[
+        str | None,
+        typer.Option("--fix", help="With --form: hold constants at values, NAME=VALUE,... (a base law from elsewhere).", metavar="MAP"),
+    ] = None,
+    loss: Annotated[
+        str | None,
+        typer.Option(
+            "--loss",
+            help="Objective: huber (log space, delta 1e-3, the default), lsq (loss space), or log-lsq (log10, for --form; a form's default is its paper's).",
+            autocompletion=choices("huber", "lsq", "log-lsq"),
+        ),
+    ] = None,
+    bootstrap: Annotated[
+        int, typer.Option("--bootstrap", parser=whole(0), help="Bootstrap resamples for intervals (0: none).", metavar="K")
+    ] = 1000,
+    seed: Annotated[
+        int, typer.Option("--seed", parser=whole(0), help="Random seed of the bootstrap and of every interval.", metavar="SEED")
+    ] = 0,
+    resample: Annotated[
+        str,
+        typer.Option(
+            "--resample",
+            help="What the bootstrap draws: runs, whole model sizes (size) or whole budgets (budget).",
+            autocompletion=choices("runs", "size", "budget"),
+        ),
+    ] = "runs",
+    holdout: Annotated[
+        int, typer.Option("--holdout", parser=whole(0), help="Hold out the K largest-compute runs and test the fit on them.", metavar="K")
+    ] = 0,
+    predict: Annotated[
+        list[str] | None,
+        typer.Option("--predict", help="Predict the loss of PARAMS,TOKENS (7B,140B), with intervals; repeatable.", metavar="N,D"),
+    ] = None,
+    predict_flops: Annotated[
+        list[str] | None,
+        typer.Option("--predict-flops", help="Predict the compute-optimal loss at FLOPS, with intervals; repeatable.", metavar="FLOPS"),
+    ] = None,
+    at: Annotated[
+        float | None,
+        typer.Option("--at", parser=positive, help="Also report the optimal allocation (and loss) at this many FLOPs.", metavar="FLOPS"),
+    ] = None,
+    buckets: Annotated[
+        int | None,
+        typer.Option(
+            "--buckets", parser=whole(2), help="isoflop/envelope: bin compute into K ranges instead of detecting budgets.", metavar="K"
+        ),
+    ] = None,
+    vertex: Annotated[
+        str,
+        typer.Option(
+            "--vertex",
+            help="isoflop: each budget's minimum from a local parabola around the best run (local) or from all its runs (parabola, the paper's).",
+            autocompletion=choices("local", "parabola"),
+        ),
+    ] = "local",
+    envelope_floor: Annotated[
+        float | None,
+        typer.Option(
+            "--envelope-floor",
+            parser=positive,
+            help="Pin E of the compute-envelope law L(C) = E + A C^-gamma (default: fitted).",
+            metavar="LOSS",
+        ),
+    ] = None,
+    exclude_undertrained: Annotated[
+        bool,
+        typer.Option(
+            "--exclude-undertrained",
+            help="Leave out the runs flagged as outside the law's regime (too few steps, far too few tokens/param).",
+            metavar="",
+        ),
+    ] = False,
+    save: Annotated[str | None, typer.Option("--save", help="Write the fitted law as a law .toml for --law.", metavar="FILE")] = None,
     plot: PlotOption = None,
     format: FormatOption = "text",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar on stderr.", metavar="")] = False,
@@ -64,18 +196,44 @@ def fit(
     check_plot(plot)
     check_format(format, json)
     if format == "markdown" and (metric is not None or (form is not None and form != "chinchilla")):
-        raise typer.BadParameter("markdown output covers the Chinchilla fit; --form and --metric fits print tables or --json", param_hint="--format")
+        raise typer.BadParameter(
+            "markdown output covers the Chinchilla fit; --form and --metric fits print tables or --json", param_hint="--format"
+        )
     if (metric is None) != (via is None):
         raise typer.BadParameter("give --metric and --via together: the score and the loss it scales with", param_hint="--metric")
     if metric is not None:
-        return _fit_task(runs, metric, via, form or "ladder", columns, exclude, bootstrap, seed, predict, chance, average_last,
-                         run_column, json, where)
+        return _fit_task(
+            runs, metric, via, form or "ladder", columns, exclude, bootstrap, seed, predict, chance, average_last, run_column, json, where
+        )
     if form is not None and form != "chinchilla":
-        given = {"--method": method != "parametric", "--resample": resample != "runs", "--predict-flops": bool(predict_flops),
-                 "--at": at is not None, "--buckets": buckets is not None, "--vertex": vertex != "local",
-                 "--envelope-floor": envelope_floor is not None, "--exclude-undertrained": exclude_undertrained, "--plot": plot is not None}
-        return _fit_form(runs, form, columns, exclude, loss, bootstrap, seed, holdout, predict, save, quiet, json,
-                         [name for name, used in given.items() if used], _fixed(fix), where)
+        given = {
+            "--method": method != "parametric",
+            "--resample": resample != "runs",
+            "--predict-flops": bool(predict_flops),
+            "--at": at is not None,
+            "--buckets": buckets is not None,
+            "--vertex": vertex != "local",
+            "--envelope-floor": envelope_floor is not None,
+            "--exclude-undertrained": exclude_undertrained,
+            "--plot": plot is not None,
+        }
+        return _fit_form(
+            runs,
+            form,
+            columns,
+            exclude,
+            loss,
+            bootstrap,
+            seed,
+            holdout,
+            predict,
+            save,
+            quiet,
+            json,
+            [name for name, used in given.items() if used],
+            _fixed(fix),
+            where,
+        )
     if fix is not None:
         raise typer.BadParameter("--fix holds constants of a --form fit", param_hint="--fix")
     if loss == "log-lsq":
@@ -89,9 +247,21 @@ def fit(
     data = read_runs(runs, mapping, exclude=excluded, where=where)
     with progress_reporter(enabled=not (quiet or json)) as progress:
         result = fit_runs(
-            data, method=method, loss=loss, bootstrap=bootstrap, seed=seed, holdout=holdout, at=at, buckets=buckets,
-            predict=points, predict_flops=budgets, resample=resample, vertex=vertex, progress=progress,
-            envelope_floor=envelope_floor, exclude_undertrained=exclude_undertrained,
+            data,
+            method=method,
+            loss=loss,
+            bootstrap=bootstrap,
+            seed=seed,
+            holdout=holdout,
+            at=at,
+            buckets=buckets,
+            predict=points,
+            predict_flops=budgets,
+            resample=resample,
+            vertex=vertex,
+            progress=progress,
+            envelope_floor=envelope_floor,
+            exclude_undertrained=exclude_undertrained,
         )
     if save is not None:
         from ...fitting.fit.save import save_law
@@ -124,23 +294,31 @@ def _fit_form(runs, name, columns, exclude, loss, bootstrap, seed, holdout, pred
 
     chosen = form_named(name)
     if unused:
-        raise typer.BadParameter(f"{', '.join(unused)} belong{'s' * (len(unused) == 1)} to the Chinchilla fit, not to --form {name}", param_hint="--form")
+        raise typer.BadParameter(
+            f"{', '.join(unused)} belong{'s' * (len(unused) == 1)} to the Chinchilla fit, not to --form {name}", param_hint="--form"
+        )
     width = len(chosen.variables)
     points = []
     for text in predict or []:
         numbers = positive_list(text, "--predict") if all(v.positive for v in chosen.variables) else _numbers(text)
         if len(numbers) != width:
-            raise typer.BadParameter(f"form {name} predicts from {','.join(v.name for v in chosen.variables)}: expected {width} "
-                                     f"number{'s' * (width > 1)}, got {text!r}", param_hint="--predict")
+            raise typer.BadParameter(
+                f"form {name} predicts from {','.join(v.name for v in chosen.variables)}: expected {width} "
+                f"number{'s' * (width > 1)}, got {text!r}",
+                param_hint="--predict",
+            )
         points.append(tuple(numbers))
     if save is not None and not save.endswith(".toml"):
         raise typer.BadParameter(f"expected a path ending in .toml, got {save!r}", param_hint="--save")
-    data = read_form_runs(runs, chosen, parse_columns(columns, form_fields(chosen)), None if exclude is None else parse_rows(exclude), where)
+    data = read_form_runs(
+        runs, chosen, parse_columns(columns, form_fields(chosen)), None if exclude is None else parse_rows(exclude), where
+    )
     from ..progress import progress_reporter
 
     with progress_reporter(enabled=not (quiet or json)) as progress:
-        result = fit_form(data, chosen, objective=loss, bootstrap=bootstrap, seed=seed, holdout=holdout, predict=points, fixed=fixed,
-                          progress=progress)
+        result = fit_form(
+            data, chosen, objective=loss, bootstrap=bootstrap, seed=seed, holdout=holdout, predict=points, fixed=fixed, progress=progress
+        )
     if save is not None:
         from ...fitting.fit.save import save_form_preset
 
@@ -190,10 +368,23 @@ def _fit_task(runs, metric, via, form, columns, exclude, bootstrap, seed, predic
     from ...fitting.tasks.task_fit import fit_task, read_task_rows
     from ..output import console as make_console
 
-    data, labels, source, notes = read_task_rows(runs, metric, via, parse_columns(columns, ("params", "tokens")),
-                                                 None if exclude is None else parse_rows(exclude), run_column, where)
-    result = fit_task(data, labels, source, metric, via, form=form, bootstrap=bootstrap, seed=seed, predict=_points(predict),
-                      chance=chance, average_last=average_last, notes=notes)
+    data, labels, source, notes = read_task_rows(
+        runs, metric, via, parse_columns(columns, ("params", "tokens")), None if exclude is None else parse_rows(exclude), run_column, where
+    )
+    result = fit_task(
+        data,
+        labels,
+        source,
+        metric,
+        via,
+        form=form,
+        bootstrap=bootstrap,
+        seed=seed,
+        predict=_points(predict),
+        chance=chance,
+        average_last=average_last,
+        notes=notes,
+    )
     if json:
         emit_json(result)
     else:

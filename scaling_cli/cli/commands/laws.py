@@ -1,9 +1,8 @@
 """``scale laws`` and ``scale gpus``: the presets, forms and accelerators the tool ships."""
 
-
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,13 +11,20 @@ from ..options import (
     JsonOption,
     complete_law_names,
 )
-from ..output import emit_json
 from ..output import console as make_console
+from ..output import emit_json
 
+if TYPE_CHECKING:
+    from ...laws import Law
 
 
 def laws(
-    name: Annotated[Optional[str], typer.Argument(help="Show one law, family preset or form in full (name or .toml path).", metavar="LAW", autocompletion=complete_law_names)] = None,
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            help="Show one law, family preset or form in full (name or .toml path).", metavar="LAW", autocompletion=complete_law_names
+        ),
+    ] = None,
     json: JsonOption = False,
 ) -> None:
     """The scaling-law presets, the law forms you can fit, their sources and key constants."""
@@ -28,7 +34,8 @@ def laws(
     registry = forms()
     families = family_preset_names()
     if name in registry:
-        chosen, shown_forms, presets = [], [registry[name]], [load_family_preset(p) for p in families]
+        chosen: list[Law] = []
+        shown_forms, presets = [registry[name]], [load_family_preset(p) for p in families]
         presets = [p for p in presets if p.form == name]
     elif name in families or (name is not None and name.endswith(".toml") and _names_a_form(name)):
         chosen, shown_forms, presets = [], [], [load_family_preset(name)]
@@ -37,11 +44,16 @@ def laws(
         shown_forms = [] if name else list(registry.values())
         presets = [] if name else [load_family_preset(p) for p in families]
     if json:
-        emit_json({"laws": [_law_json(law) for law in chosen], "forms": [form.summary() for form in shown_forms],
-                   "family_presets": [preset.model_dump() for preset in presets]})
+        emit_json(
+            {
+                "laws": [_law_json(law) for law in chosen],
+                "forms": [form.summary() for form in shown_forms],
+                "family_presets": [preset.model_dump() for preset in presets],
+            }
+        )
     else:
-        from ..render.plan import render_laws
         from ..render.forms import render_family_presets, render_forms
+        from ..render.plan import render_laws
 
         console = make_console()
         if chosen:
@@ -75,8 +87,14 @@ def gpus(json: JsonOption = False) -> None:
 
     catalog = load_gpus()
     if json:
-        emit_json({"gpus": [gpu.model_dump(exclude={"precision"}) | {"peak_flops": gpu.peak_flops, "memory_bytes": gpu.memory_bytes}
-                            for gpu in catalog.values()]})
+        emit_json(
+            {
+                "gpus": [
+                    gpu.model_dump(exclude={"precision"}) | {"peak_flops": gpu.peak_flops, "memory_bytes": gpu.memory_bytes}
+                    for gpu in catalog.values()
+                ]
+            }
+        )
     else:
         from ..render.plan import render_gpus
 

@@ -2,25 +2,72 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from ..options import JsonOption, choices, complete_files, non_negative, optional_number, positive, whole
+from ..options import JsonOption, choices, complete_files, non_negative, positive, whole
 from ..output import emit_json
 
 
 def pattern(
-    runs: Annotated[str, typer.Argument(help="Runs file: .csv or .jsonl with the metric and params/tokens (or flops); - for stdin.", metavar="RUNS", autocompletion=complete_files)],
+    runs: Annotated[
+        str,
+        typer.Argument(
+            help="Runs file: .csv or .jsonl with the metric and params/tokens (or flops); - for stdin.",
+            metavar="RUNS",
+            autocompletion=complete_files,
+        ),
+    ],
     metric: Annotated[str, typer.Option("--metric", help="The column to classify (an accuracy, an error, a loss).", metavar="COLUMN")],
-    x: Annotated[str, typer.Option("--x", help="Over compute (flops: the flops column, else 6 x params x tokens) or size (params).", autocompletion=choices("flops", "params"))] = "flops",
-    chance: optional_number(non_negative, "--chance", help="The metric's random baseline: points within the noise of it carry no signal.", metavar="P") = None,
-    direction: Annotated[str, typer.Option("--direction", help="up (higher is better), down, or auto (the sign of the trend).", autocompletion=choices("up", "down", "auto"))] = "auto",
-    slow: optional_number(positive, "--slow", help="Slow scaling: 10x buys less than this (metric units; default 0.01).", metavar="GAIN") = None,
-    columns: Annotated[Optional[str], typer.Option("--columns", help="Map fields to your columns: params=N,tokens=D,flops=C.", metavar="MAP")] = None,
-    where: Annotated[Optional[list[str]], typer.Option("--where", help="Only rows with COLUMN=VALUE (repeatable; V1,V2 for either).", metavar="COLUMN=VALUE")] = None,
-    average_last: Annotated[Optional[int], typer.Option("--average-last", parser=whole(1), help="Checkpoint files: one point per run, the mean of its last K rows (the ladder uses 5).", metavar="K")] = None,
-    run_column: Annotated[Optional[str], typer.Option("--run-column", help="The column naming each run (default: 'run').", metavar="COLUMN")] = None,
+    x: Annotated[
+        str,
+        typer.Option(
+            "--x",
+            help="Over compute (flops: the flops column, else 6 x params x tokens) or size (params).",
+            autocompletion=choices("flops", "params"),
+        ),
+    ] = "flops",
+    chance: Annotated[
+        float | None,
+        typer.Option(
+            "--chance",
+            parser=non_negative,
+            help="The metric's random baseline: points within the noise of it carry no signal.",
+            metavar="P",
+        ),
+    ] = None,
+    direction: Annotated[
+        str,
+        typer.Option(
+            "--direction",
+            help="up (higher is better), down, or auto (the sign of the trend).",
+            autocompletion=choices("up", "down", "auto"),
+        ),
+    ] = "auto",
+    slow: Annotated[
+        float | None,
+        typer.Option("--slow", parser=positive, help="Slow scaling: 10x buys less than this (metric units; default 0.01).", metavar="GAIN"),
+    ] = None,
+    columns: Annotated[
+        str | None, typer.Option("--columns", help="Map fields to your columns: params=N,tokens=D,flops=C.", metavar="MAP")
+    ] = None,
+    where: Annotated[
+        list[str] | None,
+        typer.Option("--where", help="Only rows with COLUMN=VALUE (repeatable; V1,V2 for either).", metavar="COLUMN=VALUE"),
+    ] = None,
+    average_last: Annotated[
+        int | None,
+        typer.Option(
+            "--average-last",
+            parser=whole(1),
+            help="Checkpoint files: one point per run, the mean of its last K rows (the ladder uses 5).",
+            metavar="K",
+        ),
+    ] = None,
+    run_column: Annotated[
+        str | None, typer.Option("--run-column", help="The column naming each run (default: 'run').", metavar="COLUMN")
+    ] = None,
     json: JsonOption = False,
 ) -> None:
     """Name a metric's scaling pattern: no signal, smooth, emergent, plateau or slow, with the numbers.
@@ -43,7 +90,9 @@ def pattern(
         from rich.text import Text
 
         console = make_console()
-        console.print(Text(f"{metric} over {x} ({source}, {result.n_points} distinct values, {result.direction}): {result.kind}", style="bold"))
+        console.print(
+            Text(f"{metric} over {x} ({source}, {result.n_points} distinct values, {result.direction}): {result.kind}", style="bold")
+        )
         console.print(result.evidence + ".")
         if result.onset is not None and result.onset.ci95 is not None:
             console.print(f"Onset: {result.onset.value:.3g} (95 % interval {result.onset.ci95[0]:.3g} to {result.onset.ci95[1]:.3g}).")

@@ -1,23 +1,22 @@
 """``scale plan``, ``scale overtrain``, ``scale loss`` and ``scale sweep``: the planner's commands."""
 
-
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from ...planning import planner
 from ...core.compute import HOURS_PER_DAY, flops_from_gpu_hours
 from ...core.errors import ScaleError
+from ...planning import planner
 from ..options import (
     DEFAULTS,
+    FormatOption,
     GpuOption,
     JsonOption,
     LawOption,
     MfuOption,
     PlanLawOption,
-    FormatOption,
     PlotOption,
     PrecisionOption,
     check_format,
@@ -25,35 +24,106 @@ from ..options import (
     complete_tasks,
     count,
     fraction,
-    with_limits,
     non_negative,
-    optional_number,
     positive,
     positive_list,
+    with_limits,
 )
 from ..output import check_plot, emit_json, say_plotted
 from ..output import console as make_console
 
 
-
 @with_limits
 def plan(
     limits,
-    flops: optional_number(positive, "--flops", help="Training budget in FLOPs (1e23, 5.76e23).", metavar="FLOPS") = None,
-    gpu_hours: optional_number(positive, "--gpu-hours", help="Budget as GPU-hours on --gpu at --mfu.", metavar="HOURS") = None,
-    days: optional_number(positive, "--days", help="Budget as wall-clock days on --gpus GPUs.", metavar="DAYS") = None,
-    target_loss: optional_number(positive, "--target-loss", help="Instead of a budget: the least compute reaching this loss.", metavar="LOSS") = None,
-    gpus: Annotated[Optional[int], typer.Option("--gpus", parser=count, help="Number of GPUs: wall-clock days (or, with --days, the budget).", metavar="K")] = None,
-    price: optional_number(positive, "--price", help="US dollars per GPU-hour: adds the cost.", metavar="USD") = None,
-    unique_tokens: optional_number(positive, "--unique-tokens", help="Unique tokens available: plan repeated epochs (Muennighoff et al. 2023).", metavar="TOKENS") = None,
-    inference_tokens: optional_number(non_negative, "--inference-tokens", help="Lifetime inference tokens: add the model minimising training + serving compute (Sardana et al. 2024).", metavar="TOKENS") = None,
-    inference_mfu: Annotated[Optional[float], typer.Option("--inference-mfu", parser=fraction, help="Serving MFU, 0-1 (measure yours); default: each model's decoding roofline at --seq-token contexts, an upper bound.", metavar="FRACTION")] = None,
-    synthetic_price: optional_number(positive, "--synthetic-price", help="USD per million generated tokens: price the missing unique data.", metavar="USD") = None,
-    seq: Annotated[int, typer.Option("--seq", parser=count, help="Tokens per sequence: of the run section (with --gpus) and of served contexts (with --inference-tokens).", metavar="T")] = 4096,
-    experts: Annotated[Optional[int], typer.Option("--experts", parser=count, help="Plan a mixture of experts: the plan's N is the active size; adds total parameters and the effective dense size (Clark et al. 2022).", metavar="E")] = None,
-    router: Annotated[str, typer.Option("--router", help="With --experts: the router whose law gives the effective size (s-base, rl-r, hash).", autocompletion=choices("s-base", "rl-r", "hash"))] = "s-base",
+    flops: Annotated[
+        float | None, typer.Option("--flops", parser=positive, help="Training budget in FLOPs (1e23, 5.76e23).", metavar="FLOPS")
+    ] = None,
+    gpu_hours: Annotated[
+        float | None, typer.Option("--gpu-hours", parser=positive, help="Budget as GPU-hours on --gpu at --mfu.", metavar="HOURS")
+    ] = None,
+    days: Annotated[
+        float | None, typer.Option("--days", parser=positive, help="Budget as wall-clock days on --gpus GPUs.", metavar="DAYS")
+    ] = None,
+    target_loss: Annotated[
+        float | None,
+        typer.Option("--target-loss", parser=positive, help="Instead of a budget: the least compute reaching this loss.", metavar="LOSS"),
+    ] = None,
+    gpus: Annotated[
+        int | None, typer.Option("--gpus", parser=count, help="Number of GPUs: wall-clock days (or, with --days, the budget).", metavar="K")
+    ] = None,
+    price: Annotated[
+        float | None, typer.Option("--price", parser=positive, help="US dollars per GPU-hour: adds the cost.", metavar="USD")
+    ] = None,
+    unique_tokens: Annotated[
+        float | None,
+        typer.Option(
+            "--unique-tokens",
+            parser=positive,
+            help="Unique tokens available: plan repeated epochs (Muennighoff et al. 2023).",
+            metavar="TOKENS",
+        ),
+    ] = None,
+    inference_tokens: Annotated[
+        float | None,
+        typer.Option(
+            "--inference-tokens",
+            parser=non_negative,
+            help="Lifetime inference tokens: add the model minimising training + serving compute (Sardana et al. 2024).",
+            metavar="TOKENS",
+        ),
+    ] = None,
+    inference_mfu: Annotated[
+        float | None,
+        typer.Option(
+            "--inference-mfu",
+            parser=fraction,
+            help="Serving MFU, 0-1 (measure yours); default: each model's decoding roofline at --seq-token contexts, an upper bound.",
+            metavar="FRACTION",
+        ),
+    ] = None,
+    synthetic_price: Annotated[
+        float | None,
+        typer.Option(
+            "--synthetic-price", parser=positive, help="USD per million generated tokens: price the missing unique data.", metavar="USD"
+        ),
+    ] = None,
+    seq: Annotated[
+        int,
+        typer.Option(
+            "--seq",
+            parser=count,
+            help="Tokens per sequence: of the run section (with --gpus) and of served contexts (with --inference-tokens).",
+            metavar="T",
+        ),
+    ] = 4096,
+    experts: Annotated[
+        int | None,
+        typer.Option(
+            "--experts",
+            parser=count,
+            help="Plan a mixture of experts: the plan's N is the active size; adds total parameters and the effective dense size (Clark et al. 2022).",
+            metavar="E",
+        ),
+    ] = None,
+    router: Annotated[
+        str,
+        typer.Option(
+            "--router",
+            help="With --experts: the router whose law gives the effective size (s-base, rl-r, hash).",
+            autocompletion=choices("s-base", "rl-r", "hash"),
+        ),
+    ] = "s-base",
     top_k: Annotated[int, typer.Option("--top-k", parser=count, help="With --experts: experts per token.", metavar="K")] = 1,
-    task: Annotated[Optional[list[str]], typer.Option("--task", help="Add the predicted score on a benchmark (mmlu, hellaswag, arc-challenge, ..., gadre-avg17); repeatable.", metavar="TASK", autocompletion=complete_tasks)] = None,
+    task: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--task",
+            help="Add the predicted score on a benchmark (mmlu, hellaswag, arc-challenge, ..., gadre-avg17); repeatable.",
+            metavar="TASK",
+            autocompletion=complete_tasks,
+        ),
+    ] = None,
     plot: PlotOption = None,
     law: PlanLawOption = None,
     gpu: GpuOption = DEFAULTS["gpu"],
@@ -73,10 +143,24 @@ def plan(
     from ...planning.request import PlanRequest
 
     request = PlanRequest.of(
-        budget, law=chosen, gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price, target_loss=target_loss,
+        budget,
+        law=chosen,
+        gpu=gpu,
+        mfu=mfu,
+        gpus=gpus,
+        price_per_gpu_hour=price,
+        target_loss=target_loss,
         time_budget=flops is None and target_loss is None,
-        unique_tokens=unique_tokens, inference_tokens=inference_tokens, inference_mfu=inference_mfu, synthetic_price=synthetic_price, seq=seq,
-        experts=experts, router=router, top_k=top_k, tasks=task, precision=precision,
+        unique_tokens=unique_tokens,
+        inference_tokens=inference_tokens,
+        inference_mfu=inference_mfu,
+        synthetic_price=synthetic_price,
+        seq=seq,
+        experts=experts,
+        router=router,
+        top_k=top_k,
+        tasks=task,
+        precision=precision,
     )
     result = planner.plan_for(request)
     checks = []
@@ -92,8 +176,8 @@ def plan(
     if json:
         emit_json(result.model_dump() | ({"ok": all(c.ok for c in checks), "checks": checks} if checks else {}))
     elif format == "markdown":
-        from .check import markdown_checks
         from ..render.markdown import plan_markdown
+        from .check import markdown_checks
 
         typer.echo(plan_markdown(result) + markdown_checks(checks))
     else:
@@ -146,13 +230,38 @@ def _budget_flops(flops, gpu_hours, days, gpus, gpu, mfu, target_loss=None, prec
 def overtrain(
     limits,
     params: Annotated[float, typer.Option("--params", parser=positive, help="Model size in parameters (7e9, 7B).", metavar="PARAMS")],
-    ratios: Annotated[Optional[str], typer.Option("--ratios", help="Tokens per parameter, comma-separated (default 20,50,100,200,500,1000).", metavar="LIST")] = None,
-    tokens: Annotated[Optional[str], typer.Option("--tokens", help="Token counts instead of ratios, comma-separated (1T,2T).", metavar="LIST")] = None,
-    target_loss: optional_number(positive, "--target-loss", help="Add the row that reaches this loss.", metavar="LOSS") = None,
-    unique_tokens: optional_number(positive, "--unique-tokens", help="Unique tokens available: tokens beyond them are repeats.", metavar="TOKENS") = None,
-    gpus: Annotated[Optional[int], typer.Option("--gpus", parser=count, help="GPUs of the run: wall-clock days of each row (and --max-days, --max-memory-per-gpu).", metavar="K")] = None,
-    price: optional_number(positive, "--price", help="US dollars per GPU-hour: the cost of each row (and --max-cost).", metavar="USD") = None,
-    task: Annotated[Optional[list[str]], typer.Option("--task", help="Add the predicted score on a benchmark (mmlu, hellaswag, arc-challenge, ..., gadre-avg17); repeatable.", metavar="TASK", autocompletion=complete_tasks)] = None,
+    ratios: Annotated[
+        str | None, typer.Option("--ratios", help="Tokens per parameter, comma-separated (default 20,50,100,200,500,1000).", metavar="LIST")
+    ] = None,
+    tokens: Annotated[
+        str | None, typer.Option("--tokens", help="Token counts instead of ratios, comma-separated (1T,2T).", metavar="LIST")
+    ] = None,
+    target_loss: Annotated[
+        float | None, typer.Option("--target-loss", parser=positive, help="Add the row that reaches this loss.", metavar="LOSS")
+    ] = None,
+    unique_tokens: Annotated[
+        float | None,
+        typer.Option("--unique-tokens", parser=positive, help="Unique tokens available: tokens beyond them are repeats.", metavar="TOKENS"),
+    ] = None,
+    gpus: Annotated[
+        int | None,
+        typer.Option(
+            "--gpus", parser=count, help="GPUs of the run: wall-clock days of each row (and --max-days, --max-memory-per-gpu).", metavar="K"
+        ),
+    ] = None,
+    price: Annotated[
+        float | None,
+        typer.Option("--price", parser=positive, help="US dollars per GPU-hour: the cost of each row (and --max-cost).", metavar="USD"),
+    ] = None,
+    task: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--task",
+            help="Add the predicted score on a benchmark (mmlu, hellaswag, arc-challenge, ..., gadre-avg17); repeatable.",
+            metavar="TASK",
+            autocompletion=complete_tasks,
+        ),
+    ] = None,
     plot: PlotOption = None,
     law: PlanLawOption = None,
     gpu: GpuOption = DEFAULTS["gpu"],
@@ -213,7 +322,9 @@ def overtrain(
 def loss(
     params: Annotated[float, typer.Option("--params", parser=positive, help="Model size in parameters.", metavar="PARAMS")],
     tokens: Annotated[float, typer.Option("--tokens", parser=positive, help="Training tokens.", metavar="TOKENS")],
-    law: Annotated[Optional[list[str]], typer.Option("--law", help="Only these laws (repeatable; presets or .toml paths).", metavar="LAW")] = None,
+    law: Annotated[
+        list[str] | None, typer.Option("--law", help="Only these laws (repeatable; presets or .toml paths).", metavar="LAW")
+    ] = None,
     json: JsonOption = False,
 ) -> None:
     """The predicted loss of a model size and token count under every law that has a loss form."""
@@ -241,11 +352,14 @@ def sweep(
     law: LawOption = DEFAULTS["law"],
     gpu: GpuOption = DEFAULTS["gpu"],
     mfu: MfuOption = DEFAULTS["mfu"],
-    csv: Annotated[Optional[str], typer.Option("--csv", help="Also write the runs as CSV that `scale fit` reads back (loss empty).", metavar="FILE")] = None,
+    csv: Annotated[
+        str | None, typer.Option("--csv", help="Also write the runs as CSV that `scale fit` reads back (loss empty).", metavar="FILE")
+    ] = None,
     json: JsonOption = False,
 ) -> None:
     """Design an IsoFLOP sweep: model sizes around the optimum at a few budgets, with shapes and cost."""
-    from ...planning.sweeps import sweep as design, sweep_csv
+    from ...planning.sweeps import sweep as design
+    from ...planning.sweeps import sweep_csv
 
     result = design(min_flops, max_flops, budgets=budgets, sizes=sizes, span=span, law=law, vocab=vocab, gpu=gpu, mfu=mfu)
     if csv is not None:

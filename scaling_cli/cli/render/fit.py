@@ -6,12 +6,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ...core.units import format_count, format_percent, format_sci, format_value
 from ...fitting.bootstrap import Estimate
 from ...fitting.fit.result import FitResult
 from ...fitting.fit.summary import LOSS_DISAGREEMENT
 from ...hardware.shape import SHAPE_TOLERANCE
 from ...planning.sweeps import Sweep
-from ...core.units import format_count, format_percent, format_sci, format_value
 from .tables import data_table
 
 METHOD_NAMES = {
@@ -20,7 +20,12 @@ METHOD_NAMES = {
     "envelope": "Envelope fit: the best run per compute level (Hoffmann et al. 2022, Approach 1)",
 }
 LOSS_NAMES = {"huber": "Huber (delta 1e-3) on log loss", "lsq": "least squares on loss"}
-RESAMPLED = {"runs": "runs", "size": "whole model sizes", "budget": "whole compute budgets", "runs within budgets": "runs within each budget"}
+RESAMPLED = {
+    "runs": "runs",
+    "size": "whole model sizes",
+    "budget": "whole compute budgets",
+    "runs within budgets": "runs within each budget",
+}
 
 
 def _interval(estimate: Estimate | None, key: str, kind: str) -> str:
@@ -29,7 +34,12 @@ def _interval(estimate: Estimate | None, key: str, kind: str) -> str:
 
 
 def _estimate_row(table: Table, name: str, estimate: Estimate | None, kind: str = "plain") -> None:
-    table.add_row(name, format_value(None if estimate is None else estimate.value, kind), _interval(estimate, "ci80", kind), _interval(estimate, "ci95", kind))
+    table.add_row(
+        name,
+        format_value(None if estimate is None else estimate.value, kind),
+        _interval(estimate, "ci80", kind),
+        _interval(estimate, "ci95", kind),
+    )
 
 
 def _estimate_table(title: str) -> Table:
@@ -49,7 +59,11 @@ def render_fit(console: Console, result: FitResult) -> None:
         facts.append(f"objective: {LOSS_NAMES[result.loss]} = {result.objective:.6g}")
         facts.append(f"{result.n_starts:,} starts screened, {result.n_refined} refined")
     facts.append(f"RMSE of log {'loss' if result.method == 'parametric' else 'N_opt'} {result.rmse_log:.4f}")
-    facts.append(f"bootstrap: {result.bootstrap} resamples of {RESAMPLED[result.resample]} (seed {result.seed})" if result.bootstrap else "no bootstrap")
+    facts.append(
+        f"bootstrap: {result.bootstrap} resamples of {RESAMPLED[result.resample]} (seed {result.seed})"
+        if result.bootstrap
+        else "no bootstrap"
+    )
     console.print("; ".join(facts) + ".")
 
     table = _estimate_table("Coefficients" if result.coefficients else "Allocation laws (C in FLOPs)")
@@ -81,7 +95,14 @@ def render_fit(console: Console, result: FitResult) -> None:
         for header in ("FLOPs", "Runs", "Params", "Tokens", "Tokens/param", "Loss"):
             buckets.add_column(header, justify="right")
         for b in result.buckets:
-            buckets.add_row(format_sci(b.flops), str(b.n_runs), format_count(b.params), format_count(b.tokens), f"{b.tokens / b.params:.1f}", f"{b.loss:.4f}")
+            buckets.add_row(
+                format_sci(b.flops),
+                str(b.n_runs),
+                format_count(b.params),
+                format_count(b.tokens),
+                f"{b.tokens / b.params:.1f}",
+                f"{b.loss:.4f}",
+            )
         console.print(buckets)
 
     if result.largest_residuals:
@@ -89,16 +110,27 @@ def render_fit(console: Console, result: FitResult) -> None:
         for header in ("Row", "Line", "Params", "Tokens", "Loss", "Predicted", "log residual"):
             residuals.add_column(header, justify="right")
         for r in result.largest_residuals:
-            residuals.add_row(str(r.row), str(r.line or "-"), format_count(r.params), format_count(r.tokens), f"{r.loss:.4f}", f"{r.predicted:.4f}", f"{r.residual_log:+.4f}")
+            residuals.add_row(
+                str(r.row),
+                str(r.line or "-"),
+                format_count(r.params),
+                format_count(r.tokens),
+                f"{r.loss:.4f}",
+                f"{r.predicted:.4f}",
+                f"{r.residual_log:+.4f}",
+            )
         console.print(residuals)
 
     comparison = result.loss_comparison
     if comparison is not None and comparison.relative_difference > LOSS_DISAGREEMENT:
-        console.print(Text(
-            f"The objective moves the answer: at {format_sci(comparison.flops)} FLOPs the Huber fit gives "
-            f"{comparison.huber:.1f} tokens/param, least squares {comparison.lsq:.1f} "
-            f"({comparison.relative_difference:.0%} apart).", style="yellow",
-        ))
+        console.print(
+            Text(
+                f"The objective moves the answer: at {format_sci(comparison.flops)} FLOPs the Huber fit gives "
+                f"{comparison.huber:.1f} tokens/param, least squares {comparison.lsq:.1f} "
+                f"({comparison.relative_difference:.0%} apart).",
+                style="yellow",
+            )
+        )
 
     _render_predictions(console, result)
     _render_backtests(console, result)
@@ -124,14 +156,25 @@ def _render_predictions(console: Console, result: FitResult) -> None:
     for header in ("Params", "Tokens", "FLOPs", "x fit", "Loss", "95 % interval", "Parts (params / scatter / extrap.)"):
         table.add_column(header, justify="right")
     for p in result.predictions:
-        parts = "-" if p.interval_parts is None else (
-            f"{p.interval_parts.parameters:.1%} / {p.interval_parts.scatter:.1%} / {p.interval_parts.extrapolation:.1%}")
+        parts = (
+            "-"
+            if p.interval_parts is None
+            else (f"{p.interval_parts.parameters:.1%} / {p.interval_parts.scatter:.1%} / {p.interval_parts.extrapolation:.1%}")
+        )
         label = format_sci(p.flops) + (" opt" if p.compute_optimal else "")
-        table.add_row(format_count(p.params), format_count(p.tokens), label, f"{p.extrapolation:.1f}x",
-                      format_value(p.loss.value, "loss"), _interval(p.loss, "ci95", "loss"), parts)
+        table.add_row(
+            format_count(p.params),
+            format_count(p.tokens),
+            label,
+            f"{p.extrapolation:.1f}x",
+            format_value(p.loss.value, "loss"),
+            _interval(p.loss, "ci95", "loss"),
+            parts,
+        )
         if p.envelope is not None:
-            table.add_row("", "", "envelope L(C)", "", format_value(p.envelope.value, "loss"),
-                          _interval(p.envelope, "ci95", "loss"), "", style="dim")
+            table.add_row(
+                "", "", "envelope L(C)", "", format_value(p.envelope.value, "loss"), _interval(p.envelope, "ci95", "loss"), "", style="dim"
+            )
     console.print(table)
 
 
@@ -144,29 +187,51 @@ def _render_backtests(console: Console, result: FitResult) -> None:
     for header in ("Fitted up to", "Runs fitted", "Predicted", "Median x fit", "Max x fit", "Median error"):
         table.add_column(header, justify="right")
     for b in result.backtests:
-        table.add_row(format_sci(b.fitted_up_to_flops), str(b.n_fitted), str(b.runs), f"{b.extrapolation:.1f}x",
-                      f"{b.max_extrapolation:.1f}x", format_percent(b.median_error, 2))
+        table.add_row(
+            format_sci(b.fitted_up_to_flops),
+            str(b.n_fitted),
+            str(b.runs),
+            f"{b.extrapolation:.1f}x",
+            f"{b.max_extrapolation:.1f}x",
+            format_percent(b.median_error, 2),
+        )
     console.print(table)
     check = result.check
-    console.print(Text(
-        f"Scaling check: {check.evidence}; run-to-run scatter {check.scatter:.2%} ({check.scatter_source}).",
-        style="bold red" if check.drift else "bold",
-    ))
+    if check is None:
+        return
+    console.print(
+        Text(
+            f"Scaling check: {check.evidence}; run-to-run scatter {check.scatter:.2%} ({check.scatter_source}).",
+            style="bold red" if check.drift else "bold",
+        )
+    )
 
 
 def _render_holdout(console: Console, result: FitResult) -> None:
+    checked = result.holdout
+    if checked is None:
+        return
     holdout = data_table("Held-out check: the largest runs, held out and predicted")
     for header in ("Params", "Tokens", "FLOPs", "x fit", "Loss", "Predicted", "95 % interval", "Error", "Inside"):
         holdout.add_column(header, justify="right")
-    for h in result.holdout.runs:
+    for h in checked.runs:
         span = "-" if h.ci95 is None else f"[{h.ci95[0]:.4f}, {h.ci95[1]:.4f}]"
         inside = "-" if h.inside is None else ("yes" if h.inside else "NO")
-        holdout.add_row(format_count(h.params), format_count(h.tokens), format_sci(h.flops), f"{h.extrapolation:.1f}x",
-                        f"{h.loss:.4f}", f"{h.predicted:.4f}", span, format_percent(h.error, 2), inside)
+        holdout.add_row(
+            format_count(h.params),
+            format_count(h.tokens),
+            format_sci(h.flops),
+            f"{h.extrapolation:.1f}x",
+            f"{h.loss:.4f}",
+            f"{h.predicted:.4f}",
+            span,
+            format_percent(h.error, 2),
+            inside,
+        )
     console.print(holdout)
-    passed = result.holdout.passed
+    passed = checked.passed
     style = "green" if passed else "red" if passed is False else "yellow"
-    console.print(Text(f"Verdict: {result.holdout.verdict}.", style=f"bold {style}"))
+    console.print(Text(f"Verdict: {checked.verdict}.", style=f"bold {style}"))
 
 
 def _span(estimate: Estimate | None, kind: str) -> str:
@@ -189,13 +254,19 @@ def render_sweep(console: Console, result: Sweep) -> None:
         first = run.flops != previous
         previous = run.flops
         table.add_row(
-            format_sci(run.flops) if first else "", format_count(run.gpu_hours) if first else "",
+            format_sci(run.flops) if first else "",
+            format_count(run.gpu_hours) if first else "",
             f"{run.size_ratio:.2g}x" + ("" if run.shape_fits else "*"),
-            format_count(run.params), f"{run.layers} x {run.d_model}", str(run.heads),
-            format_count(run.tokens), f"{run.tokens_per_param:.1f}",
+            format_count(run.params),
+            f"{run.layers} x {run.d_model}",
+            str(run.heads),
+            format_count(run.tokens),
+            f"{run.tokens_per_param:.1f}",
         )
     console.print(table)
-    console.print(f"{len(result.runs)} runs; total {format_sci(result.total_flops)} FLOPs, {format_count(result.total_gpu_hours)} GPU-hours.")
+    console.print(
+        f"{len(result.runs)} runs; total {format_sci(result.total_flops)} FLOPs, {format_count(result.total_gpu_hours)} GPU-hours."
+    )
     for note in result.notes:
         console.print(Text(f"Note: {note}.", style="yellow"))
     for warning in result.warnings:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from ...fitting.forms.form_fit import FormFitResult
 from ...core.units import format_value
+from ...fitting.forms.form_fit import FormFitResult
 from .fit import _estimate_row, _estimate_table
 from .tables import data_table, print_warnings
 
@@ -58,7 +58,9 @@ def render_form_fit(console: Console, result: FormFitResult) -> None:
             table.add_column(header, justify="right")
         for run in result.holdout.runs:
             ci = "-" if run.ci95 is None else f"[{run.ci95[0]:.4g}, {run.ci95[1]:.4g}]"
-            table.add_row(*[f"{run.inputs[n]:.4g}" for n in names], f"{run.observed:.4g}", f"{run.predicted:.4g}", ci, _error(result, run.error))
+            table.add_row(
+                *[f"{run.inputs[n]:.4g}" for n in names], f"{run.observed:.4g}", f"{run.predicted:.4g}", ci, _error(result, run.error)
+            )
         console.print(table)
         console.print(Text(f"Held-out check: {result.holdout.verdict}.", style="bold green" if result.holdout.passed else "bold yellow"))
     print_warnings(console, [w for p in result.predictions for w in p.warnings] + result.warnings, result.notes)

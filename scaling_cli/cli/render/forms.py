@@ -18,8 +18,11 @@ def render_forms(console: Console, forms: list[Form], detailed: bool) -> None:
             console.print(Text(f"Form {form.name}: {form.title}", style="bold"))
             console.print(f"{form.equation}")
             console.print(f"Source: {form.citation}")
-            console.print("Variables: " + "; ".join(f"{v.name} ({v.description})" for v in form.variables)
-                          + f"; target: {form.target.name} ({form.target.description})")
+            console.print(
+                "Variables: "
+                + "; ".join(f"{v.name} ({v.description})" for v in form.variables)
+                + f"; target: {form.target.name} ({form.target.description})"
+            )
             console.print("Parameters: " + ", ".join(f"{p.name} in [{p.bounds[0]:g}, {p.bounds[1]:g}]" for p in form.parameters))
             console.print("Answers: " + "; ".join(form.questions))
             console.print(f"Objectives: {', '.join(form.objectives)} (default {form.objectives[0]}); backtests along {form.scale}")

@@ -15,10 +15,14 @@ def _bullets(kind: str, items) -> list[str]:
 
 
 def plan_markdown(plan) -> str:
-    pairs = [("Budget", f"{format_sci(plan.flops)} FLOPs"), ("Parameters", format_count(plan.params)),
-             ("Tokens", format_count(plan.tokens)), ("Tokens per parameter", f"{plan.tokens_per_param:,.1f}"),
-             ("Predicted loss", "none (no loss form)" if plan.loss is None else f"{plan.loss:.4f} nats/token"),
-             ("GPU-hours", f"{format_count(plan.gpu_hours)} on {plan.gpu} at {plan.mfu:.0%} MFU")]
+    pairs = [
+        ("Budget", f"{format_sci(plan.flops)} FLOPs"),
+        ("Parameters", format_count(plan.params)),
+        ("Tokens", format_count(plan.tokens)),
+        ("Tokens per parameter", f"{plan.tokens_per_param:,.1f}"),
+        ("Predicted loss", "none (no loss form)" if plan.loss is None else f"{plan.loss:.4f} nats/token"),
+        ("GPU-hours", f"{format_count(plan.gpu_hours)} on {plan.gpu} at {plan.mfu:.0%} MFU"),
+    ]
     if plan.days is not None:
         pairs.append(("Wall-clock", f"{plan.days:,.1f} days on {plan.gpus:,} GPUs"))
     if plan.cost is not None:
@@ -38,19 +42,29 @@ def _serving(plan) -> list[str]:
     """The compute-optimal and the inference-optimal model side by side, as the text output."""
     best = plan.inference_optimal
     bound = " (roofline bound)" if plan.inference_mfu_source == "roofline" else ""
-    rows = [("Params", format_count(plan.params), format_count(best.params)),
-            ("Tokens", format_count(plan.tokens), format_count(best.tokens)),
-            ("Total FLOPs", format_sci(plan.total_flops), format_sci(best.total_flops)),
-            ("Training GPU-hours", format_count(plan.gpu_hours), format_count(best.train_gpu_hours)),
-            (f"Serving MFU{bound}", f"{plan.inference_mfu:.1%}", f"{best.inference_mfu:.1%}"),
-            ("Serving GPU-hours", format_count(plan.inference_gpu_hours), format_count(best.inference_gpu_hours))]
+    rows = [
+        ("Params", format_count(plan.params), format_count(best.params)),
+        ("Tokens", format_count(plan.tokens), format_count(best.tokens)),
+        ("Total FLOPs", format_sci(plan.total_flops), format_sci(best.total_flops)),
+        ("Training GPU-hours", format_count(plan.gpu_hours), format_count(best.train_gpu_hours)),
+        (f"Serving MFU{bound}", f"{plan.inference_mfu:.1%}", f"{best.inference_mfu:.1%}"),
+        ("Serving GPU-hours", format_count(plan.inference_gpu_hours), format_count(best.inference_gpu_hours)),
+    ]
     if plan.cost is not None:
-        rows += [("Training cost", format_money(plan.cost), format_money(best.train_cost)),
-                 ("Serving cost", format_money(plan.inference_cost), format_money(best.inference_cost))]
-    return ([f"#### Serving {format_count(plan.inference_tokens)} inference tokens (Sardana et al. 2024)", "",
-             "| | Compute-optimal | Inference-optimal |", "|---|---|---|"]
-            + [f"| {a} | {b} | {c} |" for a, b, c in rows]
-            + ["", f"Saving: {plan.total_flops_saving:.1%} of total FLOPs with the inference-optimal model."])
+        rows += [
+            ("Training cost", format_money(plan.cost), format_money(best.train_cost)),
+            ("Serving cost", format_money(plan.inference_cost), format_money(best.inference_cost)),
+        ]
+    return (
+        [
+            f"#### Serving {format_count(plan.inference_tokens)} inference tokens (Sardana et al. 2024)",
+            "",
+            "| | Compute-optimal | Inference-optimal |",
+            "|---|---|---|",
+        ]
+        + [f"| {a} | {b} | {c} |" for a, b, c in rows]
+        + ["", f"Saving: {plan.total_flops_saving:.1%} of total FLOPs with the inference-optimal model."]
+    )
 
 
 def _estimate(e) -> str:
@@ -66,10 +80,14 @@ def fit_markdown(result) -> str:
         lines.append(f"| {name} | {_estimate(estimate)} |")
     lines.append(f"| a (N_opt ∝ C^a) | {_estimate(result.a)} |")
     reference = result.reference
-    lines.append(f"| At {format_sci(reference.flops)} FLOPs | {format_count(reference.params.value)} parameters, "
-                 f"{format_count(reference.tokens.value)} tokens |")
+    lines.append(
+        f"| At {format_sci(reference.flops)} FLOPs | {format_count(reference.params.value)} parameters, "
+        f"{format_count(reference.tokens.value)} tokens |"
+    )
     for p in result.predictions:
-        where = f"{format_sci(p.flops)} FLOPs (compute-optimal)" if p.compute_optimal else f"{format_count(p.params)}, {format_count(p.tokens)}"
+        where = (
+            f"{format_sci(p.flops)} FLOPs (compute-optimal)" if p.compute_optimal else f"{format_count(p.params)}, {format_count(p.tokens)}"
+        )
         lines.append(f"| Loss at {where} | {_estimate(p.loss)} |")
     lines.append("")
     if result.holdout is not None:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from rich.console import Console
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
+
+from rich.console import Console, JustifyMethod
 from rich.text import Text
 
+from ...core.units import article, format_count, format_money, format_percent, format_sci, plural
 from ...laws import Law
 from ...planning.overtraining import Overtrain
 from ...planning.result import Plan
-from ...core.units import article, format_count, format_money, format_percent, format_sci, plural
 from .tables import data_table, summary_table
+
+if TYPE_CHECKING:  # the plan types its run and serving sections loosely (start-up): their real types
+    from ...hardware.serving import ServingBound
+    from ...planning.sections.run import RunPlan
 
 
 def _loss(value: float | None) -> str:
@@ -24,7 +31,7 @@ def _params_label(law: Law) -> str:
     return "Parameters" if law.params_counted == "total" else f"Parameters ({law.params_counted})"
 
 
-def _notes(console: Console, notes: list[str], law: Law, warnings: list[str] = ()) -> None:
+def _notes(console: Console, notes: list[str], law: Law, warnings: Sequence[str] = ()) -> None:
     for note in notes:
         console.print(Text(f"Note: {note}", style="yellow"))
     for warning in warnings:
@@ -35,8 +42,11 @@ def _notes(console: Console, notes: list[str], law: Law, warnings: list[str] = (
 def _render_moe(console: Console, moe) -> None:
     table = summary_table(f"As a mixture of {moe.experts} experts (top-{moe.top_k}, {moe.router} router)")
     table.add_row("Active parameters", f"{format_count(moe.active_params)}: what each token computes with (the plan's N)")
-    table.add_row("Total parameters", f"{format_count(moe.total_params)}: every expert, what memory holds "
-                  f"({moe.model_state_bytes / 1e9:,.0f} GB of weights, gradients and Adam state)")
+    table.add_row(
+        "Total parameters",
+        f"{format_count(moe.total_params)}: every expert, what memory holds "
+        f"({moe.model_state_bytes / 1e9:,.0f} GB of weights, gradients and Adam state)",
+    )
     if moe.effective_params is not None:
         table.add_row("Effective dense size", f"{format_count(moe.effective_params)} ({moe.effective_ratio:.2f}x): {moe.claim}")
     console.print(table)
@@ -52,9 +62,12 @@ def render_plan(console: Console, plan: Plan, law: Law) -> None:
     summary.add_row("Tokens", format_count(plan.tokens))
     summary.add_row("Tokens per parameter", _ratio(plan.tokens_per_param))
     summary.add_row("Predicted loss", "none: this law has no loss form" if plan.loss is None else f"{plan.loss:.4f} nats/token")
-    summary.add_row("GPU-hours", f"{format_count(plan.gpu_hours)} on {plan.gpu} at {plan.mfu:.0%} MFU" + (" of its FP8 peak" if plan.precision == "fp8" else ""))
-    if plan.days is not None:
-        oom = "" if plan.run is None or plan.run.fits else " (but the model does NOT fit these GPUs: see Run)"
+    summary.add_row(
+        "GPU-hours",
+        f"{format_count(plan.gpu_hours)} on {plan.gpu} at {plan.mfu:.0%} MFU" + (" of its FP8 peak" if plan.precision == "fp8" else ""),
+    )
+    if plan.days is not None and plan.gpus is not None:
+        oom = "" if plan.run is None or cast("RunPlan", plan.run).fits else " (but the model does NOT fit these GPUs: see Run)"
         summary.add_row("Wall-clock", f"{plan.days:,.1f} days on {plural(plan.gpus, 'GPU')}{oom}")
     if plan.cost is not None:
         summary.add_row("Cost", f"{format_money(plan.cost)} at ${plan.price_per_gpu_hour:g}/GPU-hour")
@@ -106,11 +119,17 @@ def _render_data(console: Console, plan: Plan) -> None:
     data = summary_table("Limited unique data (Muennighoff et al. 2023)")
     data.add_row("Unique tokens", format_count(plan.unique_tokens))
     data.add_row("Epochs", f"{plan.epochs:.2f} ({plan.repetition_regime})")
-    data.add_row("Effective tokens", f"{format_count(plan.effective_tokens)} (what {format_count(plan.tokens)} tokens with repeats are worth)")
+    data.add_row(
+        "Effective tokens", f"{format_count(plan.effective_tokens)} (what {format_count(plan.tokens)} tokens with repeats are worth)"
+    )
     if plan.effective_params is not None and plan.effective_params < plan.params * (1 - 1e-9):
-        data.add_row("Effective parameters", f"{format_count(plan.effective_params)} (parameters beyond what the data supports are worth less)")
+        data.add_row(
+            "Effective parameters", f"{format_count(plan.effective_params)} (parameters beyond what the data supports are worth less)"
+        )
     if plan.loss is not None and plan.loss_unlimited_data is not None:
-        data.add_row("Loss with unlimited data", f"{plan.loss_unlimited_data:.4f} (repeating costs {plan.loss - plan.loss_unlimited_data:+.4f})")
+        data.add_row(
+            "Loss with unlimited data", f"{plan.loss_unlimited_data:.4f} (repeating costs {plan.loss - plan.loss_unlimited_data:+.4f})"
+        )
     if plan.data_gap_tokens:
         gap = f"{format_count(plan.data_gap_tokens)} more unique tokens for the unlimited-data plan"
         data.add_row("Data gap", gap)
@@ -128,6 +147,7 @@ def _render_data(console: Console, plan: Plan) -> None:
 
 def _render_inference(console: Console, plan: Plan) -> None:
     best = plan.inference_optimal
+    assert best is not None and plan.inference_gpu_hours is not None  # rendered for a plan with an inference demand
     table = data_table(
         f"Serving {format_count(plan.inference_tokens)} inference tokens (Sardana et al. 2024)",
         "Both models reach the same loss. Inference compute: 2 N per token (the forward pass).",
@@ -149,28 +169,41 @@ def _render_inference(console: Console, plan: Plan) -> None:
         ("Serving MFU", serving_mfu(plan.inference_mfu, plan.serving), serving_mfu(best.inference_mfu, best.serving)),
         ("Serving GPU-hours", format_count(plan.inference_gpu_hours), format_count(best.inference_gpu_hours)),
     ]
-    if plan.cost is not None:
-        rows += [("Training cost", f"${plan.cost:,.0f}", f"${best.train_cost:,.0f}"),
-                 ("Serving cost", f"${plan.inference_cost:,.0f}", f"${best.inference_cost:,.0f}"),
-                 ("Total cost", f"${plan.cost + plan.inference_cost:,.0f}", f"${best.train_cost + best.inference_cost:,.0f}")]
-    if plan.days is not None:
-        rows += [(f"Training days on {plan.gpus:,}", f"{plan.days:,.1f}", f"{best.train_days:,.1f}"),
-                 (f"Serving days on {plan.gpus:,}", f"{plan.inference_days:,.1f}", f"{best.inference_days:,.1f}")]
+    if plan.cost is not None and plan.inference_cost is not None and best.train_cost is not None and best.inference_cost is not None:
+        rows += [
+            ("Training cost", f"${plan.cost:,.0f}", f"${best.train_cost:,.0f}"),
+            ("Serving cost", f"${plan.inference_cost:,.0f}", f"${best.inference_cost:,.0f}"),
+            ("Total cost", f"${plan.cost + plan.inference_cost:,.0f}", f"${best.train_cost + best.inference_cost:,.0f}"),
+        ]
+    if plan.days is not None and best.train_days is not None and best.inference_days is not None:
+        rows += [
+            (f"Training days on {plan.gpus:,}", f"{plan.days:,.1f}", f"{best.train_days:,.1f}"),
+            (f"Serving days on {plan.gpus:,}", f"{plan.inference_days:,.1f}", f"{best.inference_days:,.1f}"),
+        ]
     for row in rows:
         table.add_row(*row)
     console.print(table)
     hours = plan.gpu_hours + plan.inference_gpu_hours
     hours_saving = 1 - (best.train_gpu_hours + best.inference_gpu_hours) / hours if hours else 0.0
-    console.print(Text(f"Saving: {plan.total_flops_saving:.1%} of total FLOPs with the inference-optimal model (the least total compute, "
-                       f"Sardana et al.'s objective); {hours_saving:.1%} of total GPU-hours at these serving MFUs.", style="bold"))
+    console.print(
+        Text(
+            f"Saving: {plan.total_flops_saving:.1%} of total FLOPs with the inference-optimal model (the least total compute, "
+            f"Sardana et al.'s objective); {hours_saving:.1%} of total GPU-hours at these serving MFUs.",
+            style="bold",
+        )
+    )
     if plan.serving is not None:
-        s = plan.serving
-        console.print(Text(
-            f"Serving MFU: the decoding roofline, an upper bound (kipp.ly, 'Transformer Inference Arithmetic'): each step reads the "
-            f"weights and every sequence's KV cache; the compute-optimal model decodes {s.batch} sequences of {s.context:,} tokens on "
-            f"{s.gpus} {plan.gpu} (bf16 weights; the suggested shape with 8 KV heads, as Llama 3 at every size: "
-            f"{s.kv_cache_bytes_per_token / 1e6:.2f} MB of cache per token). Real serving runs below it, prompt tokens above it: "
-            "give --inference-mfu from a measurement.", style="dim"))
+        s = cast("ServingBound", plan.serving)
+        console.print(
+            Text(
+                f"Serving MFU: the decoding roofline, an upper bound (kipp.ly, 'Transformer Inference Arithmetic'): each step reads the "
+                f"weights and every sequence's KV cache; the compute-optimal model decodes {s.batch} sequences of {s.context:,} tokens on "
+                f"{s.gpus} {plan.gpu} (bf16 weights; the suggested shape with 8 KV heads, as Llama 3 at every size: "
+                f"{s.kv_cache_bytes_per_token / 1e6:.2f} MB of cache per token). Real serving runs below it, prompt tokens above it: "
+                "give --inference-mfu from a measurement.",
+                style="dim",
+            )
+        )
     console.print()  # the variants table that follows starts a new paragraph
 
 
@@ -199,8 +232,14 @@ def render_overtrain(console: Console, result: Overtrain, law: Law) -> None:
         extra = (f"{row.epochs:.2f}", format_count(row.effective_tokens)) if limited else ()
         money = ((f"{row.days:,.1f}",) if days else ()) + ((format_money(row.cost),) if cost else ())
         training.add_row(
-            format_count(row.tokens), _ratio(row.tokens_per_param), format_sci(row.flops),
-            format_count(row.gpu_hours), *money, _loss(row.loss), *extra, style=highlight(row),
+            format_count(row.tokens),
+            _ratio(row.tokens_per_param),
+            format_sci(row.flops),
+            format_count(row.gpu_hours),
+            *money,
+            _loss(row.loss),
+            *extra,
+            style=highlight(row),
         )
     console.print(training)
 
@@ -236,13 +275,15 @@ def render_overtrain(console: Console, result: Overtrain, law: Law) -> None:
     _notes(console, result.notes, law, result.warnings)
 
 
-def render_losses(console: Console, params: float, tokens: float, losses: dict[str, float | None], laws: list[Law], warnings: list[str] = ()) -> None:
+def render_losses(
+    console: Console, params: float, tokens: float, losses: dict[str, float | None], laws: list[Law], warnings: Sequence[str] = ()
+) -> None:
     table = data_table(
         f"Predicted loss of {format_count(params)} parameters on {format_count(tokens)} tokens",
         "Losses compare only within one law: each was fitted on its own data and tokenizer.",
     )
     for header, justify in (("Law", "left"), ("Loss", "right"), ("Data (nats/token)", "left")):
-        table.add_column(header, justify=justify)
+        table.add_column(header, justify=cast(JustifyMethod, justify))
     for law in laws:
         value = losses[law.name]
         shown = "no loss form" if value is None else f"{value:.4f}"
@@ -266,8 +307,10 @@ def render_laws(console: Console, laws: list[Law], detailed: bool) -> None:
                 a = law.allocation
                 unit = "" if a.flops_unit == 1 else f" (C in units of {a.flops_unit:g} FLOPs)"
                 console.print(f"Allocation: {a.quantity}_opt = {a.k:.4g} * C^{a.exponent:g}{unit}")
-            console.print(f"N_opt grows as C^{law.params_exponent:.3f}; tokens/param at 1e21 / 1e25 FLOPs: "
-                          f"{_ratio(_tpp(law, 1e21))} / {_ratio(_tpp(law, 1e25))}")
+            console.print(
+                f"N_opt grows as C^{law.params_exponent:.3f}; tokens/param at 1e21 / 1e25 FLOPs: "
+                f"{_ratio(_tpp(law, 1e21))} / {_ratio(_tpp(law, 1e25))}"
+            )
             if law.note:
                 console.print(Text(law.note, style="dim"))
         return
@@ -295,9 +338,18 @@ def _tpp(law: Law, flops: float) -> float:
 
 
 def render_gpus(console: Console, gpus: list) -> None:
-    table = data_table(caption="Dense BF16 and FP8 peaks (no 2:4 sparsity; -: no FP8 figure); GB = 1e9 bytes. --precision fp8 plans at the FP8 peak.")
-    for header, justify in (("GPU", "left"), ("Name", "left"), ("BF16 TFLOP/s", "right"), ("FP8", "right"), ("Memory", "right"), ("Bandwidth", "right")):
-        table.add_column(header, justify=justify)
+    table = data_table(
+        caption="Dense BF16 and FP8 peaks (no 2:4 sparsity; -: no FP8 figure); GB = 1e9 bytes. --precision fp8 plans at the FP8 peak."
+    )
+    for header, justify in (
+        ("GPU", "left"),
+        ("Name", "left"),
+        ("BF16 TFLOP/s", "right"),
+        ("FP8", "right"),
+        ("Memory", "right"),
+        ("Bandwidth", "right"),
+    ):
+        table.add_column(header, justify=cast(JustifyMethod, justify))
     for gpu in gpus:
         memory = f"{gpu.memory_gb:g} GB" if gpu.memory_gb is not None else f"{gpu.memory_gib:g} GiB"
         fp8 = "-" if gpu.fp8_tflops is None else f"{gpu.fp8_tflops:,.0f}"

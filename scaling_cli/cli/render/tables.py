@@ -10,8 +10,9 @@ def summary_table(title: str) -> Table:
     """Two borderless columns, a dim label and its value, under a bold title."""
     # min_width: a title longer than the table's columns does not wrap (Rich wraps a title at the
     # table's width); the console's own width still bounds it.
-    table = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE, show_header=False, pad_edge=False,
-                  min_width=len(title))
+    table = Table(
+        title=title, title_justify="left", title_style="bold", box=box.SIMPLE, show_header=False, pad_edge=False, min_width=len(title)
+    )
     table.add_column(style="dim")
     table.add_column()
     return table

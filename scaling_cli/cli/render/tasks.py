@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from rich.console import Console
+from typing import cast
+
+from rich.console import Console, JustifyMethod
 from rich.text import Text
 
 from ...core.units import format_count
@@ -19,9 +21,11 @@ def _score(task) -> str:
 def render_plan_tasks(console: Console, tasks: list) -> None:
     if not tasks:
         return
-    table = data_table("Predicted benchmark scores", "Accuracy or top-1 error, as each task law predicts it; no interval: the presets are point fits.")
+    table = data_table(
+        "Predicted benchmark scores", "Accuracy or top-1 error, as each task law predicts it; no interval: the presets are point fits."
+    )
     for header, justify in (("Task", "left"), ("Metric", "left"), ("Predicted", "right"), ("N it counts", "right")):
-        table.add_column(header, justify=justify)
+        table.add_column(header, justify=cast(JustifyMethod, justify))
     for task in tasks:
         table.add_row(task.name, task.metric, _score(task), format_count(task.params_used))
     console.print(table)
@@ -56,11 +60,16 @@ def render_task_fit(console: Console, result) -> None:
     chain = {"ladder": "the ladder's two steps (Bhagia et al. 2024)", "gadre": "Gadre et al. 2024's loss-to-error chain"}[result.form]
     console.print(Text(f"{result.metric} from {result.via}: {chain}", style="bold"))
     facts = [f"{result.n_rows} rows of {result.n_runs} runs from {result.source}"]
-    facts.append(f"joint bootstrap: {result.bootstrap} resamples of whole runs (seed {result.seed})" if result.bootstrap else "no bootstrap")
+    facts.append(
+        f"joint bootstrap: {result.bootstrap} resamples of whole runs (seed {result.seed})" if result.bootstrap else "no bootstrap"
+    )
     if result.chance is not None:
         facts.append(f"chance {result.chance:g}")
     console.print("; ".join(facts) + ".")
-    for title, step in (("Step 1: " + result.via + " from params and tokens", result.step1), ("Step 2: " + result.metric + " from " + result.via, result.step2)):
+    for title, step in (
+        ("Step 1: " + result.via + " from params and tokens", result.step1),
+        ("Step 2: " + result.metric + " from " + result.via, result.step2),
+    ):
         if step is None:
             continue
         table = _estimate_table(f"{title} ({step.form}, {step.n_points} points, RMSE {step.rmse:.4g})")
@@ -73,6 +82,11 @@ def render_task_fit(console: Console, result) -> None:
             _estimate_row(table, f"{format_count(p.params)}, {format_count(p.tokens)}: {result.via}", p.via)
             _estimate_row(table, f"{format_count(p.params)}, {format_count(p.tokens)}: {result.metric}", p.metric)
         console.print(table)
-        console.print(Text("The interval covers the fit's parameters (both steps, resampled together) and a new model's scatter; "
-                           "not a different data mix, evaluation harness or prompt format.", style="dim"))
+        console.print(
+            Text(
+                "The interval covers the fit's parameters (both steps, resampled together) and a new model's scatter; "
+                "not a different data mix, evaluation harness or prompt format.",
+                style="dim",
+            )
+        )
     print_warnings(console, [w for p in result.predictions for w in p.warnings] + result.warnings, result.notes)

@@ -23,6 +23,7 @@ percentiles of those draws, and its three parts are reported apart.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -115,7 +116,7 @@ def backtest_plan(flops: np.ndarray, budgets: list[np.ndarray]) -> list[int]:
 
 
 def _backtest_runs(objective: Objective, flops, budgets, k, index, theta, thetas) -> BacktestFit:
-    predicted = np.concatenate(budgets[k + 1:])
+    predicted = np.concatenate(budgets[k + 1 :])
     top = float(flops[index].max())
     log_pred = objective.predict_log(theta)[predicted]
     variance = [None] * len(predicted)
@@ -130,8 +131,15 @@ def _backtest_runs(objective: Objective, flops, budgets, k, index, theta, thetas
     return BacktestFit(fitted_up_to_flops=top, n_fitted=len(index), runs=runs)
 
 
-def error_model(objective: Objective, flops: np.ndarray, budgets: list[np.ndarray], groups_of, resamples: int,
-                rng: np.random.Generator, in_sample: np.ndarray) -> ErrorModel:
+def error_model(
+    objective: Objective,
+    flops: np.ndarray,
+    budgets: list[np.ndarray],
+    groups_of,
+    resamples: int,
+    rng: np.random.Generator,
+    in_sample: np.ndarray,
+) -> ErrorModel:
     """Scatter (leave-one-budget-out), backtests, tau and drift for the runs of ``objective``.
 
     Every refit is a weighted fit of the same objective (0 for the runs it may not see): the
@@ -143,8 +151,10 @@ def error_model(objective: Objective, flops: np.ndarray, budgets: list[np.ndarra
     fitted = [np.sort(np.concatenate(budgets[: k + 1])) for k in plan]
     keep = [np.delete(np.arange(n), index) for index in interior] + fitted
     fits = fit_many(objective, np.array([_weights_for(n, k) for k in keep]), REFINE) if keep else []
-    lobo, tests = fits[: len(interior)], fits[len(interior):]
-    scatter = np.concatenate([objective.predict_log(f.theta)[index] - objective.log_loss[index] for f, index in zip(lobo, interior)] or [[]])
+    lobo, tests = fits[: len(interior)], fits[len(interior) :]
+    scatter = np.concatenate(
+        [objective.predict_log(f.theta)[index] - objective.log_loss[index] for f, index in zip(lobo, interior)] or [[]]
+    )
     source = "leave-one-budget-out"
     if len(scatter) < 3:
         # Too few budgets to leave one out: in-sample residuals, scaled for the 5 fitted parameters.
@@ -155,14 +165,13 @@ def error_model(objective: Objective, flops: np.ndarray, budgets: list[np.ndarra
     robust = float(1.4826 * np.median(np.abs(scatter - np.median(scatter)))) or float(np.sqrt(np.mean(scatter**2)))
     scatter = np.clip(scatter, -OUTLIER_CLIP * robust, OUTLIER_CLIP * robust)
     scatter_sd = float(np.sqrt(np.mean(scatter**2)))
-    replicates = [None] * len(plan)
+    replicates: Sequence[np.ndarray | None] = [None] * len(plan)
     if resamples and plan:
         weights = np.vstack([group_weights(groups_of(index), n, resamples, rng) for index in fitted])
         starts = np.repeat(np.array([f.theta for f in tests]), resamples, axis=0)
         thetas = solve(objective, starts, weights, WARM_ITERATIONS)[0]
         replicates = np.split(thetas, len(plan))
-    backtests = [_backtest_runs(objective, flops, budgets, k, index, f.theta, r)
-                 for k, index, f, r in zip(plan, fitted, tests, replicates)]
+    backtests = [_backtest_runs(objective, flops, budgets, k, index, f.theta, r) for k, index, f, r in zip(plan, fitted, tests, replicates)]
     runs = [r for b in backtests for r in b.runs]
     tau, slope, drift, mean_z = 0.0, None, False, None
     if runs:
@@ -174,12 +183,25 @@ def error_model(objective: Objective, flops: np.ndarray, budgets: list[np.ndarra
             var = np.array([r.param_var for r in runs]) + scatter_sd**2
             if np.sum(x * x) > 0:
                 tau = float(np.sqrt(max(0.0, np.sum(e * e - var) / np.sum(x * x))))
-            z_means = [np.mean([r.log_error / np.sqrt(r.param_var + scatter_sd**2) for r in b.runs]) for b in backtests]
+            z_means = [
+                np.mean(
+                    np.array([r.log_error for r in b.runs]) / np.sqrt(np.array([r.param_var for r in b.runs], dtype=float) + scatter_sd**2)
+                )
+                for b in backtests
+            ]
             mean_z = float(np.mean(z_means))
             signs = {np.sign(np.median([r.log_error for r in b.runs])) for b in backtests}
             drift = len(backtests) >= 2 and len(signs) == 1 and abs(mean_z) > DRIFT_Z
-    return ErrorModel(scatter=scatter, scatter_sd=scatter_sd, scatter_source=source, backtests=backtests, tau=tau,
-                      drift_per_decade=slope, drift=drift, mean_z=mean_z)
+    return ErrorModel(
+        scatter=scatter,
+        scatter_sd=scatter_sd,
+        scatter_source=source,
+        backtests=backtests,
+        tau=tau,
+        drift_per_decade=slope,
+        drift=drift,
+        mean_z=mean_z,
+    )
 
 
 def point_rng(seed: int, *values: float) -> np.random.Generator:
@@ -194,8 +216,10 @@ def predictive_draws(log_predictions: np.ndarray, decades: np.ndarray, model: Er
     (each drawn from its own generator in ``rngs``)."""
     count, points = log_predictions.shape
     extra = model.extra_sd(decades)
-    columns = [log_predictions[:, j] + rng.choice(model.scatter, size=count) + extra[j] * rng.standard_normal(count)
-               for j, rng in zip(range(points), rngs)]
+    columns = [
+        log_predictions[:, j] + rng.choice(model.scatter, size=count) + extra[j] * rng.standard_normal(count)
+        for j, rng in zip(range(points), rngs)
+    ]
     return np.column_stack(columns)
 
 
@@ -207,13 +231,17 @@ def drift_warning(model: ErrorModel, decades: float | None = None, label: str | 
     furthest = max(model.backtests, key=lambda b: b.median_extrapolation)
     seen = furthest.median_error
     direction = "over" if seen > 0 else "under"
-    found = (f"the backtests drift: the law has {direction}-predicted by ~{abs(seen):.1%} at "
-             f"{furthest.median_extrapolation:.1f}x its fitted compute")
-    if label is None:
+    found = (
+        f"the backtests drift: the law has {direction}-predicted by ~{abs(seen):.1%} at "
+        f"{furthest.median_extrapolation:.1f}x its fitted compute"
+    )
+    if label is None or decades is None:
         return found + ", and the error grows with the extrapolation"
     implied = float(np.expm1(model.drift_per_decade * max(decades, 0.0)))
-    return (f"{found}; that trend implies ~{implied:+.1%} at {label} ({10**max(decades, 0.0):.1f}x): expect the true "
-            f"loss {'lower' if seen > 0 else 'higher'} than predicted")
+    return (
+        f"{found}; that trend implies ~{implied:+.1%} at {label} ({10 ** max(decades, 0.0):.1f}x): expect the true "
+        f"loss {'lower' if seen > 0 else 'higher'} than predicted"
+    )
 
 
 def in_sample_scatter(residual: np.ndarray) -> np.ndarray:

@@ -33,7 +33,7 @@ JOINT_LEVEL = 0.025
 bench/scaling_check.py; 0-5 % in 40 repetitions for K = 3, 5 and 8)."""
 TOO_WIDE = 0.05
 """A check whose mean-error interval is wider than +-5 % cannot detect a 5 % bias."""
-INTERPOLATION_RATIO = 10 ** 0.05
+INTERPOLATION_RATIO = 10**0.05
 """A held-out run within 12 % of the largest fitted compute is at a fitted budget: interpolation."""
 
 
@@ -52,10 +52,11 @@ def parts(log_draws_params: np.ndarray, decades: np.ndarray, model: ErrorModel) 
     return [IntervalParts(parameters=float(s), scatter=model.scatter_sd, extrapolation=float(x)) for s, x in zip(spread, extra)]
 
 
-def predict_points(point_log: np.ndarray, replicate_log: np.ndarray | None, decades: np.ndarray, model: ErrorModel | None,
-                   rngs, labels: list[str]):
+def predict_points(
+    point_log: np.ndarray, replicate_log: np.ndarray | None, decades: np.ndarray, model: ErrorModel | None, rngs, labels: list[str]
+):
     """(Estimate, IntervalParts | None, warnings) for each point (``rngs``: one generator each)."""
-    out = []
+    out: list[tuple[Estimate, IntervalParts | None, list[str]]] = []
     draws = None
     if replicate_log is not None and model is not None:
         draws = predictive_draws(replicate_log, decades, model, rngs)
@@ -68,7 +69,7 @@ def predict_points(point_log: np.ndarray, replicate_log: np.ndarray | None, deca
                 reach = max(b.max_extrapolation for b in model.backtests)
                 if 10 ** decades[i] > reach * INTERPOLATION_RATIO:
                     warnings.append(
-                        f"{label} is {10**decades[i]:.1f}x the largest fitted compute, beyond the {reach:.1f}x the backtests reached: "
+                        f"{label} is {10 ** decades[i]:.1f}x the largest fitted compute, beyond the {reach:.1f}x the backtests reached: "
                         "its interval extrapolates the backtests' error trend"
                     )
             drift = drift_warning(model, float(decades[i]), label)
@@ -81,15 +82,16 @@ def predict_points(point_log: np.ndarray, replicate_log: np.ndarray | None, deca
     return out
 
 
-def holdout_check(held, point_log: np.ndarray, replicate_log: np.ndarray | None, fitted_max: float,
-                  model: ErrorModel | None, seed: int) -> Holdout:
+def holdout_check(
+    held, point_log: np.ndarray, replicate_log: np.ndarray | None, fitted_max: float, model: ErrorModel | None, seed: int
+) -> Holdout:
     """The held-out runs against the fit's predictions: per run, and jointly."""
     log_loss = np.log(held.loss)
     predicted = np.exp(point_log)
     ratio = held.flops / fitted_max
     kind = "extrapolation" if np.any(ratio > INTERPOLATION_RATIO) else "interpolation"
     decades = decades_beyond(held.flops, fitted_max)
-    intervals = [None] * len(held)
+    intervals: list[tuple[float, float] | None] = [None] * len(held)
     if replicate_log is not None and model is not None:
         rngs = [point_rng(seed, n, d) for n, d in zip(held.params, held.tokens)]
         draws = predictive_draws(replicate_log, decades, model, rngs)
@@ -98,17 +100,28 @@ def holdout_check(held, point_log: np.ndarray, replicate_log: np.ndarray | None,
     runs = []
     for i in range(len(held)):
         ci = intervals[i]
-        runs.append(HoldoutRun(
-            params=float(held.params[i]), tokens=float(held.tokens[i]), flops=float(held.flops[i]),
-            loss=float(held.loss[i]), predicted=float(predicted[i]), ci95=ci,
-            error=float(predicted[i] / held.loss[i] - 1),
-            inside=None if ci is None else bool(ci[0] <= held.loss[i] <= ci[1]),
-            extrapolation=float(ratio[i]),
-        ))
+        runs.append(
+            HoldoutRun(
+                params=float(held.params[i]),
+                tokens=float(held.tokens[i]),
+                flops=float(held.flops[i]),
+                loss=float(held.loss[i]),
+                predicted=float(predicted[i]),
+                ci95=ci,
+                error=float(predicted[i] / held.loss[i] - 1),
+                inside=None if ci is None else bool(ci[0] <= held.loss[i] <= ci[1]),
+                extrapolation=float(ratio[i]),
+            )
+        )
     worst = max(abs(r.error) for r in runs)
     if replicate_log is None or model is None:
-        return Holdout(runs=runs, all_inside=None, kind=kind, passed=None,
-                       verdict=f"largest error {worst:.2%}; no intervals without a bootstrap (--bootstrap 0)")
+        return Holdout(
+            runs=runs,
+            all_inside=None,
+            kind=kind,
+            passed=None,
+            verdict=f"largest error {worst:.2%}; no intervals without a bootstrap (--bootstrap 0)",
+        )
     errors = point_log - log_loss
     covariance = np.atleast_2d(np.cov(replicate_log, rowvar=False)) + model.scatter_sd**2 * np.eye(len(held))
     extra = model.extra_sd(decades)
@@ -163,29 +176,50 @@ def _verdict(runs, errors, covariance, kind, worst, ratio) -> Holdout:
     count = len(errors)
     mean, sd, bias_p, joint_p = joint_test(errors, covariance)
     half = 1.96 * sd
-    bias = Bias(value=float(np.expm1(mean)), ci95=(float(np.expm1(mean - half)), float(np.expm1(mean + half))))
+    low, high = float(np.expm1(mean - half)), float(np.expm1(mean + half))
+    bias = Bias(value=float(np.expm1(mean)), ci95=(low, high))
     all_inside = all(r.inside for r in runs)
-    span = f"mean error {bias.value:+.2%} (95 % interval [{bias.ci95[0]:+.2%}, {bias.ci95[1]:+.2%}])"
-    where = (f"{count} held-out run{'s' * (count > 1)} up to {ratio.max():.1f}x the largest fitted compute"
-             if kind == "extrapolation" else f"{count} held-out run{'s' * (count > 1)}, none beyond the fitted compute")
+    span = f"mean error {bias.value:+.2%} (95 % interval [{low:+.2%}, {high:+.2%}])"
+    where = (
+        f"{count} held-out run{'s' * (count > 1)} up to {ratio.max():.1f}x the largest fitted compute"
+        if kind == "extrapolation"
+        else f"{count} held-out run{'s' * (count > 1)}, none beyond the fitted compute"
+    )
     outside = sum(not r.inside for r in runs)
     tests = f"joint test p = {joint_p:.2g}, bias test p = {bias_p:.2g}" + (
-        f"; {outside} of {count} outside their own 95 % intervals, which the joint test weighs" if outside else "")
+        f"; {outside} of {count} outside their own 95 % intervals, which the joint test weighs" if outside else ""
+    )
     outcome, passed = outcome_of(bias_p, joint_p, half > TOO_WIDE, kind)
     if outcome == "biased":
         side = "high: it over-predicts" if mean > 0 else "low: it under-predicts"
-        verdict = (f"biased by {abs(bias.value):.1%} ({side} the {where}; {span}; {tests}): "
-                   "correct for it or do not trust the law further out")
+        verdict = (
+            f"biased by {abs(bias.value):.1%} ({side} the {where}; {span}; {tests}): correct for it or do not trust the law further out"
+        )
     elif outcome == "does not extrapolate":
-        verdict = (f"does not {'extrapolate' if kind == 'extrapolation' else 'fit'}: the {where} scatter more than the "
-                   f"intervals allow ({tests}; {span}; largest error {worst:.2%})")
+        verdict = (
+            f"does not {'extrapolate' if kind == 'extrapolation' else 'fit'}: the {where} scatter more than the "
+            f"intervals allow ({tests}; {span}; largest error {worst:.2%})"
+        )
     elif outcome == "too few runs to tell":
-        verdict = (f"too few runs to tell: the {where} leave the mean error's 95 % interval at +-{half:.1%}, "
-                   f"too wide to detect a {TOO_WIDE:.0%} bias ({span})")
+        verdict = (
+            f"too few runs to tell: the {where} leave the mean error's 95 % interval at +-{half:.1%}, "
+            f"too wide to detect a {TOO_WIDE:.0%} bias ({span})"
+        )
     elif outcome == "interpolates":
-        verdict = (f"interpolates: the {where} agree with the fit ({span}; {tests}); interpolation says nothing "
-                   "about extrapolation: hold out runs at a larger budget")
+        verdict = (
+            f"interpolates: the {where} agree with the fit ({span}; {tests}); interpolation says nothing "
+            "about extrapolation: hold out runs at a larger budget"
+        )
     else:
         verdict = f"extrapolates: the {where} agree with the fit ({span}; {tests})"
-    return Holdout(runs=runs, all_inside=all_inside, verdict=verdict, bias=bias, kind=kind, passed=passed,
-                   outcome=outcome, joint_p_value=joint_p, bias_p_value=bias_p)
+    return Holdout(
+        runs=runs,
+        all_inside=all_inside,
+        verdict=verdict,
+        bias=bias,
+        kind=kind,
+        passed=passed,
+        outcome=outcome,
+        joint_p_value=joint_p,
+        bias_p_value=bias_p,
+    )

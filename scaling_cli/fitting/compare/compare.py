@@ -29,8 +29,8 @@ from ...core.compute import FLOPS_PER_PARAM_TOKEN
 from ...core.errors import ScaleError
 from ..bootstrap import Estimate, estimate, resample_weights
 from ..runs.buckets import detect_buckets
-from ..solvers.parametric import Objective, coefficients, fit_parametric, optimal, refit
 from ..runs.runs import Runs
+from ..solvers.parametric import Objective, coefficients, fit_parametric, optimal, refit
 from ..threads import one_blas_thread
 
 CURVE_POINTS = 25
@@ -125,7 +125,10 @@ class _Fit:
         self.flops = (float(runs.flops.min()), float(runs.flops.max()))
 
     def rows(self, replicates: bool) -> np.ndarray:
-        return self.thetas if replicates else np.atleast_2d(self.theta)
+        if replicates:
+            assert self.thetas is not None  # replicates exist with a bootstrap
+            return self.thetas
+        return np.atleast_2d(self.theta)
 
 
 def frontier_loss(thetas: np.ndarray, flops) -> np.ndarray:
@@ -167,7 +170,9 @@ def _trend(values: np.ndarray, flops: np.ndarray) -> np.ndarray:
 
 
 @one_blas_thread
-def compare(sets: list[tuple[str, Runs]], loss: str = "huber", bootstrap: int = 1000, seed: int = 0, at: float | None = None) -> CompareResult:
+def compare(
+    sets: list[tuple[str, Runs]], loss: str = "huber", bootstrap: int = 1000, seed: int = 0, at: float | None = None
+) -> CompareResult:
     """Each set against the first: multipliers, their trend, a verdict, and the raw evidence."""
     if len(sets) < 2:
         raise ScaleError("compare needs at least two sets of runs (files, or --by on one file)")
@@ -178,8 +183,18 @@ def compare(sets: list[tuple[str, Runs]], loss: str = "huber", bootstrap: int = 
     warnings = [f"{fit.label}: {w}" for fit in fits for w in fit.warnings]
     notes = ["multipliers compare losses in nats per token: meaningful only between runs on one tokenizer and one evaluation set"]
     first = comparisons[0]
-    return CompareResult(loss=loss, bootstrap=bootstrap, seed=seed, sets=[_summary(fit) for fit in fits], comparisons=comparisons,
-                         multipliers=first.multipliers, trend=first.trend, verdict=first.verdict, warnings=warnings, notes=notes)
+    return CompareResult(
+        loss=loss,
+        bootstrap=bootstrap,
+        seed=seed,
+        sets=[_summary(fit) for fit in fits],
+        comparisons=comparisons,
+        multipliers=first.multipliers,
+        trend=first.trend,
+        verdict=first.verdict,
+        warnings=warnings,
+        notes=notes,
+    )
 
 
 def _summary(fit: _Fit) -> SetSummary:
@@ -187,14 +202,24 @@ def _summary(fit: _Fit) -> SetSummary:
     grid = np.geomspace(*fit.flops, CURVE_POINTS)
     samples = None
     if fit.thetas is not None:
-        samples = {"E": np.exp(fit.thetas[:, 2]), "A": np.exp(fit.thetas[:, 0]), "B": np.exp(fit.thetas[:, 1]),
-                   "alpha": fit.thetas[:, 3], "beta": fit.thetas[:, 4]}
+        samples = {
+            "E": np.exp(fit.thetas[:, 2]),
+            "A": np.exp(fit.thetas[:, 0]),
+            "B": np.exp(fit.thetas[:, 1]),
+            "alpha": fit.thetas[:, 3],
+            "beta": fit.thetas[:, 4],
+        }
     residual = fit.objective.predict_log(fit.theta) - fit.objective.log_loss
-    return SetSummary(label=fit.label, source=fit.runs.source, n_runs=len(fit.runs), flops_range=fit.flops,
-                      coefficients={k: estimate(v, None if samples is None else samples[k]) for k, v in point.items()},
-                      frontier_exponent=estimate(float(_gamma(np.atleast_2d(fit.theta))[0]), None if fit.thetas is None else _gamma(fit.thetas)),
-                      rmse_log=float(np.sqrt(np.mean(residual**2))),
-                      frontier=[(float(c), float(v)) for c, v in zip(grid, frontier_loss(np.atleast_2d(fit.theta), grid)[0])])
+    return SetSummary(
+        label=fit.label,
+        source=fit.runs.source,
+        n_runs=len(fit.runs),
+        flops_range=fit.flops,
+        coefficients={k: estimate(v, None if samples is None else samples[k]) for k, v in point.items()},
+        frontier_exponent=estimate(float(_gamma(np.atleast_2d(fit.theta))[0]), None if fit.thetas is None else _gamma(fit.thetas)),
+        rmse_log=float(np.sqrt(np.mean(residual**2))),
+        frontier=[(float(c), float(v)) for c, v in zip(grid, frontier_loss(np.atleast_2d(fit.theta), grid)[0])],
+    )
 
 
 def _compare(base: _Fit, other: _Fit, bootstrap: int, at: float | None) -> Comparison:
@@ -209,16 +234,23 @@ def _compare(base: _Fit, other: _Fit, bootstrap: int, at: float | None) -> Compa
     point = multipliers(base.rows(False), other.rows(False), points)[0]
     paired = None
     if bootstrap:
-        count = min(len(base.thetas), len(other.thetas))
-        paired = multipliers(base.thetas[:count], other.thetas[:count], points)
+        count = min(len(base.rows(True)), len(other.rows(True)))
+        paired = multipliers(base.rows(True)[:count], other.rows(True)[:count], points)
     loss_a, loss_b = frontier_loss(base.rows(False), points)[0], frontier_loss(other.rows(False), points)[0]
 
     def entry(i: int) -> Multiplier:
         value = float(point[i])
         est = estimate(value if math.isfinite(value) else None, None if paired is None else paired[:, i])
         inside = has_shared and shared[0] * (1 - 1e-9) <= points[i] <= shared[1] * (1 + 1e-9)
-        return Multiplier(flops=float(points[i]), value=est.value, ci80=est.ci80, ci95=est.ci95, extrapolated=not inside,
-                          loss_a=float(loss_a[i]), loss_b=float(loss_b[i]))
+        return Multiplier(
+            flops=float(points[i]),
+            value=est.value,
+            ci80=est.ci80,
+            ci95=est.ci95,
+            extrapolated=not inside,
+            loss_a=float(loss_a[i]),
+            loss_b=float(loss_b[i]),
+        )
 
     table = [entry(i) for i in range(len(grid))]
     reference = entry(len(grid))
@@ -228,21 +260,35 @@ def _compare(base: _Fit, other: _Fit, bootstrap: int, at: float | None) -> Compa
     gamma_samples = floor_samples = None
     if paired is not None:
         count = len(paired)
-        trend_samples = _trend(multipliers(base.thetas[:count], other.thetas[:count], support), support)
-        gamma_samples = _gamma(other.thetas[:count]) - _gamma(base.thetas[:count])
-        floor_samples = np.exp(other.thetas[:count, 2]) - np.exp(base.thetas[:count, 2])
+        base_thetas, other_thetas = base.rows(True)[:count], other.rows(True)[:count]
+        trend_samples = _trend(multipliers(base_thetas, other_thetas, support), support)
+        gamma_samples = _gamma(other_thetas) - _gamma(base_thetas)
+        floor_samples = np.exp(other_thetas[:, 2]) - np.exp(base_thetas[:, 2])
     trend = estimate(trend_point if math.isfinite(trend_point) else None, trend_samples)
     gamma = estimate(float(_gamma(np.atleast_2d(other.theta))[0] - _gamma(np.atleast_2d(base.theta))[0]), gamma_samples)
     floor = estimate(float(math.exp(other.theta[2]) - math.exp(base.theta[2])), floor_samples)
     ends = _advantage_ends(base, other, shared[1] if has_shared else high)
     verdict = _verdict(base.label, other.label, reference, trend, ends, shared if has_shared else None)
-    return Comparison(baseline=base.label, label=other.label, multipliers=table, at=reference if at is not None else None,
-                      reference=reference, trend=trend, exponent_difference=gamma, floor_difference=floor, advantage_ends=ends,
-                      verdict=verdict, raw=_raw(base.runs, other.runs), shared_flops=shared if has_shared else None, curve=curve)
+    return Comparison(
+        baseline=base.label,
+        label=other.label,
+        multipliers=table,
+        at=reference if at is not None else None,
+        reference=reference,
+        trend=trend,
+        exponent_difference=gamma,
+        floor_difference=floor,
+        advantage_ends=ends,
+        verdict=verdict,
+        raw=_raw(base.runs, other.runs),
+        shared_flops=shared if has_shared else None,
+        curve=curve,
+    )
 
 
 def _advantage_ends(base: _Fit, other: _Fit, start: float) -> float | None:
     """The compute where m(C) = 1 beyond ``start`` (bisection in log C), on the point fits."""
+
     def log_m(log_c: float) -> float:
         value = float(multipliers(base.rows(False), other.rows(False), [10.0**log_c])[0, 0])
         return math.log(value) if value > 0 and math.isfinite(value) else math.inf
@@ -263,18 +309,25 @@ def _verdict(a: str, b: str, reference: Multiplier, trend: Estimate, ends: float
     m, ci = reference.value, reference.ci95
     flat = trend.ci95 is None or trend.ci95[0] <= 0 <= trend.ci95[1]
     same = ci is not None and ci[0] <= 1 <= ci[1]
-    if same and flat:
-        return (f"no difference these runs can measure: {b} is worth {m:.2g}x {a}'s compute at {where} "
-                f"(95 % interval {ci[0]:.2g}-{ci[1]:.2g}), with no trend")
+    if same and flat and ci is not None:
+        return (
+            f"no difference these runs can measure: {b} is worth {m:.2g}x {a}'s compute at {where} "
+            f"(95 % interval {ci[0]:.2g}-{ci[1]:.2g}), with no trend"
+        )
     better, factor = (b, m) if m >= 1 else (a, 1 / m)
     head = f"{b} is worth {m:.2g}x {a}'s compute at {where}" + ("" if ci is None else f" (95 % interval {ci[0]:.2g}-{ci[1]:.2g})")
     if m < 1:
-        head = f"{b} costs {factor:.2g}x more compute than {a} at {where}" + ("" if ci is None else f" (multiplier 95 % interval {ci[0]:.2g}-{ci[1]:.2g})")
+        head = f"{b} costs {factor:.2g}x more compute than {a} at {where}" + (
+            "" if ci is None else f" (multiplier 95 % interval {ci[0]:.2g}-{ci[1]:.2g})"
+        )
     if trend.ci95 is None:
         return head + "; no bootstrap, no trend interval"
     if flat:
-        return head + f", and the {'gain' if m >= 1 else 'gap'} holds: no trend these runs can measure ({trend.value:+.3f} per decade, "\
-                      f"95 % interval {trend.ci95[0]:+.3f} to {trend.ci95[1]:+.3f})"
+        return (
+            head + f", and the {'gain' if m >= 1 else 'gap'} holds: no trend these runs can measure ({trend.value:+.3f} per decade, "
+            f"95 % interval {trend.ci95[0]:+.3f} to {trend.ci95[1]:+.3f})"
+        )
+    assert trend.value is not None  # a trend interval comes with its point
     grows = (trend.value > 0) == (m >= 1)
     if grows:
         return head + f", and the {better} advantage grows with scale ({trend.value:+.3f} in log10 of the multiplier per decade)"
@@ -306,6 +359,12 @@ def _raw(base: Runs, other: Runs) -> list[RawPoint]:
         if len(loss_a) >= 2 and loss_a.min() <= best_b <= loss_a.max():
             # A's frontier falls with compute: interpolate log C at B's loss (np.interp needs rising x).
             multiplier = 10 ** float(np.interp(best_b, loss_a[::-1], np.log10(flops_a)[::-1])) / flops
-        points.append(RawPoint(flops=float(flops), best_loss_a=float(loss_a[near[0]]) if len(near) else None,
-                               best_loss_b=float(best_b), multiplier=multiplier))
+        points.append(
+            RawPoint(
+                flops=float(flops),
+                best_loss_a=float(loss_a[near[0]]) if len(near) else None,
+                best_loss_b=float(best_b),
+                multiplier=multiplier,
+            )
+        )
     return points

@@ -25,8 +25,8 @@ import numpy as np
 
 from ...core.compute import FLOPS_PER_PARAM_TOKEN
 from ..runs.buckets import power_law
-from .result import Bucket
 from ..runs.runs import Runs
+from .result import Bucket
 
 
 @dataclass(frozen=True)
@@ -61,22 +61,22 @@ def isoflop_optimum(runs: Runs, index: np.ndarray, weights: np.ndarray | None = 
         return f"{where}: the best run is the {edge} size tried, so the minimum lies outside the sweep (dropped)"
     if vertex == "local":
         position = int(np.searchsorted(sizes, best_size))
-        window = sizes[max(position - LOCAL_NEIGHBOURS, 0): position + LOCAL_NEIGHBOURS + 1]
+        window = sizes[max(position - LOCAL_NEIGHBOURS, 0) : position + LOCAL_NEIGHBOURS + 1]
         keep = (log_n >= window[0]) & (log_n <= window[-1])
         index, log_n = index[keep], log_n[keep]
     w = None if weights is None else np.sqrt(weights[index])
     c2, c1, c0 = np.polyfit(log_n, runs.loss[index], 2, w=w)
     if not c2 > 0:
         return f"{where}: the loss profile is not convex (no minimum)"
-    vertex = -c1 / (2 * c2)
-    if not log_n.min() <= vertex <= log_n.max():
+    log_optimum = float(-c1 / (2 * c2))
+    if not log_n.min() <= log_optimum <= log_n.max():
         return f"{where}: the minimum lies outside the model sizes tried"
-    params = float(np.exp(vertex))
+    params = float(np.exp(log_optimum))
     return Bucket(
         flops=flops,
         params=params,
         tokens=flops / (FLOPS_PER_PARAM_TOKEN * params),
-        loss=float(c0 + c1 * vertex + c2 * vertex**2),
+        loss=float(c0 + c1 * log_optimum + c2 * log_optimum**2),
         n_runs=len(index),
         parabola=(float(c0), float(c1), float(c2)),
     )
@@ -101,13 +101,18 @@ def envelope_optimum(runs: Runs, index: np.ndarray, weights: np.ndarray | None =
 OPTIMUM = {"isoflop": isoflop_optimum, "envelope": envelope_optimum}
 
 
-def fit_allocation(runs: Runs, buckets: list[np.ndarray], method: str, weights: np.ndarray | None = None,
-                   vertex: str = "local") -> AllocationFit | None:
+def fit_allocation(
+    runs: Runs, buckets: list[np.ndarray], method: str, weights: np.ndarray | None = None, vertex: str = "local"
+) -> AllocationFit | None:
     """Per-bucket optima and the power laws through them; None with fewer than 2 optima."""
-    optima, skipped = [], []
+    optima: list[Bucket] = []
+    skipped: list[str] = []
     for index in buckets:
         found = OPTIMUM[method](runs, index, weights, vertex)
-        (optima if isinstance(found, Bucket) else skipped).append(found)
+        if isinstance(found, Bucket):
+            optima.append(found)
+        else:
+            skipped.append(found)
     if len({o.flops for o in optima}) < 2:
         return None
     flops = np.array([o.flops for o in optima])

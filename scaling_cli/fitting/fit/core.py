@@ -11,14 +11,14 @@ from __future__ import annotations
 import numpy as np
 
 from ...core.errors import ScaleError
-from .allocation import VERTICES, AllocationFit, fit_allocation
 from ..bootstrap import RESAMPLE, estimate, group_weights, grouping, stratified_weights
 from ..runs.buckets import buckets_for
+from ..runs.runs import Runs
+from ..threads import one_blas_thread
+from .allocation import VERTICES, AllocationFit, fit_allocation
 from .regime import diagnose_regime, frontier_slopes, regime_buckets
 from .result import AtBudget, FitResult
-from ..runs.runs import Runs
 from .summary import SUMMARY_BUDGETS, bootstrap_warnings, fitted_range, frontier_budgets
-from ..threads import one_blas_thread
 
 METHODS = ("parametric", "isoflop", "envelope")
 LOSSES = ("huber", "lsq")
@@ -93,15 +93,26 @@ def fit(
             raise ScaleError(f"--holdout: expected between 1 and {len(runs) - 1} runs, got {holdout}")
     order = np.argsort(runs.flops, kind="stable")
     train_index = np.sort(order[: len(runs) - holdout])
-    held_index = np.sort(order[len(runs) - holdout:]) if holdout else np.array([], dtype=int)
+    held_index = np.sort(order[len(runs) - holdout :]) if holdout else np.array([], dtype=int)
     train = runs.subset(train_index)
     if method == "parametric":
         from .parametric_fit import fit_parametric_runs
 
         return fit_parametric_runs(
-            runs, train, held_index, loss=loss, bootstrap=bootstrap, seed=seed, at=at, compare_losses=compare_losses,
-            predict=predict or [], predict_flops=predict_flops or [], resample=resample, progress=progress,
-            envelope_floor=envelope_floor, exclude_undertrained=exclude_undertrained,
+            runs,
+            train,
+            held_index,
+            loss=loss,
+            bootstrap=bootstrap,
+            seed=seed,
+            at=at,
+            compare_losses=compare_losses,
+            predict=predict or [],
+            predict_flops=predict_flops or [],
+            resample=resample,
+            progress=progress,
+            envelope_floor=envelope_floor,
+            exclude_undertrained=exclude_undertrained,
         )
     return _fit_allocation(runs, train, method, bootstrap, seed, np.random.default_rng(seed), at, buckets, resample, vertex)
 

@@ -48,9 +48,9 @@ def frontier(flops: np.ndarray, loss: np.ndarray, budgets: list[np.ndarray], wei
 
 def _profile(log_c: np.ndarray, loss: np.ndarray, candidates: np.ndarray):
     """For each row and candidate E: (squared error in log loss, intercept, slope) of the best line."""
-    e = candidates[:, :, None]                                   # (rows, grid, 1)
+    e = candidates[:, :, None]  # (rows, grid, 1)
     with np.errstate(all="ignore"):
-        y = np.log(loss[:, None, :] - e)                         # (rows, grid, points)
+        y = np.log(loss[:, None, :] - e)  # (rows, grid, points)
         x = log_c[:, None, :]
         xm, ym = x.mean(axis=2, keepdims=True), y.mean(axis=2, keepdims=True)
         slope = np.sum((x - xm) * (y - ym), axis=2, keepdims=True) / np.sum((x - xm) ** 2, axis=2, keepdims=True)
@@ -90,8 +90,15 @@ def envelope_loss(params: np.ndarray, flops) -> np.ndarray:
     return params[:, 0] + params[:, 1] * np.asarray(flops, dtype=float) ** -params[:, 2]
 
 
-def fit_envelope_law(flops: np.ndarray, loss: np.ndarray, budgets: list[np.ndarray], bootstrap: int, rng: np.random.Generator,
-                     scatter_sd: float, floor: float | None = None):
+def fit_envelope_law(
+    flops: np.ndarray,
+    loss: np.ndarray,
+    budgets: list[np.ndarray],
+    bootstrap: int,
+    rng: np.random.Generator,
+    scatter_sd: float,
+    floor: float | None = None,
+):
     """(EnvelopeLaw, point parameters, bootstrap parameters or None); None with under 3 budgets."""
     if len(budgets) < 3:
         return None
@@ -102,14 +109,19 @@ def fit_envelope_law(flops: np.ndarray, loss: np.ndarray, budgets: list[np.ndarr
     samples = None
     if bootstrap:
         weights = stratified_weights(budgets, len(loss), bootstrap, rng)
-        c, l = frontier(flops, loss, budgets, weights)
-        samples = fit_rows(np.log(c), l, floor)
+        c, frontier_loss = frontier(flops, loss, budgets, weights)
+        samples = fit_rows(np.log(c), frontier_loss, floor)
         samples = samples[np.all(np.isfinite(samples), axis=1)]
     tau, medians = _backtests(np.log(best_c[0]), best_l[0], scatter_sd, floor)
     pick = (lambda i: None) if samples is None else (lambda i: samples[:, i])
     law = EnvelopeLaw(
-        E=estimate(float(point[0]), pick(0)), A=estimate(float(point[1]), pick(1)), gamma=estimate(float(point[2]), pick(2)),
-        floor_pinned=floor is not None, n_budgets=len(budgets), extrapolation_per_decade=tau, backtest_errors=medians,
+        E=estimate(float(point[0]), pick(0)),
+        A=estimate(float(point[1]), pick(1)),
+        gamma=estimate(float(point[2]), pick(2)),
+        floor_pinned=floor is not None,
+        n_budgets=len(budgets),
+        extrapolation_per_decade=tau,
+        backtest_errors=medians,
     )
     return law, point, samples
 
@@ -130,8 +142,7 @@ def _backtests(log_c: np.ndarray, loss: np.ndarray, scatter_sd: float, floor: fl
     return float(np.sqrt(max(0.0, np.sum(e * e - scatter_sd**2) / np.sum(x * x)))), medians
 
 
-def envelope_predictions(law: EnvelopeLaw, point, samples, targets, fitted_max: float, scatter: np.ndarray,
-                         rngs) -> list[Estimate]:
+def envelope_predictions(law: EnvelopeLaw, point, samples, targets, fitted_max: float, scatter: np.ndarray, rngs) -> list[Estimate]:
     """The envelope law's loss at each target, with intervals (bootstrap + scatter + its tau)."""
     out = []
     for flops, rng in zip(targets, rngs):
@@ -140,7 +151,10 @@ def envelope_predictions(law: EnvelopeLaw, point, samples, targets, fitted_max: 
             out.append(Estimate(value=value))
             continue
         decades = max(np.log10(flops / fitted_max), 0.0)
-        draws = (np.log(envelope_loss(samples, flops)) + rng.choice(scatter, size=len(samples))
-                 + law.extrapolation_per_decade * decades * rng.standard_normal(len(samples)))
+        draws = (
+            np.log(envelope_loss(samples, flops))
+            + rng.choice(scatter, size=len(samples))
+            + law.extrapolation_per_decade * decades * rng.standard_normal(len(samples))
+        )
         out.append(estimate(value, np.exp(draws)))
     return out

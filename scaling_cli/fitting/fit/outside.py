@@ -42,8 +42,10 @@ def flag(runs, theta: np.ndarray, residual: np.ndarray, scatter_sd: float) -> tu
     reasons = {}
     short = (ratio < optimum / UNDERTRAINED_FACTOR) & (residual < -OUTLIER_SD * scatter_sd)
     for i in np.flatnonzero(short):
-        reasons[int(i)] = (f"{ratio[i]:.2g} tokens/param, under 1/{UNDERTRAINED_FACTOR:g} of the optimum's {optimum[i]:.3g} "
-                           f"at its compute, and {-residual[i]:.1%} above the law")
+        reasons[int(i)] = (
+            f"{ratio[i]:.2g} tokens/param, under 1/{UNDERTRAINED_FACTOR:g} of the optimum's {optimum[i]:.3g} "
+            f"at its compute, and {-residual[i]:.1%} above the law"
+        )
     if runs.steps is not None:
         for i in np.flatnonzero(runs.steps < MIN_STEPS):
             text = f"{runs.steps[i]:.0f} optimizer steps (under {MIN_STEPS:,})"
@@ -63,5 +65,7 @@ def residual_trend(runs, residual: np.ndarray) -> str | None:
     if not stderr > 0 or abs(slope / stderr) < TREND_T or abs(slope) < TREND_MIN:
         return None
     direction = "over" if slope > 0 else "under"
-    return (f"the fit's residuals trend with tokens per parameter ({slope:+.2%} per decade, t = {slope / stderr:.1f}): it "
-            f"{direction}-predicts the runs trained longest relative to their size; the law's shape does not hold along that axis")
+    return (
+        f"the fit's residuals trend with tokens per parameter ({slope:+.2%} per decade, t = {slope / stderr:.1f}): it "
+        f"{direction}-predicts the runs trained longest relative to their size; the law's shape does not hold along that axis"
+    )

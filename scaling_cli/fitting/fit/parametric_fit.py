@@ -11,16 +11,17 @@ from __future__ import annotations
 import numpy as np
 
 from ...core.errors import ScaleError
-from ..bootstrap import Estimate, estimate, estimates, group_weights, grouping
+from ..bootstrap import estimate, group_weights, grouping
 from ..check.error_model import BACKTEST_BOOTSTRAP, ErrorModel, drift_warning, error_model, in_sample_scatter, point_rng
-from .summary import SUMMARY_BUDGETS, bootstrap_warnings, fitted_range, frontier_budgets
-from .outside import flag, residual_trend
-from ..solvers.parametric import Objective, ParametricFit, fit_many, fit_parametric, optimal, refit
 from ..check.predict import decades_beyond, holdout_check, predict_points
-from .regime import diagnose_regime, frontier_slopes, regime_buckets
 from ..check.verdicts import Backtest, BacktestError, Prediction, ScalingCheck
-from .result import AtBudget, FitResult, LossComparison, OutsideRegime, Residual
 from ..runs.runs import Runs, format_rows
+from ..solvers.parametric import Objective, ParametricFit, fit_many, fit_parametric, optimal, refit
+from .law_report import coefficient_samples, largest_residuals, marginal_return, objective_comparison, parametric_at, reducible_at
+from .outside import flag, residual_trend
+from .regime import diagnose_regime, frontier_slopes, regime_buckets
+from .result import FitResult, OutsideRegime
+from .summary import SUMMARY_BUDGETS, bootstrap_warnings, fitted_range, frontier_budgets
 
 BOOTSTRAP_CHUNK = 250
 """Resamples solved per batch: progress is reported between batches."""
@@ -51,13 +52,28 @@ def bootstrap_thetas(objective: Objective, best: ParametricFit, weights: np.ndar
     """Warm-started refits of every resample, in batches (progress between them)."""
     thetas = []
     for start in range(0, len(weights), BOOTSTRAP_CHUNK):
-        thetas.append(refit(objective, best.theta, weights[start:start + BOOTSTRAP_CHUNK]))
+        thetas.append(refit(objective, best.theta, weights[start : start + BOOTSTRAP_CHUNK]))
         _report(progress, "bootstrap", min(start + BOOTSTRAP_CHUNK, len(weights)), len(weights))
     return np.vstack(thetas)
 
 
-def fit_parametric_runs(runs, train, held_index, *, loss, bootstrap, seed, at, compare_losses, predict, predict_flops,
-                        resample, progress, envelope_floor=None, exclude_undertrained=False) -> FitResult:
+def fit_parametric_runs(
+    runs,
+    train,
+    held_index,
+    *,
+    loss,
+    bootstrap,
+    seed,
+    at,
+    compare_losses,
+    predict,
+    predict_flops,
+    resample,
+    progress,
+    envelope_floor=None,
+    exclude_undertrained=False,
+) -> FitResult:
     check_identifiable(train)
     objective = Objective(np.log(train.params), np.log(train.tokens), train.loss, loss)
     _report(progress, "multi-start fit", 0, 1)
@@ -85,8 +101,9 @@ def fit_parametric_runs(runs, train, held_index, *, loss, bootstrap, seed, at, c
     predicted_log = objective.predict_log(best.theta)
     residual = predicted_log - objective.log_loss
     _report(progress, "backtests", 0, 1)
-    model = error_model(objective, train.flops, budgets, groups_of, min(bootstrap, BACKTEST_BOOTSTRAP),
-                        np.random.default_rng([seed, 1]), residual)
+    model = error_model(
+        objective, train.flops, budgets, groups_of, min(bootstrap, BACKTEST_BOOTSTRAP), np.random.default_rng([seed, 1]), residual
+    )
     _report(progress, "backtests", 1, 1)
     fitted_max = float(train.flops.max())
     predictions = _predictions(objective, best, thetas, model, fitted_max, predict, predict_flops, seed)
@@ -97,26 +114,31 @@ def fit_parametric_runs(runs, train, held_index, *, loss, bootstrap, seed, at, c
         log_n, log_d = np.log(held.params), np.log(held.tokens)
         replicate = None if thetas is None else objective.predict_log_many(thetas, log_n, log_d)
         holdout = holdout_check(held, objective.predict_log(best.theta, log_n, log_d), replicate, fitted_max, model, seed)
-    samples = None if thetas is None else _coefficient_samples(thetas)
+    samples = None if thetas is None else coefficient_samples(thetas)
     point = best.coefficients
     reference_flops = at if at is not None else fitted_max
     slopes = None if weights is None else frontier_slopes(train, budgets, weights)
-    marginal = _marginal_return(best.theta, thetas, fitted_max)
+    marginal = marginal_return(best.theta, thetas, fitted_max)
     resolution = model.scatter_sd * float(optimal(best.theta, fitted_max)[2][0])
     frontier_flops = frontier_budgets(train, max([at or 0.0, *predict_flops, *runs.flops[held_index]]))
     budgets_at = [reference_flops, *([] if at is None else [at]), *SUMMARY_BUDGETS, *frontier_flops]
-    reference, *rest = _parametric_at(best.theta, thetas, budgets_at)
+    reference, *rest = parametric_at(best.theta, thetas, budgets_at)
     at_budget, rest = (None, rest) if at is None else (rest[0], rest[1:])
-    allocation, frontier = rest[:len(SUMMARY_BUDGETS)], rest[len(SUMMARY_BUDGETS):]
+    allocation, frontier = rest[: len(SUMMARY_BUDGETS)], rest[len(SUMMARY_BUDGETS) :]
     comparison = None
     if compare_losses:
-        comparison = _compare_losses(objective, best, reference_flops)
+        comparison = objective_comparison(objective, best, reference_flops)
     outside = _outside_regime(train, objective, best, reference_flops, residual, model.scatter_sd)
-    regime_warnings = [] if outside is None else [
-        f"{len(outside.rows)} run(s) look outside the law's regime (rows {format_rows(outside.rows)}: "
-        f"{outside.reasons[0]}{'; ...' if len(outside.reasons) > 1 else ''})"
-        + ("" if outside.shift is None else f": without them the loss at {reference_flops:.3g} FLOPs moves by {outside.shift:+.2%}")
-        + "; --exclude-undertrained leaves them out"]
+    regime_warnings = (
+        []
+        if outside is None
+        else [
+            f"{len(outside.rows)} run(s) look outside the law's regime (rows {format_rows(outside.rows)}: "
+            f"{outside.reasons[0]}{'; ...' if len(outside.reasons) > 1 else ''})"
+            + ("" if outside.shift is None else f": without them the loss at {reference_flops:.3g} FLOPs moves by {outside.shift:+.2%}")
+            + "; --exclude-undertrained leaves them out"
+        ]
+    )
     trend = residual_trend(train, residual)
     regime_warnings += [trend] if trend else []
     return FitResult(
@@ -141,14 +163,25 @@ def fit_parametric_runs(runs, train, held_index, *, loss, bootstrap, seed, at, c
         at=at_budget,
         allocation=allocation,
         frontier=frontier,
-        largest_residuals=_largest_residuals(train, predicted_log),
+        largest_residuals=largest_residuals(train, predicted_log),
         buckets=None,
         skipped_buckets=[],
         holdout=holdout,
-        regime=diagnose_regime(train, budgets, slopes, irreducible=point["E"], reducible=_reducible_at(best.theta, fitted_max),
-                               marginal=marginal, resolution=resolution),
+        regime=diagnose_regime(
+            train,
+            budgets,
+            slopes,
+            irreducible=point["E"],
+            reducible=reducible_at(best.theta, fitted_max),
+            marginal=marginal,
+            resolution=resolution,
+        ),
         loss_comparison=comparison,
-        warnings=list(runs.warnings) + best.warnings + bootstrap_warnings(failures, bootstrap) + _check_warnings(model, predictions) + regime_warnings,
+        warnings=list(runs.warnings)
+        + best.warnings
+        + bootstrap_warnings(failures, bootstrap)
+        + _check_warnings(model, predictions)
+        + regime_warnings,
         notes=notes,
         predictions=predictions,
         backtests=[_backtest_report(b, train.flops) for b in model.backtests],
@@ -166,17 +199,19 @@ def _predictions(objective, best, thetas, model: ErrorModel, fitted_max, points,
     params = [float(n) for n, _ in points]
     tokens = [float(d) for _, d in points]
     point_log = [float(objective.predict_log(best.theta, np.log(n), np.log(d))) for n, d in points]
-    columns = []
+    columns: list[np.ndarray] = []
     for n, d in points:
-        columns.append(None if thetas is None else objective.predict_log_many(thetas, np.log(n), np.log(d))[:, 0])
+        if thetas is not None:
+            columns.append(objective.predict_log_many(thetas, np.log(n), np.log(d))[:, 0])
     for flops in budgets:
         n, d, value = (float(x[0]) for x in optimal(best.theta, flops))
         params.append(n)
         tokens.append(d)
         point_log.append(float(np.log(value)))
-        columns.append(None if thetas is None else np.log(optimal(thetas, flops)[2]))
+        if thetas is not None:
+            columns.append(np.log(optimal(thetas, flops)[2]))
     flops = 6.0 * np.array(params) * np.array(tokens)
-    flops[len(points):] = budgets
+    flops[len(points) :] = budgets
     decades = decades_beyond(flops, fitted_max)
     replicate = None if thetas is None else np.column_stack(columns)
     labels = [f"{n:.3g} params on {d:.3g} tokens" for n, d in points] + [f"{c:.3g} FLOPs" for c in budgets]
@@ -184,8 +219,14 @@ def _predictions(objective, best, thetas, model: ErrorModel, fitted_max, points,
     found = predict_points(np.array(point_log), replicate, decades, model, rngs, labels)
     return [
         Prediction(
-            params=params[i], tokens=tokens[i], flops=float(flops[i]), extrapolation=float(flops[i] / fitted_max),
-            loss=value, interval_parts=split, compute_optimal=i >= len(points), warnings=warnings,
+            params=params[i],
+            tokens=tokens[i],
+            flops=float(flops[i]),
+            extrapolation=float(flops[i] / fitted_max),
+            loss=value,
+            interval_parts=split,
+            compute_optimal=i >= len(points),
+            warnings=warnings,
         )
         for i, (value, split, warnings) in enumerate(found)
     ]
@@ -204,8 +245,13 @@ def _outside_regime(train, objective: Objective, best: ParametricFit, flops: flo
         refit_theta = fit_many(objective, weights, 8)[0].theta
         without = float(optimal(refit_theta, flops)[2][0])
     rows = [train.rows[i] if train.rows else int(i) + 1 for i in index]
-    return OutsideRegime(rows=rows, reasons=reasons, loss_at_reference=with_them, loss_at_reference_without=without,
-                         shift=None if without is None else without / with_them - 1)
+    return OutsideRegime(
+        rows=rows,
+        reasons=reasons,
+        loss_at_reference=with_them,
+        loss_at_reference_without=without,
+        shift=None if without is None else without / with_them - 1,
+    )
 
 
 def _envelope_route(train, budgets, bootstrap, seed, model: ErrorModel, floor, predictions, fitted_max):
@@ -220,10 +266,12 @@ def _envelope_route(train, budgets, bootstrap, seed, model: ErrorModel, floor, p
     law, point, samples = found
     targets = [p for p in predictions if p.compute_optimal]
     rngs = [point_rng(seed, p.flops) for p in targets]
-    for prediction, value in zip(targets, envelope_predictions(law, point, samples, [p.flops for p in targets], fitted_max, model.scatter, rngs)):
+    for prediction, value in zip(
+        targets, envelope_predictions(law, point, samples, [p.flops for p in targets], fitted_max, model.scatter, rngs)
+    ):
         prediction.envelope = value
-        a, b = prediction.loss.ci95 or (None, None), value.ci95 or (None, None)
-        if None not in a + b and (a[1] < b[0] or b[1] < a[0]):
+        a, b = prediction.loss.ci95, value.ci95
+        if a is not None and b is not None and (a[1] < b[0] or b[1] < a[0]):
             prediction.warnings.append(
                 f"at {prediction.flops:.3g} FLOPs the parametric law ({prediction.loss.value:.4f}, 95 % [{a[0]:.4f}, {a[1]:.4f}]) "
                 f"and the compute envelope L(C) = E + A C^-gamma ({value.value:.4f}, [{b[0]:.4f}, {b[1]:.4f}]) disagree beyond "
@@ -234,8 +282,9 @@ def _envelope_route(train, budgets, bootstrap, seed, model: ErrorModel, floor, p
 
 def _check_warnings(model: ErrorModel, predictions: list[Prediction]) -> list[str]:
     warnings = []
-    if model.drift and not any(p.warnings for p in predictions):
-        warnings.append(drift_warning(model))
+    drift = drift_warning(model) if not any(p.warnings for p in predictions) else None
+    if drift:
+        warnings.append(drift)
     for p in predictions:
         warnings.extend(p.warnings)
     return warnings
@@ -248,95 +297,32 @@ def _check_report(model: ErrorModel, resample: str, bootstrap: int) -> ScalingCh
     elif model.mean_z is None:
         evidence = f"{n} backtests, errors reported without a drift test (no bootstrap: --bootstrap 0)"
     else:
-        evidence = (f"{n} backtests: mean standardized error {model.mean_z:+.2f}; extrapolation error "
-                    f"{model.tau:.2%} per decade beyond the fitted compute" + ("; the law drifts as compute grows" if model.drift else ""))
+        evidence = (
+            f"{n} backtests: mean standardized error {model.mean_z:+.2f}; extrapolation error "
+            f"{model.tau:.2%} per decade beyond the fitted compute" + ("; the law drifts as compute grows" if model.drift else "")
+        )
     return ScalingCheck(
-        resample=resample, scatter=model.scatter_sd, scatter_source=model.scatter_source,
-        extrapolation_per_decade=model.tau, drift_per_decade=model.drift_per_decade, drift=model.drift,
-        mean_standardized_error=model.mean_z, evidence=evidence,
+        resample=resample,
+        scatter=model.scatter_sd,
+        scatter_source=model.scatter_source,
+        extrapolation_per_decade=model.tau,
+        drift_per_decade=model.drift_per_decade,
+        drift=model.drift,
+        mean_standardized_error=model.mean_z,
+        evidence=evidence,
     )
 
 
 def _backtest_report(backtest, flops) -> Backtest:
     return Backtest(
-        fitted_up_to_flops=backtest.fitted_up_to_flops, n_fitted=backtest.n_fitted, runs=len(backtest.runs),
-        extrapolation=backtest.median_extrapolation, max_extrapolation=backtest.max_extrapolation,
+        fitted_up_to_flops=backtest.fitted_up_to_flops,
+        n_fitted=backtest.n_fitted,
+        runs=len(backtest.runs),
+        extrapolation=backtest.median_extrapolation,
+        max_extrapolation=backtest.max_extrapolation,
         median_error=backtest.median_error,
-        errors=[BacktestError(flops=float(flops[r.index]), extrapolation=r.extrapolation, error=float(np.expm1(r.log_error)))
-                for r in backtest.runs],
+        errors=[
+            BacktestError(flops=float(flops[r.index]), extrapolation=r.extrapolation, error=float(np.expm1(r.log_error)))
+            for r in backtest.runs
+        ],
     )
-
-
-def _coefficient_samples(thetas: np.ndarray) -> dict[str, np.ndarray]:
-    a, b, e, alpha, beta = thetas.T
-    return {
-        "E": np.exp(e), "A": np.exp(a), "B": np.exp(b), "alpha": alpha, "beta": beta,
-        "a": beta / (alpha + beta), "b": alpha / (alpha + beta),
-    }
-
-
-def _parametric_at(theta, thetas, budgets: list[float]) -> list[AtBudget]:
-    """The compute-optimal model at each of ``budgets``, with the bootstrap's intervals."""
-    points = [[float(x[0]) for x in optimal(theta, flops)] for flops in budgets]  # (params, tokens, loss) each
-    columns = {"params": [], "tokens": [], "loss": [], "tpp": []}
-    if thetas is not None:
-        for flops in budgets:
-            p, t, l = optimal(thetas, flops)
-            for name, values in zip(columns, (p, t, l, t / p)):
-                columns[name].append(values)
-    sample = {name: np.column_stack(values) if values else None for name, values in columns.items()}
-    params = estimates([point[0] for point in points], sample["params"])
-    tokens = estimates([point[1] for point in points], sample["tokens"])
-    tpp = estimates([point[1] / point[0] for point in points], sample["tpp"])
-    loss = estimates([point[2] for point in points], sample["loss"])
-    return [AtBudget(flops=flops, params=params[i], tokens=tokens[i], tokens_per_param=tpp[i], loss=loss[i])
-            for i, flops in enumerate(budgets)]
-
-
-def _marginal_return(theta, thetas, flops) -> Estimate:
-    """Loss the next 10x of compute buys on the fitted frontier, from ``flops``."""
-    def gain(t):
-        return optimal(t, flops)[2] - optimal(t, 10 * flops)[2]
-    return estimate(float(gain(theta)[0]), None if thetas is None else gain(thetas))
-
-
-def _reducible_at(theta, flops) -> float:
-    _, _, loss = optimal(theta, flops)
-    return float(loss[0] - np.exp(theta[2]))
-
-
-def _largest_residuals(runs: Runs, predicted_log: np.ndarray, count: int = 5) -> list[Residual]:
-    residual = predicted_log - np.log(runs.loss)
-    worst = np.argsort(-np.abs(residual), kind="stable")[:count]
-    return [
-        Residual(
-            row=runs.rows[i] if runs.rows else int(i) + 1,
-            line=runs.lines[i] if runs.lines else None,
-            params=float(runs.params[i]),
-            tokens=float(runs.tokens[i]),
-            loss=float(runs.loss[i]),
-            predicted=float(np.exp(predicted_log[i])),
-            residual_log=float(residual[i]),
-        )
-        for i in worst
-    ]
-
-
-def _compare_losses(objective: Objective, best: ParametricFit, flops: float) -> LossComparison:
-    """Tokens/param at ``flops`` under both objectives. The other objective's fit starts from the
-    main fit's refined points (the work already done), not from a second full screen."""
-    from ..solvers.solver import solve
-
-    other = "lsq" if objective.kind == "huber" else "huber"
-    alternative = Objective(objective.log_params, objective.log_tokens, objective.loss, other)
-    starts = np.array([theta for _, theta in best.refined])
-    thetas, values = solve(alternative, starts, np.ones_like(objective.loss), fits=np.zeros(len(starts), dtype=int))
-    tpp = {}
-    for name, theta in ((objective.kind, best.theta), (other, thetas[np.nanargmin(values)])):
-        params, tokens, _ = optimal(theta, flops)
-        tpp[name] = float(tokens[0] / params[0])
-    return LossComparison(
-        flops=flops, huber=tpp["huber"], lsq=tpp["lsq"],
-        relative_difference=abs(tpp["huber"] - tpp["lsq"]) / min(tpp["huber"], tpp["lsq"]),
-    )
-

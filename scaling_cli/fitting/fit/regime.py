@@ -23,9 +23,9 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel
 
+from ...core.units import format_sci
 from ..bootstrap import Estimate, estimate, interval
 from ..runs.buckets import bin_buckets, detect_buckets
-from ...core.units import format_sci
 from ..runs.runs import Runs
 
 PHASES = {"no trend": "cold start", "power law": "scaling", "plateau": "plateau", "not assessed": "not assessed"}
@@ -61,15 +61,16 @@ def regime_buckets(runs: Runs) -> list[np.ndarray]:
 
 def frontier_slope(runs: Runs, buckets: list[np.ndarray], weights: np.ndarray | None = None) -> tuple[float, np.ndarray, np.ndarray]:
     """(slope of log min-loss against log compute, the frontier's compute, its losses)."""
-    flops, losses = [], []
+    flops_at: list[float] = []
+    losses_at: list[float] = []
     for index in buckets:
         if weights is not None:
             index = index[weights[index] > 0]
         if len(index):
             best = index[np.argmin(runs.loss[index])]
-            flops.append(runs.flops[best])
-            losses.append(runs.loss[best])
-    flops, losses = np.array(flops), np.array(losses)
+            flops_at.append(runs.flops[best])
+            losses_at.append(runs.loss[best])
+    flops, losses = np.array(flops_at), np.array(losses_at)
     if len(flops) < 3:
         return np.nan, flops, losses
     return float(np.polyfit(np.log(flops), np.log(losses), 1)[0]), flops, losses
@@ -108,7 +109,7 @@ def diagnose_regime(
     """The phase of the largest runs. ``marginal`` is the loss the next decade of compute buys
     (with its interval); ``resolution`` the smallest loss change these runs can measure."""
     slope, flops, losses = frontier_slope(runs, buckets)
-    points = [FrontierPoint(flops=float(c), loss=float(l)) for c, l in zip(flops, losses)]
+    points = [FrontierPoint(flops=float(c), loss=float(value)) for c, value in zip(flops, losses)]
     if not np.isfinite(slope):
         return Regime(verdict="not assessed", evidence="fewer than 3 compute levels: no frontier to read", frontier=points)
     ci95 = interval(slope_samples, 95.0) if slope_samples is not None else _ols_interval(flops, losses)
@@ -122,27 +123,73 @@ def diagnose_regime(
         # No loss form: the frontier's own power law says what the next decade buys.
         gain = lambda s: losses[-1] * (1 - 10.0 ** np.asarray(s))  # noqa: E731
         marginal = estimate(float(gain(slope)), None if slope_samples is None else gain(slope_samples))
-    common = dict(frontier_exponent=exponent, irreducible_loss=irreducible, reducible_loss=reducible, frontier=points,
-                  marginal_return_per_decade=marginal)
+    common = dict(
+        frontier_exponent=exponent,
+        irreducible_loss=irreducible,
+        reducible_loss=reducible,
+        frontier=points,
+        marginal_return_per_decade=marginal,
+    )
     if ci95 is None or ci95[1] >= 0:
-        return Regime(verdict="no trend", phase="cold start",
-                      evidence=f"{trend}: the interval reaches zero, so more compute has not reliably lowered the loss", **common)
+        return Regime(
+            verdict="no trend",
+            phase="cold start",
+            evidence=f"{trend}: the interval reaches zero, so more compute has not reliably lowered the loss",
+            **common,
+        )
     top = f"{format_sci(flops.max())} FLOPs"
     bought = f"the next 10x of compute from {top} buys {marginal.value:.4f} nats" + (
-        f" (95 % interval [{marginal.ci95[0]:.4f}, {marginal.ci95[1]:.4f}])" if marginal.ci95 else "")
+        f" (95 % interval [{marginal.ci95[0]:.4f}, {marginal.ci95[1]:.4f}])" if marginal.ci95 else ""
+    )
     level = ""
     if irreducible is not None and reducible is not None and reducible > 0:
         level = f"; E = {irreducible:.3f} against a reducible {reducible:.3f} (a level, not a return)"
     upper = marginal.ci95[1] if marginal.ci95 else marginal.value
-    if resolution is not None and upper < resolution:
-        return Regime(verdict="plateau", phase="plateau",
-                      evidence=(f"{bought}, less than the {resolution:.4f} nats these runs resolve (their out-of-sample "
-                                f"scatter): returns too small to measure from these runs; {trend}{level}"), **common)
+    if resolution is not None and upper is not None and upper < resolution:
+        return Regime(
+            verdict="plateau",
+            phase="plateau",
+            evidence=(
+                f"{bought}, less than the {resolution:.4f} nats these runs resolve (their out-of-sample "
+                f"scatter): returns too small to measure from these runs; {trend}{level}"
+            ),
+            **common,
+        )
     return Regime(verdict="power law", phase="scaling", evidence=f"{trend}; {bought}{level}", **common)
 
 
-T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
-        2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+T975 = (
+    12.706,
+    4.303,
+    3.182,
+    2.776,
+    2.571,
+    2.447,
+    2.365,
+    2.306,
+    2.262,
+    2.228,
+    2.201,
+    2.179,
+    2.160,
+    2.145,
+    2.131,
+    2.120,
+    2.110,
+    2.101,
+    2.093,
+    2.086,
+    2.080,
+    2.074,
+    2.069,
+    2.064,
+    2.060,
+    2.056,
+    2.052,
+    2.048,
+    2.045,
+    2.042,
+)
 """97.5th percentiles of Student's t for 1-30 degrees of freedom (any statistics table)."""
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from ..bootstrap import Estimate
+from ..check.verdicts import Backtest, Holdout, Prediction, ScalingCheck  # the scaling check's part of the report
 from .envelope_law import EnvelopeLaw
 from .regime import Regime
-from ..check.verdicts import Backtest, Holdout, Prediction, ScalingCheck  # the scaling check's part of the report
 
 
 class AtBudget(BaseModel):

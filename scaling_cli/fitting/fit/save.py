@@ -39,11 +39,12 @@ def law_from_fit(result: FitResult, name: str) -> Law:
         "fitted_range": {**result.fitted_range, "source": f"the {result.n_runs} fitted runs of {result.source}"},
     }
     if result.method == "parametric":
-        coefficients = {key: estimate.value for key, estimate in result.coefficients.items()}
+        coefficients = {key: estimate.value for key, estimate in (result.coefficients or {}).items()}
         return validate(Law, {**common, "kind": "parametric", "loss": {"form": "chinchilla", **coefficients}}, name)
     note = "Tokens follow from C = 6ND." + (
         f" The envelope's own token exponent was b = {result.b.value:.4f}." if result.method == "envelope" else ""
     )
+    assert result.k_params is not None  # every allocation method fits the coefficient of N_opt
     allocation = {"quantity": "params", "exponent": result.a.value, "coefficient": result.k_params.value}
     return validate(Law, {**common, "kind": "allocation", "note": note, "allocation": allocation}, name)
 
@@ -90,14 +91,20 @@ def save_form_preset(result, path: str | Path) -> None:
     from ...laws.preset import FormPreset
 
     name = Path(path).stem
-    preset = validate(FormPreset, {
-        "name": name, "title": f"{result.form} law fitted on {result.source}", "form": result.form,
-        "citation": f"fitted by scale fit --form {result.form} on {result.source} ({result.n_runs} runs, {datetime.date.today().isoformat()}); "
-                    f"form: {result.citation}",
-        "constants": {key: estimate.value for key, estimate in result.parameters.items()},
-        "fitted_range": {key: list(span) for key, span in result.fitted_range.items()},
-        "fitted_range_source": f"the {result.n_runs} runs of {result.source}",
-    }, name)
+    preset = validate(
+        FormPreset,
+        {
+            "name": name,
+            "title": f"{result.form} law fitted on {result.source}",
+            "form": result.form,
+            "citation": f"fitted by scale fit --form {result.form} on {result.source} ({result.n_runs} runs, {datetime.date.today().isoformat()}); "
+            f"form: {result.citation}",
+            "constants": {key: estimate.value for key, estimate in result.parameters.items()},
+            "fitted_range": {key: list(span) for key, span in result.fitted_range.items()},
+            "fitted_range_source": f"the {result.n_runs} runs of {result.source}",
+        },
+        name,
+    )
     data = preset.model_dump(exclude_defaults=False)
     lines = [f"{key} = {_toml_value(value)}" for key, value in data.items() if not isinstance(value, dict)]
     for table in ("counts", "constants", "extra", "fitted_range"):

@@ -23,11 +23,11 @@ from ...core.errors import ScaleError
 from ...laws.base import Form
 from ..bootstrap import Estimate, estimate, resample_weights
 from ..check.error_model import point_rng
-from .form_runs import FormRuns
-from ..solvers.form_solver import WARM_ITERATIONS, FormObjective, fit_best, solve
 from ..check.predict import INTERPOLATION_RATIO, TOO_WIDE, joint_test, outcome_of
 from ..check.verdicts import Bias, HeldOutVerdict
+from ..solvers.form_solver import WARM_ITERATIONS, FormObjective, fit_best, solve
 from ..threads import one_blas_thread
+from .form_runs import FormRuns
 
 MAX_BACKTESTS = 4
 """Rolling origins, the largest first: each is a from-scratch multi-start fit."""
@@ -107,9 +107,17 @@ def _to_error(kind: str, r: np.ndarray) -> np.ndarray:
 
 
 @one_blas_thread
-def fit_form(runs: FormRuns, form: Form, objective: str | None = None, bootstrap: int = 1000, seed: int = 0,
-             holdout: int = 0, predict: list[tuple[float, ...]] | None = None, fixed: dict[str, float] | None = None,
-             progress=None) -> FormFitResult:
+def fit_form(
+    runs: FormRuns,
+    form: Form,
+    objective: str | None = None,
+    bootstrap: int = 1000,
+    seed: int = 0,
+    holdout: int = 0,
+    predict: list[tuple[float, ...]] | None = None,
+    fixed: dict[str, float] | None = None,
+    progress=None,
+) -> FormFitResult:
     """Fit ``form`` to ``runs`` (``objective``: the form's default, its paper's, when None);
     ``fixed`` holds some constants at given values (a base law from elsewhere, as Muennighoff
     et al. fitted R_D* and R_N* with the five C4 constants frozen)."""
@@ -119,7 +127,9 @@ def fit_form(runs: FormRuns, form: Form, objective: str | None = None, bootstrap
         raise ScaleError(f"--fix {unknown[0]}: form {form.name} has the constants {', '.join(form.parameter_names)}")
     for parameter in form.parameters:
         if parameter.name in fixed and not parameter.bounds[0] <= fixed[parameter.name] <= parameter.bounds[1]:
-            raise ScaleError(f"--fix {parameter.name}={fixed[parameter.name]:g}: expected a value in [{parameter.bounds[0]:g}, {parameter.bounds[1]:g}]")
+            raise ScaleError(
+                f"--fix {parameter.name}={fixed[parameter.name]:g}: expected a value in [{parameter.bounds[0]:g}, {parameter.bounds[1]:g}]"
+            )
     if len(fixed) == len(form.parameters):
         raise ScaleError(f"--fix holds every constant of form {form.name}: nothing is left to fit")
     kind = objective or form.objectives[0]
@@ -130,14 +140,16 @@ def fit_form(runs: FormRuns, form: Form, objective: str | None = None, bootstrap
     count = len(form.parameters) - len(fixed)
     scale = runs.scale(form)
     order = np.argsort(scale, kind="stable")
-    held_index = order[len(runs) - holdout:] if holdout else np.array([], dtype=int)
-    train_index = order[:len(runs) - holdout]
+    held_index = order[len(runs) - holdout :] if holdout else np.array([], dtype=int)
+    train_index = order[: len(runs) - holdout]
     if len(train_index) < count + 1:
-        raise ScaleError(f"{runs.source}: {len(train_index)} runs to fit; form {form.name} has {count} parameters and needs at "
-                         f"least {count + 1} (more runs, or a smaller --holdout)")
+        raise ScaleError(
+            f"{runs.source}: {len(train_index)} runs to fit; form {form.name} has {count} parameters and needs at "
+            f"least {count + 1} (more runs, or a smaller --holdout)"
+        )
     train = runs.subset(train_index)
     fitted = FormObjective(form, train.variables, train.target, kind, fixed)
-    theta, value = fit_best(fitted)
+    theta, _value = fit_best(fitted)
     residual = fitted.residuals(theta[None])[0]
     scatter, dof = fitted.scatter(theta)
     warnings, notes = list(_bound_warnings(fitted, theta)), list(runs.notes)
@@ -179,13 +191,29 @@ def fit_form(runs: FormRuns, form: Form, objective: str | None = None, bootstrap
     if not backtests:
         notes.append(f"no backtests: they need at least 3 distinct values of {form.scale} with enough runs below each")
     return FormFitResult(
-        form=form.name, equation=form.equation, citation=form.citation, target=form.target.name, objective=kind,
-        error_kind="absolute" if kind == "lsq" else "relative", source=runs.source, n_runs=len(train), n_holdout=holdout,
-        bootstrap=bootstrap, bootstrap_failures=failures, seed=seed, parameters=parameters,
-        rmse=float(np.sqrt(np.mean(residual**2))), residual_space=_space(kind), answers=answers, predictions=predictions,
-        holdout=held, backtests=backtests, scale=form.scale,
+        form=form.name,
+        equation=form.equation,
+        citation=form.citation,
+        target=form.target.name,
+        objective=kind,
+        error_kind="absolute" if kind == "lsq" else "relative",
+        source=runs.source,
+        n_runs=len(train),
+        n_holdout=holdout,
+        bootstrap=bootstrap,
+        bootstrap_failures=failures,
+        seed=seed,
+        parameters=parameters,
+        rmse=float(np.sqrt(np.mean(residual**2))),
+        residual_space=_space(kind),
+        answers=answers,
+        predictions=predictions,
+        holdout=held,
+        backtests=backtests,
+        scale=form.scale,
         fitted_range={name: (float(v.min()), float(v.max())) for name, v in train.variables.items()},
-        warnings=warnings, notes=notes,
+        warnings=warnings,
+        notes=notes,
     )
 
 
@@ -193,8 +221,10 @@ def _bound_warnings(objective: FormObjective, theta: np.ndarray):
     for i, parameter in enumerate(objective.free):
         span = objective.upper[i] - objective.lower[i]
         if min(theta[i] - objective.lower[i], objective.upper[i] - theta[i]) < 1e-6 * span:
-            yield (f"{parameter.name} sits at the edge of its search range {list(parameter.bounds)}: the runs do not pin it "
-                   "down, and answers that depend on it are not to be trusted")
+            yield (
+                f"{parameter.name} sits at the edge of its search range {list(parameter.bounds)}: the runs do not pin it "
+                "down, and answers that depend on it are not to be trusted"
+            )
 
 
 @dataclass
@@ -218,6 +248,7 @@ class _Uncertainty:
 
     def covariance(self, variables) -> np.ndarray:
         replicate = self.replicates(variables)
+        assert replicate is not None  # asked only with a bootstrap
         t_variance = self.dof / (self.dof - 2) if self.dof > 2 else 3.0
         return np.atleast_2d(np.cov(replicate, rowvar=False)) + self.scatter**2 * t_variance * np.eye(replicate.shape[1])
 
@@ -232,9 +263,11 @@ def _prediction(uncertainty: _Uncertainty, values, form: Form, fitted_max: float
     ratio = float(scale / fitted_max)
     warnings = []
     if ratio > INTERPOLATION_RATIO:
-        warnings.append(f"{form.scale} = {scale:.3g} is {ratio:.3g}x the largest fitted ({fitted_max:.3g}), "
-                        f"{math.log10(ratio):.1f} decades of extrapolation: the interval holds the parameters' uncertainty and "
-                        "the scatter, not a systematic error beyond the runs (the backtests show how large that was)")
+        warnings.append(
+            f"{form.scale} = {scale:.3g} is {ratio:.3g}x the largest fitted ({fitted_max:.3g}), "
+            f"{math.log10(ratio):.1f} decades of extrapolation: the interval holds the parameters' uncertainty and "
+            "the scatter, not a systematic error beyond the runs (the backtests show how large that was)"
+        )
     value = estimate(point, None if draws is None else objective.back(draws[:, 0]))
     return FormPrediction(inputs=dict(zip(names, map(float, values))), value=value, extrapolation=ratio, warnings=warnings)
 
@@ -249,20 +282,32 @@ def _holdout(uncertainty: _Uncertainty, held: FormRuns, form: Form, fitted_max: 
     predicted = objective.back(point_t)
     ratio = held.scale(form) / fitted_max
     kind = "extrapolation" if np.any(ratio > INTERPOLATION_RATIO) else "interpolation"
-    intervals = [None] * len(held)
+    intervals: list[tuple[float, float] | None] = [None] * len(held)
     covariance = None
     if uncertainty.thetas is not None:
         draws = uncertainty.draws(held.variables, point_rng(seed, *held.target.tolist()))
         low, high = np.percentile(objective.back(draws), [2.5, 97.5], axis=0)
         intervals = list(zip(low.tolist(), high.tolist()))
         covariance = uncertainty.covariance(held.variables)
-    runs = [FormHoldoutRun(inputs={n: float(held.variables[n][i]) for n in names}, observed=float(held.target[i]),
-                           predicted=float(predicted[i]), ci95=intervals[i], error=float(errors[i]),
-                           inside=None if intervals[i] is None else bool(intervals[i][0] <= held.target[i] <= intervals[i][1]))
-            for i in range(len(held))]
+    runs = [
+        FormHoldoutRun(
+            inputs={n: float(held.variables[n][i]) for n in names},
+            observed=float(held.target[i]),
+            predicted=float(predicted[i]),
+            ci95=intervals[i],
+            error=float(errors[i]),
+            inside=None if (interval := intervals[i]) is None else bool(interval[0] <= held.target[i] <= interval[1]),
+        )
+        for i in range(len(held))
+    ]
     if covariance is None:
-        return FormHoldout(runs=runs, kind=kind, passed=None, outcome=None,
-                           verdict=f"largest error {np.max(np.abs(errors)):.3g}; no intervals without a bootstrap (--bootstrap 0)")
+        return FormHoldout(
+            runs=runs,
+            kind=kind,
+            passed=None,
+            outcome=None,
+            verdict=f"largest error {np.max(np.abs(errors)):.3g}; no intervals without a bootstrap (--bootstrap 0)",
+        )
     return _verdict(runs, r, covariance, kind, objective.kind, ratio, form.scale)
 
 
@@ -276,24 +321,30 @@ def _verdict(runs, r, covariance, kind, objective_kind, ratio, scale: str) -> Fo
     def shown(x):
         return f"{float(_to_error(objective_kind, np.array(x))):+.2%}" if relative else f"{x:+.4g}"
 
-    bias = Bias(value=float(_to_error(objective_kind, np.array(mean))),
-                ci95=(float(_to_error(objective_kind, np.array(mean - half))), float(_to_error(objective_kind, np.array(mean + half)))))
+    bias = Bias(
+        value=float(_to_error(objective_kind, np.array(mean))),
+        ci95=(float(_to_error(objective_kind, np.array(mean - half))), float(_to_error(objective_kind, np.array(mean + half)))),
+    )
     span = f"mean error {shown(mean)} (95 % interval [{shown(mean - half)}, {shown(mean + half)}])"
-    where = (f"{count} held-out run{'s' * (count > 1)} up to {ratio.max():.3g}x the largest fitted {scale}" if kind == "extrapolation"
-             else f"{count} held-out run{'s' * (count > 1)}, none beyond the largest fitted {scale}")
+    where = (
+        f"{count} held-out run{'s' * (count > 1)} up to {ratio.max():.3g}x the largest fitted {scale}"
+        if kind == "extrapolation"
+        else f"{count} held-out run{'s' * (count > 1)}, none beyond the largest fitted {scale}"
+    )
     tests = f"joint test p = {joint_p:.2g}, bias test p = {bias_p:.2g}"
     wide = relative and float(_to_error(objective_kind, np.array(half))) > TOO_WIDE
     outcome, passed = outcome_of(bias_p, joint_p, wide, kind)
     verdict = {
         "biased": f"biased ({'over' if mean > 0 else 'under'}-predicts the {where}; {span}; {tests})",
         "does not extrapolate": f"does not {'extrapolate' if kind == 'extrapolation' else 'fit'}: the {where} scatter more than the "
-                                f"intervals allow ({tests}; {span})",
+        f"intervals allow ({tests}; {span})",
         "too few runs to tell": f"too few runs to tell: the mean error's 95 % interval is wider than +-{TOO_WIDE:.0%} ({span})",
         "interpolates": f"interpolates: the {where} agree with the fit ({span}; {tests}); hold out larger runs to test extrapolation",
         "extrapolates": f"extrapolates: the {where} agree with the fit ({span}; {tests})",
     }[outcome]
-    return FormHoldout(runs=runs, kind=kind, passed=passed, outcome=outcome, verdict=verdict, bias=bias,
-                       joint_p_value=joint_p, bias_p_value=bias_p)
+    return FormHoldout(
+        runs=runs, kind=kind, passed=passed, outcome=outcome, verdict=verdict, bias=bias, joint_p_value=joint_p, bias_p_value=bias_p
+    )
 
 
 def _backtests(train: FormRuns, form: Form, kind: str, fixed: dict[str, float]) -> list[FormBacktest]:
@@ -301,7 +352,7 @@ def _backtests(train: FormRuns, form: Form, kind: str, fixed: dict[str, float]) 
     scale = train.scale(form)
     levels = np.unique(scale)
     need = len(form.parameters) - len(fixed) + 2
-    found = []
+    found: list[FormBacktest] = []
     for level in levels[2:][::-1]:
         below = np.flatnonzero(scale < level)
         if len(below) < need or len(found) == MAX_BACKTESTS:
@@ -314,6 +365,12 @@ def _backtests(train: FormRuns, form: Form, kind: str, fixed: dict[str, float]) 
         r = objective.predicted(theta[None], ahead.variables)[0] - objective.transform(ahead.target)
         errors = np.abs(_to_error(kind, r))
         fitted_up_to = float(np.max(scale[below]))
-        found.append(FormBacktest(fitted_up_to=fitted_up_to, runs=len(above), extrapolation=float(np.max(scale[above]) / fitted_up_to),
-                                  median_error=float(np.median(errors))))
+        found.append(
+            FormBacktest(
+                fitted_up_to=fitted_up_to,
+                runs=len(above),
+                extrapolation=float(np.max(scale[above]) / fitted_up_to),
+                median_error=float(np.median(errors)),
+            )
+        )
     return found[::-1]

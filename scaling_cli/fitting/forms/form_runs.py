@@ -17,6 +17,7 @@ from ...core.errors import ScaleError
 from ...laws.base import Form
 from ..runs.records import _listing, _value, read_records
 
+
 @dataclass
 class FormRuns:
     variables: dict[str, np.ndarray]
@@ -37,8 +38,13 @@ class FormRuns:
         return np.arange(1.0, len(self) + 1.0)
 
     def subset(self, index: np.ndarray) -> FormRuns:
-        return FormRuns({k: v[index] for k, v in self.variables.items()}, self.target[index], self.source,
-                        tuple(np.asarray(self.rows)[index].tolist()), list(self.notes))
+        return FormRuns(
+            {k: v[index] for k, v in self.variables.items()},
+            self.target[index],
+            self.source,
+            tuple(np.asarray(self.rows)[index].tolist()),
+            list(self.notes),
+        )
 
 
 def form_fields(form: Form) -> tuple[str, ...]:
@@ -66,11 +72,15 @@ def read_form_runs(path, form: Form, columns: dict[str, str] | None = None, excl
             notes.append(f"{variable.name} read from {other}: {variable.alias_note}")
     missing = [f"'{name}'" for name, column in column_of.items() if column not in present]
     if missing:
-        raise ScaleError(f"{source}: form {form.name} needs the column{'s' * (len(missing) > 1)} {', '.join(missing)} "
-                         f"(found: {_listing(present)}); map yours with --columns")
+        raise ScaleError(
+            f"{source}: form {form.name} needs the column{'s' * (len(missing) > 1)} {', '.join(missing)} "
+            f"(found: {_listing(present)}); map yours with --columns"
+        )
     positive = {v.name: v.positive for v in wanted}
-    values = {name: np.array([_value(record.get(column), source, row, line, column, positive[name]) for row, line, record in records])
-              for name, column in column_of.items()}
+    values = {
+        name: np.array([_value(record.get(column), source, row, line, column, positive[name]) for row, line, record in records])
+        for name, column in column_of.items()
+    }
     for variable in wanted:
         data = values[variable.name]
         floor = variable.positive or variable.name in aliased  # an aliased column (a KL) is >= 0; sizes and losses > 0
@@ -78,9 +88,12 @@ def read_form_runs(path, form: Form, columns: dict[str, str] | None = None, excl
         if np.any(bad):
             at = int(np.argmax(bad))
             expected = "> 0" if variable.positive else ">= 0" if floor else ""
-            raise ScaleError(f"{source}: row {records[at][0]}, {column_of[variable.name]}: expected a finite number "
-                             f"{expected}, got {data[at]!r}".replace("number , got", "number, got"))
+            raise ScaleError(
+                f"{source}: row {records[at][0]}, {column_of[variable.name]}: expected a finite number "
+                f"{expected}, got {data[at]!r}".replace("number , got", "number, got")
+            )
     for name, variable in aliased.items():
+        assert variable.from_alias is not None  # only variables with an alias are here
         values[name] = variable.from_alias(values[name])
     target = values.pop(form.target.name)
     return FormRuns(values, target, source, tuple(r[0] for r in records), notes)

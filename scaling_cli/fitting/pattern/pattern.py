@@ -97,8 +97,15 @@ def _f_p(rss_small, rss_big, extra, dof):
 
 
 @one_blas_thread
-def classify(x, y, chance: float | None = None, higher_is_better: bool | None = None, slow: float = DEFAULT_SLOW,
-             x_name: str = "flops", seed: int = 0) -> Pattern:
+def classify(
+    x,
+    y,
+    chance: float | None = None,
+    higher_is_better: bool | None = None,
+    slow: float = DEFAULT_SLOW,
+    x_name: str = "flops",
+    seed: int = 0,
+) -> Pattern:
     """The pattern of metric ``y`` over ``x`` (rows may repeat an x: seeds, reruns, checkpoints)."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     levels = np.unique(x)
@@ -108,8 +115,11 @@ def classify(x, y, chance: float | None = None, higher_is_better: bool | None = 
     direction = "higher is better" if higher_is_better else "lower is better"
     common = dict(n_points=len(levels), x=x_name, direction=direction, chance=chance)
     if len(levels) < MIN_POINTS:
-        return Pattern(kind="too few points", evidence=f"{len(levels)} distinct {x_name} values: at least {MIN_POINTS} are needed "
-                       "to tell a line from a bend", **common)
+        return Pattern(
+            kind="too few points",
+            evidence=f"{len(levels)} distinct {x_name} values: at least {MIN_POINTS} are needed to tell a line from a bend",
+            **common,
+        )
     t, z = np.log10(x), sign * y
     # Noise: repeated points first (pooled sd), else the scatter of the best fit.
     groups = [z[x == v] for v in levels]
@@ -128,39 +138,72 @@ def classify(x, y, chance: float | None = None, higher_is_better: bool | None = 
         clear = len(np.unique(x[above]))
         if clear < SIDE:
             shown = "every point is" if clear == 0 else f"all but {clear} of the {len(levels)} {x_name} values are"
-            return Pattern(kind="no signal", evidence=f"{shown} within {band:.3g} of chance {chance:g} (noise {noise:.3g}) over "
-                           f"{span:.1f} decades of {x_name}: a cold start, nothing to extrapolate", **common)
+            return Pattern(
+                kind="no signal",
+                evidence=f"{shown} within {band:.3g} of chance {chance:g} (noise {noise:.3g}) over "
+                f"{span:.1f} decades of {x_name}: a cold start, nothing to extrapolate",
+                **common,
+            )
     # Without a chance level, "no signal" is a slope the noise explains (its 95 % bound) and no bend.
     bound = t975(max(n - 2, 1)) * noise / math.sqrt(max(float(np.sum((t - t.mean()) ** 2)), 1e-300))
     bent = _f_p(rss_line, two[2], 2, n - 4) < HINGE_P
     if chance is None and abs(c1) < bound and not bent:
-        return Pattern(kind="no signal", evidence=f"no trend: slope {sign * c1:+.3g} per decade against a 95 % bound of "
-                       f"{bound:.3g} (noise {noise:.3g})", **common)
+        return Pattern(
+            kind="no signal",
+            evidence=f"no trend: slope {sign * c1:+.3g} per decade against a 95 % bound of {bound:.3g} (noise {noise:.3g})",
+            **common,
+        )
     if bent:
         t0, (c, left, right), _ = two
         at = 10**t0
         if right > 0 and abs(left) < FLAT * abs(right):
             onset = _onset_interval(t, z, two, seed)
             near = "" if chance is None else f" (within {abs(c - sign * chance):.3g} of chance)"
-            return Pattern(kind="emergent", onset=estimate(at, onset), slope_per_decade=float(right), next_10x=None,
-                           evidence=f"flat at {sign * c:.3g}{near} up to {x_name} ~{at:.3g}, then {right:+.3g} per decade "
-                           f"(hinge beats a line, F-test p < {HINGE_P:g}); the rise's continuation is not a law: no next-10x number",
-                           **common)
+            return Pattern(
+                kind="emergent",
+                onset=estimate(at, onset),
+                slope_per_decade=float(right),
+                next_10x=None,
+                evidence=f"flat at {sign * c:.3g}{near} up to {x_name} ~{at:.3g}, then {right:+.3g} per decade "
+                f"(hinge beats a line, F-test p < {HINGE_P:g}); the rise's continuation is not a law: no next-10x number",
+                **common,
+            )
         if left > 0 and abs(right) < FLAT * abs(left):
-            return Pattern(kind="plateau", since=at, level=float(sign * c), slope_per_decade=float(right), next_10x=float(sign * c),
-                           evidence=f"improves {left:+.3g} per decade up to {x_name} ~{at:.3g}, then {right:+.3g} per decade: "
-                           f"stuck near {sign * c:.3g} (hinge beats a line, F-test p < {HINGE_P:g})", **common)
+            return Pattern(
+                kind="plateau",
+                since=at,
+                level=float(sign * c),
+                slope_per_decade=float(right),
+                next_10x=float(sign * c),
+                evidence=f"improves {left:+.3g} per decade up to {x_name} ~{at:.3g}, then {right:+.3g} per decade: "
+                f"stuck near {sign * c:.3g} (hinge beats a line, F-test p < {HINGE_P:g})",
+                **common,
+            )
     gain = float(c1)
     following = float(sign * (c0 + c1 * (t.max() + 1)))
     if gain <= 0:
-        return Pattern(kind="no signal", evidence=f"it gets worse with {x_name} ({gain:+.3g} per decade in its own direction)",
-                       slope_per_decade=gain, **common)
+        return Pattern(
+            kind="no signal",
+            evidence=f"it gets worse with {x_name} ({gain:+.3g} per decade in its own direction)",
+            slope_per_decade=gain,
+            **common,
+        )
     if gain < slow:
-        return Pattern(kind="slow", slope_per_decade=gain, next_10x=following,
-                       evidence=f"improves {gain:+.3g} per decade of {x_name}: under the {slow:g} that makes 10x worth it", **common)
-    return Pattern(kind="smooth", slope_per_decade=gain, next_10x=following,
-                   evidence=f"a line in log {x_name} explains it: {gain:+.3g} per decade (noise {noise:.3g}); "
-                   f"10x beyond the largest point: {following:.4g}", **common)
+        return Pattern(
+            kind="slow",
+            slope_per_decade=gain,
+            next_10x=following,
+            evidence=f"improves {gain:+.3g} per decade of {x_name}: under the {slow:g} that makes 10x worth it",
+            **common,
+        )
+    return Pattern(
+        kind="smooth",
+        slope_per_decade=gain,
+        next_10x=following,
+        evidence=f"a line in log {x_name} explains it: {gain:+.3g} per decade (noise {noise:.3g}); "
+        f"10x beyond the largest point: {following:.4g}",
+        **common,
+    )
 
 
 def _onset_interval(t, z, two, seed) -> np.ndarray:

@@ -18,8 +18,9 @@ def per_run(values: np.ndarray, ys: np.ndarray, labels: np.ndarray, last: int) -
     return np.array([values[r[-1]] for r in rows]), np.array([ys[r[-last:]].mean() for r in rows])
 
 
-def read_metric(path, metric: str, x: str, columns: str | None, where: list[str] | None, run_column: str | None = None,
-                average_last: int | None = None):
+def read_metric(
+    path, metric: str, x: str, columns: str | None, where: list[str] | None, run_column: str | None = None, average_last: int | None = None
+):
     records, source, _ = read_records(path, where=where)
     mapping = parse_columns(columns, ("params", "tokens", "flops"))
     present = set().union(*(r.keys() for _, _, r in records))
@@ -36,10 +37,11 @@ def read_metric(path, metric: str, x: str, columns: str | None, where: list[str]
     if not records:
         raise ScaleError(f"{source}: {metric} is empty in every row")
     ys = np.array([_value(r.get(metric), source, n, line, metric, positive=False) for n, line, r in records])
-    if x == "params" or name["flops"] not in present:
-        if name["params"] not in present or (x == "flops" and name["tokens"] not in present):
-            need = "params" if x == "params" else "flops, or params and tokens"
-            raise ScaleError(f"{source}: --x {x} needs {need} (found: {_listing(present)}); map yours with --columns")
+    if (x == "params" or name["flops"] not in present) and (
+        name["params"] not in present or (x == "flops" and name["tokens"] not in present)
+    ):
+        need = "params" if x == "params" else "flops, or params and tokens"
+        raise ScaleError(f"{source}: --x {x} needs {need} (found: {_listing(present)}); map yours with --columns")
     if x == "params":
         values = column("params")
     elif name["flops"] in present:
@@ -52,7 +54,9 @@ def read_metric(path, metric: str, x: str, columns: str | None, where: list[str]
     run = run_column if run_column is not None else ("run" if "run" in present else None)
     if average_last is not None or run_column is not None:
         if run is None or run not in present:
-            raise ScaleError(f"{source}: --average-last and --run-column need a column naming each run ({run_column or 'run'!r} is not one)")
+            raise ScaleError(
+                f"{source}: --average-last and --run-column need a column naming each run ({run_column or 'run'!r} is not one)"
+            )
         labels = np.array([str(r.get(run)) for _, _, r in records])
         values, ys = per_run(values, ys, labels, average_last or 1)
         label += f", one point per {run} (the mean of its last {average_last or 1} rows)"

@@ -130,7 +130,7 @@ def _read_fifo(name: str) -> bytes:
 
     handle = os.open(name, os.O_RDONLY | os.O_NONBLOCK)
     try:
-        chunks = []
+        chunks: list[bytes] = []
         deadline = FIFO_WAIT
         while True:
             ready, _, _ = select.select([handle], [], [], deadline)
@@ -171,7 +171,7 @@ def _csv_records(text: str, source: str) -> list[tuple[int, int, dict]]:
     try:
         if not reader.fieldnames:
             raise ScaleError(f"{source}: empty file: expected a header row with params, tokens and loss columns")
-        records = []
+        records: list[tuple[int, int, dict]] = []
         for row in reader:
             if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
                 continue
@@ -189,7 +189,7 @@ def _csv_records(text: str, source: str) -> list[tuple[int, int, dict]]:
 
 
 def _jsonl_records(text: str, source: str) -> list[tuple[int, int, dict]]:
-    records = []
+    records: list[tuple[int, int, dict]] = []
     for line_number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -224,7 +224,7 @@ def parse_rows(spec: str) -> list[tuple[int, int]]:
 
 def _spans(rows) -> list[tuple[int, int]]:
     """Row numbers or (low, high) ranges as sorted, merged ranges."""
-    spans = sorted((r, r) if isinstance(r, (int, np.integer)) else (int(r[0]), int(r[1])) for r in rows)
+    spans = sorted((int(r), int(r)) if isinstance(r, (int, np.integer)) else (int(r[0]), int(r[1])) for r in rows)
     merged: list[list[int]] = []
     for low, high in spans:
         if merged and low <= merged[-1][1] + 1:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -145,7 +146,9 @@ def runs_from_records(records: list[tuple[int, int, dict]], source: str, columns
     column = {name: columns.get(name, name) for name in FIELDS}
     for name in FIELDS:
         if name in columns and columns[name] not in present:
-            raise ScaleError(f"{source}: --columns maps {name} to {columns[name]!r}, but there is no such column (found: {_listing(present)})")
+            raise ScaleError(
+                f"{source}: --columns maps {name} to {columns[name]!r}, but there is no such column (found: {_listing(present)})"
+            )
     has = {name: column[name] in present for name in FIELDS}
     missing = [] if has["loss"] else ["'loss'"]
     size = [name for name in ("params", "tokens", "flops") if has[name]]
@@ -157,7 +160,7 @@ def runs_from_records(records: list[tuple[int, int, dict]], source: str, columns
     if missing:
         raise ScaleError(f"{source}: missing column {' and '.join(missing)} (found: {_listing(present)}); map yours with --columns")
 
-    values = {name: [] for name in FIELDS if has[name]}
+    values: dict[str, list[float]] = {name: [] for name in FIELDS if has[name]}
     lines, numbers = [], []
     for row_number, line, record in records:
         lines.append(line)
@@ -165,8 +168,12 @@ def runs_from_records(records: list[tuple[int, int, dict]], source: str, columns
         for name in values:
             raw = record.get(column[name])
             values[name].append(_value(raw, source, row_number, line, column[name]))
-    arrays = {name: np.asarray(vals, dtype=float) for name, vals in values.items()}
-    loss, params, tokens, flops = arrays["loss"], arrays.get("params"), arrays.get("tokens"), arrays.get("flops")
+    # Any: which of params, tokens and flops are derived depends on the columns present (checked above).
+    arrays: dict[str, Any] = {name: np.asarray(vals, dtype=float) for name, vals in values.items()}
+    loss = arrays["loss"]
+    params: Any = arrays.get("params")
+    tokens: Any = arrays.get("tokens")
+    flops: Any = arrays.get("flops")
     steps = arrays.get("steps")
     notes, warnings = [], []
     if params is None:
@@ -189,11 +196,18 @@ def runs_from_records(records: list[tuple[int, int, dict]], source: str, columns
     if duplicates:
         notes.append(f"{duplicates} duplicated row{'s' * (duplicates > 1)} kept: repeated runs are evidence")
     return Runs(
-        params=params, tokens=tokens, loss=loss, flops=flops, source=source, rows=tuple(numbers),
-        lines=tuple(lines), duplicates=duplicates, notes=tuple(notes), steps=steps, warnings=tuple(warnings),
+        params=params,
+        tokens=tokens,
+        loss=loss,
+        flops=flops,
+        source=source,
+        rows=tuple(numbers),
+        lines=tuple(lines),
+        duplicates=duplicates,
+        notes=tuple(notes),
+        steps=steps,
+        warnings=tuple(warnings),
     )
 
 
 MAX_ROW = 10**9
-
-

@@ -20,8 +20,9 @@ def held_at_bounds(theta: np.ndarray, gradient: np.ndarray, lower: np.ndarray, u
     return ((theta <= lower) & (gradient > 0)) | ((theta >= upper) & (gradient < 0))
 
 
-def damped_trial(theta: np.ndarray, gradient: np.ndarray, matrix: np.ndarray, damping: np.ndarray,
-                 lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+def damped_trial(
+    theta: np.ndarray, gradient: np.ndarray, matrix: np.ndarray, damping: np.ndarray, lower: np.ndarray, upper: np.ndarray
+) -> np.ndarray:
     """The clipped trial point of every problem: theta (rows), its gradient and Gauss-Newton matrix."""
     eye = np.eye(theta.shape[1])
     scale = np.maximum(np.diagonal(matrix, axis1=1, axis2=2), 1e-12)

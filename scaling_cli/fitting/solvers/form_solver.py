@@ -98,7 +98,9 @@ class FormObjective:
     def predicted(self, thetas: np.ndarray, variables: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """The transformed prediction of each theta (rows) at the runs, or at other ``variables``."""
         with np.errstate(all="ignore"):
-            return self.transform(self.form.predict(self.constants(np.atleast_2d(thetas)), self.variables if variables is None else variables))
+            return self.transform(
+                self.form.predict(self.constants(np.atleast_2d(thetas)), self.variables if variables is None else variables)
+            )
 
     def residuals(self, thetas: np.ndarray) -> np.ndarray:
         """Transformed prediction minus transformed observation: (rows, runs)."""
@@ -133,7 +135,7 @@ def screen(objective: FormObjective, weights: np.ndarray, refine: int = REFINE, 
     """
     starts = objective.grid()
     chunk = max(1, SCREEN_ELEMENTS // max(len(objective.target), 1))
-    values = np.concatenate([objective.values(starts[i:i + chunk], weights) for i in range(0, len(starts), chunk)])
+    values = np.concatenate([objective.values(starts[i : i + chunk], weights) for i in range(0, len(starts), chunk)])
     order = np.argsort(values, kind="stable")
     order = order[np.isfinite(values[order])]
     best = [int(i) for i in order[:refine]]
@@ -155,8 +157,10 @@ def solve(objective: FormObjective, starts: np.ndarray, weights: np.ndarray, max
     starts = np.array(starts, dtype=float, ndmin=2)
     weights = np.asarray(weights, dtype=float)
     chunk = max(1, SOLVE_ELEMENTS // max(len(objective.target) * (len(objective.free) + 1), 1))
-    parts = [_solve(objective, starts[i:i + chunk], weights if weights.ndim == 1 else weights[i:i + chunk], max_iterations)
-             for i in range(0, len(starts), chunk)]
+    parts = [
+        _solve(objective, starts[i : i + chunk], weights if weights.ndim == 1 else weights[i : i + chunk], max_iterations)
+        for i in range(0, len(starts), chunk)
+    ]
     return np.vstack([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
@@ -227,8 +231,9 @@ def _normal_equations(objective: FormObjective, theta: np.ndarray, r: np.ndarray
     return np.where(np.isfinite(gradient), gradient, 0.0), np.where(np.isfinite(matrix), matrix, 0.0)
 
 
-def fit_best(objective: FormObjective, weights: np.ndarray | None = None, refine: int = REFINE,
-             extra: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+def fit_best(
+    objective: FormObjective, weights: np.ndarray | None = None, refine: int = REFINE, extra: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
     """The multi-start fit: screen the grid, refine the chosen starts together, keep the best."""
     weights = np.ones(len(objective.target)) if weights is None else weights
     thetas, values = solve(objective, screen(objective, weights, refine, extra), weights)

@@ -66,8 +66,10 @@ class Objective:
         self.log_loss = np.log(self.loss)
         if min(self.log_params.min(initial=0.0), self.log_tokens.min(initial=0.0)) >= 0.0:
             # (1, -ln N) and (1, -ln D): rows of theta (a, alpha) and (b, beta) times these are the exponents.
-            self._log_design = (np.vstack([np.ones_like(self.log_params), -self.log_params]),
-                                np.vstack([np.ones_like(self.log_tokens), -self.log_tokens]))
+            self._log_design = (
+                np.vstack([np.ones_like(self.log_params), -self.log_params]),
+                np.vstack([np.ones_like(self.log_tokens), -self.log_tokens]),
+            )
 
     def predict_log_many(self, thetas: np.ndarray, log_params=None, log_tokens=None) -> np.ndarray:
         """log L_hat for each row of ``thetas`` (bootstrap replicates): shape (rows, points)."""
@@ -124,13 +126,15 @@ class Objective:
             r = predicted - self.loss
             value = weights @ (r * r)
             slope = 2.0 * weights * r * predicted  # d r^2 / d f
-        grad = np.array([
-            slope @ s0,
-            slope @ s1,
-            slope @ s2,
-            -(slope * s0) @ self.log_params,
-            -(slope * s1) @ self.log_tokens,
-        ])
+        grad = np.array(
+            [
+                slope @ s0,
+                slope @ s1,
+                slope @ s2,
+                -(slope * s0) @ self.log_params,
+                -(slope * s1) @ self.log_tokens,
+            ]
+        )
         return float(value), grad
 
     def values(self, thetas: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -140,7 +144,7 @@ class Objective:
         taken in chunks so that memory stays bounded (~``SCREEN_ELEMENTS`` per array) whatever
         the number of runs."""
         chunk = max(1, SCREEN_ELEMENTS // max(len(self.loss), 1))
-        return np.concatenate([self._values(thetas[i:i + chunk], weights) for i in range(0, len(thetas), chunk)])
+        return np.concatenate([self._values(thetas[i : i + chunk], weights) for i in range(0, len(thetas), chunk)])
 
     def _values(self, thetas: np.ndarray, weights: np.ndarray) -> np.ndarray:
         return self._per_run(thetas) @ weights
@@ -160,10 +164,11 @@ class Objective:
             return self._per_run(grid_starts())
         g = {name: np.asarray(values) for name, values in GRID.items()}
         n = len(self.loss)
-        first = np.exp(g["a"][:, None, None] - g["alpha"][None, :, None] * self.log_params)   # (a, alpha, runs)
-        second = np.exp(g["b"][:, None, None] - g["beta"][None, :, None] * self.log_tokens)   # (b, beta, runs)
-        total = (first[:, None, None, :, None, :] + second[None, :, None, None, :, :]
-                 + np.exp(g["e"])[None, None, :, None, None, None])                          # (a, b, e, alpha, beta, runs)
+        first = np.exp(g["a"][:, None, None] - g["alpha"][None, :, None] * self.log_params)  # (a, alpha, runs)
+        second = np.exp(g["b"][:, None, None] - g["beta"][None, :, None] * self.log_tokens)  # (b, beta, runs)
+        total = (
+            first[:, None, None, :, None, :] + second[None, :, None, None, :, :] + np.exp(g["e"])[None, None, :, None, None, None]
+        )  # (a, b, e, alpha, beta, runs)
         return self._term(np.log(total).reshape(-1, n))  # grid_starts' order: product(a, b, e, alpha, beta)
 
     def varpro_values(self, starts: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -172,7 +177,10 @@ class Objective:
         per element instead of two log-add-exps. The starts' A, B, E are >= 1e-8 and finite."""
         k = len(VARPRO_EXPONENTS)
         if self._varpro_powers is None:
-            self._varpro_powers = (np.exp(-VARPRO_EXPONENTS[:, None] * self.log_params), np.exp(-VARPRO_EXPONENTS[:, None] * self.log_tokens))
+            self._varpro_powers = (
+                np.exp(-VARPRO_EXPONENTS[:, None] * self.log_params),
+                np.exp(-VARPRO_EXPONENTS[:, None] * self.log_tokens),
+            )
         na, db = self._varpro_powers
         a, b, e = (np.exp(starts[:, i]).reshape(k, k, 1) for i in range(3))
         total = a * na[:, None, :] + b * db[None, :, :] + e

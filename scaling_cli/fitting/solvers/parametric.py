@@ -19,8 +19,22 @@ from .objective import BOUNDS, HUBER_DELTA, NAMES, REFINE, VARPRO_EXPONENTS, Obj
 from .solver import WARM_ITERATIONS, solve
 
 __all__ = [
-    "BOUNDS", "HUBER_DELTA", "NAMES", "REFINE", "VARPRO_EXPONENTS", "Objective", "ParametricFit", "coefficients",
-    "diagnose", "fit_many", "fit_parametric", "grid_starts", "optimal", "refit", "screen", "varpro_starts",
+    "BOUNDS",
+    "HUBER_DELTA",
+    "NAMES",
+    "REFINE",
+    "VARPRO_EXPONENTS",
+    "Objective",
+    "ParametricFit",
+    "coefficients",
+    "diagnose",
+    "fit_many",
+    "fit_parametric",
+    "grid_starts",
+    "optimal",
+    "refit",
+    "screen",
+    "varpro_starts",
 ]
 
 
@@ -33,6 +47,7 @@ def varpro_starts(objective: Objective, weights: np.ndarray) -> np.ndarray:
     1, N^-alpha and D^-beta: a few matrix products over the runs. ``weights`` is one vector of
     run weights (returns (900, 5)) or a matrix of them, one per row (returns (rows, 900, 5)).
     """
+    # fmt: off
     w = np.atleast_2d(np.asarray(weights, dtype=float))                 # (m, n)
     y = objective.loss
     na = np.exp(-VARPRO_EXPONENTS[:, None] * objective.log_params)      # (k, n): N^-alpha
@@ -43,14 +58,15 @@ def varpro_starts(objective: Objective, weights: np.ndarray) -> np.ndarray:
     saa, sbb = w @ (na * na).T, w @ (db * db).T
     say, sby = w @ (na * y).T, w @ (db * y).T
     sab = np.einsum("mn,an,bn->mab", w, na, db, optimize=True)          # (m, k, k)
-    gram = np.empty((m, k, k, 3, 3))
+    # fmt: on
+    gram: np.ndarray = np.empty((m, k, k, 3, 3))
     gram[..., 0, 0] = s0[:, None, None]
     gram[..., 0, 1] = gram[..., 1, 0] = sa[:, :, None]
     gram[..., 0, 2] = gram[..., 2, 0] = sb[:, None, :]
     gram[..., 1, 1] = saa[:, :, None]
     gram[..., 2, 2] = sbb[:, None, :]
     gram[..., 1, 2] = gram[..., 2, 1] = sab
-    moment = np.stack(np.broadcast_arrays(sy[:, None, None], say[:, :, None], sby[:, None, :]), axis=-1)
+    moment: np.ndarray = np.stack(np.broadcast_arrays(sy[:, None, None], say[:, :, None], sby[:, None, :]), axis=-1)
     gram, moment = gram.reshape(-1, 3, 3), moment.reshape(-1, 3)
     norms = np.sqrt(np.maximum(np.diagonal(gram, axis1=1, axis2=2), 1e-300))  # unit-norm columns
     gram = gram / norms[:, :, None] / norms[:, None, :]
@@ -126,10 +142,15 @@ def fit_many(objective: Objective, weights: np.ndarray, refine: int = REFINE) ->
     for theta_rows, value_rows in zip(thetas.reshape(len(weights), refine, 5), values.reshape(len(weights), refine)):
         order = [i for i in np.argsort(value_rows, kind="stable") if np.isfinite(value_rows[i])]
         refined = [(float(value_rows[i]), theta_rows[i]) for i in order]
-        results.append(ParametricFit(
-            theta=refined[0][1], objective=refined[0][0], n_starts=len(grid_starts()) + len(VARPRO_EXPONENTS) ** 2,
-            refined=refined, warnings=diagnose(refined),
-        ))
+        results.append(
+            ParametricFit(
+                theta=refined[0][1],
+                objective=refined[0][0],
+                n_starts=len(grid_starts()) + len(VARPRO_EXPONENTS) ** 2,
+                refined=refined,
+                warnings=diagnose(refined),
+            )
+        )
     return results
 
 
@@ -147,9 +168,7 @@ def diagnose(refined: list[tuple[float, np.ndarray]]) -> list[str]:
         if min(x - low, high - x) < 1e-6 * (high - low):
             shown = {"a": "A", "b": "B", "e": "E"}.get(name, name)
             edge = "lower" if x - low < high - x else "upper"
-            warnings.append(
-                f"the fit sits on the {edge} bound of {shown} ({name} = {x:.4g}): the runs do not pin it down"
-            )
+            warnings.append(f"the fit sits on the {edge} bound of {shown} ({name} = {x:.4g}): the runs do not pin it down")
     # Starts that end in different basins with nearly the same objective make different predictions.
     close = [t for v, t in refined if v <= value * 1.01 + 1e-12]
     exponents = [t[4] / (t[3] + t[4]) for t in close if t[3] + t[4] > 0]

@@ -59,8 +59,11 @@ def _features(objective: Objective) -> dict[str, np.ndarray]:
     n, d = objective.log_params, objective.log_tokens
     one = np.ones_like(n)
     return {
-        "n": np.column_stack([one, -n, n * n]), "d": np.column_stack([one, -d, d * d]),
-        "nd": np.column_stack([one, -n, -d, n * d]), "n1": np.column_stack([one, -n]), "d1": np.column_stack([one, -d]),
+        "n": np.column_stack([one, -n, n * n]),
+        "d": np.column_stack([one, -d, d * d]),
+        "nd": np.column_stack([one, -n, -d, n * d]),
+        "n1": np.column_stack([one, -n]),
+        "d1": np.column_stack([one, -d]),
     }
 
 
@@ -89,10 +92,21 @@ def _step_system(objective: Objective, terms, weights: np.ndarray, features: dic
     gradient = np.column_stack([g0[:, 0], g1[:, 0], np.sum(slope * s2, axis=1), g0[:, 1], g1[:, 1]])
     matrix = np.empty((len(f), 5, 5))
     entries = {
-        (0, 0): h00[:, 0], (0, 1): h01[:, 0], (0, 2): h02[:, 0], (0, 3): h00[:, 1], (0, 4): h01[:, 2],
-        (1, 1): h11[:, 0], (1, 2): h12[:, 0], (1, 3): h01[:, 1], (1, 4): h11[:, 1],
-        (2, 2): np.sum(u * s2 * s2, axis=1), (2, 3): h02[:, 1], (2, 4): h12[:, 1],
-        (3, 3): h00[:, 2], (3, 4): h01[:, 3], (4, 4): h11[:, 2],
+        (0, 0): h00[:, 0],
+        (0, 1): h01[:, 0],
+        (0, 2): h02[:, 0],
+        (0, 3): h00[:, 1],
+        (0, 4): h01[:, 2],
+        (1, 1): h11[:, 0],
+        (1, 2): h12[:, 0],
+        (1, 3): h01[:, 1],
+        (1, 4): h11[:, 1],
+        (2, 2): np.sum(u * s2 * s2, axis=1),
+        (2, 3): h02[:, 1],
+        (2, 4): h12[:, 1],
+        (3, 3): h00[:, 2],
+        (3, 4): h01[:, 3],
+        (4, 4): h11[:, 2],
     }
     for (i, j), value in entries.items():
         matrix[:, i, j] = matrix[:, j, i] = value
@@ -104,8 +118,9 @@ SOLVE_ELEMENTS = 1_000_000
 12 arrays x 8 MB whatever the number of runs or resamples."""
 
 
-def solve(objective: Objective, starts: np.ndarray, weights: np.ndarray, max_iterations: int = MAX_ITERATIONS,
-          fits: np.ndarray | None = None):
+def solve(
+    objective: Objective, starts: np.ndarray, weights: np.ndarray, max_iterations: int = MAX_ITERATIONS, fits: np.ndarray | None = None
+):
     """Minimise ``objective`` from each row of ``starts`` under the matching row of ``weights``.
 
     ``weights`` is (batch, runs), or one row shared by every start. ``fits`` labels the starts of
@@ -122,9 +137,16 @@ def solve(objective: Objective, starts: np.ndarray, weights: np.ndarray, max_ite
         chunk = max(chunk // per_fit, 1) * per_fit
     if len(starts) <= chunk:
         return _solve(objective, starts, weights, max_iterations, fits)
-    parts = [_solve(objective, starts[i:i + chunk], weights if weights.ndim == 1 else weights[i:i + chunk], max_iterations,
-                    None if fits is None else np.asarray(fits)[i:i + chunk])
-             for i in range(0, len(starts), chunk)]
+    parts = [
+        _solve(
+            objective,
+            starts[i : i + chunk],
+            weights if weights.ndim == 1 else weights[i : i + chunk],
+            max_iterations,
+            None if fits is None else np.asarray(fits)[i : i + chunk],
+        )
+        for i in range(0, len(starts), chunk)
+    ]
     return np.vstack([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 

@@ -24,8 +24,8 @@ from ...core.errors import ScaleError
 from ...laws.base import form_named
 from ..bootstrap import Estimate, estimate, group_weights
 from ..check.error_model import point_rng
-from ..solvers.form_solver import WARM_ITERATIONS, FormObjective, fit_best, solve
 from ..runs.records import _listing, _value, read_records
+from ..solvers.form_solver import WARM_ITERATIONS, FormObjective, fit_best, solve
 from ..threads import one_blas_thread
 
 CHAINS = {"ladder": ("chinchilla", "huber", "task-accuracy"), "gadre": ("gadre-loss", "lsq", "gadre-error")}
@@ -71,8 +71,7 @@ class TaskFitResult(BaseModel):
     notes: list[str]
 
 
-def read_task_rows(path, metric: str, via: str, columns: dict[str, str] | None = None, exclude=None, run: str | None = None,
-                   where=None):
+def read_task_rows(path, metric: str, via: str, columns: dict[str, str] | None = None, exclude=None, run: str | None = None, where=None):
     """(params, tokens, via, metric, run labels) arrays from a runs file; params/tokens may be None."""
     records, source, note = read_records(path, exclude, where)
     columns = columns or {}
@@ -110,9 +109,20 @@ def _per_run(data: dict, labels: np.ndarray, last: int):
 
 
 @one_blas_thread
-def fit_task(data: dict, labels: np.ndarray, source: str, metric: str, via: str, form: str = "ladder", bootstrap: int = 1000,
-             seed: int = 0, predict: list[tuple[float, float]] | None = None, chance: float | None = None,
-             average_last: int = 1, notes: list[str] | None = None) -> TaskFitResult:
+def fit_task(
+    data: dict,
+    labels: np.ndarray,
+    source: str,
+    metric: str,
+    via: str,
+    form: str = "ladder",
+    bootstrap: int = 1000,
+    seed: int = 0,
+    predict: list[tuple[float, float]] | None = None,
+    chance: float | None = None,
+    average_last: int = 1,
+    notes: list[str] | None = None,
+) -> TaskFitResult:
     if form not in CHAINS:
         raise ScaleError(f"--form {form!r} with --metric: expected one of {', '.join(CHAINS)}")
     loss_name, loss_objective, metric_name = CHAINS[form]
@@ -122,8 +132,10 @@ def fit_task(data: dict, labels: np.ndarray, source: str, metric: str, via: str,
     if chance is not None:
         above = int(np.sum(y > chance + CHANCE_MARGIN)) if form == "ladder" else int(np.sum(y < chance - CHANCE_MARGIN))
         if above < MIN_ABOVE_CHANCE:
-            raise ScaleError(f"{metric} is at chance ({chance:g}) in all but {above} of {len(y)} rows: no signal to fit or extrapolate "
-                             "(see `scale pattern`)")
+            raise ScaleError(
+                f"{metric} is at chance ({chance:g}) in all but {above} of {len(y)} rows: no signal to fit or extrapolate "
+                "(see `scale pattern`)"
+            )
     # Step 2 on every row (plus the ladder's ideal point for accuracies).
     ideal = form == "ladder" and np.all((y >= 0) & (y <= 1))
     x2, y2 = (np.append(x, 0.0), np.append(y, 1.0)) if ideal else (x, y)
@@ -164,6 +176,7 @@ def fit_task(data: dict, labels: np.ndarray, source: str, metric: str, via: str,
         thetas2, values2 = solve(objective2, np.repeat(theta2[None], bootstrap, axis=0), rows2, WARM_ITERATIONS)
         good = np.isfinite(values2)
         if has_size:
+            assert objective1 is not None and theta1 is not None  # step 1 was fitted above
             thetas1, values1 = solve(objective1, np.repeat(theta1[None], bootstrap, axis=0), draws, WARM_ITERATIONS)
             good &= np.isfinite(values1)
             thetas1 = thetas1[good]
@@ -172,11 +185,13 @@ def fit_task(data: dict, labels: np.ndarray, source: str, metric: str, via: str,
         # Few points per constant: the bootstrap is narrow; widen as form_fit does (sqrt(n / (n - p))).
         thetas2 = objective2.widen(theta2, thetas2)
         if has_size:
+            assert objective1 is not None and theta1 is not None and thetas1 is not None
             thetas1 = objective1.widen(theta1, thetas1)
         if failures:
             warnings.append(f"{failures} of {bootstrap} bootstrap refits failed and were dropped")
     step2 = _step(metric_form.name, "lsq", objective2, theta2, thetas2)
     if has_size:
+        assert objective1 is not None and theta1 is not None
         step1 = _step(loss_form.name, loss_objective, objective1, theta1, thetas1)
     predictions = [_predict(objective1, theta1, thetas1, objective2, theta2, thetas2, n, d, seed, loss_form.name) for n, d in predict or []]
     fitted = {"via": (float(x.min()), float(x.max())), "metric": (float(y.min()), float(y.max()))}
@@ -186,20 +201,41 @@ def fit_task(data: dict, labels: np.ndarray, source: str, metric: str, via: str,
             for key, value in (("params", p.params), ("tokens", p.tokens)):
                 ratio = value / fitted[key][1]
                 if ratio > 1.12:
-                    p.warnings.append(f"{key} {value:.3g} is {ratio:.3g}x the largest fitted ({fitted[key][1]:.3g}), "
-                                      f"{math.log10(ratio):.1f} decades of extrapolation")
-    return TaskFitResult(form=form, metric=metric, via=via, source=source, n_runs=len(runs), n_rows=len(x), bootstrap=bootstrap,
-                         bootstrap_failures=failures, seed=seed, chance=chance, step1=step1, step2=step2, predictions=predictions,
-                         fitted_range=fitted, warnings=warnings, notes=notes)
+                    p.warnings.append(
+                        f"{key} {value:.3g} is {ratio:.3g}x the largest fitted ({fitted[key][1]:.3g}), "
+                        f"{math.log10(ratio):.1f} decades of extrapolation"
+                    )
+    return TaskFitResult(
+        form=form,
+        metric=metric,
+        via=via,
+        source=source,
+        n_runs=len(runs),
+        n_rows=len(x),
+        bootstrap=bootstrap,
+        bootstrap_failures=failures,
+        seed=seed,
+        chance=chance,
+        step1=step1,
+        step2=step2,
+        predictions=predictions,
+        fitted_range=fitted,
+        warnings=warnings,
+        notes=notes,
+    )
 
 
 def _step(name: str, kind: str, objective: FormObjective, theta, thetas) -> StepFit:
     point = {k: float(v[0, 0]) for k, v in objective.constants(theta[None]).items()}
     samples = None if thetas is None else {k: v[:, 0] for k, v in objective.constants(thetas).items()}
     residual = objective.residuals(theta[None])[0]
-    return StepFit(form=name, objective=kind, n_points=len(objective.target),
-                   parameters={k: estimate(point[k], None if samples is None else samples[k]) for k in point},
-                   rmse=float(np.sqrt(np.mean(residual**2))))
+    return StepFit(
+        form=name,
+        objective=kind,
+        n_points=len(objective.target),
+        parameters={k: estimate(point[k], None if samples is None else samples[k]) for k in point},
+        rmse=float(np.sqrt(np.mean(residual**2))),
+    )
 
 
 def _predict(objective1, theta1, thetas1, objective2, theta2, thetas2, n: float, d: float, seed: int, loss_form: str) -> TaskPrediction:

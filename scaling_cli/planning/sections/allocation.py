@@ -43,17 +43,21 @@ def negative_overhead_note(law: Law, overheads: Iterable[float | None]) -> list[
     """Why a compute overhead can be negative: said beside the numbers, not only in README."""
     if not any(o is not None and o < -1e-9 for o in overheads):
         return []
-    return [f"negative compute overheads: {law.name}'s allocation does not minimise its own loss form at fixed compute "
-            "(see `scale laws " + law.name + "`), so another size reaches the same loss with less compute than its "
-            "'optimum' needs"]
+    return [
+        f"negative compute overheads: {law.name}'s allocation does not minimise its own loss form at fixed compute "
+        "(see `scale laws " + law.name + "`), so another size reaches the same loss with less compute than its "
+        "'optimum' needs"
+    ]
 
 
 def attention_note(params: float, seq: int) -> str:
     """How much attention would add to 6ND, for a typical shape of this size (d_model ~ 128 x
     layers, so N ~ 12 L d^2 gives d ~ (128 N / 12)^(1/3)): 12·L·d·T / (6·12·L·d^2) = T / (6 d)."""
     d_model = (128 * params / 12) ** (1 / 3)
-    return (f"GPU-hours count 6ND: the attention that MFU includes (12·L·H·Q·T per token) would add roughly "
-            f"{seq / (6 * d_model):.0%} at {seq:,}-token sequences for this size; --gpus gives a shape and counts it")
+    return (
+        f"GPU-hours count 6ND: the attention that MFU includes (12·L·H·Q·T per token) would add roughly "
+        f"{seq / (6 * d_model):.0%} at {seq:,}-token sequences for this size; --gpus gives a shape and counts it"
+    )
 
 
 def flops_for_loss(law: Law, target_loss: float, unique_tokens: float | None = None) -> float:
@@ -89,15 +93,14 @@ def budget_flops(law: Law, request: PlanRequest) -> float:
     return flops
 
 
-def variant(law: Law, flops: float, params: float, ratio: float, optimal_loss: float | None,
-            unique_tokens: float | None) -> Variant:
+def variant(law: Law, flops: float, params: float, ratio: float, optimal_loss: float | None, unique_tokens: float | None) -> Variant:
     """The budget spent on ``params``, and the compute that size needs to match the optimum's loss."""
     tokens = flops / training_flops(params, 1.0)
     loss = law.predict_loss(params, tokens, unique_tokens)
     overhead = None
     if optimal_loss is not None:
         needed = law.tokens_for_loss(params, optimal_loss, unique_tokens)
-        if math.isfinite(needed):
+        if needed is not None and math.isfinite(needed):
             overhead = snap(training_flops(params, needed) / flops - 1.0)
     return Variant(
         size_ratio=ratio,
@@ -137,7 +140,8 @@ def allocation(law: Law, gpu: Gpu, request: PlanRequest) -> Draft:
         cost=None if price is None else hours * price,
         variants=variants,
         target_loss=request.target_loss,
-        notes=law_notes(law) + [attention_note(params, request.seq)] * (gpus is None)
+        notes=law_notes(law)
+        + [attention_note(params, request.seq)] * (gpus is None)
         + negative_overhead_note(law, [v.compute_overhead for v in variants]),
         warnings=law.range_warnings(flops, params, tokens),
     )

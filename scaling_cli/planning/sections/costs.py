@@ -25,7 +25,12 @@ def section(draft: Draft, request: PlanRequest) -> None:
             best.train_cost, best.inference_cost = best.train_gpu_hours * price, best.inference_gpu_hours * price
         if gpus is not None:
             draft.fields["inference_days"] = draft.fields["inference_gpu_hours"] / gpus / HOURS_PER_DAY
-            best.train_days, best.inference_days = best.train_gpu_hours / gpus / HOURS_PER_DAY, best.inference_gpu_hours / gpus / HOURS_PER_DAY
+            best.train_days, best.inference_days = (
+                best.train_gpu_hours / gpus / HOURS_PER_DAY,
+                best.inference_gpu_hours / gpus / HOURS_PER_DAY,
+            )
     if gpu.precision == "fp8":
-        draft.notes.append(f"GPU-hours at {gpu.name}'s dense FP8 peak ({gpu.fp8_tflops:,.0f} TFLOP/s): MFU is a fraction of that peak, "
-                           "and FP8 runs reach a lower one than BF16 runs (measure yours with `scale mfu`)")
+        draft.notes.append(
+            f"GPU-hours at {gpu.name}'s dense FP8 peak ({gpu.fp8_tflops:,.0f} TFLOP/s): MFU is a fraction of that peak, "
+            "and FP8 runs reach a lower one than BF16 runs (measure yours with `scale mfu`)"
+        )

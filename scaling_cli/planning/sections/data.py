@@ -3,16 +3,19 @@ unique tokens the plan lacks, priced at a synthetic-data price when one is given
 
 from __future__ import annotations
 
+from ...laws.chinchilla import ChinchillaLoss
 from ...laws.data_constrained import effective_params, effective_tokens, repetition_regime
 from ..draft import Draft
 from ..request import PlanRequest
 
 
 def section(draft: Draft, request: PlanRequest) -> None:
-    if request.data is None:
-        return
+    """With ``data``: epochs, effective data and model, and the unique tokens the plan lacks."""
+    assert request.data is not None  # the planner calls a section its request asks for
     law, unique_tokens, price = draft.law, request.data.unique_tokens, request.data.synthetic_price
     tokens = draft.tokens
+    # resolve_law gives limited data a data-constrained law (or refuses): its loss is a Chinchilla form.
+    assert law.data_constrained is not None and isinstance(law.loss, ChinchillaLoss)
     fresh_params, fresh_tokens = law.optimal(draft.flops)
     gap = max(fresh_tokens - unique_tokens, 0.0)
     draft.fields.update(

@@ -75,8 +75,10 @@ def moe_plan(params: float, experts: int, router: str = "s-base", top_k: int = 1
         low, high = preset.fitted_range["params"]
         if params > high or params < low:
             beyond = params / high if params > high else low / params
-            warnings.append(f"{params:.3g} active parameters are {beyond:.3g}x {'beyond' if params > high else 'below'} the "
-                            f"{low:.3g}-{high:.3g} {preset.name} was fitted on: the effective size extrapolates Clark et al.'s law")
+            warnings.append(
+                f"{params:.3g} active parameters are {beyond:.3g}x {'beyond' if params > high else 'below'} the "
+                f"{low:.3g}-{high:.3g} {preset.name} was fitted on: the effective size extrapolates Clark et al.'s law"
+            )
         if experts > preset.fitted_range["experts"][1]:
             warnings.append(f"{experts} experts: beyond the {preset.fitted_range['experts'][1]:g} {preset.name} was fitted on")
     else:
@@ -86,19 +88,28 @@ def moe_plan(params: float, experts: int, router: str = "s-base", top_k: int = 1
     adam = get_optimizer("adamw")
     state = total * (adam.weight_bytes + adam.gradient_bytes + adam.optimizer_bytes)
     return MoePlan(
-        experts=experts, top_k=top_k, router=router, routing_frequency=ROUTING_FREQUENCY, active_params=params,
-        total_params=total, effective_params=effective, effective_ratio=ratio, model_state_bytes=state,
-        source=f"{preset.citation} (preset {preset.name})", claim=claim, warnings=warnings,
+        experts=experts,
+        top_k=top_k,
+        router=router,
+        routing_frequency=ROUTING_FREQUENCY,
+        active_params=params,
+        total_params=total,
+        effective_params=effective,
+        effective_ratio=ratio,
+        model_state_bytes=state,
+        source=f"{preset.citation} (preset {preset.name})",
+        claim=claim,
+        warnings=warnings,
     )
 
 
 def section(draft: Draft, request: PlanRequest) -> None:
     """With ``experts``: the plan's N as the active size; the total memory holds, the effective size."""
-    if request.experts is None:
-        return
+    assert request.experts is not None  # the planner calls a section its request asks for
     experts, params = request.experts.count, draft.params
     draft.fields["moe"] = moe = moe_plan(params, experts, request.experts.router, request.experts.top_k)
     draft.warn(moe.warnings)
     draft.notes.append(
         f"with {experts} experts the plan's {format_count(params)} parameters are the active ones (compute, 6ND); memory holds "
-        f"all {format_count(moe.total_params)}" + ("; the run section sizes a dense shape" if request.gpus is not None else ""))
+        f"all {format_count(moe.total_params)}" + ("; the run section sizes a dense shape" if request.gpus is not None else "")
+    )

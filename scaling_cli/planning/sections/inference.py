@@ -32,8 +32,6 @@ SERVING_KV_HEADS = 8
 size (Dubey et al. 2024, Table 3)."""
 
 
-
-
 def smallest_params_for_loss(law: Law, loss: float, reference_params: float, unique_tokens: float | None = None) -> float:
     """The size below which no number of tokens reaches ``loss`` (its floor crosses it)."""
     from scipy.optimize import brentq
@@ -51,6 +49,7 @@ def smallest_params_for_loss(law: Law, loss: float, reference_params: float, uni
 def total_flops(law: Law, params: float, loss: float, inference_tokens: float, unique_tokens: float | None = None) -> float:
     """Training plus serving compute of ``params`` trained to ``loss`` (inf if it cannot reach it)."""
     tokens = law.tokens_for_loss(params, loss, unique_tokens)
+    assert tokens is not None  # callers have checked that the law has a loss form
     return FLOPS_PER_PARAM_TOKEN * params * tokens + INFERENCE_FLOPS_PER_PARAM_TOKEN * params * inference_tokens
 
 
@@ -78,7 +77,9 @@ def inference_optimal(
     bracket = (grid[max(best - 1, 0)], grid[min(best + 1, GRID_POINTS - 1)])
     found = minimize_scalar(
         lambda x: total_flops(law, math.exp(x), loss, inference_tokens, unique_tokens),
-        bounds=bracket, method="bounded", options={"xatol": 1e-10},
+        bounds=bracket,
+        method="bounded",
+        options={"xatol": 1e-10},
     )
     if not found.success:
         raise ScaleError(f"the inference-optimal search did not converge: {found.message}")
@@ -103,8 +104,7 @@ def serving_mfu(params: float, gpu: Gpu, seq: int, given: float | None):
 def section(draft: Draft, request: PlanRequest) -> None:
     """The inference-optimal model and what serving costs: its own MFU (given, or the decoding
     roofline's bound for each size) and GPU-hours (cost and days: the costs section)."""
-    if request.inference is None:
-        return
+    assert request.inference is not None  # the planner calls a section its request asks for
     law, gpu, mfu, flops, params, loss = draft.law, draft.gpu, request.mfu, draft.flops, draft.params, draft.loss
     inference_tokens, given_mfu, seq = request.inference.tokens, request.inference.mfu, request.seq
     if loss is None:

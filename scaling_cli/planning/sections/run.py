@@ -13,10 +13,10 @@ from pydantic import BaseModel
 
 from ...core.compute import FLOPS_PER_PARAM_TOKEN, HOURS_PER_DAY, gpu_hours
 from ...hardware.gpus import Gpu
-from ...laws.hyperparams import hyperparameter_law
 from ...hardware.layout import TENSOR_PARALLEL
 from ...hardware.memory import TIGHT_HEADROOM, Layout, TrainingMemory, training_memory
 from ...hardware.shape import Shape, fits, suggest_shapes
+from ...laws.hyperparams import hyperparameter_law
 from ..draft import Draft
 from ..request import PlanRequest
 
@@ -53,22 +53,30 @@ def layouts(shape: Shape, gpus: int, seq: int):
         for cp in contexts:
             for tp in [t for t in TENSOR_PARALLEL if shape.heads % t == 0 and shape.n_kv_heads % t == 0]:
                 if gpus % (tp * pp * cp) == 0:
-                    yield Layout(dp=gpus // (tp * pp * cp), tp=tp, pp=pp, cp=cp, zero=1, micro_batch=1, seq=seq,
-                                 recompute="selective", flash_attention=True)
+                    yield Layout(
+                        dp=gpus // (tp * pp * cp),
+                        tp=tp,
+                        pp=pp,
+                        cp=cp,
+                        zero=1,
+                        micro_batch=1,
+                        seq=seq,
+                        recompute="selective",
+                        flash_attention=True,
+                    )
 
 
 def run_plan(params: float, flops: float, gpu: Gpu, gpus: int, seq: int = 4096, vocab: int = 32_000, shape: Shape | None = None) -> RunPlan:
     """A shape (``shape`` if given, else a suggested one), a layout and hyperparameters for
     training ``params`` parameters with ``flops``."""
     given = shape is not None
-    shape = shape if given else suggest_shapes(params, vocab=vocab, count=1)[0]
+    shape = shape if shape is not None else suggest_shapes(params, vocab=vocab, count=1)[0]
     # The least model parallelism that fits with the headroom README promises (>= 10 % of the
     # GPU free for the CUDA context and fragmentation); failing that, the first that fits at all.
     source = "given" if given else "suggested"
-    candidates = [(layout, training_memory(shape.params, shape, gpu, layout, shape_source=source))
-                  for layout in layouts(shape, gpus, seq)]
-    roomy = [(l, m) for l, m in candidates if m.fits and m.headroom_fraction >= TIGHT_HEADROOM]
-    tight = [(l, m) for l, m in candidates if m.fits]
+    candidates = [(layout, training_memory(shape.params, shape, gpu, layout, shape_source=source)) for layout in layouts(shape, gpus, seq)]
+    roomy = [(lay, m) for lay, m in candidates if m.fits and m.headroom_fraction >= TIGHT_HEADROOM]
+    tight = [(lay, m) for lay, m in candidates if m.fits]
     notes = []
     if roomy or tight:
         layout, memory = (roomy or tight)[0]
@@ -78,8 +86,10 @@ def run_plan(params: float, flops: float, gpu: Gpu, gpus: int, seq: int = 4096, 
         layout = Layout(dp=gpus, zero=1, seq=seq, recompute="selective", flash_attention=True)
         memory = training_memory(shape.params, shape, gpu, layout, shape_source=source)
     if not memory.fits:
-        notes.append(f"no layout of {gpus:,} {gpu.name} GPUs (tensor parallelism up to 8, pipeline up to 64, context parallelism "
-                     f"down to {CONTEXT_CHUNK:,} tokens per rank, ZeRO-1) holds this model")
+        notes.append(
+            f"no layout of {gpus:,} {gpu.name} GPUs (tensor parallelism up to 8, pipeline up to 64, context parallelism "
+            f"down to {CONTEXT_CHUNK:,} tokens per rank, ZeRO-1) holds this model"
+        )
     elif not roomy:
         notes.append(f"tight: every layout that fits leaves under {TIGHT_HEADROOM:.0%} of the GPU's memory free")
     law = hyperparameter_law()
@@ -90,10 +100,18 @@ def run_plan(params: float, flops: float, gpu: Gpu, gpus: int, seq: int = 4096, 
     sequences = max(unit, round(batch / seq / unit) * unit)
     tokens = flops / (FLOPS_PER_PARAM_TOKEN * params)
     return RunPlan(
-        shape=shape if given else shape.model_copy(update={"max_seq": seq}), shape_fits=given or fits(shape, params), layout=layout, memory=memory, fits=memory.fits,
-        batch_size_tokens=batch, batch_size_sequences=float(sequences), batch_tokens_per_step=float(sequences * seq),
-        steps=tokens / (sequences * seq), learning_rate=law.learning_rate(flops),
-        hyperparameter_source=f"{law.citation}. {law.note}", notes=notes,
+        shape=shape if given else shape.model_copy(update={"max_seq": seq}),
+        shape_fits=given or fits(shape, params),
+        layout=layout,
+        memory=memory,
+        fits=memory.fits,
+        batch_size_tokens=batch,
+        batch_size_sequences=float(sequences),
+        batch_tokens_per_step=float(sequences * seq),
+        steps=tokens / (sequences * seq),
+        learning_rate=law.learning_rate(flops),
+        hyperparameter_source=f"{law.citation}. {law.note}",
+        notes=notes,
     )
 
 
@@ -101,8 +119,7 @@ def section(draft: Draft, request: PlanRequest) -> None:
     """With ``gpus``: a shape, a layout that fits, batch size and learning rate, and GPU-hours of
     the FLOPs MFU counts (PaLM, App. B), not 6ND; with the vocabulary the budget implies."""
     gpus, seq, price = request.gpus, request.seq, request.price_per_gpu_hour
-    if gpus is None:
-        return
+    assert gpus is not None  # the planner calls a section its request asks for
     law, gpu, flops, params, tokens = draft.law, draft.gpu, draft.flops, draft.params, draft.tokens
     run = run_plan(params, flops, gpu, gpus, seq=seq)
     shape = run.shape
@@ -111,9 +128,14 @@ def section(draft: Draft, request: PlanRequest) -> None:
     counted = shape.counted_flops(tokens, seq, params)
     hours = gpu_hours(counted, gpu.peak_flops, request.mfu)
     draft.fields.update(
-        run=run, shape=shape, memory_per_gpu_bytes=run.memory.total_bytes,
-        batch_size_tokens=run.batch_size_tokens, learning_rate=run.learning_rate,
-        model_flops=counted, attention_flops_per_token=shape.attention_flops_per_token(seq), gpu_hours=hours,
+        run=run,
+        shape=shape,
+        memory_per_gpu_bytes=run.memory.total_bytes,
+        batch_size_tokens=run.batch_size_tokens,
+        learning_rate=run.learning_rate,
+        model_flops=counted,
+        attention_flops_per_token=shape.attention_flops_per_token(seq),
+        gpu_hours=hours,
         days=hours / gpus / HOURS_PER_DAY,
         cost=None if price is None else hours * price,
     )

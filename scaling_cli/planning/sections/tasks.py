@@ -78,13 +78,24 @@ def task_scores(names: list[str], params: float, tokens: float, shape=None, para
             warnings.append(f"the plan's law counts {params_counted} parameters; {preset.name} was evaluated at that N as if it were total")
         reach = _reach(preset, n, tokens)
         if reach is not None:
-            scores.append(TaskScore(name=preset.name, metric=TASK_FORMS[preset.form], value=None, source=preset.citation,
-                                    params_used=n, warnings=warnings + [reach]))
+            scores.append(
+                TaskScore(
+                    name=preset.name,
+                    metric=TASK_FORMS[preset.form],
+                    value=None,
+                    source=preset.citation,
+                    params_used=n,
+                    warnings=warnings + [reach],
+                )
+            )
             continue
         warnings += _extrapolation(preset, n, tokens)
         value = float(preset.predict(params=n, tokens=tokens))
-        scores.append(TaskScore(name=preset.name, metric=TASK_FORMS[preset.form], value=value, source=preset.citation,
-                                params_used=n, warnings=warnings))
+        scores.append(
+            TaskScore(
+                name=preset.name, metric=TASK_FORMS[preset.form], value=value, source=preset.citation, params_used=n, warnings=warnings
+            )
+        )
     return scores
 
 
@@ -100,20 +111,23 @@ def _ratios(preset: FormPreset, n: float, tokens: float):
 def _reach(preset: FormPreset, n: float, tokens: float) -> str | None:
     for variable, value, ratio, side, edge in _ratios(preset, n, tokens):
         if ratio > MAX_REACH:
-            return (f"{preset.name} does not reach that far: {variable} {value:.3g} is {ratio:,.0f}x {side} it was fitted on "
-                    f"({edge:.3g}); the law is not asked beyond {MAX_REACH:g}x")
+            return (
+                f"{preset.name} does not reach that far: {variable} {value:.3g} is {ratio:,.0f}x {side} it was fitted on "
+                f"({edge:.3g}); the law is not asked beyond {MAX_REACH:g}x"
+            )
     return None
 
 
 def _extrapolation(preset: FormPreset, n: float, tokens: float) -> list[str]:
     import math
 
-    return [f"{preset.name}: {variable} {value:.3g} is {ratio:.3g}x {side} it was fitted on ({edge:.3g}), "
-            f"{math.log10(ratio):.1f} decades of extrapolation" for variable, value, ratio, side, edge in _ratios(preset, n, tokens)]
+    return [
+        f"{preset.name}: {variable} {value:.3g} is {ratio:.3g}x {side} it was fitted on ({edge:.3g}), "
+        f"{math.log10(ratio):.1f} decades of extrapolation"
+        for variable, value, ratio, side, edge in _ratios(preset, n, tokens)
+    ]
 
 
 def section(draft: Draft, request: PlanRequest) -> None:
     """With ``tasks``: the planned model's predicted score on each benchmark."""
-    if request.tasks:
-        draft.fields["tasks"] = task_scores(request.tasks, draft.params, draft.tokens, draft.fields.get("shape"),
-                                            draft.law.params_counted)
+    draft.fields["tasks"] = task_scores(request.tasks, draft.params, draft.tokens, draft.fields.get("shape"), draft.law.params_counted)

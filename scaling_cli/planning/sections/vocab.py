@@ -40,10 +40,20 @@ def vocab_suggestion(flops: float, shape) -> VocabSuggestion:
     warnings = []
     if flops > high or flops < low:
         ratio = flops / high if flops > high else low / flops
-        warnings.append(f"{flops:.3g} FLOPs are {ratio:.3g}x {'beyond' if flops > high else 'below'} the {low:.2g}-{high:.2g} "
-                        f"Tao et al.'s vocabulary law was fitted on: the suggested vocabulary extrapolates it")
-    return VocabSuggestion(flops=flops, vocab=vocab, vocab_params=vocab_params, current_vocab=shape.vocab, params_change=matrices * delta * shape.d_model,
-                           head_flops_change=6.0 * delta * shape.d_model, source=preset.citation, warnings=warnings)
+        warnings.append(
+            f"{flops:.3g} FLOPs are {ratio:.3g}x {'beyond' if flops > high else 'below'} the {low:.2g}-{high:.2g} "
+            f"Tao et al.'s vocabulary law was fitted on: the suggested vocabulary extrapolates it"
+        )
+    return VocabSuggestion(
+        flops=flops,
+        vocab=vocab,
+        vocab_params=vocab_params,
+        current_vocab=shape.vocab,
+        params_change=matrices * delta * shape.d_model,
+        head_flops_change=6.0 * delta * shape.d_model,
+        source=preset.citation,
+        warnings=warnings,
+    )
 
 
 def vocab_for_shape(shape) -> VocabSuggestion:
