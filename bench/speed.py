@@ -116,7 +116,7 @@ def bootstrap_seconds(count: int = 4000) -> float:
     from threadpoolctl import threadpool_limits
 
     from scaling_cli.fitting.bootstrap import resample_weights
-    from scaling_cli.fitting.fit.parametric_fit import bootstrap_thetas
+    from scaling_cli.fitting.loss_law.parametric_fit import bootstrap_thetas
     from scaling_cli.fitting.solvers.parametric import Objective, fit_parametric
 
     runs = library_runs()

@@ -564,7 +564,7 @@ def test_fits_keep_blas_to_one_thread_and_leave_the_caller_alone():
 
 def test_the_frontier_slopes_of_all_resamples_at_once_are_each_resamples_own():
     from scaling_cli.fitting.bootstrap import group_weights
-    from scaling_cli.fitting.fit.regime import frontier_slope, frontier_slopes, regime_buckets
+    from scaling_cli.fitting.loss_law.regime import frontier_slope, frontier_slopes, regime_buckets
 
     runs = synthetic_runs(seed=3, sizes=5)
     buckets = regime_buckets(runs)
@@ -576,3 +576,27 @@ def test_the_frontier_slopes_of_all_resamples_at_once_are_each_resamples_own():
     together = frontier_slopes(runs, buckets, weights)
     assert np.isnan(together[1]) and np.array_equal(np.isnan(one_by_one), np.isnan(together))
     assert np.allclose(together, one_by_one, rtol=1e-12, atol=1e-15, equal_nan=True)
+
+
+def test_a_large_fit_screens_a_subsample_and_reaches_the_full_screens_optimum(monkeypatch):
+    """Above SCREEN_RUNS the screen ranks starts on a stratified subsample; the refinement runs on
+    every run. On 2,400 seeded runs, with the threshold lowered to 300, the main fit and two
+    backtest-like fits (the smallest budgets only) reach the full screen's optimum."""
+    from scaling_cli.fitting.solvers import parametric
+
+    runs = synthetic_runs(budgets=np.geomspace(1e18, 1e21, 12), sizes=200, seed=5)
+    objective = Objective(np.log(runs.params), np.log(runs.tokens), runs.loss)
+    order = np.argsort(runs.flops, kind="stable")
+    weights = np.ones((3, len(runs)))
+    weights[1, order[600:]] = 0.0  # the 3 smallest budgets
+    weights[2, order[1200:]] = 0.0
+    full = parametric.fit_many(objective, weights)
+    monkeypatch.setattr(parametric, "SCREEN_RUNS", 300)
+    sample = parametric.screen_sample(objective, 300)
+    assert len(sample) == 300 and len(np.unique(sample)) == 300
+    flops = runs.flops[sample]
+    assert np.count_nonzero(flops <= np.sort(runs.flops)[599]) >= 40  # every budget keeps runs in the screen
+    subsampled = parametric.fit_many(objective, weights)
+    for a, b in zip(full, subsampled):
+        assert b.objective == pytest.approx(a.objective, rel=1e-9)
+        assert b.theta == pytest.approx(a.theta, rel=1e-5, abs=1e-6)

@@ -31,11 +31,11 @@ ALLOWED: dict[str, set[str]] = {
     "fitting.runs": {"core"},
     "fitting.solvers": {"core", "laws"},
     "fitting.check": {"core", "fitting.solvers", *FITTING_SHARED},
-    "fitting.fit": {"core", "laws", "fitting.solvers", "fitting.runs", "fitting.check", *FITTING_SHARED},
-    "fitting.forms": {"core", "laws", "fitting.solvers", "fitting.runs", "fitting.check", "fitting.fit", *FITTING_SHARED},
+    "fitting.loss_law": {"core", "laws", "fitting.solvers", "fitting.runs", "fitting.check", *FITTING_SHARED},
+    "fitting.forms": {"core", "laws", "fitting.solvers", "fitting.runs", "fitting.check", "fitting.loss_law", *FITTING_SHARED},
     "fitting.tasks": {"core", "laws", "fitting.solvers", "fitting.runs", "fitting.check", *FITTING_SHARED},
     "fitting.compare": {"core", "fitting.solvers", "fitting.runs", *FITTING_SHARED},
-    "fitting.pattern": {"core", "fitting.runs", "fitting.fit", *FITTING_SHARED},
+    "fitting.pattern": {"core", "fitting.runs", "fitting.loss_law", *FITTING_SHARED},
     # The package's front door and the calibration harness: anything of fitting.
     "fitting": {"core", "laws", "fitting.*"},
     "fitting.simulate": {"core", "laws", "fitting.*"},
@@ -95,7 +95,7 @@ def graph() -> dict[str, set[str]]:
 
 
 def area(module: str) -> str:
-    """``scaling_cli.fitting.fit.core`` -> ``fitting.fit``; ``scaling_cli.core.units`` -> ``core``;
+    """``scaling_cli.fitting.loss_law.core`` -> ``fitting.loss_law``; ``scaling_cli.core.units`` -> ``core``;
     the package's own ``__init__`` and ``__main__`` -> ``""`` (the front door: no rule)."""
     parts = module.split(".")[1:]
     if not parts or parts == ["__main__"]:
@@ -179,11 +179,11 @@ def test_every_area_imports_only_what_it_may(graph):
 def test_the_area_rules_reject_an_upward_import():
     assert not allowed("core", "laws")
     assert not allowed("hardware", "planning")
-    assert not allowed("fitting.solvers", "fitting.fit")
+    assert not allowed("fitting.solvers", "fitting.loss_law")
     assert not allowed("planning", "cli")
     assert not allowed("cli.commands", "cli.app")
-    assert allowed("fitting.fit", "fitting.check")
-    assert allowed("plots", "fitting.fit")
+    assert allowed("fitting.loss_law", "fitting.check")
+    assert allowed("plots", "fitting.loss_law")
 
 
 def test_the_library_never_imports_the_cli_stack():
@@ -223,3 +223,22 @@ def test_contributing_describes_every_folder():
     contributing = (PACKAGE.parent / "CONTRIBUTING.md").read_text()
     folders = sorted(init.parent.relative_to(PACKAGE).as_posix() + "/" for init in PACKAGE.rglob("__init__.py") if init.parent != PACKAGE)
     assert [folder for folder in folders if f"`{folder}`" not in contributing] == []
+
+
+def test_no_name_a_package_exports_hides_one_of_its_modules():
+    """``scaling_cli.fitting.fit`` is the function: a subpackage of that name could be imported
+    but not reached as an attribute (``import scaling_cli.fitting.fit.core as m`` fails)."""
+    import importlib
+
+    hidden = []
+    for init in PACKAGE.rglob("__init__.py"):
+        package = ".".join(init.parent.relative_to(PACKAGE.parent).parts)
+        for child in sorted(
+            p.stem if p.is_file() else p.name
+            for p in init.parent.iterdir()
+            if (p.suffix == ".py" and p.stem not in ("__init__", "__main__")) or (p / "__init__.py").is_file()
+        ):
+            module = importlib.import_module(f"{package}.{child}")
+            if getattr(importlib.import_module(package), child) is not module:
+                hidden.append(f"{package}.{child}")
+    assert hidden == []

@@ -17,6 +17,8 @@ What is drawn (``--resample``):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 from pydantic import BaseModel
 
@@ -42,11 +44,20 @@ RESAMPLE = ("runs", "size", "budget")
 def group_weights(groups: list[np.ndarray], n_runs: int, count: int, rng: np.random.Generator) -> np.ndarray:
     """``count`` resamples drawing whole groups (index arrays) with replacement; each run gets
     its group's count. With one run per group this is the ordinary bootstrap over runs."""
-    draws = rng.multinomial(len(groups), np.full(len(groups), 1.0 / len(groups)), size=count).astype(float)
-    weights = np.zeros((count, n_runs))
-    for column, index in enumerate(groups):
-        weights[:, index] = draws[:, [column]]
-    return weights
+    return next(group_weight_chunks(groups, n_runs, count, rng, max(count, 1)), np.zeros((0, n_runs)))
+
+
+def group_weight_chunks(groups: list[np.ndarray], n_runs: int, count: int, rng: np.random.Generator, chunk: int) -> Iterator[np.ndarray]:
+    """:func:`group_weights` in blocks of at most ``chunk`` resamples, drawn as they are needed:
+    memory holds one block, not ``count`` x ``n_runs``. The blocks are the same draws as one call
+    (the generator draws a multinomial row by row)."""
+    for start in range(0, count, chunk):
+        size = min(chunk, count - start)
+        draws = rng.multinomial(len(groups), np.full(len(groups), 1.0 / len(groups)), size=size).astype(float)
+        weights = np.zeros((size, n_runs))
+        for column, index in enumerate(groups):
+            weights[:, index] = draws[:, [column]]
+        yield weights
 
 
 def grouping(resample: str, params: np.ndarray, budgets: list[np.ndarray]):

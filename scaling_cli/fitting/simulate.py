@@ -92,7 +92,7 @@ def _call(job):
 
 
 def _held_out_trial(truth, budgets, sizes, noise, seed, deviation, holdout, bootstrap):
-    from .fit.core import fit
+    from .loss_law.core import fit
 
     runs = synthetic_runs(
         truth=truth,
@@ -154,7 +154,7 @@ def check_calibration(
 
 
 def _coverage_trial(truth, budgets, sizes, noise, seed, targets, bootstrap):
-    from .fit.core import fit
+    from .loss_law.core import fit
 
     rng = np.random.default_rng([seed, 99])
     runs = synthetic_runs(truth=truth, budgets=budgets, sizes=sizes, noise=noise, seed=seed)

@@ -310,7 +310,7 @@ def _curve_budgets(result, runs) -> list[float]:
     each curve passes through its own runs."""
     if result.buckets:
         return [b.flops for b in result.buckets]
-    from ..fitting.fit.regime import regime_buckets
+    from ..fitting.loss_law.regime import regime_buckets
 
     return [float(np.median(runs.flops[index])) for index in regime_buckets(runs)]
 

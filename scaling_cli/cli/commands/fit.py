@@ -1,4 +1,4 @@
-"""``scale fit``: parse, read the runs, call :func:`scaling_cli.fitting.fit`, render or print JSON."""
+"""``scale fit``: parse, read the runs, call :func:`scaling_cli.fitting.loss_law`, render or print JSON."""
 
 from __future__ import annotations
 
@@ -187,7 +187,7 @@ def fit(
 
     The scaling check: backtests (fit on the smaller budgets, predict the larger), intervals that
     grow with the extrapolation as the backtests measured it, and a joint held-out test."""
-    from ...fitting.fit.core import fit as fit_runs
+    from ...fitting.loss_law.core import fit as fit_runs
     from ...fitting.runs.runs import parse_columns, parse_rows, read_runs
     from ..output import check_plot
     from ..output import console as make_console
@@ -264,7 +264,7 @@ def fit(
             exclude_undertrained=exclude_undertrained,
         )
     if save is not None:
-        from ...fitting.fit.save import save_law
+        from ...fitting.loss_law.save import save_law
 
         saved = save_law(result, save)
         result.notes.append(f"law written to {save} (use it as --law {save}; name {saved.name!r})")
@@ -320,7 +320,7 @@ def _fit_form(runs, name, columns, exclude, loss, bootstrap, seed, holdout, pred
             data, chosen, objective=loss, bootstrap=bootstrap, seed=seed, holdout=holdout, predict=points, fixed=fixed, progress=progress
         )
     if save is not None:
-        from ...fitting.fit.save import save_form_preset
+        from ...fitting.loss_law.save import save_form_preset
 
         save_form_preset(result, save)
         result.notes.append(f"constants written to {save}")

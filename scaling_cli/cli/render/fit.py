@@ -8,8 +8,8 @@ from rich.text import Text
 
 from ...core.units import format_count, format_percent, format_sci, format_value
 from ...fitting.bootstrap import Estimate
-from ...fitting.fit.result import FitResult
-from ...fitting.fit.summary import LOSS_DISAGREEMENT
+from ...fitting.loss_law.result import FitResult
+from ...fitting.loss_law.summary import LOSS_DISAGREEMENT
 from ...hardware.shape import SHAPE_TOLERANCE
 from ...planning.sweeps import Sweep
 from .tables import data_table

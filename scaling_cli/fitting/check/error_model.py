@@ -50,33 +50,35 @@ REFINE = 8
 
 
 @dataclass
-class BacktestRun:
-    index: int
-    """The run's position in the fitted runs."""
-    extrapolation: float
-    """Its compute over the largest compute the backtest fitted."""
-    log_error: float
-    param_var: float | None
-    """Variance of the backtest fit's log prediction over its bootstrap."""
-
-
-@dataclass
 class BacktestFit:
+    """One rolling-origin backtest: fitted up to a budget, the runs above it predicted (arrays,
+    one entry per predicted run: a ladder's checkpoint file predicts tens of thousands)."""
+
     fitted_up_to_flops: float
     n_fitted: int
-    runs: list[BacktestRun]
+    index: np.ndarray
+    """The predicted runs' positions in the fitted runs."""
+    extrapolation: np.ndarray
+    """Their compute over the largest compute the backtest fitted."""
+    log_error: np.ndarray
+    param_var: np.ndarray | None
+    """Variance of the backtest fit's log prediction over its bootstrap (None without one)."""
+
+    @property
+    def runs(self) -> int:
+        return len(self.index)
 
     @property
     def median_error(self) -> float:
-        return float(np.expm1(np.median([r.log_error for r in self.runs])))
+        return float(np.expm1(np.median(self.log_error)))
 
     @property
     def median_extrapolation(self) -> float:
-        return float(np.median([r.extrapolation for r in self.runs]))
+        return float(np.median(self.extrapolation))
 
     @property
     def max_extrapolation(self) -> float:
-        return float(max(r.extrapolation for r in self.runs))
+        return float(self.extrapolation.max())
 
 
 @dataclass
@@ -119,16 +121,19 @@ def _backtest_runs(objective: Objective, flops, budgets, k, index, theta, thetas
     predicted = np.concatenate(budgets[k + 1 :])
     top = float(flops[index].max())
     log_pred = objective.predict_log(theta)[predicted]
-    variance = [None] * len(predicted)
+    variance = None
     if thetas is not None:
         log_n, log_d = objective.log_params[predicted], objective.log_tokens[predicted]
         draws = objective.predict_log_many(thetas, log_n, log_d)
-        variance = np.var(draws[np.all(np.isfinite(draws), axis=1)], axis=0).tolist()
-    runs = [
-        BacktestRun(index=int(i), extrapolation=float(flops[i] / top), log_error=float(lp - objective.log_loss[i]), param_var=v)
-        for i, lp, v in zip(predicted, log_pred, variance)
-    ]
-    return BacktestFit(fitted_up_to_flops=top, n_fitted=len(index), runs=runs)
+        variance = np.var(draws[np.all(np.isfinite(draws), axis=1)], axis=0)
+    return BacktestFit(
+        fitted_up_to_flops=top,
+        n_fitted=len(index),
+        index=predicted,
+        extrapolation=flops[predicted] / top,
+        log_error=log_pred - objective.log_loss[predicted],
+        param_var=variance,
+    )
 
 
 def error_model(
@@ -143,7 +148,7 @@ def error_model(
     """Scatter (leave-one-budget-out), backtests, tau and drift for the runs of ``objective``.
 
     Every refit is a weighted fit of the same objective (0 for the runs it may not see): the
-    leave-one-out and backtest fits are solved as one batch, their bootstraps as another.
+    leave-one-out and backtest fits are solved as one batch, each backtest's bootstrap as another.
     """
     n = len(objective.loss)
     interior = budgets[1:-1]
@@ -167,30 +172,29 @@ def error_model(
     scatter_sd = float(np.sqrt(np.mean(scatter**2)))
     replicates: Sequence[np.ndarray | None] = [None] * len(plan)
     if resamples and plan:
-        weights = np.vstack([group_weights(groups_of(index), n, resamples, rng) for index in fitted])
-        starts = np.repeat(np.array([f.theta for f in tests]), resamples, axis=0)
-        thetas = solve(objective, starts, weights, WARM_ITERATIONS)[0]
-        replicates = np.split(thetas, len(plan))
+        # One backtest's resamples at a time (drawn in the same order as all at once): memory holds
+        # resamples x runs, not backtests x resamples x runs (600 MB for 37 backtests of 20,000 runs).
+        replicates = [
+            solve(
+                objective, np.repeat(f.theta[None], resamples, axis=0), group_weights(groups_of(index), n, resamples, rng), WARM_ITERATIONS
+            )[0]
+            for index, f in zip(fitted, tests)
+        ]
     backtests = [_backtest_runs(objective, flops, budgets, k, index, f.theta, r) for k, index, f, r in zip(plan, fitted, tests, replicates)]
-    runs = [r for b in backtests for r in b.runs]
     tau, slope, drift, mean_z = 0.0, None, False, None
-    if runs:
-        x = np.log10([r.extrapolation for r in runs])
-        e = np.array([r.log_error for r in runs])
+    if backtests:
+        x = np.log10(np.concatenate([b.extrapolation for b in backtests]))
+        e = np.concatenate([b.log_error for b in backtests])
         if np.sum(x * x) > 0:
             slope = float(np.sum(e * x) / np.sum(x * x))
-        if all(r.param_var is not None for r in runs):
-            var = np.array([r.param_var for r in runs]) + scatter_sd**2
+        variances = [b.param_var for b in backtests if b.param_var is not None]
+        if len(variances) == len(backtests):
+            var = np.concatenate(variances) + scatter_sd**2
             if np.sum(x * x) > 0:
                 tau = float(np.sqrt(max(0.0, np.sum(e * e - var) / np.sum(x * x))))
-            z_means = [
-                np.mean(
-                    np.array([r.log_error for r in b.runs]) / np.sqrt(np.array([r.param_var for r in b.runs], dtype=float) + scatter_sd**2)
-                )
-                for b in backtests
-            ]
+            z_means = [np.mean(b.log_error / np.sqrt(v + scatter_sd**2)) for b, v in zip(backtests, variances)]
             mean_z = float(np.mean(z_means))
-            signs = {np.sign(np.median([r.log_error for r in b.runs])) for b in backtests}
+            signs = {np.sign(np.median(b.log_error)) for b in backtests}
             drift = len(backtests) >= 2 and len(signs) == 1 and abs(mean_z) > DRIFT_Z
     return ErrorModel(
         scatter=scatter,

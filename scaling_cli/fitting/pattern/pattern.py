@@ -25,7 +25,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from ..bootstrap import Estimate, estimate
-from ..fit.regime import t975
+from ..loss_law.regime import t975
 from ..threads import one_blas_thread
 
 MIN_POINTS = 6

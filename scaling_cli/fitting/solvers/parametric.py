@@ -23,6 +23,7 @@ __all__ = [
     "HUBER_DELTA",
     "NAMES",
     "REFINE",
+    "SCREEN_RUNS",
     "VARPRO_EXPONENTS",
     "Objective",
     "ParametricFit",
@@ -34,6 +35,7 @@ __all__ = [
     "optimal",
     "refit",
     "screen",
+    "screen_sample",
     "varpro_starts",
 ]
 
@@ -108,14 +110,71 @@ def coefficients(theta) -> dict[str, float]:
     return {"E": float(np.exp(e)), "A": float(np.exp(a)), "B": float(np.exp(b)), "alpha": alpha, "beta": beta}
 
 
+SCREEN_RUNS = 2_000
+"""Above this many runs, the screen ranks its starts on a subsample of this many (stratified over
+compute, :func:`screen_sample`); the refinement always runs on every run. The screen only picks
+which starts to refine: on 20,000 seeded runs the subsample's picks reach the full screen's
+optimum (``tests/test_fit.py``), and every fit of the shared data (at most 1,746 rows) screens
+all its runs, unchanged."""
+SCREEN_STRATA = 40
+"""Equal-width bins of log compute the subsample draws from evenly, so that a backtest fitted on
+the few smallest budgets still has runs in its screen."""
+SCREEN_MIN_WEIGHTED = 10
+"""A weight vector left with fewer weighted runs than this in the subsample is screened on all."""
+POLISH = 4
+"""Above :data:`SCREEN_RUNS` runs each fit refines its screened starts on the subsample first,
+and only the best few distinct points they reach on every run (:func:`fit_many`)."""
+POLISH_DISTINCT = 1e-3
+"""Two subsample optima closer than this in every parameter of theta count as one point."""
+
+
+def screen_sample(objective: Objective, size: int | None = None) -> np.ndarray:
+    """Indices of at most ``size`` runs spread over compute: up to ``size / bins`` runs from each
+    of :data:`SCREEN_STRATA` equal-width bins of log compute (evenly spaced in model size inside a
+    bin), the share of sparse bins passed on to the others. Deterministic: no random draw."""
+    size = SCREEN_RUNS if size is None else size
+    log_compute = objective.log_params + objective.log_tokens
+    low, high = float(log_compute.min()), float(log_compute.max())
+    bins = np.minimum(((log_compute - low) / max(high - low, 1e-12) * SCREEN_STRATA).astype(int), SCREEN_STRATA - 1)
+    members = [np.flatnonzero(bins == b) for b in range(SCREEN_STRATA)]
+    members = [m[np.argsort(objective.log_params[m], kind="stable")] for m in members if len(m)]
+    quota, left = size // len(members), size
+    chosen: list[np.ndarray] = []
+    for m in sorted(members, key=len):  # the sparse bins first: what they cannot fill goes to the rest
+        take = min(len(m), max(quota, left // max(len(members) - len(chosen), 1)))
+        chosen.append(m[np.unique(np.linspace(0, len(m) - 1, take).round().astype(int))])
+        left -= len(chosen[-1])
+    return np.sort(np.concatenate(chosen))
+
+
+def subsample(objective: Objective, weights: np.ndarray) -> tuple[Objective, np.ndarray] | None:
+    """The objective and weights on :func:`screen_sample`'s runs, when there are more than
+    :data:`SCREEN_RUNS` runs and every weight vector keeps enough of its own there; else None."""
+    if len(objective.loss) <= SCREEN_RUNS:
+        return None
+    index = screen_sample(objective)
+    kept = np.count_nonzero(weights[:, index] > 0, axis=1)
+    if not np.all((kept >= SCREEN_MIN_WEIGHTED) | (kept == np.count_nonzero(weights > 0, axis=1))):
+        return None
+    sample = Objective(objective.log_params[index], objective.log_tokens[index], objective.loss[index], objective.kind)
+    return sample, weights[:, index]
+
+
 def screen(objective: Objective, weights: np.ndarray, refine: int = REFINE) -> np.ndarray:
     """The ``refine`` most promising starts for each row of ``weights``: shape (rows, refine, 5).
 
     The grid (Hoffmann et al. 2022, App. D.2) is screened for every weight vector in one pass
     (one evaluation of the 4,500 starts, then a matrix product with the weights); each weight
-    vector adds its own variable-projection starts.
+    vector adds its own variable-projection starts. Above :data:`SCREEN_RUNS` runs the ranking
+    uses a stratified subsample (:func:`subsample`).
     """
     weights = np.atleast_2d(weights)
+    sampled = subsample(objective, weights)
+    return _screen_all(*(sampled or (objective, weights)), refine)
+
+
+def _screen_all(objective: Objective, weights: np.ndarray, refine: int) -> np.ndarray:
+    """:func:`screen` on the runs given."""
     grid = grid_starts()
     screened = objective.grid_values(weights.T).reshape(len(grid), len(weights))
     varpro = varpro_starts(objective, weights)
@@ -136,6 +195,9 @@ def fit_many(objective: Objective, weights: np.ndarray, refine: int = REFINE) ->
     """One multi-start fit per row of ``weights`` (backtests, leave-one-out fits), refined together."""
     weights = np.atleast_2d(weights)
     starts = screen(objective, weights, refine)
+    sampled = subsample(objective, weights) if refine > POLISH else None
+    if sampled is not None:
+        starts, refine = _polish_starts(*sampled, starts), POLISH
     fits = np.repeat(np.arange(len(weights)), refine)
     thetas, values = solve(objective, starts.reshape(-1, 5), np.repeat(weights, refine, axis=0), fits=fits)
     results = []
@@ -152,6 +214,25 @@ def fit_many(objective: Objective, weights: np.ndarray, refine: int = REFINE) ->
             )
         )
     return results
+
+
+def _polish_starts(sample: Objective, weights: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Each fit's screened starts refined on the subsample, and the :data:`POLISH` best distinct
+    points they reach (by the subsample's objective): the starts refined on every run. A fit with
+    fewer distinct points repeats its best (the solver merges the copies)."""
+    rows, refine = starts.shape[:2]
+    fits = np.repeat(np.arange(rows), refine)
+    thetas, values = solve(sample, starts.reshape(-1, 5), np.repeat(weights, refine, axis=0), fits=fits)
+    thetas, values = thetas.reshape(rows, refine, 5), np.where(np.isfinite(values), values, np.inf).reshape(rows, refine)
+    polished = np.empty((rows, POLISH, 5))
+    for row in range(rows):
+        kept: list[np.ndarray] = []
+        for i in np.argsort(values[row], kind="stable"):
+            if len(kept) < POLISH and all(np.max(np.abs(thetas[row, i] - k)) > POLISH_DISTINCT for k in kept):
+                kept.append(thetas[row, i])
+        kept += [kept[0]] * (POLISH - len(kept))
+        polished[row] = kept
+    return polished
 
 
 def refit(objective: Objective, start: np.ndarray, weights: np.ndarray) -> np.ndarray:

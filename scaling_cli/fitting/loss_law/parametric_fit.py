@@ -8,10 +8,12 @@ regime; the compute-envelope law as a second route; the other objective as a sen
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from ...core.errors import ScaleError
-from ..bootstrap import estimate, group_weights, grouping
+from ..bootstrap import estimate, group_weight_chunks, grouping
 from ..check.error_model import BACKTEST_BOOTSTRAP, ErrorModel, drift_warning, error_model, in_sample_scatter, point_rng
 from ..check.predict import decades_beyond, holdout_check, predict_points
 from ..check.verdicts import Backtest, BacktestError, Prediction, ScalingCheck
@@ -49,12 +51,19 @@ def _report(progress, stage: str, done: int, total: int) -> None:
 
 
 def bootstrap_thetas(objective: Objective, best: ParametricFit, weights: np.ndarray, progress=None) -> np.ndarray:
-    """Warm-started refits of every resample, in batches (progress between them)."""
-    thetas = []
-    for start in range(0, len(weights), BOOTSTRAP_CHUNK):
-        thetas.append(refit(objective, best.theta, weights[start : start + BOOTSTRAP_CHUNK]))
-        _report(progress, "bootstrap", min(start + BOOTSTRAP_CHUNK, len(weights)), len(weights))
-    return np.vstack(thetas)
+    """Warm-started refits of every resample (rows of ``weights``), in batches (progress between them)."""
+    chunks = (weights[start : start + BOOTSTRAP_CHUNK] for start in range(0, len(weights), BOOTSTRAP_CHUNK))
+    return np.vstack([theta for theta, _ in _refits(objective, best, chunks, len(weights), progress)])
+
+
+def _refits(objective: Objective, best: ParametricFit, chunks: Iterable[np.ndarray], count: int, progress=None):
+    """(thetas, weights) of each batch of resamples, as the batches come (one in memory at a time)."""
+    done = 0
+    for weights in chunks:
+        thetas = refit(objective, best.theta, weights)
+        done += len(weights)
+        _report(progress, "bootstrap", done, count)
+        yield thetas, weights
 
 
 def fit_parametric_runs(
@@ -91,13 +100,18 @@ def fit_parametric_runs(
     _report(progress, "multi-start fit", 1, 1)
     budgets = regime_buckets(train)
     groups_of = grouping(resample, train.params, budgets)
-    thetas, failures, weights = None, 0, None
+    thetas, failures, slopes = None, 0, None
     if bootstrap:
-        weights = group_weights(groups_of(np.arange(len(train))), len(train), bootstrap, np.random.default_rng(seed))
-        thetas = bootstrap_thetas(objective, best, weights, progress)
+        # Resamples drawn, refitted and read (the frontier slope of each) a batch at a time: memory
+        # holds one batch of weights, not bootstrap x runs (160 MB at 20,000 runs).
+        chunks = group_weight_chunks(groups_of(np.arange(len(train))), len(train), bootstrap, np.random.default_rng(seed), BOOTSTRAP_CHUNK)
+        parts = [
+            (theta, frontier_slopes(train, budgets, weights)) for theta, weights in _refits(objective, best, chunks, bootstrap, progress)
+        ]
+        thetas, slopes = np.vstack([theta for theta, _ in parts]), np.concatenate([slope for _, slope in parts])
         ok = np.all(np.isfinite(thetas), axis=1)
         failures = int((~ok).sum())
-        thetas, weights = thetas[ok], weights[ok]
+        thetas, slopes = thetas[ok], slopes[ok]
     predicted_log = objective.predict_log(best.theta)
     residual = predicted_log - objective.log_loss
     _report(progress, "backtests", 0, 1)
@@ -117,7 +131,6 @@ def fit_parametric_runs(
     samples = None if thetas is None else coefficient_samples(thetas)
     point = best.coefficients
     reference_flops = at if at is not None else fitted_max
-    slopes = None if weights is None else frontier_slopes(train, budgets, weights)
     marginal = marginal_return(best.theta, thetas, fitted_max)
     resolution = model.scatter_sd * float(optimal(best.theta, fitted_max)[2][0])
     frontier_flops = frontier_budgets(train, max([at or 0.0, *predict_flops, *runs.flops[held_index]]))
@@ -317,12 +330,14 @@ def _backtest_report(backtest, flops) -> Backtest:
     return Backtest(
         fitted_up_to_flops=backtest.fitted_up_to_flops,
         n_fitted=backtest.n_fitted,
-        runs=len(backtest.runs),
+        runs=backtest.runs,
         extrapolation=backtest.median_extrapolation,
         max_extrapolation=backtest.max_extrapolation,
         median_error=backtest.median_error,
+        # One entry per predicted run, built without validation (the values are floats already):
+        # a ladder's checkpoint file has hundreds of thousands of them across its backtests.
         errors=[
-            BacktestError(flops=float(flops[r.index]), extrapolation=r.extrapolation, error=float(np.expm1(r.log_error)))
-            for r in backtest.runs
+            BacktestError.model_construct(flops=f, extrapolation=x, error=e)
+            for f, x, e in zip(flops[backtest.index].tolist(), backtest.extrapolation.tolist(), np.expm1(backtest.log_error).tolist())
         ],
     )
