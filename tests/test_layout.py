@@ -26,7 +26,7 @@ ALLOWED: dict[str, set[str]] = {
     "laws": {"core"},
     "hardware": {"core"},
     "planning": {"core", "laws", "hardware"},
-    "fitting.bootstrap": set(),
+    "fitting.bootstrap": {"core"},
     "fitting.threads": set(),
     "fitting.runs": {"core"},
     "fitting.solvers": {"core", "laws"},

@@ -295,3 +295,32 @@ def test_law_constants_beyond_their_meaning_are_refused(cli, tmp_path):
     path = tmp_path / "law.toml"
     path.write_text(GOOD_LAW.replace("alpha = 0.34", "alpha = 1e300"))
     assert "key 'loss.alpha'" in one_line(cli, "plan", "--flops", "1e23", "--law", str(path))
+
+
+def test_every_resampling_command_has_the_one_bootstrap_cap(cli, tmp_path):
+    """One declared limit (resamples x runs, fitting/bootstrap.py) on fit, fit --form, fit --metric
+    and compare: refused at once, one line naming the value and the most allowed, exit 2."""
+    import time
+
+    from scaling_cli.fitting.bootstrap import MAX_RESAMPLED_RUNS, MAX_RESAMPLES, check_bootstrap
+
+    assert check_bootstrap(1000, 240) == 1000
+    with pytest.raises(ScaleError, match=f"pass --bootstrap {MAX_RESAMPLED_RUNS // 20_000:,} or fewer"):
+        check_bootstrap(MAX_RESAMPLES, 20_000)
+    with pytest.raises(ScaleError, match="expected a whole number"):
+        check_bootstrap(MAX_RESAMPLES + 1, 10)
+    runs = synthetic_runs(budgets=np.geomspace(1e18, 1e21, 10), sizes=60, seed=2)  # 600 runs: 600 x 99,999 > the cap
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    write_runs_csv(a, runs)
+    write_runs_csv(b, runs)
+    start = time.perf_counter()
+    for argv in (
+        ("compare", a, b, "--bootstrap", "2000000"),
+        ("compare", a, b, "--bootstrap", "1000000000"),
+        ("compare", a, b, "--bootstrap", "50000"),
+        ("fit", a, "--bootstrap", "99999"),
+        ("fit", a, "--form", "chinchilla", "--bootstrap", "99999"),
+    ):
+        message = cli.error(*argv)
+        assert "--bootstrap" in message and "\n" not in message.strip(), argv
+    assert time.perf_counter() - start < 30  # refused before any resample is drawn (1e9 would need 200+ GiB)

@@ -22,6 +22,29 @@ from collections.abc import Iterator
 import numpy as np
 from pydantic import BaseModel
 
+from ..core.errors import ScaleError
+
+MAX_RESAMPLES = 100_000
+"""The most resamples any command draws (``--bootstrap``)."""
+MAX_RESAMPLED_RUNS = 50_000_000
+"""The most resamples x runs any command draws, the one limit every resampling command checks
+(:func:`check_bootstrap`): 1,000 resamples of 50,000 runs, or 100,000 of 500. Resamples are drawn
+and refitted a batch at a time, so memory stays bounded; time does not: 1,000 resamples of 20,000
+runs take about a minute on a 2-core machine (``bench/speed.py``), so the limit is minutes of work."""
+
+
+def check_bootstrap(count: object, runs: int, option: str = "--bootstrap") -> int:
+    """``count`` resamples of ``runs`` runs, if within the limits; else a one-line ``ScaleError``."""
+    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or not 0 <= count <= MAX_RESAMPLES:
+        raise ScaleError(f"{option}: expected a whole number from 0 to {MAX_RESAMPLES:,}, got {count!r}")
+    if count * runs > MAX_RESAMPLED_RUNS:
+        raise ScaleError(
+            f"{option} {count:,} on {runs:,} runs is {count * runs:.2g} resampled runs, over the {MAX_RESAMPLED_RUNS:.0e} a "
+            f"command takes: pass {option} {MAX_RESAMPLED_RUNS // runs:,} or fewer"
+        )
+    return int(count)
+
+
 LEVELS = {"ci80": 80.0, "ci95": 95.0}
 
 

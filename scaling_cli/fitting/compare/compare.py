@@ -27,7 +27,7 @@ from pydantic import BaseModel
 
 from ...core.compute import FLOPS_PER_PARAM_TOKEN
 from ...core.errors import ScaleError
-from ..bootstrap import Estimate, estimate, resample_weights
+from ..bootstrap import Estimate, check_bootstrap, estimate, resample_weights
 from ..runs.buckets import detect_buckets
 from ..runs.runs import Runs
 from ..solvers.parametric import Objective, coefficients, fit_parametric, optimal, refit
@@ -176,6 +176,7 @@ def compare(
     """Each set against the first: multipliers, their trend, a verdict, and the raw evidence."""
     if len(sets) < 2:
         raise ScaleError("compare needs at least two sets of runs (files, or --by on one file)")
+    check_bootstrap(bootstrap, sum(len(runs) for _, runs in sets))
     rng = np.random.default_rng(seed)
     fits = [_Fit(runs, label, loss, bootstrap, rng) for label, runs in sets]
     base = fits[0]

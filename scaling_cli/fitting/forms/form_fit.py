@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from ...core.errors import ScaleError
 from ...laws.base import Form
-from ..bootstrap import Estimate, estimate, resample_weights
+from ..bootstrap import Estimate, check_bootstrap, estimate, resample_weights
 from ..check.error_model import point_rng
 from ..check.predict import INTERPOLATION_RATIO, TOO_WIDE, joint_test, outcome_of
 from ..check.verdicts import Bias, HeldOutVerdict
@@ -121,6 +121,7 @@ def fit_form(
     """Fit ``form`` to ``runs`` (``objective``: the form's default, its paper's, when None);
     ``fixed`` holds some constants at given values (a base law from elsewhere, as Muennighoff
     et al. fitted R_D* and R_N* with the five C4 constants frozen)."""
+    check_bootstrap(bootstrap, len(runs.target))
     fixed = dict(fixed or {})
     unknown = sorted(set(fixed) - set(form.parameter_names))
     if unknown:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...core.errors import ScaleError
-from ..bootstrap import RESAMPLE, estimate, group_weights, grouping, stratified_weights
+from ..bootstrap import RESAMPLE, check_bootstrap, estimate, group_weights, grouping, stratified_weights
 from ..runs.buckets import buckets_for
 from ..runs.runs import Runs
 from ..threads import one_blas_thread
@@ -23,10 +23,6 @@ from .summary import SUMMARY_BUDGETS, bootstrap_warnings, fitted_range, frontier
 METHODS = ("parametric", "isoflop", "envelope")
 LOSSES = ("huber", "lsq")
 DEFAULT_BOOTSTRAP = 1000
-MAX_BOOTSTRAP = 100_000
-"""Percentile intervals settle long before this many resamples; more only burns time."""
-MAX_RESAMPLED_RUNS = 50_000_000
-"""Bootstrap resamples x runs beyond which a fit is refused (memory and minutes, not seconds)."""
 
 
 @one_blas_thread
@@ -68,17 +64,12 @@ def fit(
         raise ScaleError(f"--vertex: expected one of {', '.join(VERTICES)}, got {vertex!r}")
     if resample not in RESAMPLE:
         raise ScaleError(f"--resample: expected one of {', '.join(RESAMPLE)}, got {resample!r}")
-    if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) or not 0 <= bootstrap <= MAX_BOOTSTRAP:
-        raise ScaleError(f"--bootstrap: expected a whole number from 0 to {MAX_BOOTSTRAP:,}, got {bootstrap!r}")
+    check_bootstrap(bootstrap, 0)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ScaleError(f"--seed: expected a whole number >= 0, got {seed!r}")
     if not isinstance(runs, Runs):
         raise ScaleError(f"fit: expected runs read by read_runs() or Runs.from_arrays(), got {type(runs).__name__}")
-    if bootstrap * len(runs) > MAX_RESAMPLED_RUNS:
-        raise ScaleError(
-            f"--bootstrap {bootstrap:,} on {len(runs):,} runs is {bootstrap * len(runs):.2g} resampled runs, over the "
-            f"{MAX_RESAMPLED_RUNS:.0e} a fit takes: pass --bootstrap {MAX_RESAMPLED_RUNS // len(runs):,} or fewer"
-        )
+    check_bootstrap(bootstrap, len(runs))
     if buckets is not None and not 2 <= buckets <= len(runs):
         raise ScaleError(f"--buckets: expected from 2 to {len(runs)} (the number of runs), got {buckets}")
     for name, value in (("--at", at), *(("--predict-flops", c) for c in predict_flops or ())):

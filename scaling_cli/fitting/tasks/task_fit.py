@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from ...core.errors import ScaleError
 from ...laws.base import form_named
-from ..bootstrap import Estimate, estimate, group_weights
+from ..bootstrap import Estimate, check_bootstrap, estimate, group_weights
 from ..check.error_model import point_rng
 from ..runs.records import _listing, _value, read_records
 from ..solvers.form_solver import WARM_ITERATIONS, FormObjective, fit_best, solve
@@ -123,6 +123,7 @@ def fit_task(
     average_last: int = 1,
     notes: list[str] | None = None,
 ) -> TaskFitResult:
+    check_bootstrap(bootstrap, len(labels))
     if form not in CHAINS:
         raise ScaleError(f"--form {form!r} with --metric: expected one of {', '.join(CHAINS)}")
     loss_name, loss_objective, metric_name = CHAINS[form]
