@@ -334,10 +334,8 @@ def _backtest_report(backtest, flops) -> Backtest:
         extrapolation=backtest.median_extrapolation,
         max_extrapolation=backtest.max_extrapolation,
         median_error=backtest.median_error,
-        # One entry per predicted run, built without validation (the values are floats already):
-        # a ladder's checkpoint file has hundreds of thousands of them across its backtests.
         errors=[
-            BacktestError.model_construct(flops=f, extrapolation=x, error=e)
+            BacktestError(flops=f, extrapolation=x, error=e)
             for f, x, e in zip(flops[backtest.index].tolist(), backtest.extrapolation.tolist(), np.expm1(backtest.log_error).tolist())
         ],
     )

@@ -154,22 +154,21 @@ class Objective:
         a, b, e, alpha, beta = (thetas[:, [i]] for i in range(5))
         return self._term(np.logaddexp(np.logaddexp(a - alpha * self.log_params, b - beta * self.log_tokens), e))
 
-    def _grid_per_run(self) -> np.ndarray:
+    def _grid_per_run(self, part: slice = slice(None)) -> np.ndarray:
         """:meth:`_per_run` at every grid start, from the grid's product structure: exp(a - alpha
         log N) takes 30 (a, alpha) pairs, exp(b - beta log D) 30, exp(e) 5, so one sum and one log
         per element replace two log-add-exps (about 3x faster). On the grid each term lies between
         exp(-2 log N) and exp(25), inside float64's range for any N and D under 1e150 (else the
         log-add-exp path), so the plain sum loses nothing."""
-        if max(self.log_params.max(), self.log_tokens.max()) > 345.0:
-            return self._per_run(grid_starts())
+        log_params, log_tokens = self.log_params[part], self.log_tokens[part]
         g = {name: np.asarray(values) for name, values in GRID.items()}
-        n = len(self.loss)
-        first = np.exp(g["a"][:, None, None] - g["alpha"][None, :, None] * self.log_params)  # (a, alpha, runs)
-        second = np.exp(g["b"][:, None, None] - g["beta"][None, :, None] * self.log_tokens)  # (b, beta, runs)
+        n = len(log_params)
+        first = np.exp(g["a"][:, None, None] - g["alpha"][None, :, None] * log_params)  # (a, alpha, runs)
+        second = np.exp(g["b"][:, None, None] - g["beta"][None, :, None] * log_tokens)  # (b, beta, runs)
         total = (
             first[:, None, None, :, None, :] + second[None, :, None, None, :, :] + np.exp(g["e"])[None, None, :, None, None, None]
         )  # (a, b, e, alpha, beta, runs)
-        return self._term(np.log(total).reshape(-1, n))  # grid_starts' order: product(a, b, e, alpha, beta)
+        return self._term(np.log(total).reshape(-1, n), part)  # grid_starts' order: product(a, b, e, alpha, beta)
 
     def varpro_values(self, starts: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """The objective at one weight vector's variable-projection starts (:func:`varpro_starts`'
@@ -186,22 +185,28 @@ class Objective:
         total = a * na[:, None, :] + b * db[None, :, :] + e
         return self._term(np.log(total).reshape(k * k, -1)) @ weights
 
-    def _term(self, f: np.ndarray) -> np.ndarray:
+    def _term(self, f: np.ndarray, part: slice = slice(None)) -> np.ndarray:
         if self.kind == "huber":
-            r = f - self.log_loss
+            r = f - self.log_loss[part]
             clipped = np.clip(r, -self.delta, self.delta)
             return clipped * (r - 0.5 * clipped)
-        r = np.exp(f) - self.loss
+        r = np.exp(f) - self.loss[part]
         return r * r
 
     def grid_values(self, weights: np.ndarray) -> np.ndarray:
         """The objective at every grid start, for a weight vector or a (runs, k) matrix of them.
 
         The per-run terms do not depend on the weights: kept after the first call (when they fit
-        in ``SCREEN_ELEMENTS``), so backtests, leave-one-out fits and the main fit screen once."""
+        in ``SCREEN_ELEMENTS``), so backtests, leave-one-out fits and the main fit screen once.
+        More runs are taken in blocks of ``SCREEN_ELEMENTS`` (memory stays bounded), each from the
+        grid's product structure, their weighted sums added."""
         grid = grid_starts()
-        if len(grid) * len(self.loss) > SCREEN_ELEMENTS:
+        if max(self.log_params.max(), self.log_tokens.max()) > 345.0:  # N or D over 1e150: the log-add-exp path
             return self.values(grid, weights)
+        if len(grid) * len(self.loss) > SCREEN_ELEMENTS:
+            block = max(1, SCREEN_ELEMENTS // len(grid))
+            parts = (slice(start, start + block) for start in range(0, len(self.loss), block))
+            return sum((self._grid_per_run(part) @ weights[part] for part in parts), np.zeros(np.shape(weights)[1:]))
         if self._grid_terms is None:
             self._grid_terms = self._grid_per_run()
         return self._grid_terms @ weights
