@@ -530,9 +530,14 @@ def test_exclude_reproduces_the_authors_filter(tmp_path, cli):
 def test_long_work_reports_progress_and_the_cli_shows_none_when_piped(cli, tmp_path):
     seen = []
     fit(synthetic_runs(seed=1), bootstrap=600, compare_losses=False, progress=lambda stage, done, total: seen.append((stage, done, total)))
-    stages = [stage for stage, _, _ in seen]
-    assert {"multi-start fit", "bootstrap", "backtests"} <= set(stages)
+    stages = list(dict.fromkeys(stage for stage, _, _ in seen))
+    assert stages == ["multi-start fit", "bootstrap", "leave-one-out and backtest fits", "backtest resamples"]
     assert [done for stage, done, _ in seen if stage == "bootstrap"] == [250, 500, 600]  # between batches
+    for stage in stages:  # real counts: from where it starts to its total, never backwards
+        counts = [(done, total) for name, done, total in seen if name == stage]
+        assert [done for done, _ in counts] == sorted(done for done, _ in counts)
+        assert counts[-1][0] == counts[-1][1] > 1 and len({total for _, total in counts}) == 1
+    assert seen[0] == ("multi-start fit", 0, 5400)  # the grid's 4,500 starts and 900 variable-projection ones
     path = write_runs_csv(tmp_path / "runs.csv", synthetic_runs(seed=1))
     result = cli("fit", str(path), "--bootstrap", "50")  # stderr is not a terminal here
     assert result.exit_code == 0 and result.stderr == ""

@@ -37,6 +37,10 @@ MIN_BACKTEST_RUNS = 10
 BACKTEST_BOOTSTRAP = 100
 """Resamples per backtest (capped by --bootstrap): enough for a variance (~14 % relative error),
 which is all a backtest's standardized errors need; intervals use the main fit's bootstrap."""
+FIT_BATCH = 16
+"""Leave-one-out and backtest fits solved together: progress moves between batches (a ladder's
+checkpoint file has 75 of them, most of a fit of 20,000 runs), and a batch's memory stays
+16 fits x 4 starts x runs."""
 DRIFT_Z = 1.0
 """Mean standardised backtest error (over backtests) above which, with one sign, the law drifts.
 
@@ -101,6 +105,11 @@ class ErrorModel:
         return self.tau * np.maximum(np.asarray(decades, dtype=float), 0.0)
 
 
+def _tell(progress, stage: str, done: int, total: int) -> None:
+    if progress is not None:
+        progress(stage, done, total)
+
+
 def _weights_for(n: int, index: np.ndarray) -> np.ndarray:
     w = np.zeros(n)
     w[index] = 1.0
@@ -144,18 +153,23 @@ def error_model(
     resamples: int,
     rng: np.random.Generator,
     in_sample: np.ndarray,
+    progress=None,
 ) -> ErrorModel:
     """Scatter (leave-one-budget-out), backtests, tau and drift for the runs of ``objective``.
 
     Every refit is a weighted fit of the same objective (0 for the runs it may not see): the
-    leave-one-out and backtest fits are solved as one batch, each backtest's bootstrap as another.
+    leave-one-out and backtest fits are solved in batches of :data:`FIT_BATCH`, each backtest's
+    bootstrap as another. ``progress(stage, done, total)`` hears after each batch.
     """
     n = len(objective.loss)
     interior = budgets[1:-1]
     plan = backtest_plan(flops, budgets)
     fitted = [np.sort(np.concatenate(budgets[: k + 1])) for k in plan]
     keep = [np.delete(np.arange(n), index) for index in interior] + fitted
-    fits = fit_many(objective, np.array([_weights_for(n, k) for k in keep]), REFINE) if keep else []
+    fits = []
+    for start in range(0, len(keep), FIT_BATCH):
+        fits += fit_many(objective, np.array([_weights_for(n, k) for k in keep[start : start + FIT_BATCH]]), REFINE)
+        _tell(progress, "leave-one-out and backtest fits", len(fits), len(keep))
     lobo, tests = fits[: len(interior)], fits[len(interior) :]
     scatter = np.concatenate(
         [objective.predict_log(f.theta)[index] - objective.log_loss[index] for f, index in zip(lobo, interior)] or [[]]
@@ -174,12 +188,11 @@ def error_model(
     if resamples and plan:
         # One backtest's resamples at a time (drawn in the same order as all at once): memory holds
         # resamples x runs, not backtests x resamples x runs (600 MB for 37 backtests of 20,000 runs).
-        replicates = [
-            solve(
-                objective, np.repeat(f.theta[None], resamples, axis=0), group_weights(groups_of(index), n, resamples, rng), WARM_ITERATIONS
-            )[0]
-            for index, f in zip(fitted, tests)
-        ]
+        replicates = []
+        for index, f in zip(fitted, tests):
+            weights = group_weights(groups_of(index), n, resamples, rng)
+            replicates.append(solve(objective, np.repeat(f.theta[None], resamples, axis=0), weights, WARM_ITERATIONS)[0])
+            _tell(progress, "backtest resamples", len(replicates) * resamples, len(tests) * resamples)
     backtests = [_backtest_runs(objective, flops, budgets, k, index, f.theta, r) for k, index, f, r in zip(plan, fitted, tests, replicates)]
     tau, slope, drift, mean_z = 0.0, None, False, None
     if backtests:

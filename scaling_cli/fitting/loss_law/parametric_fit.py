@@ -18,7 +18,7 @@ from ..check.error_model import BACKTEST_BOOTSTRAP, ErrorModel, drift_warning, e
 from ..check.predict import decades_beyond, holdout_check, predict_points
 from ..check.verdicts import Backtest, BacktestError, Prediction, ScalingCheck
 from ..runs.runs import Runs, format_rows
-from ..solvers.parametric import Objective, ParametricFit, fit_many, fit_parametric, optimal, refit
+from ..solvers.parametric import VARPRO_EXPONENTS, Objective, ParametricFit, fit_many, fit_parametric, grid_starts, optimal, refit
 from .law_report import coefficient_samples, largest_residuals, marginal_return, objective_comparison, parametric_at, reducible_at
 from .outside import flag, residual_trend
 from .regime import diagnose_regime, frontier_slopes, regime_buckets
@@ -85,7 +85,8 @@ def fit_parametric_runs(
 ) -> FitResult:
     check_identifiable(train)
     objective = Objective(np.log(train.params), np.log(train.tokens), train.loss, loss)
-    _report(progress, "multi-start fit", 0, 1)
+    starts = len(grid_starts()) + len(VARPRO_EXPONENTS) ** 2
+    _report(progress, "multi-start fit", 0, starts)
     best = fit_parametric(objective)
     notes = list(runs.notes)
     if exclude_undertrained:
@@ -97,7 +98,7 @@ def fit_parametric_runs(
             notes.append(f"{len(flagged)} run(s) outside the law's regime left out (--exclude-undertrained)")
             objective = Objective(np.log(train.params), np.log(train.tokens), train.loss, loss)
             best = fit_parametric(objective)
-    _report(progress, "multi-start fit", 1, 1)
+    _report(progress, "multi-start fit", starts, starts)
     budgets = regime_buckets(train)
     groups_of = grouping(resample, train.params, budgets)
     thetas, failures, slopes = None, 0, None
@@ -114,11 +115,9 @@ def fit_parametric_runs(
         thetas, slopes = thetas[ok], slopes[ok]
     predicted_log = objective.predict_log(best.theta)
     residual = predicted_log - objective.log_loss
-    _report(progress, "backtests", 0, 1)
     model = error_model(
-        objective, train.flops, budgets, groups_of, min(bootstrap, BACKTEST_BOOTSTRAP), np.random.default_rng([seed, 1]), residual
+        objective, train.flops, budgets, groups_of, min(bootstrap, BACKTEST_BOOTSTRAP), np.random.default_rng([seed, 1]), residual, progress
     )
-    _report(progress, "backtests", 1, 1)
     fitted_max = float(train.flops.max())
     predictions = _predictions(objective, best, thetas, model, fitted_max, predict, predict_flops, seed)
     envelope = _envelope_route(train, budgets, bootstrap, seed, model, envelope_floor, predictions, fitted_max)
