@@ -605,3 +605,17 @@ def test_a_large_fit_screens_a_subsample_and_reaches_the_full_screens_optimum(mo
     for a, b in zip(full, subsampled):
         assert b.objective == pytest.approx(a.objective, rel=1e-9)
         assert b.theta == pytest.approx(a.theta, rel=1e-5, abs=1e-6)
+
+
+def test_resampled_frontiers_read_the_same_draws_one_budget_at_a_time():
+    """The envelope law's bootstrap frontiers, drawn budget by budget (bounded memory), are those
+    of the whole stratified weight matrix drawn from the same seed."""
+    from scaling_cli.fitting.bootstrap import stratified_weights
+    from scaling_cli.fitting.loss_law.envelope_law import frontier, resampled_frontiers
+
+    rng = np.random.default_rng(4)
+    loss, flops = rng.random(300), rng.random(300)
+    budgets = [np.arange(i, i + 50) for i in range(0, 300, 50)]
+    whole = frontier(flops, loss, budgets, stratified_weights(budgets, 300, 77, np.random.default_rng(9)))
+    by_budget = resampled_frontiers(flops, loss, budgets, 77, np.random.default_rng(9))
+    assert all(np.array_equal(a, b) for a, b in zip(whole, by_budget))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel
 
-from ..bootstrap import Estimate, estimate, stratified_weights
+from ..bootstrap import Estimate, estimate
 
 GRID = 160
 """E values on the profile grid (log-spaced gaps below the lowest frontier loss, and E = 0)."""
@@ -43,6 +43,21 @@ def frontier(flops: np.ndarray, loss: np.ndarray, budgets: list[np.ndarray], wei
         pick = np.argmin(masked, axis=1)
         best_c[:, j] = flops[index][pick]
         best_l[:, j] = masked[np.arange(len(rows)), pick]
+    return best_c, best_l
+
+
+def resampled_frontiers(flops: np.ndarray, loss: np.ndarray, budgets: list[np.ndarray], count: int, rng: np.random.Generator):
+    """:func:`frontier` of ``count`` resamples drawn within each budget: the draws of
+    ``stratified_weights``, in its order, read one budget at a time, so that memory holds count x
+    one budget's runs rather than count x every run (160 MB for 1,000 resamples of 20,000 runs)."""
+    best_c = np.empty((count, len(budgets)))
+    best_l = np.empty((count, len(budgets)))
+    for j, index in enumerate(budgets):
+        drawn = rng.multinomial(len(index), np.full(len(index), 1.0 / len(index)), size=count)
+        masked = np.where(drawn > 0, loss[index], np.inf)
+        pick = np.argmin(masked, axis=1)
+        best_c[:, j] = flops[index][pick]
+        best_l[:, j] = masked[np.arange(count), pick]
     return best_c, best_l
 
 
@@ -108,8 +123,7 @@ def fit_envelope_law(
         return None
     samples = None
     if bootstrap:
-        weights = stratified_weights(budgets, len(loss), bootstrap, rng)
-        c, frontier_loss = frontier(flops, loss, budgets, weights)
+        c, frontier_loss = resampled_frontiers(flops, loss, budgets, bootstrap, rng)
         samples = fit_rows(np.log(c), frontier_loss, floor)
         samples = samples[np.all(np.isfinite(samples), axis=1)]
     tau, medians = _backtests(np.log(best_c[0]), best_l[0], scatter_sd, floor)

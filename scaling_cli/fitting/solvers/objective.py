@@ -204,7 +204,7 @@ class Objective:
         if max(self.log_params.max(), self.log_tokens.max()) > 345.0:  # N or D over 1e150: the log-add-exp path
             return self.values(grid, weights)
         if len(grid) * len(self.loss) > SCREEN_ELEMENTS:
-            block = max(1, SCREEN_ELEMENTS // len(grid))
+            block = max(1, SCREEN_ELEMENTS // 4 // len(grid))  # a quarter: the product path holds ~6 arrays of a block
             parts = (slice(start, start + block) for start in range(0, len(self.loss), block))
             return sum((self._grid_per_run(part) @ weights[part] for part in parts), np.zeros(np.shape(weights)[1:]))
         if self._grid_terms is None:
