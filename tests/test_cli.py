@@ -319,3 +319,25 @@ def test_memory_names_the_real_cause_when_no_micro_batch_fits(cli):
     assert "the model states alone" not in out
     big = " ".join(cli("memory", "--params", "70e9", "--gpu", "a100-40gb").stdout.split())
     assert "the model states alone (1,120.0 GB) fill the GPU" in big
+
+
+def test_json_writes_every_non_finite_float_as_null(capsys):
+    """A model's typed float, a tuple's and a list's, and a plain float: NaN and infinities are
+    null in the one JSON object (json.dumps would refuse them: allow_nan=False)."""
+    import math
+    from typing import Any
+
+    from pydantic import BaseModel
+
+    from scaling_cli.cli.output import emit_json
+
+    class Result(BaseModel):
+        value: float = math.nan
+        anything: Any = math.inf
+        interval: tuple[float, float] | None = (math.nan, 1.0)
+        samples: list[float] = [-math.inf, 2.0]
+
+    emit_json({"result": Result(), "plain": math.nan, "results": [Result()]})
+    out = json.loads(capsys.readouterr().out)
+    expected = {"value": None, "anything": None, "interval": [None, 1.0], "samples": [None, 2.0]}
+    assert out["result"] == expected and out["results"] == [expected] and out["plain"] is None

@@ -14,11 +14,12 @@ SCHEMA_VERSION = 1
 def jsonable(value: Any) -> Any:
     """``value`` with pydantic models dumped and non-finite floats turned into ``null``.
 
-    A model is dumped in pydantic's JSON mode, which already writes a non-finite float as null
-    (``ser_json_inf_nan``): no walk over its values in Python (a fit of a ladder's checkpoints
-    reports hundreds of thousands of backtest errors)."""
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json")
+    A model is serialised by pydantic itself, which writes a non-finite float as null
+    (``ser_json_inf_nan``; ``model_dump(mode="json")`` would keep a typed float's NaN), and read
+    back: no walk over its values in Python (a fit of a ladder's checkpoints reports hundreds of
+    thousands of backtest errors)."""
+    if hasattr(value, "model_dump_json"):
+        return json.loads(value.model_dump_json())
     if isinstance(value, dict):
         return {str(key): jsonable(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
