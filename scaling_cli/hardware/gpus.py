@@ -68,7 +68,7 @@ class Gpu(BaseModel):
 
 class _Catalog(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    gpus: dict[str, dict]
+    gpus: dict[str, dict[str, Any]]
 
 
 def load_gpu_file(path: str) -> Gpu:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from ..core.configs import validate
 from ..core.errors import ScaleError
@@ -26,14 +27,14 @@ TIED_BY_DEFAULT = {"gemma", "gemma2"}
 """Model classes whose tie_word_embeddings defaults to true (GemmaConfig, Gemma2Config)."""
 
 
-def _first(config: dict, *keys: str, default=None):
+def _first(config: dict[str, Any], *keys: str, default: Any = None) -> Any:
     for key in keys:
         if config.get(key) is not None:
             return config[key]
     return default
 
 
-def _check_types(config: dict, path: Path) -> None:
+def _check_types(config: dict[str, Any], path: Path) -> None:
     """Config values of the wrong JSON type are errors naming the file's own key, never coerced:
     true is not 1 layer, "8" experts is not 8, "false" is not a boolean."""
     for key, value in config.items():
@@ -104,7 +105,7 @@ def from_hub_cache(name: str) -> Path:
     )
 
 
-def _read(path: Path) -> dict:
+def _read(path: Path) -> dict[str, Any]:
     text = str(path)
     if not path.exists() and text.count("/") == 1 and not text.startswith((".", "/")) and not text.endswith(".json"):
         path = from_hub_cache(text)  # a hub name: meta-llama/Llama-3.1-8B

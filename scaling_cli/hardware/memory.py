@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from functools import cache
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, PositiveFloat
 
@@ -27,7 +28,7 @@ from ..core.errors import ScaleError
 from ..core.units import format_count
 from .activations import activation_bytes, formula, fullest_stage_layers
 from .gpus import Gpu
-from .layout import Layout
+from .layout import Layout as Layout  # re-exported: the library's memory example imports it from here
 from .shape import Shape
 
 TIGHT_HEADROOM = 0.10
@@ -48,9 +49,9 @@ class Optimizer(BaseModel):
 
 class MemoryConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    optimizers: dict[str, dict]
+    optimizers: dict[str, dict[str, Any]]
     inference_weights: dict[str, PositiveFloat]
-    methods: dict[str, dict] = {}
+    methods: dict[str, dict[str, Any]] = {}
 
 
 MEMORY_CONFIG = "memory.toml"

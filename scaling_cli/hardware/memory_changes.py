@@ -9,11 +9,13 @@ fewest GPUs first, so a user can pick the cheapest.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel
 
 from .activations import activation_bytes
-from .layout import TENSOR_PARALLEL
-from .memory import TIGHT_HEADROOM, Layout, TrainingMemory, state_bytes
+from .layout import TENSOR_PARALLEL, Layout
+from .memory import TIGHT_HEADROOM, TrainingMemory, state_bytes
 from .shape import Shape
 
 PIPELINE_PARALLEL = (2, 4, 8, 16, 32, 64)
@@ -40,7 +42,7 @@ def least_changes(memory: TrainingMemory) -> list[Change]:
     params, shape, layout = memory.params, memory.shape, memory.layout
     expert_params = shape.expert_params * params / shape.params if shape.is_moe else 0.0
     capacity = memory.gpu_memory_bytes
-    options: list[tuple[str, dict]] = []
+    options: list[tuple[str, dict[str, Any]]] = []
     if layout.dp * layout.cp > 1:  # ZeRO shards over the ranks that hold the same weights
         options += [(f"--zero {z}", {"zero": z}) for z in range(layout.zero + 1, 4)]
     if not layout.flash_attention and layout.recompute == "none":
@@ -51,11 +53,11 @@ def least_changes(memory: TrainingMemory) -> list[Change]:
     options += [(f"--tp {t}", {"tp": t}) for t in TENSOR_PARALLEL if t > layout.tp and shape.heads % t == 0 and shape.n_kv_heads % t == 0]
     options += [(f"--pp {p}", {"pp": p}) for p in PIPELINE_PARALLEL if layout.pp < p <= shape.layers]
     options += [(f"--cp {c}", {"cp": c}) for c in CONTEXT_PARALLEL if c > layout.cp and layout.seq % c == 0 and layout.seq // c >= 1024]
-    kinds: dict[str, list[tuple[str, dict]]] = {}
+    kinds: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for label, update in options:
         kinds.setdefault(label.split()[0], []).append((label, update))
 
-    def change(labels: list[str], update: dict) -> Change | None:
+    def change(labels: list[str], update: dict[str, Any]) -> Change | None:
         changed = layout.model_copy(update=update)
         total = _total(params, shape, changed, expert_params)
         if total > capacity:

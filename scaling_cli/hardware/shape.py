@@ -270,7 +270,7 @@ def suggest_shapes(target_params: float, vocab: int = 32_000, tied: bool = False
             break  # wider models only add embeddings
         shapes.append(candidate(d_model, max(1, round(room / per_layer)), vocab, tied))
 
-    def rank(shape: Shape):
+    def rank(shape: Shape) -> tuple[float, ...]:
         # Within 2 % and of a published aspect ratio first, closest to 128. Failing that, the
         # least total miss in log units: of the count, plus of the aspect range (a 63-layer,
         # 128-wide model hits a count but is no model anyone trains).

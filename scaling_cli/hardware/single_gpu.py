@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, NonNegativeFloat, model_validator
 from ..core.configs import config_dir, validate
 from .activations import activation_bytes
 from .gpus import Gpu
-from .memory import MEMORY_CONFIG, Layout, get_optimizer, memory_config
+from .layout import Layout
+from .memory import MEMORY_CONFIG, get_optimizer, memory_config
 from .shape import Shape
 
 DEFAULT_LORA_RANK = 8

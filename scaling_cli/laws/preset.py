@@ -9,6 +9,7 @@ laws stay :class:`~scaling_cli.laws.law.Law` files one directory up.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, model_validator
 
@@ -50,7 +51,7 @@ class FormPreset(Frozen):
                 )
         return self
 
-    def predict(self, **variables):
+    def predict(self, **variables: Any) -> Any:
         """The form's target at these variables (numbers or numpy arrays)."""
         return form_named(self.form).predict(self.constants, variables)
 

@@ -15,6 +15,8 @@ since Ê(1) = E_start.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .base import Form, Parameter, Variable
 from .chinchilla import LOSS
 
@@ -35,7 +37,7 @@ def _predict(p, x):
     return 10.0 ** (p["a"] * log_n + p["b"] * log_e + p["c"] * log_n * log_e + p["d"])
 
 
-def effective_params(params, experts, a, b, c, d, E_start, E_max):
+def effective_params(params: Any, experts: Any, a: float, b: float, c: float, d: float, E_start: float, E_max: float) -> Any:
     """The dense size with the loss of ``params`` per token and ``experts`` experts (works on arrays)."""
     e_hat = expert_count(experts, E_start, E_max)
     slope_e, slope_1 = a + c * _log10(e_hat), a + c * _log10(E_start)

@@ -11,7 +11,7 @@ mode. The same limits work as flags on ``plan`` and ``overtrain``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, field_validator, model_validator
 
@@ -20,8 +20,13 @@ from ..core.configs import load_toml
 from ..core.errors import ScaleError
 from ..core.units import parse_number
 from ..hardware.gpus import DEFAULT_GPU
-from ..hardware.memory import Layout
+from ..hardware.layout import Layout
 from ..hardware.shape import Shape
+
+if TYPE_CHECKING:
+    from ..hardware.gpus import Gpu
+    from .overtraining import OvertrainRow
+    from .result import Plan
 
 FAR_FROM_OPTIMAL_TOKENS_PER_PARAM = 10.0
 """Below ~10 tokens per parameter a run is far from compute-optimal (Chinchilla's ~20)."""
@@ -202,7 +207,7 @@ def _why_missing(key: str) -> str:
     }.get(key, f"the plan has no {key}")
 
 
-def plan_values(plan) -> dict[str, float | None]:
+def plan_values(plan: Plan) -> dict[str, float | None]:
     """What a :class:`~scaling_cli.planning.planner.Plan` offers to limits (a compute-optimal plan has no overhead)."""
     return {
         "flops": plan.flops,
@@ -217,7 +222,7 @@ def plan_values(plan) -> dict[str, float | None]:
     }
 
 
-def row_values(row, gpus: int | None, price: float | None, memory: float | None) -> dict[str, float | None]:
+def row_values(row: OvertrainRow, gpus: int | None, price: float | None, memory: float | None) -> dict[str, float | None]:
     """What a row of :func:`~scaling_cli.planning.overtraining.overtrain` offers to limits."""
     return {
         "flops": row.flops,
@@ -331,7 +336,7 @@ def evaluate(budget: BudgetFile, source: str | None = None) -> Evaluation:
     )
 
 
-def _memory(budget: BudgetFile, params: float, flops: float, gpu, shape: Shape | None):
+def _memory(budget: BudgetFile, params: float, flops: float, gpu: Gpu, shape: Shape | None) -> tuple[float, bool, Shape]:
     """Memory per GPU at the file's layout (or the plan's), whether it fits, and the shape used."""
     from ..hardware.memory import training_memory
     from ..hardware.shape import suggest_shapes

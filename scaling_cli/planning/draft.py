@@ -24,7 +24,8 @@ class Draft:
 
     @property
     def notes(self) -> list[str]:
-        return self.fields["notes"]
+        notes: list[str] = self.fields["notes"]
+        return notes
 
     def warn(self, warnings: list[str]) -> None:
         self.fields["warnings"] = self.fields["warnings"] + warnings

@@ -18,7 +18,7 @@ from ..core.compute import DEFAULT_MFU, gpu_hours, training_flops
 from ..core.errors import ScaleError
 from ..core.validation import Count, Fraction, Positive, checked
 from ..hardware.gpus import DEFAULT_GPU, Gpu
-from ..hardware.shape import SHAPE_TOLERANCE, fits, suggest_shapes
+from ..hardware.shape import SHAPE_TOLERANCE, Shape, fits, suggest_shapes
 from ..laws import DEFAULT_LAW, Law
 from .planner import resolve_gpu, resolve_law
 
@@ -154,7 +154,7 @@ SKIP_COST = 1000.0
 """Leaving a size out costs more than any choice of shapes (ranks are at most SHAPE_CANDIDATES)."""
 
 
-def family(targets: list[float], vocab: int) -> list:
+def family(targets: list[float], vocab: int) -> list[Shape | None]:
     """One shape per target (ascending sizes), growing in depth, width and parameters together, so
     the IsoFLOP profile varies size and not architecture; None where no shape can grow.
 
@@ -183,7 +183,7 @@ def family(targets: list[float], vocab: int) -> list:
         best.append(row)
     total = [(cost + (len(targets) - 1 - i) * SKIP_COST, (i, j)) for i, row in enumerate(best) for j, (cost, _) in row.items()]
     at: tuple[int, int] | None = min(total, key=lambda c: c[0])[1]
-    chosen: list = [None] * len(targets)
+    chosen: list[Shape | None] = [None] * len(targets)  # a target the path skips stays None
     while at is not None:
         i, j = at
         chosen[i] = options[i][j]

@@ -16,6 +16,7 @@ shrinks and trains longer.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from ...core.compute import FLOPS_PER_PARAM_TOKEN, INFERENCE_FLOPS_PER_PARAM_TOKEN, gpu_hours, training_flops
 from ...core.errors import ScaleError
@@ -25,6 +26,9 @@ from ..draft import Draft
 from ..request import PlanRequest
 from ..result import InferencePlan
 from .allocation import snap
+
+if TYPE_CHECKING:
+    from ...hardware.serving import ServingBound
 
 GRID_POINTS = 400
 SERVING_KV_HEADS = 8
@@ -87,7 +91,7 @@ def inference_optimal(
     return params, law.tokens_for_loss(params, loss, unique_tokens)  # type: ignore[return-value]
 
 
-def serving_mfu(params: float, gpu: Gpu, seq: int, given: float | None):
+def serving_mfu(params: float, gpu: Gpu, seq: int, given: float | None) -> tuple[float, ServingBound | None]:
     """The serving MFU of ``params`` and the roofline bound behind it (None when given)."""
     if given is not None:
         return given, None

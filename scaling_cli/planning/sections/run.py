@@ -9,12 +9,14 @@ tokens and more), then pipeline parallelism that fits the GPU.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pydantic import BaseModel
 
 from ...core.compute import FLOPS_PER_PARAM_TOKEN, HOURS_PER_DAY, gpu_hours
 from ...hardware.gpus import Gpu
-from ...hardware.layout import TENSOR_PARALLEL
-from ...hardware.memory import TIGHT_HEADROOM, Layout, TrainingMemory, training_memory
+from ...hardware.layout import TENSOR_PARALLEL, Layout
+from ...hardware.memory import TIGHT_HEADROOM, TrainingMemory, training_memory
 from ...hardware.shape import Shape, fits, suggest_shapes
 from ...laws.hyperparams import hyperparameter_law
 from ..draft import Draft
@@ -45,7 +47,7 @@ class RunPlan(BaseModel):
     notes: list[str]
 
 
-def layouts(shape: Shape, gpus: int, seq: int):
+def layouts(shape: Shape, gpus: int, seq: int) -> Iterator[Layout]:
     """Candidate layouts, least model parallelism first: tensor, then context (long sequences
     only), then pipeline parallelism."""
     contexts = [c for c in (1, 2, 4, 8, 16, 32) if c == 1 or (seq % c == 0 and seq // c >= CONTEXT_CHUNK)]

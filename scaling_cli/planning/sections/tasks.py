@@ -10,12 +10,18 @@ the law is not asked: "does not reach that far" is the answer, not a number.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel
 
 from ...core.errors import ScaleError
 from ...laws.preset import FormPreset, family_preset_names, load_family_preset
 from ..draft import Draft
 from ..request import PlanRequest
+
+if TYPE_CHECKING:
+    from ...hardware.shape import Shape
 
 TASK_FORMS = {"task-chain": "accuracy", "gadre-chain": "error"}
 """The chained forms a --task preset may have, and the metric each predicts."""
@@ -57,16 +63,18 @@ def resolve_task(name: str) -> FormPreset:
     return preset
 
 
-def non_embedding_params(params: float, shape=None) -> float:
+def non_embedding_params(params: float, shape: Shape | None = None) -> float:
     """The planned model's non-embedding parameters: from its shape, or the suggested one."""
     if shape is None:
         from ...hardware.shape import suggest_shapes
 
         shape = suggest_shapes(params, count=1)[0]
-    return params * shape.non_embedding_params / shape.params
+    return float(params * shape.non_embedding_params / shape.params)
 
 
-def task_scores(names: list[str], params: float, tokens: float, shape=None, params_counted: str = "total") -> list[TaskScore]:
+def task_scores(
+    names: list[str], params: float, tokens: float, shape: Shape | None = None, params_counted: str = "total"
+) -> list[TaskScore]:
     """Each task's predicted score for a model of ``params`` (total) trained on ``tokens``."""
     scores = []
     for name in names:
@@ -99,7 +107,7 @@ def task_scores(names: list[str], params: float, tokens: float, shape=None, para
     return scores
 
 
-def _ratios(preset: FormPreset, n: float, tokens: float):
+def _ratios(preset: FormPreset, n: float, tokens: float) -> Iterator[tuple[str, float, float, str, float]]:
     for variable, value in (("params", n), ("tokens", tokens)):
         low, high = preset.fitted_range[variable]
         if value > high:

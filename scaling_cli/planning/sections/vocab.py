@@ -8,10 +8,15 @@ and 6·ΔV·d FLOPs per token for the output head.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel
 
 from ...laws.preset import load_family_preset
 from ...laws.vocabulary import vocab_for_budget
+
+if TYPE_CHECKING:
+    from ...hardware.shape import Shape
 
 PRESET = "tao-vocab"
 
@@ -31,7 +36,7 @@ class VocabSuggestion(BaseModel):
     warnings: list[str] = []
 
 
-def vocab_suggestion(flops: float, shape) -> VocabSuggestion:
+def vocab_suggestion(flops: float, shape: Shape) -> VocabSuggestion:
     preset = load_family_preset(PRESET)
     vocab, vocab_params = vocab_for_budget(flops, shape.d_model, **preset.constants)
     delta = vocab - shape.vocab
@@ -56,7 +61,7 @@ def vocab_suggestion(flops: float, shape) -> VocabSuggestion:
     )
 
 
-def vocab_for_shape(shape) -> VocabSuggestion:
+def vocab_for_shape(shape: Shape) -> VocabSuggestion:
     """The suggestion for the budget whose compute-optimal non-vocabulary size is this shape's
     (Tao et al.'s N_nv = k C^0.5 inverted, as their script's ``Nnvopt_to_flops`` does)."""
     extra = load_family_preset(PRESET).extra
