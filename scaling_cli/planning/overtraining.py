@@ -95,7 +95,7 @@ def overtrain(
     Rows are ``tokens`` if given, else ``tokens_per_param`` ratios (default 20 to 1000), plus
     the token count that reaches ``target_loss`` when one is asked for. ``unique_tokens``
     limits the fresh data: tokens beyond it are repeats. ``tasks`` (``mmlu``, ``gadre-avg17``)
-    add each row's predicted benchmark score (``tasks.py``).
+    add each row's predicted benchmark score (``sections/tasks.py``).
     """
     law, gpu = resolve_law(law, unique_tokens), resolve_gpu(gpu).at_precision(precision)
     if tokens is not None and tokens_per_param is not None:
