@@ -11,7 +11,7 @@ call evaluates every start of a multi-start search or every bootstrap replicate 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,16 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from ..core.configs import reject_bools
 from ..core.errors import ScaleError
+
+Values = Any
+"""A number or a numpy array of them: every form's function takes both (one run, or every run and
+bootstrap replicate at once), as numpy's arithmetic does."""
+Constants = Mapping[str, Any]
+"""A form's fitted constants by name (numbers, or arrays of bootstrap replicates)."""
+Inputs = Mapping[str, Any]
+"""A form's variables by name (numbers or arrays)."""
+Predict = Callable[[Constants, Inputs], Values]
+Answer = Callable[[Constants, Inputs], dict[str, Values]]
 
 
 class Frozen(BaseModel):
@@ -42,7 +52,7 @@ class Variable:
     """A value must be > 0 (sizes, token counts); rewards and KL distances from 0 may be 0 or signed."""
     alias: str = ""
     """Another column the variable may be read from (a reward form's ``kl``), converted by ``from_alias``."""
-    from_alias: Callable | None = field(default=None, repr=False, compare=False)
+    from_alias: Callable[[Values], Values] | None = field(default=None, repr=False, compare=False)
     alias_note: str = ""
 
 
@@ -69,12 +79,12 @@ class Form:
     variables: tuple[Variable, ...]
     target: Variable
     parameters: tuple[Parameter, ...]
-    predict: Callable = field(repr=False)
+    predict: Predict = field(repr=False)
     scale: str = ""
     """The variable along which the runs grow: backtests and ``--holdout`` hold out its largest values."""
     questions: tuple[str, ...] = ()
     """The planner questions the family answers (said in ``scale laws``)."""
-    answer: Callable | None = field(default=None, repr=False)
+    answer: Answer | None = field(default=None, repr=False)
     """``answer(constants: dict[str, ndarray]) -> dict[str, ndarray]``: the planner question's
     numbers from fitted constants (vectorised over bootstrap replicates), or ``None``."""
     objectives: tuple[str, ...] = ("huber", "lsq", "log-lsq")
@@ -88,7 +98,7 @@ class Form:
     def parameter_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.parameters)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """The JSON of ``scale laws``: ``name``, ``variables``, ``parameters``, ``citation`` and more."""
         return {
             "name": self.name,

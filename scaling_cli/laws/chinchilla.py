@@ -18,7 +18,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..core.compute import FLOPS_PER_PARAM_TOKEN
-from .base import Form, Frozen, Parameter, Variable
+from .base import Constants, Form, Frozen, Inputs, Parameter, Values, Variable
 
 
 class ChinchillaLoss(Frozen):
@@ -37,10 +37,10 @@ class ChinchillaLoss(Frozen):
     def irreducible_loss(self) -> float:
         return self.E
 
-    def loss(self, params, tokens):
+    def loss(self, params: Values, tokens: Values) -> Values:
         return self.E + self.A / params**self.alpha + self.B / tokens**self.beta
 
-    def loss_floor(self, params):
+    def loss_floor(self, params: Values) -> Values:
         """The loss a model of ``params`` parameters approaches with unlimited tokens."""
         return self.E + self.A / params**self.alpha
 
@@ -56,7 +56,8 @@ class ChinchillaLoss(Frozen):
 
     def optimal(self, flops: float) -> tuple[float, float]:
         """The compute-optimal (params, tokens) for ``flops`` under C = 6ND (eq. 4)."""
-        return chinchilla_optimal(self.A, self.B, self.alpha, self.beta, flops)
+        optimum: tuple[float, float] = chinchilla_optimal(self.A, self.B, self.alpha, self.beta, flops)
+        return optimum
 
     def optimal_for_loss(self, loss: float) -> tuple[float, float] | None:
         """The minimum-compute (params, tokens) reaching ``loss``; ``None`` at or below E.
@@ -74,12 +75,12 @@ class ChinchillaLoss(Frozen):
         return params, tokens
 
 
-def frontier_scale(A, B, alpha, beta):
+def frontier_scale(A: Values, B: Values, alpha: Values, beta: Values) -> Values:
     """G = (alpha A / (beta B))^(1/(alpha+beta)) of Hoffmann et al. 2022, eq. 4."""
     return (alpha * A / (beta * B)) ** (1 / (alpha + beta))
 
 
-def chinchilla_optimal(A, B, alpha, beta, flops):
+def chinchilla_optimal(A: Values, B: Values, alpha: Values, beta: Values, flops: Values) -> tuple[Values, Values]:
     """Hoffmann et al. 2022, eq. 4: N_opt = G (C/6)^a, D_opt = (C/6) / N_opt, a = beta/(alpha+beta).
 
     Plain arithmetic: the arguments may be numpy arrays (the fit evaluates every bootstrap
@@ -90,7 +91,7 @@ def chinchilla_optimal(A, B, alpha, beta, flops):
     return params, flops / (FLOPS_PER_PARAM_TOKEN * params)
 
 
-def _predict(p, x):
+def _predict(p: Constants, x: Inputs) -> Values:
     return p["E"] + p["A"] / x["params"] ** p["alpha"] + p["B"] / x["tokens"] ** p["beta"]
 
 

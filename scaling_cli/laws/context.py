@@ -7,15 +7,15 @@ size: no preset ships; the form is here to fit (columns ``context``, ``loss``).
 
 from __future__ import annotations
 
-from .base import Form, Parameter, Variable
+from .base import Constants, Form, Inputs, Parameter, Values, Variable
 from .chinchilla import LOSS
 
 
-def _predict(p, x):
+def _predict(p: Constants, x: Inputs) -> Values:
     return (p["alpha"] / x["context"]) ** p["beta"] + p["gamma"]
 
 
-def _answer(p, x):
+def _answer(p: Constants, x: Inputs) -> dict[str, Values]:
     """What doubling the context buys, at the longest context of the runs (loss now minus loss at 2c)."""
     import numpy as np
 

@@ -28,7 +28,7 @@ from pydantic import Field
 
 from ..core.compute import FLOPS_PER_PARAM_TOKEN
 from ..core.errors import ScaleError
-from .base import Form, Frozen, Parameter, Variable
+from .base import Constants, Form, Frozen, Inputs, Parameter, Values, Variable
 from .chinchilla import FORMS as CHINCHILLA_FORMS
 from .chinchilla import LOSS, PARAMS, TOKENS, ChinchillaLoss, frontier_scale
 
@@ -67,7 +67,7 @@ def repetition_regime(epochs: float) -> str:
     return "worthless: at ~40 epochs and more, repeated data adds almost nothing"
 
 
-def effective_tokens(tokens, unique, rep: RepetitionTerms):
+def effective_tokens(tokens: Values, unique: Values, rep: RepetitionTerms) -> Values:
     """D' of the paper: the unique tokens seen plus the decaying worth of the repeats."""
     import numpy as np
 
@@ -77,7 +77,7 @@ def effective_tokens(tokens, unique, rep: RepetitionTerms):
     return seen + seen * rep.R_D_star * (1.0 - np.exp(-repeats / rep.R_D_star))
 
 
-def unique_params(loss: ChinchillaLoss, unique):
+def unique_params(loss: ChinchillaLoss, unique: Values) -> Values:
     """U_N: the compute-optimal size whose optimal token count is the unique data.
 
     From eq. 4 of Hoffmann et al. 2022, N_opt = G·(D_opt·G)^(beta/alpha).
@@ -86,7 +86,7 @@ def unique_params(loss: ChinchillaLoss, unique):
     return g * (unique * g) ** (loss.beta / loss.alpha)
 
 
-def effective_params(params, unique, loss: ChinchillaLoss, rep: RepetitionTerms):
+def effective_params(params: Values, unique: Values, loss: ChinchillaLoss, rep: RepetitionTerms) -> Values:
     """N' of the paper: parameters beyond what the unique data supports are worth less."""
     import numpy as np
 
@@ -96,7 +96,7 @@ def effective_params(params, unique, loss: ChinchillaLoss, rep: RepetitionTerms)
     return base + base * rep.R_N_star * (1.0 - np.exp(-excess / rep.R_N_star))
 
 
-def constrained_loss(loss: ChinchillaLoss, rep: RepetitionTerms, params, tokens, unique):
+def constrained_loss(loss: ChinchillaLoss, rep: RepetitionTerms, params: Values, tokens: Values, unique: Values) -> Values:
     """L(N, D, U) = E + A/N'^alpha + B/D'^beta."""
     import numpy as np
 
@@ -105,7 +105,7 @@ def constrained_loss(loss: ChinchillaLoss, rep: RepetitionTerms, params, tokens,
     return loss.E + loss.A / n**loss.alpha + loss.B / d**loss.beta
 
 
-def constrained_floor(loss: ChinchillaLoss, rep: RepetitionTerms, params, unique) -> float:
+def constrained_floor(loss: ChinchillaLoss, rep: RepetitionTerms, params: Values, unique: Values) -> float:
     """The loss ``params`` approaches with unlimited repeats of ``unique`` tokens."""
     n = effective_params(params, unique, loss, rep)
     return float(loss.E + loss.A / n**loss.alpha + loss.B / (unique * (1 + rep.R_D_star)) ** loss.beta)
@@ -118,7 +118,7 @@ def constrained_optimal(loss: ChinchillaLoss, rep: RepetitionTerms, flops: float
 
     center = math.log(loss.optimal(flops)[0])
 
-    def objective(log_n):
+    def objective(log_n: Values) -> Values:
         n = np.exp(log_n)
         return constrained_loss(loss, rep, n, flops / (FLOPS_PER_PARAM_TOKEN * n), unique)
 
@@ -150,7 +150,7 @@ def constrained_tokens_for_loss(loss: ChinchillaLoss, rep: RepetitionTerms, para
     if not target > constrained_floor(loss, rep, params, unique):
         return math.inf
 
-    def excess(log_d):
+    def excess(log_d: float) -> float:
         return float(constrained_loss(loss, rep, params, math.exp(log_d), unique)) - target
 
     low, high = 0.0, math.log(unique) + math.log(1e6)  # a million epochs saturate D' to 1e-26
@@ -168,7 +168,7 @@ def constrained_optimal_for_loss(loss: ChinchillaLoss, rep: RepetitionTerms, tar
     if not target > constrained_limit(loss, rep, unique):
         return None
 
-    def excess(log_c):
+    def excess(log_c: float) -> float:
         flops = math.exp(log_c)
         return float(constrained_loss(loss, rep, *constrained_optimal(loss, rep, flops, unique), unique)) - target
 
@@ -234,10 +234,10 @@ class LimitedData:
     law: DataConstrainedLoss
     unique: float
 
-    def loss(self, params, tokens):
+    def loss(self, params: Values, tokens: Values) -> Values:
         return constrained_loss(self.law, self.law, params, tokens, self.unique)
 
-    def loss_floor(self, params) -> float:
+    def loss_floor(self, params: Values) -> float:
         return constrained_floor(self.law, self.law, params, self.unique)
 
     def tokens_for_loss(self, params: float, loss: float) -> float:
@@ -254,7 +254,7 @@ class LimitedData:
         return constrained_limit(self.law, self.law, self.unique)
 
 
-def _predict(p, x):
+def _predict(p: Constants, x: Inputs) -> Values:
     """The form for the fitter: every constant is free (the paper fits R_D*, R_N* with the base fixed)."""
     import numpy as np
 

@@ -17,7 +17,7 @@ Each step is a form to fit (``task-accuracy``, ``gadre-loss``, ``gadre-error``);
 
 from __future__ import annotations
 
-from .base import Form, Parameter, Variable
+from .base import Constants, Form, Inputs, Parameter, Values, Variable
 from .chinchilla import LOSS
 
 BPB = Variable("task_loss", "task loss: bits per byte of the correct continuation")
@@ -31,35 +31,35 @@ LADDER = "Bhagia et al. 2024, 'Establishing Task Scaling Laws via Compute-Effici
 GADRE = "Gadre et al. 2024, 'Language models scale reliably with over-training and on downstream tasks', arXiv:2403.08540"
 
 
-def sigmoid(p, task_loss):
+def sigmoid(p: Constants, task_loss: Values) -> Values:
     import numpy as np
 
     return p["a"] / (1.0 + np.exp(-p["k"] * (task_loss - p["L0"]))) + p["b"]
 
 
-def _accuracy(p, x):
+def _accuracy(p: Constants, x: Inputs) -> Values:
     return sigmoid(p, x["task_loss"])
 
 
-def _task_loss(p, x):
+def _task_loss(p: Constants, x: Inputs) -> Values:
     return p["A"] / x["params"] ** p["alpha"] + p["B"] / x["tokens"] ** p["beta"] + p["E"]
 
 
-def _task_chain(p, x):
+def _task_chain(p: Constants, x: Inputs) -> Values:
     return sigmoid(p, _task_loss(p, x))
 
 
-def _gadre_loss(p, x):
+def _gadre_loss(p: Constants, x: Inputs) -> Values:
     return p["E"] + p["a"] * x["params"] ** -p["alpha"] + p["b"] * 6.0 ** (-p["alpha"] / 2) * x["tokens"] ** -p["alpha"]
 
 
-def _gadre_error(p, x):
+def _gadre_error(p: Constants, x: Inputs) -> Values:
     import numpy as np
 
     return p["eps"] - p["k"] * np.exp(-p["gamma"] * x["loss"])
 
 
-def _gadre_chain(p, x):
+def _gadre_chain(p: Constants, x: Inputs) -> Values:
     return _gadre_error(p, {"loss": _gadre_loss(p, x)})
 
 

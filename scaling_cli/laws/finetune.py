@@ -12,15 +12,15 @@ depend on the team's task and base model): the form is here to fit.
 
 from __future__ import annotations
 
-from .base import Form, Parameter, Variable
+from .base import Constants, Form, Inputs, Parameter, Values, Variable
 from .chinchilla import LOSS
 
 
-def _predict(p, x):
+def _predict(p: Constants, x: Inputs) -> Values:
     return p["A"] / x["factor"] ** p["alpha"] / x["finetune_tokens"] ** p["beta"] + p["E"]
 
 
-def _answer(p, x):
+def _answer(p: Constants, x: Inputs) -> dict[str, Values]:
     """What doubling each input buys: the share of the reducible loss it removes (1 - 2^-exponent)."""
     return {"factor_doubling_cuts_reducible": 1.0 - 2.0 ** -p["alpha"], "data_doubling_cuts_reducible": 1.0 - 2.0 ** -p["beta"]}
 

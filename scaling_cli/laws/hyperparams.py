@@ -21,7 +21,7 @@ class PowerLaw(BaseModel):
     exponent: float
 
     def __call__(self, flops: float) -> float:
-        return self.coefficient * flops**self.exponent
+        return float(self.coefficient * flops**self.exponent)
 
 
 class HyperparameterLaw(BaseModel):

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Form, Frozen, Parameter
+from .base import Constants, Form, Frozen, Inputs, Parameter, Values
 from .chinchilla import LOSS, PARAMS, TOKENS
 
 
@@ -24,10 +24,10 @@ class KaplanLoss(Frozen):
     def irreducible_loss(self) -> float:
         return 0.0  # eq. 1.5 has no irreducible term
 
-    def loss(self, params, tokens):
+    def loss(self, params: Values, tokens: Values) -> Values:
         return ((self.N_c / params) ** (self.alpha_N / self.alpha_D) + self.D_c / tokens) ** self.alpha_D
 
-    def loss_floor(self, params):
+    def loss_floor(self, params: Values) -> Values:
         """L(N) = (N_c/N)^alpha_N: eq. 1.5 with unlimited tokens (eq. 1.1's form)."""
         return (self.N_c / params) ** self.alpha_N
 
@@ -36,7 +36,7 @@ class KaplanLoss(Frozen):
         return self.D_c / gap if gap > 0 else math.inf
 
 
-def _predict(p, x):
+def _predict(p: Constants, x: Inputs) -> Values:
     return ((p["N_c"] / x["params"]) ** (p["alpha_N"] / p["alpha_D"]) + p["D_c"] / x["tokens"]) ** p["alpha_D"]
 
 

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, PositiveFloat, model_validator
 
 from ..core.configs import config_dir, load_toml
 from ..core.errors import ScaleError
 from .allocation import Allocation
-from .base import Frozen
+from .base import Frozen, Values
 from .chinchilla import ChinchillaLoss
 from .data_constrained import DataConstrainedLoss, Repetition
 from .kaplan import KaplanLoss
@@ -61,7 +61,7 @@ class FittedRange(Frozen):
                 raise ValueError(f"{name}: expected [low, high] with low <= high, got {list(span)}")
         return self
 
-    def warnings(self, law: str, flops=(), params=(), tokens_per_param=()) -> list[str]:
+    def warnings(self, law: str, flops: Values = (), params: Values = (), tokens_per_param: Values = ()) -> list[str]:
         """One sentence per quantity whose values leave the range, for the furthest value."""
         from ..core.units import format_count, format_sci
 
@@ -107,7 +107,7 @@ class Law(Frozen):
 
     @model_validator(mode="before")
     @classmethod
-    def _repetition_table(cls, data):
+    def _repetition_table(cls, data: Any) -> Any:
         """A ``[data_constrained]`` table (the law files before the form existed) joins the loss
         as the data-constrained form it describes."""
         if isinstance(data, dict) and isinstance(data.get("data_constrained"), dict) and isinstance(data.get("loss"), dict):
@@ -123,7 +123,7 @@ class Law(Frozen):
         """The repetition terms (R_D*, R_N*) of a data-constrained loss form, else ``None``."""
         return getattr(self.loss, "repetition", None)
 
-    def range_warnings(self, flops=(), params=(), tokens=()) -> list[str]:
+    def range_warnings(self, flops: Values = (), params: Values = (), tokens: Values = ()) -> list[str]:
         """Where the given budgets, sizes and token counts leave the range the law was fitted on."""
         if self.fitted_range is None:
             return []
@@ -146,18 +146,19 @@ class Law(Frozen):
 
     def repetition(self, unique_tokens: float) -> Repetition:
         """The repetition terms, or a ScaleError saying this law has none."""
-        return self._form(unique_tokens).law.repetition
+        repetition: Repetition = self._form(unique_tokens).law.repetition
+        return repetition
 
-    def _form(self, unique_tokens: float | None):
+    def _form(self, unique_tokens: float | None) -> Any:
         """The loss form that answers: the law's own, or its form on ``unique_tokens`` unique tokens."""
         if unique_tokens is None:
             return self.loss
-        if not hasattr(self.loss, "on_unique_tokens"):
+        if not isinstance(self.loss, DataConstrainedLoss):
             raise ScaleError(
                 f"law {self.name!r} has no terms for repeated data (R_D*, R_N*): plan limited unique data with "
                 "--law muennighoff (Muennighoff et al. 2023), the law fitted for it"
             )
-        return self.loss.on_unique_tokens(unique_tokens)  # type: ignore[union-attr]
+        return self.loss.on_unique_tokens(unique_tokens)
 
     # -- allocation -------------------------------------------------------------------------
 
@@ -169,7 +170,8 @@ class Law(Frozen):
         form = self._form(unique_tokens)  # a law without repetition terms refuses unique_tokens here
         if self.allocation is not None:
             return self.allocation.optimal(flops)
-        return form.optimal(flops)
+        optimum: tuple[float, float] = form.optimal(flops)
+        return optimum
 
     @property
     def params_exponent(self) -> float:
@@ -202,7 +204,8 @@ class Law(Frozen):
 
     def loss_limit(self, unique_tokens: float) -> float:
         """The loss no budget goes below on ``unique_tokens`` unique tokens."""
-        return self._form(unique_tokens).limit()
+        limit: float = self._form(unique_tokens).limit()
+        return limit
 
     def optimal_for_loss(self, loss: float, unique_tokens: float | None = None) -> tuple[float, float] | None:
         """The law's compute-optimal (params, tokens) whose predicted loss is ``loss``.
@@ -213,7 +216,8 @@ class Law(Frozen):
             return None
         form = self._form(unique_tokens)
         if self.allocation is None:
-            return form.optimal_for_loss(loss)
+            reached: tuple[float, float] | None = form.optimal_for_loss(loss)
+            return reached
         return self._frontier_root(loss)
 
     def _frontier_root(self, loss: float) -> tuple[float, float] | None:

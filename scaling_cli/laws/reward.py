@@ -13,10 +13,10 @@ measurements (columns ``kl_distance``, or ``kl`` for d = sqrt(kl), and ``gold_re
 
 from __future__ import annotations
 
-from .base import Form, Parameter, Variable
+from .base import Answer, Constants, Form, Inputs, Parameter, Predict, Values, Variable
 
 
-def _sqrt(values):
+def _sqrt(values: Values) -> Values:
     import numpy as np
 
     return np.sqrt(values)
@@ -33,12 +33,12 @@ DISTANCE = Variable(
 GOLD = Variable("gold_reward", "the gold reward model's score", positive=False)
 
 
-def _bon(p, x):
+def _bon(p: Constants, x: Inputs) -> Values:
     d = x["kl_distance"]
     return d * (p["alpha"] - p["beta"] * d)
 
 
-def _rl(p, x):
+def _rl(p: Constants, x: Inputs) -> Values:
     import numpy as np
 
     d = x["kl_distance"]
@@ -59,7 +59,7 @@ def best_of_n_for_kl(kl: float) -> float:
     return math.exp((low + high) / 2)
 
 
-def _bon_answer(p, x):
+def _bon_answer(p: Constants, x: Inputs) -> dict[str, Values]:
     import numpy as np
 
     d = p["alpha"] / (2 * p["beta"])
@@ -68,7 +68,7 @@ def _bon_answer(p, x):
     return {"best_kl": kl, "best_kl_distance": d, "best_gold_reward": p["alpha"] ** 2 / (4 * p["beta"]), "best_of_n": n}
 
 
-def _rl_answer(p, x):
+def _rl_answer(p: Constants, x: Inputs) -> dict[str, Values]:
     import numpy as np
 
     d = np.exp(p["alpha"] / p["beta"] - 1.0)
@@ -81,7 +81,7 @@ _PARAMETERS = (
 )
 
 
-def _form(name: str, policy: str, equation: str, number: int, predict, answer, question: str) -> Form:
+def _form(name: str, policy: str, equation: str, number: int, predict: Predict, answer: Answer, question: str) -> Form:
     return Form(
         name=name,
         title=f"gold reward under {policy} R(d)",

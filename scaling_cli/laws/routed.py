@@ -15,36 +15,34 @@ since Ê(1) = E_start.
 
 from __future__ import annotations
 
-from typing import Any
-
-from .base import Form, Parameter, Variable
+from .base import Constants, Form, Inputs, Parameter, Values, Variable
 from .chinchilla import LOSS
 
 
-def expert_count(experts, e_start, e_max):
+def expert_count(experts: Values, e_start: Values, e_max: Values) -> Values:
     """Ê: the saturating transform of the expert count (Ê(1) = E_start, Ê -> E_max as E grows)."""
     return 1.0 / (1.0 / (experts - 1.0 + 1.0 / (1.0 / e_start - 1.0 / e_max)) + 1.0 / e_max)
 
 
-def _log10(x):
+def _log10(x: Values) -> Values:
     import numpy as np
 
     return np.log10(x)
 
 
-def _predict(p, x):
+def _predict(p: Constants, x: Inputs) -> Values:
     log_n, log_e = _log10(x["params"]), _log10(expert_count(x["experts"], p["E_start"], p["E_max"]))
     return 10.0 ** (p["a"] * log_n + p["b"] * log_e + p["c"] * log_n * log_e + p["d"])
 
 
-def effective_params(params: Any, experts: Any, a: float, b: float, c: float, d: float, E_start: float, E_max: float) -> Any:
+def effective_params(params: Values, experts: Values, a: Values, b: Values, c: Values, d: Values, E_start: Values, E_max: Values) -> Values:
     """The dense size with the loss of ``params`` per token and ``experts`` experts (works on arrays)."""
     e_hat = expert_count(experts, E_start, E_max)
     slope_e, slope_1 = a + c * _log10(e_hat), a + c * _log10(E_start)
     return params ** (slope_e / slope_1) * (e_hat / E_start) ** (b / slope_1)
 
 
-def _answer(p, x):
+def _answer(p: Constants, x: Inputs) -> dict[str, Values]:
     """The effective dense size of 8 experts, as a multiple of N, at the largest N of the runs."""
     import numpy as np
 

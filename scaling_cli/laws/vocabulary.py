@@ -13,10 +13,10 @@ the power law N_v = k · C^gamma on a team's own IsoFLOP optima (columns ``flops
 
 from __future__ import annotations
 
-from .base import Form, Parameter, Variable
+from .base import Constants, Form, Inputs, Parameter, Values, Variable
 
 
-def _predict(p, x):
+def _predict(p: Constants, x: Inputs) -> Values:
     return p["k"] * x["flops"] ** p["gamma"]
 
 
