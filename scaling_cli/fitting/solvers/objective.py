@@ -59,6 +59,9 @@ class Objective:
     _grid_terms: np.ndarray | None = field(init=False, default=None, repr=False)
     _varpro_powers: tuple[np.ndarray, np.ndarray] | None = field(init=False, default=None, repr=False)
     _log_design: tuple[np.ndarray, np.ndarray] | None = field(init=False, default=None, repr=False)
+    _samples: dict[int, tuple[np.ndarray, Objective]] = field(init=False, default_factory=dict, repr=False)
+    """Subsamples of the runs by size (``parametric.subsample``), kept with their cached terms:
+    the main fit, the leave-one-out and backtest fits and the outside-regime refit share them."""
 
     def __post_init__(self) -> None:
         if self.kind not in ("huber", "lsq"):

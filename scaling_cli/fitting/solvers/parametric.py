@@ -24,6 +24,7 @@ __all__ = [
     "NAMES",
     "REFINE",
     "SCREEN_RUNS",
+    "SCREEN_SAMPLE",
     "VARPRO_EXPONENTS",
     "Objective",
     "ParametricFit",
@@ -111,12 +112,17 @@ def coefficients(theta) -> dict[str, float]:
 
 
 SCREEN_RUNS = 2_000
-"""Above this many runs, the screen ranks its starts on a subsample of this many (stratified over
-compute, :func:`screen_sample`); the final refinement always runs on every run. The screen only
+"""Above this many runs, the screen ranks its starts on :data:`SCREEN_SAMPLE` runs and each fit
+refines them on a subsample of this many (both stratified over compute, :func:`screen_sample`);
+the final refinement always runs on every run. The screen only
 picks which starts to refine: on 20,000 seeded runs the optimum's objective equals the full
 screen's to 3e-13 (measured; ``tests/test_fit.py`` checks 2,400 runs with the threshold lowered
 to 300), and every fit of the shared data (at most 1,746 rows) screens all its runs, unchanged.
 Such a fit reports :data:`POLISH` refined starts, not :data:`REFINE`."""
+SCREEN_SAMPLE = 500
+"""The runs the screen ranks its 5,400 starts on above :data:`SCREEN_RUNS` (12 or so per compute
+bin): few enough that their grid terms are computed once and kept (4,500 x 500 numbers), many
+enough to rank starts that the refinement then takes to the optimum."""
 SCREEN_STRATA = 40
 """Equal-width bins of log compute the subsample draws from evenly, so that a backtest fitted on
 the few smallest budgets still has runs in its screen."""
@@ -148,16 +154,21 @@ def screen_sample(objective: Objective, size: int | None = None) -> np.ndarray:
     return np.sort(np.concatenate(chosen))
 
 
-def subsample(objective: Objective, weights: np.ndarray) -> tuple[Objective, np.ndarray] | None:
-    """The objective and weights on :func:`screen_sample`'s runs, when there are more than
-    :data:`SCREEN_RUNS` runs and every weight vector keeps enough of its own there; else None."""
+def subsample(objective: Objective, weights: np.ndarray, size: int | None = None) -> tuple[Objective, np.ndarray] | None:
+    """The objective and weights on :func:`screen_sample`'s ``size`` runs (default
+    :data:`SCREEN_RUNS`), when there are more than :data:`SCREEN_RUNS` runs and every weight vector
+    keeps enough of its own there; else None. The sample's objective is kept on ``objective``."""
+    size = SCREEN_RUNS if size is None else size
     if len(objective.loss) <= SCREEN_RUNS:
         return None
-    index = screen_sample(objective)
+    if size not in objective._samples:
+        index = screen_sample(objective, size)
+        sample = Objective(objective.log_params[index], objective.log_tokens[index], objective.loss[index], objective.kind)
+        objective._samples[size] = (index, sample)
+    index, sample = objective._samples[size]
     kept = np.count_nonzero(weights[:, index] > 0, axis=1)
     if not np.all((kept >= SCREEN_MIN_WEIGHTED) | (kept == np.count_nonzero(weights > 0, axis=1))):
         return None
-    sample = Objective(objective.log_params[index], objective.log_tokens[index], objective.loss[index], objective.kind)
     return sample, weights[:, index]
 
 
@@ -167,10 +178,11 @@ def screen(objective: Objective, weights: np.ndarray, refine: int = REFINE) -> n
     The grid (Hoffmann et al. 2022, App. D.2) is screened for every weight vector in one pass
     (one evaluation of the 4,500 starts, then a matrix product with the weights); each weight
     vector adds its own variable-projection starts. Above :data:`SCREEN_RUNS` runs the ranking
-    uses a stratified subsample (:func:`subsample`).
+    uses a stratified subsample of :data:`SCREEN_SAMPLE` runs (of :data:`SCREEN_RUNS` where a weight
+    vector keeps too few of its runs in that one), whose grid terms are computed once.
     """
     weights = np.atleast_2d(weights)
-    sampled = subsample(objective, weights)
+    sampled = subsample(objective, weights, SCREEN_SAMPLE) or subsample(objective, weights)
     return _screen_all(*(sampled or (objective, weights)), refine)
 
 
