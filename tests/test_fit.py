@@ -621,3 +621,16 @@ def test_resampled_frontiers_read_the_same_draws_one_budget_at_a_time():
     whole = frontier(flops, loss, budgets, stratified_weights(budgets, 300, 77, np.random.default_rng(9)))
     by_budget = resampled_frontiers(flops, loss, budgets, 77, np.random.default_rng(9))
     assert all(np.array_equal(a, b) for a, b in zip(whole, by_budget))
+
+
+def test_polishing_falls_back_to_the_screen_where_the_subsample_fails(monkeypatch):
+    """A fit whose every start fails on the subsample is polished from the screen's own best
+    starts (never from a NaN point)."""
+    from scaling_cli.fitting.solvers import parametric
+
+    runs = synthetic_runs(seed=6)
+    objective = Objective(np.log(runs.params), np.log(runs.tokens), runs.loss)
+    starts = parametric.screen(objective, np.ones((1, len(runs))))
+    monkeypatch.setattr(parametric, "solve", lambda *a, **k: (np.full((starts.shape[1], 5), np.nan), np.full(starts.shape[1], np.nan)))
+    polished = parametric._polish_starts(objective, np.ones((1, len(runs))), starts)
+    assert np.all(np.isfinite(polished)) and np.array_equal(polished[0], starts[0, : parametric.POLISH])

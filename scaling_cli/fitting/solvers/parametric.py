@@ -232,7 +232,8 @@ def fit_many(objective: Objective, weights: np.ndarray, refine: int = REFINE) ->
 def _polish_starts(sample: Objective, weights: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Each fit's screened starts refined on the subsample, and the :data:`POLISH` best distinct
     points they reach (by the subsample's objective): the starts refined on every run. A fit with
-    fewer distinct points repeats its best (the solver merges the copies)."""
+    fewer distinct points repeats its best (the solver merges the copies); one whose every start
+    failed on the subsample polishes the screen's best starts."""
     rows, refine = starts.shape[:2]
     fits = np.repeat(np.arange(rows), refine)
     thetas, values = solve(sample, starts.reshape(-1, 5), np.repeat(weights, refine, axis=0), fits=fits)
@@ -241,8 +242,12 @@ def _polish_starts(sample: Objective, weights: np.ndarray, starts: np.ndarray) -
     for row in range(rows):
         kept: list[np.ndarray] = []
         for i in np.argsort(values[row], kind="stable"):
+            if not np.isfinite(values[row, i]) or not np.all(np.isfinite(thetas[row, i])):
+                continue
             if len(kept) < POLISH and all(np.max(np.abs(thetas[row, i] - k)) > POLISH_DISTINCT for k in kept):
                 kept.append(thetas[row, i])
+        if not kept:  # no start reached a finite objective on the subsample: polish the screen's best
+            kept = list(starts[row, :POLISH])
         kept += [kept[0]] * (POLISH - len(kept))
         polished[row] = kept
     return polished
