@@ -4,7 +4,7 @@ Split by the question answered: ``loss_law/`` (the L(N, D) fit and its report; n
 whose name ``fit``, the function, takes here), ``check/`` (backtests, the error model, held-out
 verdicts), ``forms/`` (any law form), ``tasks/`` (benchmark scores from loss), ``compare/``,
 ``pattern/``; under them ``solvers/`` (the batched solvers) and ``runs/`` (the file readers), and
-two shared modules, :mod:`bootstrap` and :mod:`threads`. :mod:`simulate` makes the seeded sweeps
+three shared modules, :mod:`bootstrap`, :mod:`threads` and :mod:`progress`. :mod:`simulate` makes the seeded sweeps
 the calibration checks need.
 
 May import: ``core`` and ``laws``. Nothing of ``hardware``, ``planning``, ``plots`` or ``cli``.

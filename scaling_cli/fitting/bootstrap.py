@@ -17,7 +17,7 @@ What is drawn (``--resample``):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 from pydantic import BaseModel
@@ -83,13 +83,17 @@ def group_weight_chunks(groups: list[np.ndarray], n_runs: int, count: int, rng: 
         yield weights
 
 
-def grouping(resample: str, params: np.ndarray, budgets: list[np.ndarray]):
+Grouping = Callable[[np.ndarray], list[np.ndarray]]
+"""From run indices to the groups a bootstrap draws among them (index arrays)."""
+
+
+def grouping(resample: str, params: np.ndarray, budgets: list[np.ndarray]) -> Grouping:
     """A function from run indices to the groups ``resample`` draws among them."""
     if resample == "runs":
         return lambda index: [np.array([i]) for i in np.asarray(index)]
     if resample == "size":
 
-        def by_size(index):
+        def by_size(index: np.ndarray) -> list[np.ndarray]:
             index = np.asarray(index)
             return [index[params[index] == value] for value in np.unique(params[index])]
 

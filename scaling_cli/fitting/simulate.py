@@ -12,21 +12,27 @@ their losses from L = E + A/N^alpha + B/D^beta with multiplicative log-normal no
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
 import numpy as np
 
+from ..laws.base import Values
 from .runs.runs import Runs
+
+Result = TypeVar("Result")
 
 EPOCH = {"E": 1.8169, "A": 482.01, "B": 2085.43, "alpha": 0.3478, "beta": 0.3659}
 """The default truth: the Epoch AI refit of Chinchilla (Besiroglu et al. 2024, Table 1)."""
 
 
 def synthetic_runs(
-    truth=EPOCH,
-    budgets=(1e18, 3e18, 1e19, 3e19, 1e20, 3e20),
-    sizes=8,
-    span=6.0,
-    noise=0.005,
-    seed=0,
+    truth: Mapping[str, float] = EPOCH,
+    budgets: Sequence[float] = (1e18, 3e18, 1e19, 3e19, 1e20, 3e20),
+    sizes: int = 8,
+    span: float = 6.0,
+    noise: float = 0.005,
+    seed: int = 0,
     deviation: float = 0.0,
     deviation_from: float | None = None,
     top_sizes: int | None = None,
@@ -51,7 +57,7 @@ def synthetic_runs(
     return Runs.from_arrays(params, tokens, loss, source="synthetic")
 
 
-def true_loss(params, tokens, truth=EPOCH):
+def true_loss(params: Values, tokens: Values, truth: Mapping[str, float] = EPOCH) -> Values:
     return truth["E"] + truth["A"] / np.asarray(params) ** truth["alpha"] + truth["B"] / np.asarray(tokens) ** truth["beta"]
 
 
@@ -68,7 +74,7 @@ def idle_cores(cores: int | None = None, load: float | None = None) -> int:
     return max(1, round(cores - max(load - 1.0, 0.0)))
 
 
-def repeat(task, arguments: list[dict], workers: int | None = None) -> list:
+def repeat(task: Callable[..., Result], arguments: list[dict[str, Any]], workers: int | None = None) -> list[Result]:
     """``task(**a)`` for each of ``arguments``, in order, on up to ``workers`` processes (default:
     ``idle_cores()``: on a busy machine more processes only fight for the same cores).
 
@@ -86,12 +92,21 @@ def repeat(task, arguments: list[dict], workers: int | None = None) -> list:
         return list(pool.map(_call, [(task, a) for a in arguments]))
 
 
-def _call(job):
+def _call(job: tuple[Callable[..., Result], dict[str, Any]]) -> Result:
     task, arguments = job
     return task(**arguments)
 
 
-def _held_out_trial(truth, budgets, sizes, noise, seed, deviation, holdout, bootstrap):
+def _held_out_trial(
+    truth: Mapping[str, float],
+    budgets: Sequence[float],
+    sizes: int,
+    noise: float,
+    seed: int,
+    deviation: float,
+    holdout: int,
+    bootstrap: int,
+) -> tuple[str | None, tuple[float | None, float | None], bool]:
     from .loss_law.core import fit
 
     runs = synthetic_runs(
@@ -105,7 +120,9 @@ def _held_out_trial(truth, budgets, sizes, noise, seed, deviation, holdout, boot
         top_sizes=holdout,
     )
     result = fit(runs, bootstrap=bootstrap, holdout=holdout, seed=seed, compare_losses=False)
-    return result.holdout.outcome, (result.holdout.bias_p_value, result.holdout.joint_p_value), bool(result.check and result.check.drift)
+    checked = result.holdout
+    assert checked is not None  # holdout >= 1 runs were held out
+    return checked.outcome, (checked.bias_p_value, checked.joint_p_value), bool(result.check and result.check.drift)
 
 
 def check_calibration(
@@ -113,13 +130,13 @@ def check_calibration(
     holdout: int = 5,
     deviation: float = 0.0,
     bootstrap: int = 200,
-    budgets=(1e18, 3e18, 1e19, 3e19, 1e20, 3e20),
+    budgets: Sequence[float] = (1e18, 3e18, 1e19, 3e19, 1e20, 3e20),
     sizes: int = 8,
     noise: float = 0.005,
     seed: int = 0,
-    truth=EPOCH,
+    truth: Mapping[str, float] = EPOCH,
     workers: int | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """How often the held-out check passes on sweeps simulated from ``truth``, with the largest
     budget's ``holdout`` runs held out (and, with ``deviation``, off the law by that fraction).
 
@@ -153,7 +170,9 @@ def check_calibration(
     }
 
 
-def _coverage_trial(truth, budgets, sizes, noise, seed, targets, bootstrap):
+def _coverage_trial(
+    truth: Mapping[str, float], budgets: Sequence[float], sizes: int, noise: float, seed: int, targets: Sequence[float], bootstrap: int
+) -> list[tuple[bool, float]]:
     from .loss_law.core import fit
 
     rng = np.random.default_rng([seed, 99])
@@ -162,6 +181,7 @@ def _coverage_trial(truth, budgets, sizes, noise, seed, targets, bootstrap):
     found = []
     for prediction in result.predictions:
         observed = true_loss(prediction.params, prediction.tokens, truth) * np.exp(noise * rng.standard_normal())
+        assert prediction.loss.ci95 is not None  # a bootstrap gives every prediction its interval
         low, high = prediction.loss.ci95
         found.append((bool(low <= observed <= high), float(np.log(high / low))))
     return found
@@ -170,14 +190,14 @@ def _coverage_trial(truth, budgets, sizes, noise, seed, targets, bootstrap):
 def interval_coverage(
     repetitions: int = 40,
     bootstrap: int = 200,
-    budgets=(1e18, 3e18, 1e19, 3e19, 1e20),
-    targets=(2.0, 10.0, 30.0),
+    budgets: Sequence[float] = (1e18, 3e18, 1e19, 3e19, 1e20),
+    targets: Sequence[float] = (2.0, 10.0, 30.0),
     sizes: int = 6,
     noise: float = 0.005,
     seed: int = 0,
-    truth=EPOCH,
+    truth: Mapping[str, float] = EPOCH,
     workers: int | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Coverage and width of the 95 % prediction intervals of ``fit --predict-flops`` at
     ``targets`` times the largest fitted compute, on sweeps simulated from ``truth``: each
     repetition draws one new run at the compute-optimal point of every target, with the same noise."""

@@ -9,13 +9,18 @@ the call and restores it, so nothing outside the fit changes.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+Arguments = ParamSpec("Arguments")
+Result = TypeVar("Result")
 
 
-def one_blas_thread(function):
+def one_blas_thread(function: Callable[Arguments, Result]) -> Callable[Arguments, Result]:
     """``function`` run with BLAS limited to one thread (threadpoolctl imported when first called)."""
 
     @functools.wraps(function)
-    def limited(*args, **kwargs):
+    def limited(*args: Arguments.args, **kwargs: Arguments.kwargs) -> Result:
         from threadpoolctl import threadpool_limits
 
         with threadpool_limits(limits=1, user_api="blas"):

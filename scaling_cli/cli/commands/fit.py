@@ -320,7 +320,7 @@ def _fit_form(runs, name, columns, exclude, loss, bootstrap, seed, holdout, pred
             data, chosen, objective=loss, bootstrap=bootstrap, seed=seed, holdout=holdout, predict=points, fixed=fixed, progress=progress
         )
     if save is not None:
-        from ...fitting.loss_law.save import save_form_preset
+        from ...fitting.forms.save import save_form_preset
 
         save_form_preset(result, save)
         result.notes.append(f"constants written to {save}")

@@ -4,5 +4,5 @@ Owns: :mod:`error_model` (leave-one-budget-out scatter, rolling-origin backtests
 :mod:`verdicts` (the models it reports: predictions, backtests, held-out verdicts),
 :mod:`predict` (predictions with intervals, the joint held-out check).
 
-May import: ``core``, and ``fitting``'s ``solvers`` and shared modules (``bootstrap``).
+May import: ``core``, ``laws``, and ``fitting``'s ``solvers``, ``runs`` and shared modules (``bootstrap``).
 """

@@ -28,7 +28,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..bootstrap import group_weights
+from ...laws.base import Values
+from ..bootstrap import Grouping, group_weights
+from ..progress import Progress, report
 from ..solvers.parametric import Objective, fit_many
 from ..solvers.solver import WARM_ITERATIONS, solve
 
@@ -101,13 +103,8 @@ class ErrorModel:
     drift: bool
     mean_z: float | None
 
-    def extra_sd(self, decades) -> np.ndarray:
+    def extra_sd(self, decades: Values) -> np.ndarray:
         return self.tau * np.maximum(np.asarray(decades, dtype=float), 0.0)
-
-
-def _tell(progress, stage: str, done: int, total: int) -> None:
-    if progress is not None:
-        progress(stage, done, total)
 
 
 def _weights_for(n: int, index: np.ndarray) -> np.ndarray:
@@ -126,7 +123,15 @@ def backtest_plan(flops: np.ndarray, budgets: list[np.ndarray]) -> list[int]:
     return plan
 
 
-def _backtest_runs(objective: Objective, flops, budgets, k, index, theta, thetas) -> BacktestFit:
+def _backtest_runs(
+    objective: Objective,
+    flops: np.ndarray,
+    budgets: list[np.ndarray],
+    k: int,
+    index: np.ndarray,
+    theta: np.ndarray,
+    thetas: np.ndarray | None,
+) -> BacktestFit:
     predicted = np.concatenate(budgets[k + 1 :])
     top = float(flops[index].max())
     log_pred = objective.predict_log(theta)[predicted]
@@ -149,11 +154,11 @@ def error_model(
     objective: Objective,
     flops: np.ndarray,
     budgets: list[np.ndarray],
-    groups_of,
+    groups_of: Grouping,
     resamples: int,
     rng: np.random.Generator,
     in_sample: np.ndarray,
-    progress=None,
+    progress: Progress | None = None,
 ) -> ErrorModel:
     """Scatter (leave-one-budget-out), backtests, tau and drift for the runs of ``objective``.
 
@@ -169,7 +174,7 @@ def error_model(
     fits = []
     for start in range(0, len(keep), FIT_BATCH):
         fits += fit_many(objective, np.array([_weights_for(n, k) for k in keep[start : start + FIT_BATCH]]), REFINE)
-        _tell(progress, "leave-one-out and backtest fits", len(fits), len(keep))
+        report(progress, "leave-one-out and backtest fits", len(fits), len(keep))
     lobo, tests = fits[: len(interior)], fits[len(interior) :]
     scatter = np.concatenate(
         [objective.predict_log(f.theta)[index] - objective.log_loss[index] for f, index in zip(lobo, interior)] or [[]]
@@ -192,7 +197,7 @@ def error_model(
         for index, f in zip(fitted, tests):
             weights = group_weights(groups_of(index), n, resamples, rng)
             replicates.append(solve(objective, np.repeat(f.theta[None], resamples, axis=0), weights, WARM_ITERATIONS)[0])
-            _tell(progress, "backtest resamples", len(replicates) * resamples, len(tests) * resamples)
+            report(progress, "backtest resamples", len(replicates) * resamples, len(tests) * resamples)
     backtests = [_backtest_runs(objective, flops, budgets, k, index, f.theta, r) for k, index, f, r in zip(plan, fitted, tests, replicates)]
     tau, slope, drift, mean_z = 0.0, None, False, None
     if backtests:
@@ -228,7 +233,9 @@ def point_rng(seed: int, *values: float) -> np.random.Generator:
     return np.random.default_rng([seed, 2, *bits])
 
 
-def predictive_draws(log_predictions: np.ndarray, decades: np.ndarray, model: ErrorModel, rngs) -> np.ndarray:
+def predictive_draws(
+    log_predictions: np.ndarray, decades: np.ndarray, model: ErrorModel, rngs: Sequence[np.random.Generator]
+) -> np.ndarray:
     """Draws of log loss: rows are bootstrap replicates' log predictions, columns the points
     (each drawn from its own generator in ``rngs``)."""
     count, points = log_predictions.shape

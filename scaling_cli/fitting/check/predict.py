@@ -19,10 +19,12 @@ verdict then says so instead of passing.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
 from ..bootstrap import Estimate, estimate
+from ..runs.runs import Runs
 from .error_model import ErrorModel, drift_warning, point_rng, predictive_draws
 from .verdicts import Bias, Holdout, HoldoutRun, IntervalParts
 
@@ -53,8 +55,13 @@ def parts(log_draws_params: np.ndarray, decades: np.ndarray, model: ErrorModel) 
 
 
 def predict_points(
-    point_log: np.ndarray, replicate_log: np.ndarray | None, decades: np.ndarray, model: ErrorModel | None, rngs, labels: list[str]
-):
+    point_log: np.ndarray,
+    replicate_log: np.ndarray | None,
+    decades: np.ndarray,
+    model: ErrorModel | None,
+    rngs: Sequence[np.random.Generator],
+    labels: list[str],
+) -> list[tuple[Estimate, IntervalParts | None, list[str]]]:
     """(Estimate, IntervalParts | None, warnings) for each point (``rngs``: one generator each)."""
     out: list[tuple[Estimate, IntervalParts | None, list[str]]] = []
     draws = None
@@ -83,7 +90,7 @@ def predict_points(
 
 
 def holdout_check(
-    held, point_log: np.ndarray, replicate_log: np.ndarray | None, fitted_max: float, model: ErrorModel | None, seed: int
+    held: Runs, point_log: np.ndarray, replicate_log: np.ndarray | None, fitted_max: float, model: ErrorModel | None, seed: int
 ) -> Holdout:
     """The held-out runs against the fit's predictions: per run, and jointly."""
     log_loss = np.log(held.loss)
@@ -172,7 +179,7 @@ def outcome_of(bias_p: float, joint_p: float, too_wide: bool, kind: str) -> tupl
     return ("interpolates" if kind == "interpolation" else "extrapolates"), True
 
 
-def _verdict(runs, errors, covariance, kind, worst, ratio) -> Holdout:
+def _verdict(runs: list[HoldoutRun], errors: np.ndarray, covariance: np.ndarray, kind: str, worst: float, ratio: np.ndarray) -> Holdout:
     count = len(errors)
     mean, sd, bias_p, joint_p = joint_test(errors, covariance)
     half = 1.96 * sd

@@ -27,6 +27,7 @@ from pydantic import BaseModel
 
 from ...core.compute import FLOPS_PER_PARAM_TOKEN
 from ...core.errors import ScaleError
+from ...laws.base import Values
 from ..bootstrap import Estimate, check_bootstrap, estimate, resample_weights
 from ..runs.buckets import detect_buckets
 from ..runs.runs import Runs
@@ -131,7 +132,7 @@ class _Fit:
         return np.atleast_2d(self.theta)
 
 
-def frontier_loss(thetas: np.ndarray, flops) -> np.ndarray:
+def frontier_loss(thetas: np.ndarray, flops: Values) -> np.ndarray:
     """L*(C) for each theta row (rows, len(flops))."""
     return np.column_stack([optimal(thetas, c)[2] for c in np.atleast_1d(flops)])
 
@@ -148,7 +149,7 @@ def compute_for_loss(thetas: np.ndarray, loss: np.ndarray) -> np.ndarray:
     return np.where(reducible > 0, flops, np.inf)
 
 
-def multipliers(base: np.ndarray, other: np.ndarray, flops) -> np.ndarray:
+def multipliers(base: np.ndarray, other: np.ndarray, flops: Values) -> np.ndarray:
     """m(C) = C_A(L_B*(C)) / C for paired theta rows of A (``base``) and B (``other``)."""
     flops = np.atleast_1d(np.asarray(flops, dtype=float))
     return compute_for_loss(base, frontier_loss(other, flops)) / flops[None, :]
@@ -303,7 +304,7 @@ def _advantage_ends(base: _Fit, other: _Fit, start: float) -> float | None:
     return 10 ** ((low + high) / 2)
 
 
-def _verdict(a: str, b: str, reference: Multiplier, trend: Estimate, ends: float | None, shared) -> str:
+def _verdict(a: str, b: str, reference: Multiplier, trend: Estimate, ends: float | None, shared: tuple[float, float] | None) -> str:
     where = f"{reference.flops:.2g} FLOPs" + (" (extrapolated beyond the compute both sets cover)" if reference.extrapolated else "")
     if reference.value is None:
         return f"{b} reaches losses at {where} that {a} never does under its fit (below {a}'s floor E): no finite multiplier"

@@ -14,17 +14,19 @@ Errors live in the objective's space: ln of the target for ``huber``, log10 for 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 from pydantic import BaseModel
 
 from ...core.errors import ScaleError
-from ...laws.base import Form
+from ...laws.base import Form, Inputs
 from ..bootstrap import Estimate, check_bootstrap, estimate, resample_weights
 from ..check.error_model import point_rng
 from ..check.predict import INTERPOLATION_RATIO, TOO_WIDE, joint_test, outcome_of
 from ..check.verdicts import Bias, HeldOutVerdict
+from ..progress import Progress
 from ..solvers.form_solver import WARM_ITERATIONS, FormObjective, fit_best, solve
 from ..threads import one_blas_thread
 from .form_runs import FormRuns
@@ -116,7 +118,7 @@ def fit_form(
     holdout: int = 0,
     predict: list[tuple[float, ...]] | None = None,
     fixed: dict[str, float] | None = None,
-    progress=None,
+    progress: Progress | None = None,
 ) -> FormFitResult:
     """Fit ``form`` to ``runs`` (``objective``: the form's default, its paper's, when None);
     ``fixed`` holds some constants at given values (a base law from elsewhere, as Muennighoff
@@ -218,7 +220,7 @@ def fit_form(
     )
 
 
-def _bound_warnings(objective: FormObjective, theta: np.ndarray):
+def _bound_warnings(objective: FormObjective, theta: np.ndarray) -> Iterator[str]:
     for i, parameter in enumerate(objective.free):
         span = objective.upper[i] - objective.lower[i]
         if min(theta[i] - objective.lower[i], objective.upper[i] - theta[i]) < 1e-6 * span:
@@ -240,21 +242,21 @@ class _Uncertainty:
     scatter: float
     dof: int
 
-    def replicates(self, variables) -> np.ndarray | None:
+    def replicates(self, variables: Inputs) -> np.ndarray | None:
         return None if self.thetas is None else self.objective.predicted(self.thetas, variables)
 
-    def draws(self, variables, rng) -> np.ndarray | None:
+    def draws(self, variables: Inputs, rng: np.random.Generator) -> np.ndarray | None:
         replicate = self.replicates(variables)
         return None if replicate is None else replicate + self.scatter * rng.standard_t(self.dof, size=replicate.shape)
 
-    def covariance(self, variables) -> np.ndarray:
+    def covariance(self, variables: Inputs) -> np.ndarray:
         replicate = self.replicates(variables)
         assert replicate is not None  # asked only with a bootstrap
         t_variance = self.dof / (self.dof - 2) if self.dof > 2 else 3.0
         return np.atleast_2d(np.cov(replicate, rowvar=False)) + self.scatter**2 * t_variance * np.eye(replicate.shape[1])
 
 
-def _prediction(uncertainty: _Uncertainty, values, form: Form, fitted_max: float, seed: int) -> FormPrediction:
+def _prediction(uncertainty: _Uncertainty, values: tuple[float, ...], form: Form, fitted_max: float, seed: int) -> FormPrediction:
     objective = uncertainty.objective
     names = [v.name for v in form.variables]
     variables = {name: np.array([float(x)]) for name, x in zip(names, values)}
@@ -287,6 +289,7 @@ def _holdout(uncertainty: _Uncertainty, held: FormRuns, form: Form, fitted_max: 
     covariance = None
     if uncertainty.thetas is not None:
         draws = uncertainty.draws(held.variables, point_rng(seed, *held.target.tolist()))
+        assert draws is not None  # a bootstrap (thetas) gives draws
         low, high = np.percentile(objective.back(draws), [2.5, 97.5], axis=0)
         intervals = list(zip(low.tolist(), high.tolist()))
         covariance = uncertainty.covariance(held.variables)
@@ -312,14 +315,16 @@ def _holdout(uncertainty: _Uncertainty, held: FormRuns, form: Form, fitted_max: 
     return _verdict(runs, r, covariance, kind, objective.kind, ratio, form.scale)
 
 
-def _verdict(runs, r, covariance, kind, objective_kind, ratio, scale: str) -> FormHoldout:
+def _verdict(
+    runs: list[FormHoldoutRun], r: np.ndarray, covariance: np.ndarray, kind: str, objective_kind: str, ratio: np.ndarray, scale: str
+) -> FormHoldout:
     """The same joint test and outcomes as the Chinchilla fit's (``predict.py``), in the form's error units."""
     count = len(r)
     mean, sd, bias_p, joint_p = joint_test(r, covariance)
     half = 1.96 * sd
     relative = objective_kind != "lsq"
 
-    def shown(x):
+    def shown(x: float) -> str:
         return f"{float(_to_error(objective_kind, np.array(x))):+.2%}" if relative else f"{x:+.4g}"
 
     bias = Bias(

@@ -9,13 +9,14 @@ may name another column it is read from (``Variable.alias``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from ...core.compute import FLOPS_PER_PARAM_TOKEN
 from ...core.errors import ScaleError
 from ...laws.base import Form
-from ..runs.records import _listing, _value, read_records
+from ..runs.records import Rows, _listing, _value, read_records
 
 
 @dataclass
@@ -52,7 +53,9 @@ def form_fields(form: Form) -> tuple[str, ...]:
     return tuple(v.name for v in form.variables) + (form.target.name,) + tuple(v.alias for v in form.variables if v.alias)
 
 
-def read_form_runs(path, form: Form, columns: dict[str, str] | None = None, exclude=None, where=None) -> FormRuns:
+def read_form_runs(
+    path: str | Path, form: Form, columns: dict[str, str] | None = None, exclude: Rows | None = None, where: list[str] | None = None
+) -> FormRuns:
     records, source, note = read_records(path, exclude, where)
     columns = columns or {}
     if not records:

@@ -12,6 +12,7 @@ import numpy as np
 
 from ...core.errors import ScaleError
 from ..bootstrap import RESAMPLE, check_bootstrap, estimate, group_weights, grouping, stratified_weights
+from ..progress import Progress
 from ..runs.buckets import buckets_for
 from ..runs.runs import Runs
 from ..threads import one_blas_thread
@@ -42,7 +43,7 @@ def fit(
     vertex: str = "local",
     envelope_floor: float | None = None,
     exclude_undertrained: bool = False,
-    progress=None,
+    progress: Progress | None = None,
 ) -> FitResult:
     """Fit ``method`` to ``runs``; bootstrap ``bootstrap`` resamples (0: none), seeded by ``seed``.
 
@@ -51,7 +52,7 @@ def fit(
     ``predict_flops`` compute budgets to predict the loss at, with intervals from the scaling
     check (parametric). ``resample`` is what the bootstrap draws: ``runs``, whole model sizes
     (``size``) or whole compute budgets (``budget``). ``vertex`` (isoflop) is how each budget's
-    minimum is found: ``local`` or ``parabola`` (see ``fit/allocation.py``). ``progress(stage, done,
+    minimum is found: ``local`` or ``parabola`` (see ``allocation.py``). ``progress(stage, done,
     total)``, if given, is called as long work advances. ``envelope_floor`` pins E of the
     compute-envelope law L(C) = E + A C^-gamma fitted beside a parametric law;
     ``exclude_undertrained`` leaves out the runs ``outside.py`` flags as outside the law's regime.
@@ -111,7 +112,18 @@ def fit(
 # -- isoflop / envelope -----------------------------------------------------------------------
 
 
-def _fit_allocation(runs, train, method, bootstrap, seed, rng, at, bucket_count, resample, vertex) -> FitResult:
+def _fit_allocation(
+    runs: Runs,
+    train: Runs,
+    method: str,
+    bootstrap: int,
+    seed: int,
+    rng: np.random.Generator,
+    at: float | None,
+    bucket_count: int | None,
+    resample: str,
+    vertex: str,
+) -> FitResult:
     buckets = buckets_for(train.flops, bucket_count, method)
     best = fit_allocation(train, buckets, method, vertex=vertex)
     if best is None:
@@ -168,13 +180,13 @@ def _fit_allocation(runs, train, method, bootstrap, seed, rng, at, bucket_count,
     )
 
 
-def _skips(runs, buckets, method, vertex) -> list[str]:
+def _skips(runs: Runs, buckets: list[np.ndarray], method: str, vertex: str) -> list[str]:
     from .allocation import OPTIMUM
 
     return [found for found in (OPTIMUM[method](runs, index, None, vertex) for index in buckets) if isinstance(found, str)]
 
 
-def _allocation_at(best: AllocationFit, samples, flops) -> AtBudget:
+def _allocation_at(best: AllocationFit, samples: dict[str, np.ndarray] | None, flops: float) -> AtBudget:
     params, tokens = best.k_params * flops**best.a, best.k_tokens * flops**best.b
     if samples is None:
         sample = dict.fromkeys(("p", "t", "tpp"))

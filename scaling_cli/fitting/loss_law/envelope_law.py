@@ -12,9 +12,12 @@ budgets up to C_k, predict the frontier above), which gives its own extrapolatio
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from pydantic import BaseModel
 
+from ...laws.base import Values
 from ..bootstrap import Estimate, estimate
 
 GRID = 160
@@ -33,7 +36,9 @@ class EnvelopeLaw(BaseModel):
     """Median relative error of each backtest's frontier predictions."""
 
 
-def frontier(flops: np.ndarray, loss: np.ndarray, budgets: list[np.ndarray], weights: np.ndarray | None = None):
+def frontier(
+    flops: np.ndarray, loss: np.ndarray, budgets: list[np.ndarray], weights: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(compute, best loss) of each budget; with ``weights`` (rows of resamples), one frontier per row."""
     rows = np.atleast_2d(np.ones(len(loss)) if weights is None else weights)
     best_c = np.empty((len(rows), len(budgets)))
@@ -46,7 +51,9 @@ def frontier(flops: np.ndarray, loss: np.ndarray, budgets: list[np.ndarray], wei
     return best_c, best_l
 
 
-def resampled_frontiers(flops: np.ndarray, loss: np.ndarray, budgets: list[np.ndarray], count: int, rng: np.random.Generator):
+def resampled_frontiers(
+    flops: np.ndarray, loss: np.ndarray, budgets: list[np.ndarray], count: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """:func:`frontier` of ``count`` resamples drawn within each budget: the draws of
     ``stratified_weights``, in its order, read one budget at a time, so that memory holds count x
     one budget's runs rather than count x every run (160 MB for 1,000 resamples of 20,000 runs)."""
@@ -61,7 +68,7 @@ def resampled_frontiers(flops: np.ndarray, loss: np.ndarray, budgets: list[np.nd
     return best_c, best_l
 
 
-def _profile(log_c: np.ndarray, loss: np.ndarray, candidates: np.ndarray):
+def _profile(log_c: np.ndarray, loss: np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each row and candidate E: (squared error in log loss, intercept, slope) of the best line."""
     e = candidates[:, :, None]  # (rows, grid, 1)
     with np.errstate(all="ignore"):
@@ -99,7 +106,7 @@ def fit_rows(log_c: np.ndarray, loss: np.ndarray, floor: float | None = None) ->
     return out
 
 
-def envelope_loss(params: np.ndarray, flops) -> np.ndarray:
+def envelope_loss(params: np.ndarray, flops: Values) -> np.ndarray:
     """L(C) for rows of (E, A, gamma)."""
     params = np.atleast_2d(params)
     return params[:, 0] + params[:, 1] * np.asarray(flops, dtype=float) ** -params[:, 2]
@@ -113,7 +120,7 @@ def fit_envelope_law(
     rng: np.random.Generator,
     scatter_sd: float,
     floor: float | None = None,
-):
+) -> tuple[EnvelopeLaw, np.ndarray, np.ndarray | None] | None:
     """(EnvelopeLaw, point parameters, bootstrap parameters or None); None with under 3 budgets."""
     if len(budgets) < 3:
         return None
@@ -156,7 +163,15 @@ def _backtests(log_c: np.ndarray, loss: np.ndarray, scatter_sd: float, floor: fl
     return float(np.sqrt(max(0.0, np.sum(e * e - scatter_sd**2) / np.sum(x * x)))), medians
 
 
-def envelope_predictions(law: EnvelopeLaw, point, samples, targets, fitted_max: float, scatter: np.ndarray, rngs) -> list[Estimate]:
+def envelope_predictions(
+    law: EnvelopeLaw,
+    point: np.ndarray,
+    samples: np.ndarray | None,
+    targets: list[float],
+    fitted_max: float,
+    scatter: np.ndarray,
+    rngs: Sequence[np.random.Generator],
+) -> list[Estimate]:
     """The envelope law's loss at each target, with intervals (bootstrap + scatter + its tau)."""
     out = []
     for flops, rng in zip(targets, rngs):

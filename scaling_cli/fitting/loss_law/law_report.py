@@ -25,7 +25,7 @@ def coefficient_samples(thetas: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def parametric_at(theta, thetas, budgets: list[float]) -> list[AtBudget]:
+def parametric_at(theta: np.ndarray, thetas: np.ndarray | None, budgets: list[float]) -> list[AtBudget]:
     """The compute-optimal model at each of ``budgets``, with the bootstrap's intervals."""
     points = [[float(x[0]) for x in optimal(theta, flops)] for flops in budgets]  # (params, tokens, loss) each
     columns: dict[str, list[np.ndarray]] = {"params": [], "tokens": [], "loss": [], "tpp": []}
@@ -34,26 +34,27 @@ def parametric_at(theta, thetas, budgets: list[float]) -> list[AtBudget]:
             p, t, loss = optimal(thetas, flops)
             for name, values in zip(columns, (p, t, loss, t / p)):
                 columns[name].append(values)
-    sample = {name: np.column_stack(values) if values else None for name, values in columns.items()}
+    sample: dict[str, np.ndarray | None] = {name: np.column_stack(values) if values else None for name, values in columns.items()}
     params = estimates([point[0] for point in points], sample["params"])
     tokens = estimates([point[1] for point in points], sample["tokens"])
     tpp = estimates([point[1] / point[0] for point in points], sample["tpp"])
-    loss = estimates([point[2] for point in points], sample["loss"])
+    losses = estimates([point[2] for point in points], sample["loss"])
     return [
-        AtBudget(flops=flops, params=params[i], tokens=tokens[i], tokens_per_param=tpp[i], loss=loss[i]) for i, flops in enumerate(budgets)
+        AtBudget(flops=flops, params=params[i], tokens=tokens[i], tokens_per_param=tpp[i], loss=losses[i])
+        for i, flops in enumerate(budgets)
     ]
 
 
-def marginal_return(theta, thetas, flops) -> Estimate:
+def marginal_return(theta: np.ndarray, thetas: np.ndarray | None, flops: float) -> Estimate:
     """Loss the next 10x of compute buys on the fitted frontier, from ``flops``."""
 
-    def gain(t):
+    def gain(t: np.ndarray) -> np.ndarray:
         return optimal(t, flops)[2] - optimal(t, 10 * flops)[2]
 
     return estimate(float(gain(theta)[0]), None if thetas is None else gain(thetas))
 
 
-def reducible_at(theta, flops) -> float:
+def reducible_at(theta: np.ndarray, flops: float) -> float:
     _, _, loss = optimal(theta, flops)
     return float(loss[0] - np.exp(theta[2]))
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..runs.runs import Runs
 from ..solvers.parametric import optimal
 
 MIN_STEPS = 1000
@@ -33,7 +34,7 @@ TREND_MIN = 1e-4
 residuals are float rounding, whose slope can have any t and moves no prediction."""
 
 
-def flag(runs, theta: np.ndarray, residual: np.ndarray, scatter_sd: float) -> tuple[np.ndarray, list[str]]:
+def flag(runs: Runs, theta: np.ndarray, residual: np.ndarray, scatter_sd: float) -> tuple[np.ndarray, list[str]]:
     """(indices of flagged runs, one reason per flagged run) under the fitted theta; ``residual``
     is log predicted - log observed of each run."""
     params, tokens, _ = optimal(theta, runs.flops)
@@ -54,7 +55,7 @@ def flag(runs, theta: np.ndarray, residual: np.ndarray, scatter_sd: float) -> tu
     return index, [reasons[i] for i in index]
 
 
-def residual_trend(runs, residual: np.ndarray) -> str | None:
+def residual_trend(runs: Runs, residual: np.ndarray) -> str | None:
     """A sentence when the log residuals trend with log10 tokens per parameter, else None."""
     x = np.log10(runs.tokens / runs.params)
     if len(x) < 8 or np.ptp(x) == 0:

@@ -8,17 +8,19 @@ regime; the compute-envelope law as a second route; the other objective as a sen
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
 from ...core.errors import ScaleError
 from ..bootstrap import estimate, group_weight_chunks, grouping
-from ..check.error_model import BACKTEST_BOOTSTRAP, ErrorModel, drift_warning, error_model, in_sample_scatter, point_rng
+from ..check.error_model import BACKTEST_BOOTSTRAP, BacktestFit, ErrorModel, drift_warning, error_model, in_sample_scatter, point_rng
 from ..check.predict import decades_beyond, holdout_check, predict_points
 from ..check.verdicts import Backtest, BacktestError, Prediction, ScalingCheck
+from ..progress import Progress, report
 from ..runs.runs import Runs, format_rows
 from ..solvers.parametric import VARPRO_EXPONENTS, Objective, ParametricFit, fit_many, fit_parametric, grid_starts, optimal, refit
+from .envelope_law import EnvelopeLaw
 from .law_report import coefficient_samples, largest_residuals, marginal_return, objective_comparison, parametric_at, reducible_at
 from .outside import flag, residual_trend
 from .regime import diagnose_regime, frontier_slopes, regime_buckets
@@ -45,48 +47,45 @@ def check_identifiable(runs: Runs, n_parameters: int = 5) -> None:
         )
 
 
-def _report(progress, stage: str, done: int, total: int) -> None:
-    if progress is not None:
-        progress(stage, done, total)
-
-
-def bootstrap_thetas(objective: Objective, best: ParametricFit, weights: np.ndarray, progress=None) -> np.ndarray:
+def bootstrap_thetas(objective: Objective, best: ParametricFit, weights: np.ndarray, progress: Progress | None = None) -> np.ndarray:
     """Warm-started refits of every resample (rows of ``weights``), in batches (progress between them)."""
     chunks = (weights[start : start + BOOTSTRAP_CHUNK] for start in range(0, len(weights), BOOTSTRAP_CHUNK))
     return np.vstack([theta for theta, _ in _refits(objective, best, chunks, len(weights), progress)])
 
 
-def _refits(objective: Objective, best: ParametricFit, chunks: Iterable[np.ndarray], count: int, progress=None):
+def _refits(
+    objective: Objective, best: ParametricFit, chunks: Iterable[np.ndarray], count: int, progress: Progress | None = None
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(thetas, weights) of each batch of resamples, as the batches come (one in memory at a time)."""
     done = 0
     for weights in chunks:
         thetas = refit(objective, best.theta, weights)
         done += len(weights)
-        _report(progress, "bootstrap", done, count)
+        report(progress, "bootstrap", done, count)
         yield thetas, weights
 
 
 def fit_parametric_runs(
-    runs,
-    train,
-    held_index,
+    runs: Runs,
+    train: Runs,
+    held_index: np.ndarray,
     *,
-    loss,
-    bootstrap,
-    seed,
-    at,
-    compare_losses,
-    predict,
-    predict_flops,
-    resample,
-    progress,
-    envelope_floor=None,
-    exclude_undertrained=False,
+    loss: str,
+    bootstrap: int,
+    seed: int,
+    at: float | None,
+    compare_losses: bool,
+    predict: list[tuple[float, float]],
+    predict_flops: list[float],
+    resample: str,
+    progress: Progress | None,
+    envelope_floor: float | None = None,
+    exclude_undertrained: bool = False,
 ) -> FitResult:
     check_identifiable(train)
     objective = Objective(np.log(train.params), np.log(train.tokens), train.loss, loss)
     starts = len(grid_starts()) + len(VARPRO_EXPONENTS) ** 2
-    _report(progress, "multi-start fit", 0, starts)
+    report(progress, "multi-start fit", 0, starts)
     best = fit_parametric(objective)
     notes = list(runs.notes)
     if exclude_undertrained:
@@ -98,7 +97,7 @@ def fit_parametric_runs(
             notes.append(f"{len(flagged)} run(s) outside the law's regime left out (--exclude-undertrained)")
             objective = Objective(np.log(train.params), np.log(train.tokens), train.loss, loss)
             best = fit_parametric(objective)
-    _report(progress, "multi-start fit", starts, starts)
+    report(progress, "multi-start fit", starts, starts)
     budgets = regime_buckets(train)
     groups_of = grouping(resample, train.params, budgets)
     thetas, failures, slopes = None, 0, None
@@ -205,7 +204,16 @@ def fit_parametric_runs(
     )
 
 
-def _predictions(objective, best, thetas, model: ErrorModel, fitted_max, points, budgets, seed) -> list[Prediction]:
+def _predictions(
+    objective: Objective,
+    best: ParametricFit,
+    thetas: np.ndarray | None,
+    model: ErrorModel,
+    fitted_max: float,
+    points: list[tuple[float, float]],
+    budgets: list[float],
+    seed: int,
+) -> list[Prediction]:
     if not points and not budgets:
         return []
     params = [float(n) for n, _ in points]
@@ -244,7 +252,9 @@ def _predictions(objective, best, thetas, model: ErrorModel, fitted_max, points,
     ]
 
 
-def _outside_regime(train, objective: Objective, best: ParametricFit, flops: float, residual, scatter_sd) -> OutsideRegime | None:
+def _outside_regime(
+    train: Runs, objective: Objective, best: ParametricFit, flops: float, residual: np.ndarray, scatter_sd: float
+) -> OutsideRegime | None:
     """Flagged runs, and the predicted loss at ``flops`` with and without them."""
     index, reasons = flag(train, best.theta, residual, scatter_sd)
     if not len(index):
@@ -266,7 +276,16 @@ def _outside_regime(train, objective: Objective, best: ParametricFit, flops: flo
     )
 
 
-def _envelope_route(train, budgets, bootstrap, seed, model: ErrorModel, floor, predictions, fitted_max):
+def _envelope_route(
+    train: Runs,
+    budgets: list[np.ndarray],
+    bootstrap: int,
+    seed: int,
+    model: ErrorModel,
+    floor: float | None,
+    predictions: list[Prediction],
+    fitted_max: float,
+) -> EnvelopeLaw | None:
     """Fit L(C) = E + A C^-gamma on the frontier; put its answer beside each compute-optimal prediction."""
     from .envelope_law import envelope_predictions, fit_envelope_law
 
@@ -325,7 +344,7 @@ def _check_report(model: ErrorModel, resample: str, bootstrap: int) -> ScalingCh
     )
 
 
-def _backtest_report(backtest, flops) -> Backtest:
+def _backtest_report(backtest: BacktestFit, flops: np.ndarray) -> Backtest:
     return Backtest(
         fitted_up_to_flops=backtest.fitted_up_to_flops,
         n_fitted=backtest.n_fitted,

@@ -24,6 +24,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from ...core.units import format_sci
+from ...laws.base import Values
 from ..bootstrap import Estimate, estimate, interval
 from ..runs.buckets import bin_buckets, detect_buckets
 from ..runs.runs import Runs
@@ -121,7 +122,9 @@ def diagnose_regime(
     )
     if marginal is None:
         # No loss form: the frontier's own power law says what the next decade buys.
-        gain = lambda s: losses[-1] * (1 - 10.0 ** np.asarray(s))  # noqa: E731
+        def gain(s: Values) -> Values:
+            return losses[-1] * (1 - 10.0 ** np.asarray(s))
+
         marginal = estimate(float(gain(slope)), None if slope_samples is None else gain(slope_samples))
     common = dict(
         frontier_exponent=exponent,

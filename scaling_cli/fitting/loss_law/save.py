@@ -56,20 +56,20 @@ def law_toml(law: Law) -> str:
     tables = {key: value for key, value in data.items() if isinstance(value, dict)}
     for key, value in data.items():
         if key not in tables and not (isinstance(value, list) and not value):
-            lines.append(f"{key} = {_toml_value(value)}")
+            lines.append(f"{key} = {toml_value(value)}")
     for table, values in tables.items():
         lines.append(f"\n[{table}]")
         for key, value in values.items():
             if not (isinstance(value, list) and not value):
-                lines.append(f"{key} = {_toml_value(value)}")
+                lines.append(f"{key} = {toml_value(value)}")
     return "\n".join(lines) + "\n"
 
 
-def _toml_value(value) -> str:
+def toml_value(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
     if isinstance(value, (int, float)):
         return repr(value)
     return json.dumps(str(value))
@@ -83,32 +83,3 @@ def save_law(result: FitResult, path: str | Path) -> Law:
     law = law_from_fit(result, path.stem)
     write_atomically(path, law_toml(law), "--save")
     return law
-
-
-def save_form_preset(result, path: str | Path) -> None:
-    """Write a ``fit --form`` result as a family preset TOML (``configs/laws/families/`` format)."""
-    from ...core.files import write_atomically
-    from ...laws.preset import FormPreset
-
-    name = Path(path).stem
-    preset = validate(
-        FormPreset,
-        {
-            "name": name,
-            "title": f"{result.form} law fitted on {result.source}",
-            "form": result.form,
-            "citation": f"fitted by scale fit --form {result.form} on {result.source} ({result.n_runs} runs, {datetime.date.today().isoformat()}); "
-            f"form: {result.citation}",
-            "constants": {key: estimate.value for key, estimate in result.parameters.items()},
-            "fitted_range": {key: list(span) for key, span in result.fitted_range.items()},
-            "fitted_range_source": f"the {result.n_runs} runs of {result.source}",
-        },
-        name,
-    )
-    data = preset.model_dump(exclude_defaults=False)
-    lines = [f"{key} = {_toml_value(value)}" for key, value in data.items() if not isinstance(value, dict)]
-    for table in ("counts", "constants", "extra", "fitted_range"):
-        if data[table]:
-            lines.append(f"\n[{table}]")
-            lines.extend(f"{key} = {_toml_value(value)}" for key, value in data[table].items())
-    write_atomically(Path(path), "\n".join(lines) + "\n", "--save")

@@ -2,5 +2,5 @@
 
 Owns: :mod:`pattern` (the classification), :mod:`pattern_runs` (the metric and its x from a file).
 
-May import: ``core``, and ``fitting``'s ``runs``, ``fit.regime`` and shared modules.
+May import: ``core``, ``laws``, and ``fitting``'s ``runs``, ``loss_law.regime`` and shared modules.
 """

@@ -24,6 +24,7 @@ import math
 import numpy as np
 from pydantic import BaseModel
 
+from ...laws.base import Values
 from ..bootstrap import Estimate, estimate
 from ..loss_law.regime import t975
 from ..threads import one_blas_thread
@@ -64,13 +65,13 @@ class Pattern(BaseModel):
     chance: float | None = None
 
 
-def _line(t, z):
+def _line(t: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, float]:
     design = np.column_stack([np.ones_like(t), t])
     coef, *_ = np.linalg.lstsq(design, z, rcond=None)
     return coef, float(np.sum((z - design @ coef) ** 2))
 
 
-def _two_slope(t, z):
+def _two_slope(t: np.ndarray, z: np.ndarray) -> tuple[float, np.ndarray, float]:
     """Continuous piecewise line with free slopes on both sides: (t0, (c, s_left, s_right), rss),
     the breakpoint searched on a grid (every candidate solved at once by the normal equations)."""
     levels = np.unique(t)
@@ -84,7 +85,7 @@ def _two_slope(t, z):
     return float(bends[best]), coef[best], float(rss[best])
 
 
-def _f_p(rss_small, rss_big, extra, dof):
+def _f_p(rss_small: float, rss_big: float, extra: int, dof: int) -> float:
     """P-value of the F-test that ``extra`` more constants lower the RSS (closed form via the beta)."""
     if rss_big <= 0 or dof <= 0:
         return 0.0
@@ -98,8 +99,8 @@ def _f_p(rss_small, rss_big, extra, dof):
 
 @one_blas_thread
 def classify(
-    x,
-    y,
+    x: Values,
+    y: Values,
     chance: float | None = None,
     higher_is_better: bool | None = None,
     slow: float = DEFAULT_SLOW,
@@ -206,7 +207,7 @@ def classify(
     )
 
 
-def _onset_interval(t, z, two, seed) -> np.ndarray:
+def _onset_interval(t: np.ndarray, z: np.ndarray, two: tuple[float, np.ndarray, float], seed: int) -> np.ndarray:
     """Onsets refitted on residual-bootstrap replicates of the two-slope fit."""
     t0, (c, left, right), _ = two
     fitted = c + left * np.minimum(t - t0, 0.0) + right * np.maximum(t - t0, 0.0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from ...core.compute import FLOPS_PER_PARAM_TOKEN
@@ -19,8 +21,14 @@ def per_run(values: np.ndarray, ys: np.ndarray, labels: np.ndarray, last: int) -
 
 
 def read_metric(
-    path, metric: str, x: str, columns: str | None, where: list[str] | None, run_column: str | None = None, average_last: int | None = None
-):
+    path: str | Path,
+    metric: str,
+    x: str,
+    columns: str | None,
+    where: list[str] | None,
+    run_column: str | None = None,
+    average_last: int | None = None,
+) -> tuple[np.ndarray, np.ndarray, str]:
     records, source, _ = read_records(path, where=where)
     mapping = parse_columns(columns, ("params", "tokens", "flops"))
     present = set().union(*(r.keys() for _, _, r in records))
@@ -28,7 +36,7 @@ def read_metric(
         raise ScaleError(f"{source}: no column {metric!r} (found: {_listing(present)})")
     name = {key: mapping.get(key, key) for key in ("params", "tokens", "flops")}
 
-    def column(key):
+    def column(key: str) -> np.ndarray:
         return np.array([_value(r.get(name[key]), source, n, line, name[key]) for n, line, r in records])
 
     kept = [(n, line, r) for n, line, r in records if str(r.get(metric, "")).strip() not in ("", "nan", "None")]

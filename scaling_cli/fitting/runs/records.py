@@ -13,7 +13,9 @@ import io
 import json
 import math
 import sys
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -25,11 +27,18 @@ MAX_RUNS = 20_000
 (the README's "Limits" gives the time and memory of a fit at the limit)."""
 MAX_FIELD = 1_000
 """Characters in one field beyond which a row is refused (a number is at most a few dozen)."""
+Record = dict[str, Any]
+"""One row of a runs file: its fields by column name, as read (text in CSV, any JSON value in JSONL)."""
+Records = list[tuple[int, int, Record]]
+"""(row number, line, record) of each row."""
+Rows = Sequence[int | tuple[int, int]]
+"""Row numbers or (first, last) ranges, as :func:`parse_rows` gives them."""
+
 FIFO_WAIT = 30.0
 """Seconds to wait for a writer on a named pipe before saying that none came."""
 
 
-def read_records(path: str | Path, exclude=None, where=None) -> tuple[list[tuple[int, int, dict]], str, str | None]:
+def read_records(path: str | Path, exclude: Rows | None = None, where: list[str] | None = None) -> tuple[Records, str, str | None]:
     """The rows of a runs file as (row number, line, record), its name, and what ``exclude`` left out.
 
     ``where`` (``["train_dataset=rpj"]``) keeps the rows whose columns hold those values: a mixed
@@ -51,7 +60,7 @@ def read_records(path: str | Path, exclude=None, where=None) -> tuple[list[tuple
     return records, source, note
 
 
-def _excluded(records, source: str, exclude):
+def _excluded(records: Records, source: str, exclude: Rows | None) -> tuple[Records, str | None]:
     """The records without the ``--exclude`` rows (file row numbers), and the note saying so."""
     if exclude is None:
         return records, None
@@ -83,14 +92,14 @@ def parse_where(items: list[str] | None) -> list[tuple[str, tuple[str, ...]]]:
     return found
 
 
-def select(records, where: list[tuple[str, tuple[str, ...]]], source: str):
+def select(records: Records, where: list[tuple[str, tuple[str, ...]]], source: str) -> Records:
     """The records whose every ``where`` column holds one of its values (as text, or as numbers)."""
     present = set().union(*(r.keys() for _, _, r in records)) if records else set()
     for column, _ in where:
         if column not in present:
             raise ScaleError(f"{source}: --where names {column!r}, not a column (found: {_listing(present)})")
 
-    def same(raw, wanted: str) -> bool:
+    def same(raw: Any, wanted: str) -> bool:
         if str(raw).strip() == wanted:
             return True
         try:
@@ -154,7 +163,7 @@ def _read_fifo(name: str) -> bytes:
         os.close(handle)
 
 
-def _decode(data, source: str) -> str:
+def _decode(data: str | bytes, source: str) -> str:
     if isinstance(data, str):
         text = data
     else:
@@ -165,13 +174,13 @@ def _decode(data, source: str) -> str:
     return text.lstrip("\ufeff")
 
 
-def _csv_records(text: str, source: str) -> list[tuple[int, int, dict]]:
+def _csv_records(text: str, source: str) -> Records:
     """(row number, line, fields) of every non-empty row."""
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         if not reader.fieldnames:
             raise ScaleError(f"{source}: empty file: expected a header row with params, tokens and loss columns")
-        records: list[tuple[int, int, dict]] = []
+        records: Records = []
         for row in reader:
             if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
                 continue
@@ -188,8 +197,8 @@ def _csv_records(text: str, source: str) -> list[tuple[int, int, dict]]:
     return records
 
 
-def _jsonl_records(text: str, source: str) -> list[tuple[int, int, dict]]:
-    records: list[tuple[int, int, dict]] = []
+def _jsonl_records(text: str, source: str) -> Records:
+    records: Records = []
     for line_number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -222,7 +231,7 @@ def parse_rows(spec: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _spans(rows) -> list[tuple[int, int]]:
+def _spans(rows: Rows) -> list[tuple[int, int]]:
     """Row numbers or (low, high) ranges as sorted, merged ranges."""
     spans = sorted((int(r), int(r)) if isinstance(r, (int, np.integer)) else (int(r[0]), int(r[1])) for r in rows)
     merged: list[list[int]] = []
@@ -251,7 +260,7 @@ def format_rows(rows: list[int]) -> str:
     return format_spans(_spans(rows))
 
 
-def _value(raw, source: str, row: int, line: int, column: str, positive: bool = True) -> float:
+def _value(raw: Any, source: str, row: int, line: int, column: str, positive: bool = True) -> float:
     where = f"{source}: row {row} (line {line}), column {column!r}"
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         raise ScaleError(f"{where}: missing value")
@@ -270,5 +279,5 @@ def _value(raw, source: str, row: int, line: int, column: str, positive: bool = 
     return value
 
 
-def _listing(names) -> str:
+def _listing(names: Iterable[str]) -> str:
     return ", ".join(repr(name) for name in sorted(names, key=str)) or "none"

@@ -15,12 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ...core.compute import FLOPS_PER_PARAM_TOKEN
 from ...core.errors import ScaleError
-from .records import (  # noqa: F401  (parse_rows, format_rows, MAX_RUNS: this module's names before records.py)
+from .records import (
     MAX_FIELD,
     MAX_RUNS,
+    Records,
+    Rows,
     _listing,
     _spans,
     _value,
@@ -30,6 +33,21 @@ from .records import (  # noqa: F401  (parse_rows, format_rows, MAX_RUNS: this m
     parse_rows,
     read_records,
 )
+
+__all__ = [  # with the records module's names this module has always offered
+    "FIELDS",
+    "MAX_FIELD",
+    "MAX_RUNS",
+    "Runs",
+    "check_spans",
+    "format_rows",
+    "format_spans",
+    "parse_columns",
+    "parse_rows",
+    "read_records",
+    "read_runs",
+    "runs_from_records",
+]
 
 FIELDS = ("params", "tokens", "flops", "loss", "steps")
 FLOPS_MISMATCH = 0.05
@@ -77,7 +95,7 @@ class Runs:
             warnings=self.warnings,
         )
 
-    def exclude(self, rows) -> Runs:
+    def exclude(self, rows: Rows) -> Runs:
         """These runs without the given file rows (1 = the first run): diverged or mislogged runs.
 
         ``rows`` are row numbers or (first, last) ranges, as :func:`parse_rows` gives them."""
@@ -93,7 +111,9 @@ class Runs:
         return Runs(**{**kept.__dict__, "notes": kept.notes + (note,)})
 
     @classmethod
-    def from_arrays(cls, params, tokens, loss, flops=None, source: str = "runs") -> Runs:
+    def from_arrays(
+        cls, params: ArrayLike, tokens: ArrayLike, loss: ArrayLike, flops: ArrayLike | None = None, source: str = "runs"
+    ) -> Runs:
         """Runs from arrays (the library's way in); ``flops`` defaults to 6·N·D."""
         params, tokens, loss = (np.asarray(x, dtype=float) for x in (params, tokens, loss))
         flops = FLOPS_PER_PARAM_TOKEN * params * tokens if flops is None else np.asarray(flops, dtype=float)
@@ -125,7 +145,7 @@ def parse_columns(spec: str | None, fields: tuple[str, ...] | None = None) -> di
     return mapping
 
 
-def read_runs(path: str | Path, columns: dict[str, str] | None = None, exclude=None, where=None) -> Runs:
+def read_runs(path: str | Path, columns: dict[str, str] | None = None, exclude: Rows | None = None, where: list[str] | None = None) -> Runs:
     """Read runs from a ``.csv`` or ``.jsonl`` file, or ``-`` for stdin (CSV, or JSONL if it starts with '{').
 
     ``exclude`` (row numbers or ranges, 1 = the first run) leaves rows out *before* they are
@@ -137,7 +157,7 @@ def read_runs(path: str | Path, columns: dict[str, str] | None = None, exclude=N
     return runs
 
 
-def runs_from_records(records: list[tuple[int, int, dict]], source: str, columns: dict[str, str]) -> Runs:
+def runs_from_records(records: Records, source: str, columns: dict[str, str]) -> Runs:
     """The runs of records already read (``records.read_records``): one read of a file serves a
     caller that also looks at other columns (``scale compare`` reads the evaluation's)."""
     if not records:

@@ -16,6 +16,7 @@ stays there while the gradient pushes it out (``damped.py``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import product
 
@@ -60,7 +61,7 @@ class FormObjective:
             self.upper = np.where(self.logs, np.log(high), high)
         self.observed = self.transform(self.target)
 
-    def transform(self, values):
+    def transform(self, values: np.ndarray) -> np.ndarray:
         """The target in the objective's space: ln for huber, log10 for log-lsq, itself for lsq."""
         if self.kind == "huber":
             return np.log(values)
@@ -68,7 +69,7 @@ class FormObjective:
             return np.log10(values)
         return values
 
-    def back(self, values):
+    def back(self, values: np.ndarray) -> np.ndarray:
         """The inverse of ``transform``: values of the objective's space as the target."""
         if self.kind == "huber":
             return np.exp(values)
@@ -95,7 +96,7 @@ class FormObjective:
         free = {p.name: natural[:, [i]] for i, p in enumerate(self.free)}
         return {p.name: free[p.name] if p.name in free else np.full((len(thetas), 1), self.fixed[p.name]) for p in self.form.parameters}
 
-    def predicted(self, thetas: np.ndarray, variables: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    def predicted(self, thetas: np.ndarray, variables: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
         """The transformed prediction of each theta (rows) at the runs, or at other ``variables``."""
         with np.errstate(all="ignore"):
             return self.transform(
@@ -152,7 +153,9 @@ def screen(objective: FormObjective, weights: np.ndarray, refine: int = REFINE, 
     return picked if extra is None else np.vstack([picked, np.clip(np.atleast_2d(extra), objective.lower, objective.upper)])
 
 
-def solve(objective: FormObjective, starts: np.ndarray, weights: np.ndarray, max_iterations: int = MAX_ITERATIONS):
+def solve(
+    objective: FormObjective, starts: np.ndarray, weights: np.ndarray, max_iterations: int = MAX_ITERATIONS
+) -> tuple[np.ndarray, np.ndarray]:
     """Minimise from each row of ``starts`` under ``weights`` ((rows, runs) or one shared row)."""
     starts = np.array(starts, dtype=float, ndmin=2)
     weights = np.asarray(weights, dtype=float)
@@ -175,7 +178,7 @@ def _jacobian(objective: FormObjective, theta: np.ndarray, r: np.ndarray) -> np.
     return (moved - r[:, None, :]) / step[:, :, None]
 
 
-def _solve(objective: FormObjective, starts: np.ndarray, weights: np.ndarray, max_iterations: int):
+def _solve(objective: FormObjective, starts: np.ndarray, weights: np.ndarray, max_iterations: int) -> tuple[np.ndarray, np.ndarray]:
     """One batch. A rejected step leaves its problem where it was: its Jacobian and normal
     equations are kept, only the damping grows; the residuals of an accepted step are its trial's.
     So an iteration evaluates the form once per problem, plus once per parameter where a step moved."""
@@ -216,7 +219,7 @@ def _solve(objective: FormObjective, starts: np.ndarray, weights: np.ndarray, ma
     return thetas, values
 
 
-def _normal_equations(objective: FormObjective, theta: np.ndarray, r: np.ndarray, w: np.ndarray):
+def _normal_equations(objective: FormObjective, theta: np.ndarray, r: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The gradient and (half-quadratic) Gauss-Newton matrix at ``theta``: for Huber the IRLS
     weights u = w min(1, delta/|r|) majorise the loss (``huber.py``). The blend with the loss's
     own curvature that ``solver.py`` uses is not taken here: with a forward-difference Jacobian

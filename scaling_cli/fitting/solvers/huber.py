@@ -25,7 +25,7 @@ fits and the bootstrap take about a third of the steps of the plain majoriser an
 same or a lower objective (``bench/speed.py``; ``tests/test_fit.py`` checks both)."""
 
 
-def huber_step_weights(r: np.ndarray, weights: np.ndarray, delta: float, mix: np.ndarray | None = None):
+def huber_step_weights(r: np.ndarray, weights: np.ndarray, delta: float, mix: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(slope w psi(r), curvature u) of every run of every problem (rows); ``mix`` is one per row,
     or None for the plain majoriser."""
     majoriser = delta / np.maximum(np.abs(r), delta)  # min(1, delta/|r|): 1 inside the zone

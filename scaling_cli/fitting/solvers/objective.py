@@ -22,6 +22,8 @@ from itertools import product
 
 import numpy as np
 
+from ...laws.base import Values
+
 HUBER_DELTA = 1e-3
 NAMES = ("a", "b", "e", "alpha", "beta")
 
@@ -74,14 +76,14 @@ class Objective:
                 np.vstack([np.ones_like(self.log_tokens), -self.log_tokens]),
             )
 
-    def predict_log_many(self, thetas: np.ndarray, log_params=None, log_tokens=None) -> np.ndarray:
+    def predict_log_many(self, thetas: np.ndarray, log_params: Values | None = None, log_tokens: Values | None = None) -> np.ndarray:
         """log L_hat for each row of ``thetas`` (bootstrap replicates): shape (rows, points)."""
         columns = np.atleast_2d(thetas).T[:, :, None]
         lp = self.log_params if log_params is None else np.atleast_1d(log_params)
         lt = self.log_tokens if log_tokens is None else np.atleast_1d(log_tokens)
         return self.predict_log(columns, lp, lt)
 
-    def terms(self, thetas: np.ndarray):
+    def terms(self, thetas: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """log L_hat and the softmax shares of its three terms, for each theta (rows): (thetas, runs) each.
 
         The solver's inner loop. With N, D >= 1, alpha, beta >= 0 and a, b, e inside +-600 (the
@@ -105,10 +107,10 @@ class Objective:
         total = x0 + x1 + x2
         return top + np.log(total), x0 / total, x1 / total, x2 / total
 
-    def _terms(self, theta):
+    def _terms(self, theta: np.ndarray) -> tuple[np.ndarray, ...]:
         return tuple(part[0] for part in self.terms(theta))
 
-    def predict_log(self, theta, log_params=None, log_tokens=None) -> np.ndarray:
+    def predict_log(self, theta: Values, log_params: Values | None = None, log_tokens: Values | None = None) -> np.ndarray:
         """log L_hat at the runs (or at other log params / log tokens), for one theta."""
         a, b, e, alpha, beta = theta
         lp = self.log_params if log_params is None else log_params

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...laws.base import Values
 from .objective import BOUNDS, HUBER_DELTA, NAMES, REFINE, VARPRO_EXPONENTS, Objective, grid_starts
 from .solver import WARM_ITERATIONS, solve
 
@@ -106,7 +107,7 @@ class ParametricFit:
         return coefficients(self.theta)
 
 
-def coefficients(theta) -> dict[str, float]:
+def coefficients(theta: Values) -> dict[str, float]:
     a, b, e, alpha, beta = (float(x) for x in theta)
     return {"E": float(np.exp(e)), "A": float(np.exp(a)), "B": float(np.exp(b)), "alpha": alpha, "beta": beta}
 
@@ -279,7 +280,7 @@ def diagnose(refined: list[tuple[float, np.ndarray]]) -> list[str]:
     return warnings
 
 
-def optimal(theta: np.ndarray, flops: float):
+def optimal(theta: np.ndarray, flops: Values) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(params, tokens, loss) of the compute-optimal model at ``flops``, for one theta or rows of them."""
     from ...laws import chinchilla_optimal
 

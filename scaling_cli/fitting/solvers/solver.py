@@ -17,6 +17,8 @@ are merged (``MERGE_DISTANCE``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from .damped import damped_trial
@@ -40,7 +42,7 @@ refinement of 19 fits x 8 or 24 starts (Chinchilla's runs and seeded synthetic o
 each fit's best objective unchanged to 1e-10."""
 
 
-def _terms(objective: Objective, thetas: np.ndarray):
+def _terms(objective: Objective, thetas: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """log L_hat and the softmax shares of the three terms, for every theta of the batch (rows)."""
     return objective.terms(thetas)
 
@@ -67,7 +69,9 @@ def _features(objective: Objective) -> dict[str, np.ndarray]:
     }
 
 
-def _step_system(objective: Objective, terms, weights: np.ndarray, features: dict[str, np.ndarray], mix: np.ndarray):
+def _step_system(
+    objective: Objective, terms: Sequence[np.ndarray], weights: np.ndarray, features: dict[str, np.ndarray], mix: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(gradient, Gauss-Newton matrix) of every problem, from its cached ``terms``.
 
     The Jacobian of log L_hat is (s0, s1, s2, -s0 ln N, -s1 ln D): rather than form it per run,
@@ -120,7 +124,7 @@ SOLVE_ELEMENTS = 1_000_000
 
 def solve(
     objective: Objective, starts: np.ndarray, weights: np.ndarray, max_iterations: int = MAX_ITERATIONS, fits: np.ndarray | None = None
-):
+) -> tuple[np.ndarray, np.ndarray]:
     """Minimise ``objective`` from each row of ``starts`` under the matching row of ``weights``.
 
     ``weights`` is (batch, runs), or one row shared by every start. ``fits`` labels the starts of
@@ -161,7 +165,9 @@ def _merged(theta: np.ndarray, value: np.ndarray, fits: np.ndarray) -> np.ndarra
     return merged
 
 
-def _solve(objective: Objective, starts: np.ndarray, weights: np.ndarray, max_iterations: int, fits: np.ndarray | None = None):
+def _solve(
+    objective: Objective, starts: np.ndarray, weights: np.ndarray, max_iterations: int, fits: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """One batch. The loop works on compact arrays of the problems still descending: a finished
     problem is written back and dropped, so the cost follows the problems left, not the batch."""
     thetas = np.clip(np.array(starts, dtype=float, ndmin=2), LOWER, UPPER)

@@ -16,6 +16,7 @@ squares both, as the authors fit them).
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel
@@ -24,7 +25,7 @@ from ...core.errors import ScaleError
 from ...laws.base import form_named
 from ..bootstrap import Estimate, check_bootstrap, estimate, group_weights
 from ..check.error_model import point_rng
-from ..runs.records import _listing, _value, read_records
+from ..runs.records import Rows, _listing, _value, read_records
 from ..solvers.form_solver import WARM_ITERATIONS, FormObjective, fit_best, solve
 from ..threads import one_blas_thread
 
@@ -71,7 +72,15 @@ class TaskFitResult(BaseModel):
     notes: list[str]
 
 
-def read_task_rows(path, metric: str, via: str, columns: dict[str, str] | None = None, exclude=None, run: str | None = None, where=None):
+def read_task_rows(
+    path: str | Path,
+    metric: str,
+    via: str,
+    columns: dict[str, str] | None = None,
+    exclude: Rows | None = None,
+    run: str | None = None,
+    where: list[str] | None = None,
+) -> tuple[dict[str, np.ndarray], np.ndarray, str, list[str]]:
     """(params, tokens, via, metric, run labels) arrays from a runs file; params/tokens may be None."""
     records, source, note = read_records(path, exclude, where)
     columns = columns or {}
@@ -88,7 +97,7 @@ def read_task_rows(path, metric: str, via: str, columns: dict[str, str] | None =
         raise ScaleError(f"{source}: --run-column {run!r} is not a column (found: {_listing(present)})")
     has_size = all(column in present for column in names.values())
 
-    def values(column, positive=True):
+    def values(column: str, positive: bool = True) -> np.ndarray:
         return np.array([_value(r.get(column), source, number, line, column, positive) for number, line, r in records])
 
     data = {"via": values(via), "metric": values(metric, positive=False)}
@@ -98,7 +107,7 @@ def read_task_rows(path, metric: str, via: str, columns: dict[str, str] | None =
     return data, labels, source, [] if note is None else [note]
 
 
-def _per_run(data: dict, labels: np.ndarray, last: int):
+def _per_run(data: dict[str, np.ndarray], labels: np.ndarray, last: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """Step 1's points: per run, its size and final tokens, and the mean via-value of its last rows."""
     order = list(dict.fromkeys(labels.tolist()))
     rows = {label: np.flatnonzero(labels == label) for label in order}
@@ -110,7 +119,7 @@ def _per_run(data: dict, labels: np.ndarray, last: int):
 
 @one_blas_thread
 def fit_task(
-    data: dict,
+    data: dict[str, np.ndarray],
     labels: np.ndarray,
     source: str,
     metric: str,
@@ -194,7 +203,10 @@ def fit_task(
     if has_size:
         assert objective1 is not None and theta1 is not None
         step1 = _step(loss_form.name, loss_objective, objective1, theta1, thetas1)
-    predictions = [_predict(objective1, theta1, thetas1, objective2, theta2, thetas2, n, d, seed, loss_form.name) for n, d in predict or []]
+    predictions = []
+    if predict:
+        assert objective1 is not None and theta1 is not None  # a prediction needs step 1 (refused above without sizes)
+        predictions = [_predict(objective1, theta1, thetas1, objective2, theta2, thetas2, n, d, seed, loss_form.name) for n, d in predict]
     fitted = {"via": (float(x.min()), float(x.max())), "metric": (float(y.min()), float(y.max()))}
     if has_size:
         fitted |= {"params": (float(params.min()), float(params.max())), "tokens": (float(tokens.min()), float(tokens.max()))}
@@ -226,7 +238,7 @@ def fit_task(
     )
 
 
-def _step(name: str, kind: str, objective: FormObjective, theta, thetas) -> StepFit:
+def _step(name: str, kind: str, objective: FormObjective, theta: np.ndarray, thetas: np.ndarray | None) -> StepFit:
     point = {k: float(v[0, 0]) for k, v in objective.constants(theta[None]).items()}
     samples = None if thetas is None else {k: v[:, 0] for k, v in objective.constants(thetas).items()}
     residual = objective.residuals(theta[None])[0]
@@ -239,13 +251,25 @@ def _step(name: str, kind: str, objective: FormObjective, theta, thetas) -> Step
     )
 
 
-def _predict(objective1, theta1, thetas1, objective2, theta2, thetas2, n: float, d: float, seed: int, loss_form: str) -> TaskPrediction:
+def _predict(
+    objective1: FormObjective,
+    theta1: np.ndarray,
+    thetas1: np.ndarray | None,
+    objective2: FormObjective,
+    theta2: np.ndarray,
+    thetas2: np.ndarray | None,
+    n: float,
+    d: float,
+    seed: int,
+    loss_form: str,
+) -> TaskPrediction:
     point = {"params": np.array([n]), "tokens": np.array([d])}
     via = float(objective1.back(objective1.predicted(theta1[None], point))[0, 0])
     name = objective2.form.variables[0].name
     metric = float(objective2.predicted(theta2[None], {name: np.array([via])})[0, 0])
     if thetas1 is None:
         return TaskPrediction(params=n, tokens=d, via=Estimate(value=via), metric=Estimate(value=metric))
+    assert thetas2 is not None  # both steps are bootstrapped together
     rng = point_rng(seed, n, d)
     scatter1, dof1 = objective1.scatter(theta1)
     scatter2, dof2 = objective2.scatter(theta2)
