@@ -324,3 +324,46 @@ def test_every_resampling_command_has_the_one_bootstrap_cap(cli, tmp_path):
         message = cli.error(*argv)
         assert "--bootstrap" in message and "\n" not in message.strip(), argv
     assert time.perf_counter() - start < 30  # refused before any resample is drawn (1e9 would need 200+ GiB)
+
+
+def test_one_atomic_writer_keeps_the_old_file_on_every_failure(tmp_path):
+    """An error or a Ctrl-C while writing leaves the old file whole and no temporary file behind;
+    a symbolic link at the target is replaced, not written through (--save, --csv, --plot alike)."""
+    from scaling_cli.core.files import write_atomically, write_file_atomically
+
+    target = tmp_path / "law.toml"
+    target.write_text("old\n")
+    for failure in (OSError(28, "No space left on device"), KeyboardInterrupt()):
+
+        def torn(file, failure=failure):
+            file.write(b"half of a new fi")
+            raise failure
+
+        with pytest.raises((ScaleError, KeyboardInterrupt)):
+            write_file_atomically(target, torn, "--save")
+        assert target.read_text() == "old\n"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["law.toml"]
+    elsewhere = tmp_path / "elsewhere.toml"
+    elsewhere.write_text("not ours\n")
+    link = tmp_path / "link.toml"
+    link.symlink_to(elsewhere)
+    write_atomically(link, "new\n", "--save")
+    assert not link.is_symlink() and link.read_text() == "new\n" and elsewhere.read_text() == "not ours\n"
+
+
+def test_a_plot_that_fails_midway_leaves_the_old_picture(cli, tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    import matplotlib.figure
+
+    picture = tmp_path / "plan.png"
+    assert cli("plan", "--flops", "1e22", "--plot", str(picture)).exit_code == 0
+    before = picture.read_bytes()
+    assert before.startswith(b"\x89PNG")
+
+    def broken(self, file, **options):
+        file.write(b"\x89PNG torn")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", broken)
+    assert "No space left on device" in cli.error("plan", "--flops", "1e22", "--plot", str(picture))
+    assert picture.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["plan.png"]

@@ -14,7 +14,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import ScaleError
 
@@ -45,6 +47,15 @@ def _default_mode() -> int:
 
 def write_atomically(path: str | Path, text: str, option: str) -> None:
     """Write ``text`` to ``path`` atomically; errors are one line naming ``option`` and the path."""
+    write_file_atomically(path, lambda file: file.write(text.encode("utf-8")), option)
+
+
+def write_file_atomically(path: str | Path, write: Callable[[BinaryIO], object], option: str) -> None:
+    """The one way out for every file the tool writes (``--save``, ``--csv``, ``--plot``):
+    ``write(file)`` fills a temporary file in ``path``'s own directory, which is flushed to disk
+    and renamed over ``path``. A reader sees the old file or the new one, never part of one; a
+    symbolic link at ``path`` is replaced, not written through. The temporary file is removed on
+    every way out that Python sees (an error, Ctrl-C); only a kill leaves it (a dot file)."""
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
     try:
@@ -52,15 +63,19 @@ def write_atomically(path: str | Path, text: str, option: str) -> None:
     except OSError as error:
         raise ScaleError(f"{option} {path}: cannot write: {error.strerror or error}") from None
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
+        with os.fdopen(handle, "wb") as file:
+            write(file)
             file.flush()
             os.fsync(file.fileno())
         if path.exists() and not path.is_file():
             raise IsADirectoryError(21, "Is a directory")
-        os.chmod(temporary, path.stat().st_mode & 0o7777 if path.exists() else _default_mode())
+        os.chmod(temporary, path.stat().st_mode & 0o7777 if path.exists() and not path.is_symlink() else _default_mode())
         os.replace(temporary, path)
     except OSError as error:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise ScaleError(f"{option} {path}: cannot write: {error.strerror or error}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

@@ -76,11 +76,12 @@ def _human_axis(axis, kind: str) -> None:
 
 
 def _save(figure, path: Path, title: str):
+    """The figure, titled, written atomically (``core/files.py``): a killed or failed plot leaves
+    the old file, never a torn one."""
+    from ..core.files import write_file_atomically
+
     figure.suptitle(title, fontsize=12)
-    try:
-        figure.savefig(path, dpi=DPI)
-    except OSError as error:
-        raise ScaleError(f"--plot {path}: cannot write: {error.strerror or error}") from None
+    write_file_atomically(path, lambda file: figure.savefig(file, dpi=DPI, format=path.suffix[1:].lower()), "--plot")
     return figure
 
 
