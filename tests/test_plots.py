@@ -105,3 +105,27 @@ def test_fit_curves_are_drawn_at_the_runs_budgets(tmp_path):
     assert len([line for line in left.get_lines() if len(line.get_xdata()) > 10]) == len(budgets)
     assert "scaling check" in middle.get_title() and "Backtests" in right.get_title()
     assert len(right.collections) >= len(result.backtests)
+
+
+def test_matplotlibs_folder_is_private_and_a_planted_one_is_not_used(tmp_path, monkeypatch):
+    """On a shared host, a folder someone else made under the fixed name (with a matplotlibrc of
+    their choosing) is not used: the per-user folder is 0700 and owned by us, or a fresh one is made."""
+    import os
+    import stat
+
+    from scaling_cli.plots import figures
+
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    folder = figures.private_cache_dir()
+    info = os.lstat(folder)
+    assert stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077
+    assert figures.private_cache_dir() == folder  # kept between runs: matplotlib's font cache stays
+    os.chmod(folder, 0o777)  # as a folder someone else left writable for all
+    (tmp_path / "planted").mkdir()
+    other = figures.private_cache_dir()
+    assert other != folder and not os.lstat(other).st_mode & 0o077
+    os.rmdir(other)
+    os.chmod(folder, 0o700)
+    os.rmdir(folder)
+    os.symlink(tmp_path / "planted", folder)  # a link to a folder of someone else's choosing
+    assert figures.private_cache_dir() != folder

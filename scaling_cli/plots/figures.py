@@ -27,14 +27,40 @@ BUDGET_STEPS = (-2, -1, 0, 1, 2)
 """IsoFLOP curves at the budget and at 10x and 100x either side of it."""
 
 
+def private_cache_dir() -> str:
+    """matplotlib's cache and config folder for this user: ``scaling-cli-matplotlib-<uid>`` in the
+    temporary directory, created with mode 0700, and used only while it is a real folder that this
+    user owns and nobody else may write (on a shared host whoever made a fixed-name folder first
+    would otherwise choose, through its ``matplotlibrc``, how everyone's plots look, or break them
+    with ``text.usetex``). Failing that, a fresh folder of this process's own."""
+    import os
+    import stat
+    import tempfile
+
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    folder = os.path.join(tempfile.gettempdir(), f"scaling-cli-matplotlib-{uid if uid is not None else 'user'}")
+    try:
+        os.mkdir(folder, 0o700)
+    except FileExistsError:
+        pass
+    except OSError:
+        return tempfile.mkdtemp(prefix="scaling-cli-matplotlib-")
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return tempfile.mkdtemp(prefix="scaling-cli-matplotlib-")
+    ours = stat.S_ISDIR(info.st_mode) and (uid is None or info.st_uid == uid) and not info.st_mode & 0o022
+    return folder if ours else tempfile.mkdtemp(prefix="scaling-cli-matplotlib-")
+
+
 def _pyplot():
     import os
-    import tempfile
     import warnings
 
     # matplotlib caches fonts under ~/.cache/matplotlib, and warns twice when $HOME is not
-    # writable: keep its cache in the temporary directory unless the user chose one.
-    os.environ.setdefault("MPLCONFIGDIR", os.path.join(tempfile.gettempdir(), "scaling-cli-matplotlib"))
+    # writable: keep its cache in a private temporary folder unless the user chose one.
+    if "MPLCONFIGDIR" not in os.environ:
+        os.environ["MPLCONFIGDIR"] = private_cache_dir()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
