@@ -44,14 +44,14 @@ def console():
 def check_plot(plot: str | None) -> None:
     """Refuse a bad --plot path before any work is done."""
     if plot is not None:
-        from ..plots.figures import check_path
+        from ..plots.canvas import check_path
 
         check_path(plot)
 
 
 def say_plotted(figure, path) -> None:
     """Every --plot says on stderr, in one line, what it wrote and where."""
-    from ..plots.figures import described
+    from ..plots.canvas import described
 
     sys.stderr.write(described(figure, path) + "\n")
 

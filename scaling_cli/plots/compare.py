@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .figures import FIGSIZE, _human_axis, _pyplot, _save, check_path
+from .canvas import FIGSIZE, _human_axis, _pyplot, _save, check_path
 
 
 def plot_compare(result, sets, path: str | Path):
