@@ -12,7 +12,7 @@ budgets up to C_k, predict the frontier above), which gives its own extrapolatio
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from pydantic import BaseModel
@@ -41,14 +41,7 @@ def frontier(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(compute, best loss) of each budget; with ``weights`` (rows of resamples), one frontier per row."""
     rows = np.atleast_2d(np.ones(len(loss)) if weights is None else weights)
-    best_c = np.empty((len(rows), len(budgets)))
-    best_l = np.empty((len(rows), len(budgets)))
-    for j, index in enumerate(budgets):
-        masked = np.where(rows[:, index] > 0, loss[index], np.inf)
-        pick = np.argmin(masked, axis=1)
-        best_c[:, j] = flops[index][pick]
-        best_l[:, j] = masked[np.arange(len(rows)), pick]
-    return best_c, best_l
+    return _frontiers(flops, loss, budgets, len(rows), lambda index: rows[:, index])
 
 
 def resampled_frontiers(
@@ -57,14 +50,23 @@ def resampled_frontiers(
     """:func:`frontier` of ``count`` resamples drawn within each budget: the draws of
     ``stratified_weights``, in its order, read one budget at a time, so that memory holds count x
     one budget's runs rather than count x every run (160 MB for 1,000 resamples of 20,000 runs)."""
-    best_c = np.empty((count, len(budgets)))
-    best_l = np.empty((count, len(budgets)))
+    return _frontiers(
+        flops, loss, budgets, count, lambda index: rng.multinomial(len(index), np.full(len(index), 1.0 / len(index)), size=count)
+    )
+
+
+def _frontiers(
+    flops: np.ndarray, loss: np.ndarray, budgets: list[np.ndarray], rows: int, drawn: Callable[[np.ndarray], np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's least loss in each budget and its compute, among the runs ``drawn(index)`` gives
+    a positive count (rows x the budget's runs), budget by budget."""
+    best_c = np.empty((rows, len(budgets)))
+    best_l = np.empty((rows, len(budgets)))
     for j, index in enumerate(budgets):
-        drawn = rng.multinomial(len(index), np.full(len(index), 1.0 / len(index)), size=count)
-        masked = np.where(drawn > 0, loss[index], np.inf)
+        masked = np.where(drawn(index) > 0, loss[index], np.inf)
         pick = np.argmin(masked, axis=1)
         best_c[:, j] = flops[index][pick]
-        best_l[:, j] = masked[np.arange(count), pick]
+        best_l[:, j] = masked[np.arange(rows), pick]
     return best_c, best_l
 
 

@@ -20,7 +20,7 @@ from ..check.verdicts import Backtest, BacktestError, Prediction, ScalingCheck
 from ..progress import Progress, report
 from ..runs.runs import Runs, format_rows
 from ..solvers.parametric import VARPRO_EXPONENTS, Objective, ParametricFit, fit_many, fit_parametric, grid_starts, optimal, refit
-from .envelope_law import EnvelopeLaw
+from .envelope_law import EnvelopeLaw, envelope_predictions, fit_envelope_law
 from .law_report import coefficient_samples, largest_residuals, marginal_return, objective_comparison, parametric_at, reducible_at
 from .outside import flag, residual_trend
 from .regime import diagnose_regime, frontier_slopes, regime_buckets
@@ -287,8 +287,6 @@ def _envelope_route(
     fitted_max: float,
 ) -> EnvelopeLaw | None:
     """Fit L(C) = E + A C^-gamma on the frontier; put its answer beside each compute-optimal prediction."""
-    from .envelope_law import envelope_predictions, fit_envelope_law
-
     if floor is not None and not floor < float(train.loss.min()):
         raise ScaleError(f"--envelope-floor: expected a loss below the lowest run's {train.loss.min():.4g}, got {floor:g}")
     found = fit_envelope_law(train.flops, train.loss, budgets, bootstrap, np.random.default_rng([seed, 3]), model.scatter_sd, floor)
