@@ -10,6 +10,9 @@ from pydantic import Field
 from ..core.validation import Checked
 
 Recompute = Literal["none", "selective", "full"]
+Framework = Literal["megatron", "pytorch"]
+"""Whose memory accounting: Megatron-LM's (bf16 weights, Korthikanti et al.'s activations) or eager
+PyTorch / Hugging Face's (fp32 weights under bf16 autocast, measured: ``eager.py``)."""
 TENSOR_PARALLEL = (1, 2, 4, 8)
 """Tensor parallelism stays within one 8-GPU node (its all-reduces need NVLink bandwidth)."""
 
@@ -28,6 +31,7 @@ class Layout(Checked):
     recompute: Recompute = "none"
     flash_attention: bool = False
     optimizer: str = "adamw"
+    framework: Framework = "megatron"
 
     @property
     def gpus(self) -> int:

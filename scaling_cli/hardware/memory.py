@@ -27,6 +27,8 @@ from ..core.configs import config_dir, load_toml, validate
 from ..core.errors import ScaleError
 from ..core.units import format_count
 from .activations import activation_bytes, formula, fullest_stage_layers
+from .eager import OPTIMIZER_SOURCE, eager_fit, eager_memory
+from .eager import describe as describe_eager
 from .gpus import Gpu
 from .layout import Layout as Layout  # re-exported: the library's memory example imports it from here
 from .shape import Shape
@@ -157,6 +159,15 @@ class TrainingMemory(BaseModel):
     fewest_gpus: FewestGpus | None
     """The fewest GPUs (with tp and pp as given) that fit it, and the ZeRO stage that gets there."""
     notes: list[str]
+    framework: str = "megatron"
+    """Whose accounting: 'megatron' or 'pytorch' (eager PyTorch / Hugging Face, ``eager.py``)."""
+    weight_copies_bytes: float = 0.0
+    """pytorch: autocast's bf16 weight copies held at the peak."""
+    transient_bytes: float = 0.0
+    """pytorch: the loss's fp32 tensors, held only at the peak."""
+    peak: str | None = None
+    """pytorch: where the step peaks ('loss', 'forward end', 'recompute', 'after backward'); the
+    parts held there add up to ``total_bytes`` (gradients only at 'recompute' and 'after backward')."""
 
 
 def training_memory(params: float, shape: Shape, gpu: Gpu, layout: Layout, shape_source: str = "given") -> TrainingMemory:
@@ -179,6 +190,8 @@ def training_memory(params: float, shape: Shape, gpu: Gpu, layout: Layout, shape
             f"expert parallelism {layout.ep} must divide the {layout.dp} data-parallel ranks it runs on and the "
             f"{shape.experts} experts it shards"
         )
+    if layout.framework == "pytorch":
+        return _eager_training_memory(params, shape, gpu, layout, shape_source)
     expert_share = shape.expert_params * params / shape.params if shape.is_moe else 0.0
     state = state_bytes(params, layout, expert_share, shape.layers)
     activations = activation_bytes(shape, layout)
@@ -231,6 +244,56 @@ def training_memory(params: float, shape: Shape, gpu: Gpu, layout: Layout, shape
         activation_bytes_per_sequence=per_sequence,
         fewest_gpus=fewest_gpus(params, shape, gpu, layout, expert_share),
         notes=notes,
+    )
+
+
+def total_bytes(params: float, shape: Shape, layout: Layout, expert_params: float = 0.0) -> float:
+    """Memory per GPU at ``layout``, under its framework's accounting."""
+    if layout.framework == "pytorch":
+        return eager_memory(params, shape, layout).total_bytes
+    return state_bytes(params, layout, expert_params, shape.layers).total + activation_bytes(shape, layout)
+
+
+def _eager_training_memory(params: float, shape: Shape, gpu: Gpu, layout: Layout, shape_source: str) -> TrainingMemory:
+    eager, memory = eager_memory(params, shape, layout), gpu.memory_bytes
+    fit = eager_fit(params, shape, layout, memory)
+    notes = [describe_eager(eager)]
+    if shape_source == "suggested":
+        notes.append(
+            f"activations computed for a suggested shape of {shape.layers} layers x d_model {shape.d_model} "
+            f"({shape.heads} heads, vocab {shape.vocab:,}); give --layers/--d-model/--heads or --config for yours"
+        )
+    headroom = memory - eager.total_bytes
+    if 0 <= headroom < TIGHT_HEADROOM * memory:
+        notes.append(
+            f"tight: under {TIGHT_HEADROOM:.0%} of the GPU's memory left; PyTorch's caching allocator reserved 2-23 % more than it "
+            "allocated in the measured steps"
+        )
+    return TrainingMemory(
+        params=params,
+        shape=shape,
+        shape_source=shape_source,
+        layout=layout,
+        gpus=layout.gpus,
+        optimizer_source=OPTIMIZER_SOURCE,
+        weights_bytes=eager.weights_bytes,
+        gradients_bytes=eager.gradients_bytes,
+        optimizer_bytes=eager.optimizer_bytes,
+        activations_bytes=eager.activations_bytes,
+        total_bytes=eager.total_bytes,
+        gpu=gpu.name,
+        gpu_memory_bytes=memory,
+        fits=eager.total_bytes <= memory,
+        headroom_bytes=headroom,
+        headroom_fraction=headroom / memory,
+        largest_micro_batch=fit.largest_micro_batch,
+        activation_bytes_per_sequence=fit.bytes_per_sequence,
+        fewest_gpus=None if fit.fewest_dp is None else FewestGpus(gpus=fit.fewest_dp, dp=fit.fewest_dp, zero=fit.fewest_zero),
+        notes=notes,
+        framework="pytorch",
+        weight_copies_bytes=eager.weight_copies_bytes,
+        transient_bytes=eager.transient_bytes,
+        peak=eager.peak,
     )
 
 

@@ -13,9 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .activations import activation_bytes
 from .layout import TENSOR_PARALLEL, Layout
-from .memory import TIGHT_HEADROOM, TrainingMemory, state_bytes
+from .memory import TIGHT_HEADROOM, TrainingMemory, total_bytes
 from .shape import Shape
 
 PIPELINE_PARALLEL = (2, 4, 8, 16, 32, 64)
@@ -32,7 +31,7 @@ class Change(BaseModel):
 
 
 def _total(params: float, shape: Shape, layout: Layout, expert_params: float) -> float:
-    return state_bytes(params, layout, expert_params, shape.layers).total + activation_bytes(shape, layout)
+    return total_bytes(params, shape, layout, expert_params)
 
 
 def least_changes(memory: TrainingMemory) -> list[Change]:
@@ -45,14 +44,17 @@ def least_changes(memory: TrainingMemory) -> list[Change]:
     options: list[tuple[str, dict[str, Any]]] = []
     if layout.dp * layout.cp > 1:  # ZeRO shards over the ranks that hold the same weights
         options += [(f"--zero {z}", {"zero": z}) for z in range(layout.zero + 1, 4)]
-    if not layout.flash_attention and layout.recompute == "none":
+    megatron = layout.framework == "megatron"  # eager PyTorch has gradient checkpointing, ZeRO/FSDP and the micro-batch
+    if megatron and not layout.flash_attention and layout.recompute == "none":
         options.append(("--flash-attention", {"flash_attention": True}))
-    ladder = ["none", "selective", "full"]
+    ladder = ["none", "selective", "full"] if megatron else ["none", "full"]
     options += [(f"--recompute {r}", {"recompute": r}) for r in ladder[ladder.index(layout.recompute) + 1 :]]
     options += [(f"--micro-batch {b}", {"micro_batch": b}) for b in range(layout.micro_batch - 1, 0, -1)]
     options += [(f"--tp {t}", {"tp": t}) for t in TENSOR_PARALLEL if t > layout.tp and shape.heads % t == 0 and shape.n_kv_heads % t == 0]
     options += [(f"--pp {p}", {"pp": p}) for p in PIPELINE_PARALLEL if layout.pp < p <= shape.layers]
     options += [(f"--cp {c}", {"cp": c}) for c in CONTEXT_PARALLEL if c > layout.cp and layout.seq % c == 0 and layout.seq // c >= 1024]
+    if not megatron:
+        options = [option for option in options if not option[0].startswith(("--tp", "--pp", "--cp"))]
     kinds: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for label, update in options:
         kinds.setdefault(label.split()[0], []).append((label, update))

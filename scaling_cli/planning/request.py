@@ -16,6 +16,7 @@ from ..core.compute import DEFAULT_MFU
 from ..core.errors import ScaleError
 from ..core.validation import Checked, Count, Flops, Fraction, NonNegative, Positive, Tokens
 from ..hardware.gpus import DEFAULT_GPU, Gpu
+from ..hardware.layout import Framework
 from ..laws import Law
 
 
@@ -66,6 +67,8 @@ class PlanRequest(Request):
     """GPUs of the run: days, and the run section (shape, layout, batch size, learning rate)."""
     seq: Count = 4096
     """Tokens per sequence: of the run section and of served contexts."""
+    framework: Framework = "megatron"
+    """Whose memory accounting the run section's layout uses (``hardware.layout.Framework``)."""
     time_budget: bool = False
     """``flops`` came from GPU-hours at ``mfu``: the FLOPs MFU counts (attention too) fill it."""
     data: DataLimit | None = None

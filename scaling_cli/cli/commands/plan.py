@@ -97,6 +97,14 @@ def plan(
             metavar="T",
         ),
     ] = 4096,
+    framework: Annotated[
+        str,
+        typer.Option(
+            "--framework",
+            help="The run section's memory accounting (with --gpus): megatron (tensor/pipeline parallel layouts) or pytorch "
+            "(eager PyTorch / FSDP: data parallel with sharding; measured).",
+        ),
+    ] = "megatron",
     experts: Annotated[
         int | None,
         typer.Option(
@@ -142,6 +150,8 @@ def plan(
     chosen = planner.resolve_law(law, unique_tokens)
     from ...planning.request import PlanRequest
 
+    if framework not in ("megatron", "pytorch"):
+        raise ScaleError(f"--framework: expected megatron or pytorch, got {framework!r}")
     request = PlanRequest.of(
         budget,
         law=chosen,
@@ -156,6 +166,7 @@ def plan(
         inference_mfu=inference_mfu,
         synthetic_price=synthetic_price,
         seq=seq,
+        framework=framework,
         experts=experts,
         router=router,
         top_k=top_k,

@@ -181,8 +181,21 @@ def memory(
     seq: SeqOption = 4096,
     micro_batch: Annotated[int, typer.Option("--micro-batch", parser=count, help="Sequences per GPU per step.", metavar="B")] = 1,
     recompute: Annotated[
-        str, typer.Option("--recompute", help="Activation recomputation: none, selective or full (the plan's default: selective).")
-    ] = "selective",
+        str | None,
+        typer.Option(
+            "--recompute",
+            help="Activation recomputation: none, selective or full (default: selective, as the plan; with --framework pytorch, "
+            "none, and full is gradient checkpointing).",
+        ),
+    ] = None,
+    framework: Annotated[
+        str,
+        typer.Option(
+            "--framework",
+            help="Whose memory accounting: megatron (bf16 weights, Korthikanti et al.'s activations) or pytorch (eager PyTorch / "
+            "Hugging Face: fp32 weights under bf16 autocast, AdamW, SDPA; measured on real steps).",
+        ),
+    ] = "megatron",
     flash_attention: Annotated[
         bool,
         typer.Option(
@@ -222,6 +235,10 @@ def memory(
             total, chosen, device, weights, kv_format, batch=batch, seq=seq, shape_source=source
         )
     else:
+        if framework not in ("megatron", "pytorch"):
+            raise ScaleError(f"--framework: expected megatron or pytorch, got {framework!r}")
+        if recompute is None:
+            recompute = "selective" if framework == "megatron" else "none"
         if recompute not in ("none", "selective", "full"):
             raise ScaleError(f"--recompute: expected none, selective or full, got {recompute!r}")
         from ...core.configs import validate
@@ -240,6 +257,7 @@ def memory(
                 recompute=recompute,
                 flash_attention=flash_attention,
                 optimizer=optimizer,
+                framework=framework,
             ),
             "layout",
         )
@@ -247,12 +265,16 @@ def memory(
         from ...hardware.single_gpu import single_gpu_methods
 
         result = training = training_memory(total, chosen, device, layout, shape_source=source)
-        training.notes.append(
-            f"activations with {layout.recompute} recomputation{' and FlashAttention' if layout.flash_attention else ', no FlashAttention'} "
-            "(the plan's default is selective + FlashAttention; --recompute, --no-flash-attention change it)"
-        )
+        if framework == "megatron":
+            training.notes.append(
+                f"activations with {layout.recompute} recomputation{' and FlashAttention' if layout.flash_attention else ', no FlashAttention'} "
+                "(the plan's default is selective + FlashAttention; --recompute, --no-flash-attention change it); "
+                "Megatron-LM's accounting: eager PyTorch / Hugging Face training keeps more (--framework pytorch)"
+            )
+        else:
+            training.notes.append(f"gradient checkpointing {'on' if layout.recompute == 'full' else 'off'} (--recompute full / none)")
         changes = least_changes(training)
-        methods = single_gpu_methods(total, chosen, device, layout, lora_rank) if layout.gpus == 1 else []
+        methods = single_gpu_methods(total, chosen, device, layout, lora_rank) if layout.gpus == 1 and framework == "megatron" else []
     if json:
         emit_json(result if inference else {**result.model_dump(), "least_changes": changes, "single_gpu_methods": methods})
     elif isinstance(result, InferenceMemory):

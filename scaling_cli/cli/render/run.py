@@ -103,17 +103,28 @@ def _no_micro_batch(m: TrainingMemory) -> str:
 def render_training_memory(console: Console, m: TrainingMemory, changes=(), methods=(), lora_rank: int = 8) -> None:
     layout = m.layout
     summary = summary_table(f"Training memory per GPU: {format_count(m.params)} parameters on {m.gpu}")
+    memory_saving = (
+        f"gradient checkpointing {'on' if layout.recompute == 'full' else 'off'}"
+        if m.framework == "pytorch"
+        else f"recompute {layout.recompute}" + ("; FlashAttention" if layout.flash_attention else "")
+    )
     summary.add_row(
         "Layout",
         f"{layout.describe()} = {plural(m.gpus, 'GPU')}; ZeRO-{layout.zero}; "
-        f"{layout.optimizer}; {layout.micro_batch} x {layout.seq:,} tokens per micro-batch; recompute {layout.recompute}"
-        + ("; FlashAttention" if layout.flash_attention else ""),
+        f"{layout.optimizer}; {layout.micro_batch} x {layout.seq:,} tokens per micro-batch; {memory_saving}",
     )
+    eager = m.framework == "pytorch"
+    held = not eager or m.peak in ("recompute", "after backward")
+    summary.add_row("Framework", "eager PyTorch / Hugging Face (fp32 weights, bf16 autocast)" if eager else "Megatron-LM")
     summary.add_row("Weights", gb(m.weights_bytes))
-    summary.add_row("Gradients", gb(m.gradients_bytes))
+    summary.add_row("Gradients", gb(m.gradients_bytes) + ("" if held else " (not yet allocated at the peak)"))
     summary.add_row("Optimizer state", gb(m.optimizer_bytes))
+    if eager:
+        summary.add_row("bf16 weight copies", gb(m.weight_copies_bytes))
     summary.add_row("Activations", gb(m.activations_bytes))
-    summary.add_row("Total", f"{gb(m.total_bytes)} of {gb(m.gpu_memory_bytes)}")
+    if eager:
+        summary.add_row("Loss (fp32, transient)", gb(m.transient_bytes))
+    summary.add_row("Total" + (f" (peak: {m.peak})" if eager else ""), f"{gb(m.total_bytes)} of {gb(m.gpu_memory_bytes)}")
     verdict = (
         f"fits{', tight' if m.headroom_fraction < TIGHT_HEADROOM else ''}, {gb(m.headroom_bytes)} ({m.headroom_fraction:.0%}) to spare"
         if m.fits
@@ -121,7 +132,14 @@ def render_training_memory(console: Console, m: TrainingMemory, changes=(), meth
     )
     summary.add_row("Verdict", Text(verdict, style="bold green" if m.fits else "bold red"))
     summary.add_row("Largest micro-batch", str(m.largest_micro_batch) if m.largest_micro_batch else _no_micro_batch(m))
-    if m.fewest_gpus is None:
+    if m.fewest_gpus is None and eager:
+        summary.add_row(
+            "Fewest GPUs",
+            f"none by data parallelism: the activations and bf16 weight copies ({gb(m.activations_bytes + m.weight_copies_bytes)} at "
+            f"micro-batch {layout.micro_batch}) overflow a GPU however far the state is sharded (a smaller micro-batch, "
+            "gradient checkpointing, or --framework megatron's tensor and pipeline parallelism)",
+        )
+    elif m.fewest_gpus is None:
         summary.add_row(
             "Fewest GPUs",
             f"none at this tp/pp: the activations alone ({gb(m.activations_bytes)} at micro-batch "
@@ -143,7 +161,10 @@ def render_training_memory(console: Console, m: TrainingMemory, changes=(), meth
             )
     for note in m.notes:
         console.print(Text(f"Note: {note}.", style="yellow"))
-    console.print(Text(f"Optimizer bytes: {m.optimizer_source}. Activations: Korthikanti et al. 2022, §4.1 and Table 2.", style="dim"))
+    activations = (
+        "measured tensor by tensor on eager PyTorch steps (bench/memory_torch.py)" if eager else "Korthikanti et al. 2022, §4.1 and Table 2"
+    )
+    console.print(Text(f"Optimizer bytes: {m.optimizer_source}. Activations: {activations}.", style="dim"))
     if methods:
         _render_methods(console, m, methods, lora_rank)
 
@@ -234,12 +255,20 @@ def render_run(console: Console, plan) -> None:
     )
     table.add_row(
         "Layout",
-        f"{layout.describe()}, ZeRO-{layout.zero}, selective recompute + FlashAttention, 1 x {layout.seq:,} tokens per micro-batch",
+        f"{layout.describe()}, ZeRO-{layout.zero}, "
+        + (
+            f"eager PyTorch / FSDP, gradient checkpointing {'on' if layout.recompute == 'full' else 'off'}"
+            if m.framework == "pytorch"
+            else f"{layout.recompute} recompute" + (" + FlashAttention" if layout.flash_attention else "")
+        )
+        + f", {layout.micro_batch} x {layout.seq:,} tokens per micro-batch",
     )
     tight = m.fits and m.headroom_fraction < TIGHT_HEADROOM
     label = ("fits, tight" if tight else "fits") if m.fits else "does NOT fit"
     fit = Text(f"{gb(m.total_bytes)} of {gb(m.gpu_memory_bytes)}: {label}", style="yellow" if tight else "green" if m.fits else "bold red")
     table.add_row("Memory per GPU", fit)
+    if m.framework == "pytorch":
+        table.add_row("", f"eager PyTorch's peak ({m.peak}), counted as measured steps show (scale memory --framework pytorch)")
     table.add_row(
         "Batch size",
         f"{run.batch_size_sequences:,.0f} sequences of {layout.seq:,} = {format_count(run.batch_tokens_per_step)} tokens "

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from ...core.compute import FLOPS_PER_PARAM_TOKEN, HOURS_PER_DAY, gpu_hours
 from ...hardware.gpus import Gpu
-from ...hardware.layout import TENSOR_PARALLEL, Layout
+from ...hardware.layout import TENSOR_PARALLEL, Framework, Layout
 from ...hardware.memory import TIGHT_HEADROOM, TrainingMemory, training_memory
 from ...hardware.shape import Shape, fits, suggest_shapes
 from ...laws.hyperparams import hyperparameter_law
@@ -68,15 +68,34 @@ def layouts(shape: Shape, gpus: int, seq: int) -> Iterator[Layout]:
                     )
 
 
-def run_plan(params: float, flops: float, gpu: Gpu, gpus: int, seq: int = 4096, vocab: int = 32_000, shape: Shape | None = None) -> RunPlan:
+def eager_layouts(gpus: int, seq: int) -> Iterator[Layout]:
+    """Eager PyTorch / FSDP candidates: every GPU data-parallel, the least sharding first
+    (ZeRO 1, 2, 3 as FSDP's SHARD_GRAD_OP and FULL_SHARD do), then gradient checkpointing."""
+    for recompute in ("none", "full"):
+        for zero in (1, 2, 3):
+            yield Layout(dp=gpus, zero=zero, micro_batch=1, seq=seq, recompute=recompute, framework="pytorch")
+
+
+def run_plan(
+    params: float,
+    flops: float,
+    gpu: Gpu,
+    gpus: int,
+    seq: int = 4096,
+    vocab: int = 32_000,
+    shape: Shape | None = None,
+    framework: Framework = "megatron",
+) -> RunPlan:
     """A shape (``shape`` if given, else a suggested one), a layout and hyperparameters for
-    training ``params`` parameters with ``flops``."""
+    training ``params`` parameters with ``flops``; the layout's memory under ``framework``'s
+    accounting (Megatron-LM's, or eager PyTorch / FSDP's: data parallelism and sharding only)."""
     given = shape is not None
     shape = shape if shape is not None else suggest_shapes(params, vocab=vocab, count=1)[0]
     # The least model parallelism that fits with the headroom README promises (>= 10 % of the
     # GPU free for the CUDA context and fragmentation); failing that, the first that fits at all.
     source = "given" if given else "suggested"
-    candidates = [(layout, training_memory(shape.params, shape, gpu, layout, shape_source=source)) for layout in layouts(shape, gpus, seq)]
+    candidate_layouts = layouts(shape, gpus, seq) if framework == "megatron" else eager_layouts(gpus, seq)
+    candidates = [(layout, training_memory(shape.params, shape, gpu, layout, shape_source=source)) for layout in candidate_layouts]
     roomy = [(lay, m) for lay, m in candidates if m.fits and m.headroom_fraction >= TIGHT_HEADROOM]
     tight = [(lay, m) for lay, m in candidates if m.fits]
     notes = []
@@ -87,7 +106,12 @@ def run_plan(params: float, flops: float, gpu: Gpu, gpus: int, seq: int = 4096, 
     else:  # no layout divides the GPU count
         layout = Layout(dp=gpus, zero=1, seq=seq, recompute="selective", flash_attention=True)
         memory = training_memory(shape.params, shape, gpu, layout, shape_source=source)
-    if not memory.fits:
+    if not memory.fits and framework == "pytorch":
+        notes.append(
+            f"no layout of {gpus:,} {gpu.name} GPUs (data parallel, ZeRO/FSDP sharding up to stage 3, gradient checkpointing) "
+            "holds this model in eager PyTorch: tensor or pipeline parallelism (--framework megatron) would"
+        )
+    elif not memory.fits:
         notes.append(
             f"no layout of {gpus:,} {gpu.name} GPUs (tensor parallelism up to 8, pipeline up to 64, context parallelism "
             f"down to {CONTEXT_CHUNK:,} tokens per rank, ZeRO-1) holds this model"
@@ -123,7 +147,7 @@ def section(draft: Draft, request: PlanRequest) -> None:
     gpus, seq, price = request.gpus, request.seq, request.price_per_gpu_hour
     assert gpus is not None  # the planner calls a section its request asks for
     law, gpu, flops, params, tokens = draft.law, draft.gpu, draft.flops, draft.params, draft.tokens
-    run = run_plan(params, flops, gpu, gpus, seq=seq)
+    run = run_plan(params, flops, gpu, gpus, seq=seq, framework=request.framework)
     shape = run.shape
     # MFU, as PaLM defines it and as the 40 % default is quoted, counts attention and leaves
     # the embedding lookup out: GPU-hours divide those FLOPs, not 6ND, by it.
