@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from ..laws.base import Values
+from .check.cross_study import CrossStudy
 from .runs.runs import Runs
 
 Result = TypeVar("Result")
@@ -171,13 +172,21 @@ def check_calibration(
 
 
 def _coverage_trial(
-    truth: Mapping[str, float], budgets: Sequence[float], sizes: int, noise: float, seed: int, targets: Sequence[float], bootstrap: int
+    truth: Mapping[str, float],
+    budgets: Sequence[float],
+    sizes: int,
+    noise: float,
+    seed: int,
+    targets: Sequence[float],
+    bootstrap: int,
+    cross_study: CrossStudy | None = None,
 ) -> list[tuple[bool, float]]:
     from .loss_law.core import fit
 
     rng = np.random.default_rng([seed, 99])
     runs = synthetic_runs(truth=truth, budgets=budgets, sizes=sizes, noise=noise, seed=seed)
-    result = fit(runs, bootstrap=bootstrap, seed=seed, compare_losses=False, predict_flops=[budgets[-1] * t for t in targets])
+    targets_flops = [budgets[-1] * t for t in targets]
+    result = fit(runs, bootstrap=bootstrap, seed=seed, compare_losses=False, predict_flops=targets_flops, cross_study=cross_study)
     found = []
     for prediction in result.predictions:
         observed = true_loss(prediction.params, prediction.tokens, truth) * np.exp(noise * rng.standard_normal())
@@ -197,14 +206,25 @@ def interval_coverage(
     seed: int = 0,
     truth: Mapping[str, float] = EPOCH,
     workers: int | None = None,
+    cross_study: CrossStudy | None = None,
 ) -> dict[str, Any]:
     """Coverage and width of the 95 % prediction intervals of ``fit --predict-flops`` at
     ``targets`` times the largest fitted compute, on sweeps simulated from ``truth``: each
-    repetition draws one new run at the compute-optimal point of every target, with the same noise."""
+    repetition draws one new run at the compute-optimal point of every target, with the same noise.
+    ``cross_study``: the cross-study error the fits use (default: the shipped one)."""
     trials = repeat(
         _coverage_trial,
         [
-            dict(truth=truth, budgets=budgets, sizes=sizes, noise=noise, seed=seed + r, targets=targets, bootstrap=bootstrap)
+            dict(
+                truth=truth,
+                budgets=budgets,
+                sizes=sizes,
+                noise=noise,
+                seed=seed + r,
+                targets=targets,
+                bootstrap=bootstrap,
+                cross_study=cross_study,
+            )
             for r in range(repetitions)
         ],
         workers,

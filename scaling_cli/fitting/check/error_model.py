@@ -11,8 +11,10 @@ reported as the relative error predicted/observed - 1):
   k that leaves at least ``MIN_BACKTEST_BUDGETS`` budgets and ``MIN_BACKTEST_RUNS`` runs to fit.
   An error at x decades beyond the fitted compute has, if the law holds, the variance its fit's
   bootstrap and the scatter imply. Whatever the backtests show beyond that is modelled as a
-  systematic extrapolation error with a standard deviation ``tau`` per decade:
-  tau^2 = max(0, sum(e^2 - var_param - scatter^2) / sum(x^2)).
+  systematic extrapolation error with a standard deviation ``tau`` per decade. A sweep cannot
+  see beyond itself, so its backtests update the error real laws showed across studies
+  (``cross_study.py``): tau^2 = (k_0 tau_0^2 + excess) / (k_0 + weight), with excess and weight
+  the backtests' sums of e^2 - var_param - scatter^2 and of x^2 (per backtest, their means).
 * **Drift**: the backtests drift when their median errors all share one sign and their mean
   standardised error exceeds ``DRIFT_Z``: the law moves as compute grows.
 
@@ -33,6 +35,7 @@ from ..bootstrap import Grouping, group_weights
 from ..progress import Progress, report
 from ..solvers.parametric import Objective, fit_many
 from ..solvers.solver import WARM_ITERATIONS, solve
+from .cross_study import CrossStudy, cross_study
 
 MIN_BACKTEST_BUDGETS = 3
 MIN_BACKTEST_RUNS = 10
@@ -97,14 +100,46 @@ class ErrorModel:
     scatter_source: str
     backtests: list[BacktestFit]
     tau: float
-    """Systematic extrapolation error, standard deviation per decade beyond the fitted compute."""
+    """Systematic extrapolation error, standard deviation per decade beyond the fitted compute:
+    the cross-study error updated by the sweep's own backtests (``cross_study.py``)."""
     drift_per_decade: float | None
     """Least-squares slope of backtest log errors against decades of extrapolation."""
     drift: bool
     mean_z: float | None
+    excess: float | None = None
+    """The backtests' squared log errors beyond what the bootstrap and the scatter explain: per
+    backtest the mean of e^2 - var_param - scatter^2, summed over backtests (None without
+    backtests or without a bootstrap)."""
+    weight: float = 0.0
+    """Per backtest the mean squared decades of extrapolation, summed: the weight of that evidence."""
+    own_tau: float | None = None
+    """tau from the backtests alone (None without backtests or without a bootstrap)."""
+    prior: CrossStudy | None = None
+    """The cross-study error the backtests update."""
+
+    @property
+    def reach(self) -> float | None:
+        """Decades beyond its fitted compute the furthest backtest predicted (None: no evidence of its own)."""
+        if self.excess is None or not self.backtests:
+            return None
+        return float(np.log10(max(b.max_extrapolation for b in self.backtests)))
 
     def extra_sd(self, decades: Values) -> np.ndarray:
-        return self.tau * np.maximum(np.asarray(decades, dtype=float), 0.0)
+        """The systematic error's standard deviation at ``decades`` beyond the fitted compute:
+        tau x, and beyond the backtests' reach r also tau_0 (x - r): the backtests cannot see
+        a drift that starts beyond them, real laws' errors there are the only evidence."""
+        prior, own = self.extra_shares(decades)
+        return np.sqrt(prior**2 + own**2)
+
+    def extra_shares(self, decades: Values) -> tuple[np.ndarray, np.ndarray]:
+        """The cross-study and backtest parts of :meth:`extra_sd` (see ``CrossStudy.shares``)."""
+        x = np.maximum(np.asarray(decades, dtype=float), 0.0)
+        if self.prior is None:
+            return np.zeros_like(x), self.tau * x
+        prior, own = self.prior.shares(self.excess, self.weight)
+        reach = self.reach
+        beyond = np.zeros_like(x) if reach is None else np.maximum(x - reach, 0.0)
+        return np.sqrt((prior * x) ** 2 + (self.prior.tau_per_decade * beyond) ** 2), own * x
 
 
 def _weights_for(n: int, index: np.ndarray) -> np.ndarray:
@@ -159,13 +194,16 @@ def error_model(
     rng: np.random.Generator,
     in_sample: np.ndarray,
     progress: Progress | None = None,
+    prior: CrossStudy | None = None,
 ) -> ErrorModel:
     """Scatter (leave-one-budget-out), backtests, tau and drift for the runs of ``objective``.
 
     Every refit is a weighted fit of the same objective (0 for the runs it may not see): the
     leave-one-out and backtest fits are solved in batches of :data:`FIT_BATCH`, each backtest's
-    bootstrap as another. ``progress(stage, done, total)`` hears after each batch.
+    bootstrap as another. ``progress(stage, done, total)`` hears after each batch. ``prior`` is
+    the cross-study extrapolation error the backtests update (default: ``configs/extrapolation.toml``).
     """
+    prior = cross_study() if prior is None else prior
     n = len(objective.loss)
     interior = budgets[1:-1]
     plan = backtest_plan(flops, budgets)
@@ -199,7 +237,7 @@ def error_model(
             replicates.append(solve(objective, np.repeat(f.theta[None], resamples, axis=0), weights, WARM_ITERATIONS)[0])
             report(progress, "backtest resamples", len(replicates) * resamples, len(tests) * resamples)
     backtests = [_backtest_runs(objective, flops, budgets, k, index, f.theta, r) for k, index, f, r in zip(plan, fitted, tests, replicates)]
-    tau, slope, drift, mean_z = 0.0, None, False, None
+    own_tau, slope, drift, mean_z, excess, weight = None, None, False, None, None, 0.0
     if backtests:
         x = np.log10(np.concatenate([b.extrapolation for b in backtests]))
         e = np.concatenate([b.log_error for b in backtests])
@@ -207,9 +245,15 @@ def error_model(
             slope = float(np.sum(e * x) / np.sum(x * x))
         variances = [b.param_var for b in backtests if b.param_var is not None]
         if len(variances) == len(backtests):
-            var = np.concatenate(variances) + scatter_sd**2
-            if np.sum(x * x) > 0:
-                tau = float(np.sqrt(max(0.0, np.sum(e * e - var) / np.sum(x * x))))
+            # Each backtest is one piece of evidence: its predictions share one fit, so their
+            # errors move together. Per backtest, the mean squared error beyond what the
+            # bootstrap and the scatter explain, and the mean squared decades.
+            excess = float(sum(np.mean(b.log_error**2 - v - scatter_sd**2) for b, v in zip(backtests, variances)))
+            weight = float(sum(np.mean(np.log10(b.extrapolation) ** 2) for b in backtests))
+            if weight > 0:
+                own_tau = float(np.sqrt(max(0.0, excess / weight)))
+            else:
+                excess = None  # backtests at no distance carry no evidence about distance
             z_means = [np.mean(b.log_error / np.sqrt(v + scatter_sd**2)) for b, v in zip(backtests, variances)]
             mean_z = float(np.mean(z_means))
             signs = {np.sign(np.median(b.log_error)) for b in backtests}
@@ -219,10 +263,14 @@ def error_model(
         scatter_sd=scatter_sd,
         scatter_source=source,
         backtests=backtests,
-        tau=tau,
+        tau=prior.combined(excess, weight),
         drift_per_decade=slope,
         drift=drift,
         mean_z=mean_z,
+        excess=excess,
+        weight=weight,
+        own_tau=own_tau,
+        prior=prior,
     )
 
 

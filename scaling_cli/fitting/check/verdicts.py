@@ -61,7 +61,11 @@ class IntervalParts(BaseModel):
     scatter: float
     """Run-to-run noise, measured out of sample (leave-one-budget-out)."""
     extrapolation: float
-    """The systematic error the backtests measured, tau per decade times the decades beyond the fit."""
+    """The systematic extrapolation error, tau per decade times the decades beyond the fit."""
+    cross_study: float = 0.0
+    """Its cross-study part: how far real laws missed at this distance (``configs/extrapolation.toml``)."""
+    backtests: float = 0.0
+    """Its part from this sweep's own backtests (0 when they show no more than the bootstrap and scatter)."""
 
 
 class Prediction(BaseModel):
@@ -111,9 +115,23 @@ class ScalingCheck(BaseModel):
     """Standard deviation of out-of-sample log errors (run-to-run noise)."""
     scatter_source: str
     extrapolation_per_decade: float
-    """tau: the systematic error's standard deviation per decade beyond the fitted compute."""
+    """tau: the systematic error's standard deviation per decade beyond the fitted compute, the
+    cross-study error updated by this sweep's backtests: what every interval uses."""
+    backtest_per_decade: float | None = None
+    """tau from the backtests alone; None without backtests (``evidence`` says why)."""
+    cross_study_per_decade: float = 0.0
+    """tau_0, how far real laws missed per decade across studies (``configs/extrapolation.toml``)."""
+    cross_study_weight: float = 0.0
+    """k_0: the weight of that evidence, in backtests' worth of squared decades."""
     drift_per_decade: float | None
     """Slope of the backtests' log errors against decades of extrapolation."""
     drift: bool
     mean_standardized_error: float | None
     evidence: str
+    backtest_excess: float | None = None
+    """What the backtests show beyond the bootstrap and the scatter: per backtest the mean of
+    e^2 - var_param - scatter^2 (log errors), summed over backtests (None without backtests or a
+    bootstrap)."""
+    backtest_weight: float = 0.0
+    """Per backtest the mean of x^2 (x: decades beyond its fitted compute), summed: how much
+    extrapolation the backtests have seen. ``backtest_excess / backtest_weight`` is their tau^2."""

@@ -12,6 +12,7 @@ import numpy as np
 
 from ...core.errors import ScaleError
 from ..bootstrap import RESAMPLE, check_bootstrap, estimate, group_weights, grouping, stratified_weights
+from ..check.cross_study import CrossStudy
 from ..progress import Progress
 from ..runs.buckets import buckets_for
 from ..runs.runs import Runs
@@ -44,6 +45,7 @@ def fit(
     envelope_floor: float | None = None,
     exclude_undertrained: bool = False,
     progress: Progress | None = None,
+    cross_study: CrossStudy | None = None,
 ) -> FitResult:
     """Fit ``method`` to ``runs``; bootstrap ``bootstrap`` resamples (0: none), seeded by ``seed``.
 
@@ -56,6 +58,8 @@ def fit(
     total)``, if given, is called as long work advances. ``envelope_floor`` pins E of the
     compute-envelope law L(C) = E + A C^-gamma fitted beside a parametric law;
     ``exclude_undertrained`` leaves out the runs ``outside.py`` flags as outside the law's regime.
+    ``cross_study`` is the cross-study extrapolation error the backtests update (default: the
+    shipped ``configs/extrapolation.toml``; ``check/cross_study.py``): pass your own corpus's.
     """
     if method not in METHODS:
         raise ScaleError(f"--method: expected one of {', '.join(METHODS)}, got {method!r}")
@@ -83,6 +87,9 @@ def fit(
             raise ScaleError("--holdout predicts held-out losses: it needs --method parametric (the only method with a loss form)")
         if not 0 < holdout < len(runs):
             raise ScaleError(f"--holdout: expected between 1 and {len(runs) - 1} runs, got {holdout}")
+    # One canonical order (compute, then size, tokens, loss): the same runs, however a file orders
+    # them, give the same fit, bootstrap, backtests and verdict (#25).
+    runs = runs.subset(np.lexsort((runs.loss, runs.tokens, runs.params, runs.flops)))
     order = np.argsort(runs.flops, kind="stable")
     train_index = np.sort(order[: len(runs) - holdout])
     held_index = np.sort(order[len(runs) - holdout :]) if holdout else np.array([], dtype=int)
@@ -105,6 +112,7 @@ def fit(
             progress=progress,
             envelope_floor=envelope_floor,
             exclude_undertrained=exclude_undertrained,
+            cross_study=cross_study,
         )
     return _fit_allocation(runs, train, method, bootstrap, seed, np.random.default_rng(seed), at, buckets, resample, vertex)
 
