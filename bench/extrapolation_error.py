@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 from collections import defaultdict
 from pathlib import Path
 
@@ -105,10 +106,44 @@ def print_table(rows, title: str) -> None:
         print(f"  {label:<14} {n:>5} {coverage:>12.1%} {error:>15.2%} {half:>18.2%} {half / error:>6.2f}")
 
 
+def plot(corpus: Corpus, half: np.ndarray, path: Path) -> None:
+    """Each held-out run's error against its distance, coloured by study, with the median
+    leave-one-study-out 95 % half-width per distance bin as the band a prediction promises."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ratio = 10**corpus.decades
+    figure, axes = plt.subplots(figsize=(8, 4.5), dpi=120)
+    for study in corpus.studies:
+        m = corpus.study == study
+        axes.scatter(ratio[m], 100 * np.expm1(corpus.error[m]), s=4, alpha=0.35 if study == "porian" else 0.8, label=study)
+    edges = np.geomspace(ratio.min(), ratio.max(), 14)
+    centres, bands = [], []
+    for low, high in itertools.pairwise(edges):
+        m = (ratio >= low) & (ratio < high)
+        if m.sum() >= 5:
+            centres.append(np.sqrt(low * high))
+            bands.append(100 * np.median(half[m]))
+    axes.fill_between(centres, -np.array(bands), bands, color="grey", alpha=0.2, label="median 95 % half-width (leave one study out)")
+    axes.axhline(0, color="black", linewidth=0.6)
+    axes.set_xscale("log")
+    axes.set_ylim(-25, 25)
+    axes.set_xlabel("compute of the predicted run / largest fitted compute")
+    axes.set_ylabel("error of the prediction (%)")
+    axes.set_title("Real extrapolations: 2,711 predictions from 107 cuts of 22 published sweeps", fontsize=10)
+    axes.legend(fontsize=7, markerscale=3, loc="lower left")
+    figure.tight_layout()
+    figure.savefig(path)
+    print(f"drew {path}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--dry-run", action="store_true")
+    parser.add_argument("--plot", type=Path, help="also draw the errors and the leave-one-study-out intervals to this PNG")
     args = parser.parse_args()
     corpus = Corpus(args.corpus)
     taus = corpus.study_taus(corpus.studies)
@@ -129,6 +164,8 @@ def main() -> None:
         m = corpus.study == study
         per_study[study] = [float(np.mean(np.abs(corpus.error[m]) <= half[m])), int(m.sum())]
     print("  by study: " + ", ".join(f"{s} {c:.0%} of {n}" for s, (c, n) in per_study.items()))
+    if args.plot:
+        plot(corpus, half, args.plot)
     if args.dry_run:
         return
     lines = [

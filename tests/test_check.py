@@ -21,7 +21,7 @@ def test_the_annotated_example_passes(cli):
     result = cli("check", EXAMPLE)
     assert result.exit_code == 0, result.stdout
     out = cli.json("check", EXAMPLE)
-    assert out["ok"] is True and out["schema_version"] == 1
+    assert out["ok"] is True and out["schema_version"] == 2
     names = {c["name"] for c in out["checks"]}
     assert {"max_flops", "max_gpu_hours", "max_days", "max_cost", "max_loss", "max_memory_per_gpu"} <= names
     for check in out["checks"]:

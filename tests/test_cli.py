@@ -30,7 +30,7 @@ ROW_KEYS = {
 
 def test_plan_json_contract(cli):
     out = cli.json("plan", "--flops", "1e23")
-    assert out["schema_version"] == 1
+    assert out["schema_version"] == 2
     assert set(out) >= PLAN_KEYS
     assert out["law"] == "chinchilla" and out["gpu"] == "h100-sxm" and out["mfu"] == 0.4
     assert out["flops"] == 1e23
@@ -90,7 +90,7 @@ def test_plan_with_a_law_file(cli):
 
 def test_overtrain_json_contract(cli):
     out = cli.json("overtrain", "--params", "7e9")
-    assert out["schema_version"] == 1
+    assert out["schema_version"] == 2
     assert set(out) >= OVERTRAIN_KEYS
     assert [row["tokens_per_param"] for row in out["rows"]] == pytest.approx([20, 50, 100, 200, 500, 1000])
     for row in out["rows"]:
@@ -111,7 +111,7 @@ def test_overtrain_ratios_tokens_and_target(cli):
 
 def test_loss_json_maps_each_law(cli):
     out = cli.json("loss", "--params", "7e9", "--tokens", "2e12")
-    assert out.pop("schema_version") == 1
+    assert out.pop("schema_version") == 2
     assert out["llama3"] is None and out["deepseek"] is None
     assert out["chinchilla"] == pytest.approx(2.0642, abs=1e-4)
     only = cli.json("loss", "--params", "7e9", "--tokens", "2e12", "--law", "kaplan")

@@ -366,7 +366,7 @@ def test_fit_form_on_the_released_clark_runs(cli, tmp_path):
         saved,
     )
     assert result["objective"] == "log-lsq" and result["n_runs"] == 53
-    assert result["predictions"][0]["value"]["ci95"] is not None and result["backtests"]
+    assert result["predictions"][0]["value"]["pi95"] is not None and result["backtests"]
     assert result["holdout"]["outcome"] in ("extrapolates", "interpolates", "biased", "does not extrapolate", "too few runs to tell")
     assert cli("laws", saved).exit_code == 0  # a saved form law reads back
     again = load_family_preset(saved)

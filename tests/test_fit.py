@@ -469,7 +469,7 @@ def test_bad_fit_options_are_one_clear_line(cli, tmp_path):
 def test_fit_json_contract(cli, tmp_path):
     path = write_runs_csv(tmp_path / "runs.csv", synthetic_runs(seed=0, sizes=6))
     out = cli.json("fit", str(path), "--bootstrap", "30", "--at", "1e23", "--holdout", "3")
-    assert out["schema_version"] == 1
+    assert out["schema_version"] == 2
     for key in ("method", "n_runs", "coefficients", "a", "b", "rmse_log", "at", "holdout"):
         assert key in out
     assert set(out["coefficients"]) == {"E", "A", "B", "alpha", "beta"}
@@ -478,7 +478,7 @@ def test_fit_json_contract(cli, tmp_path):
         assert estimate["ci95"][0] <= estimate["ci80"][0] <= estimate["ci80"][1] <= estimate["ci95"][1]
     assert set(out["at"]) >= {"flops", "params", "tokens", "loss"} and out["at"]["flops"] == 1e23
     for run in out["holdout"]["runs"]:
-        assert set(run) >= {"params", "tokens", "loss", "predicted", "ci95", "error"}
+        assert set(run) >= {"params", "tokens", "loss", "predicted", "pi95", "error"} and "ci95" not in run
     iso = cli.json("fit", str(path), "--method", "isoflop", "--bootstrap", "30")
     for key in ("a", "b", "k_params", "k_tokens", "buckets"):
         assert key in iso
@@ -634,3 +634,18 @@ def test_polishing_falls_back_to_the_screen_where_the_subsample_fails(monkeypatc
     monkeypatch.setattr(parametric, "solve", lambda *a, **k: (np.full((starts.shape[1], 5), np.nan), np.full(starts.shape[1], np.nan)))
     polished = parametric._polish_starts(objective, np.ones((1, len(runs))), starts)
     assert np.all(np.isfinite(polished)) and np.array_equal(polished[0], starts[0, : parametric.POLISH])
+
+
+def test_schema_2_names_prediction_intervals_apart_from_confidence_intervals(cli, tmp_path):
+    """#25: a prediction of one run carries pi80/pi95 (prediction intervals: the fit, a run's
+    scatter, the extrapolation error); fitted quantities keep ci80/ci95 (confidence intervals)."""
+    path = write_runs_csv(tmp_path / "runs.csv", synthetic_runs(seed=0, sizes=6))
+    out = cli.json("fit", str(path), "--bootstrap", "30", "--predict-flops", "1e22", "--predict", "7e9,1.4e11")
+    assert out["schema_version"] == 2
+    for prediction in out["predictions"]:
+        assert set(prediction["loss"]) == {"value", "pi80", "pi95"}
+        low95, low80 = prediction["loss"]["pi95"][0], prediction["loss"]["pi80"][0]
+        assert low95 <= low80 <= prediction["loss"]["value"] <= prediction["loss"]["pi80"][1] <= prediction["loss"]["pi95"][1]
+    optimal = next(p for p in out["predictions"] if p["compute_optimal"])
+    assert set(optimal["envelope"]) == {"value", "pi80", "pi95"}
+    assert set(out["a"]) == {"value", "ci80", "ci95"} and set(out["frontier"][0]["loss"]) == {"value", "ci80", "ci95"}

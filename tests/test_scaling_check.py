@@ -184,7 +184,7 @@ def test_chinchilla_backtests_and_predictions_for_the_top_budgets(cli):
     assert all(abs(b["median_error"]) < 0.02 for b in out["backtests"])
     assert out["holdout"]["kind"] == "extrapolation" and out["holdout"]["passed"] is True
     prediction = out["predictions"][0]
-    assert prediction["extrapolation"] > 1 and prediction["loss"]["ci95"][0] < prediction["loss"]["value"] < prediction["loss"]["ci95"][1]
+    assert prediction["extrapolation"] > 1 and prediction["loss"]["pi95"][0] < prediction["loss"]["value"] < prediction["loss"]["pi95"][1]
     assert out["regime"]["phase"] == "scaling" and out["regime"]["marginal_return_per_decade"]["ci95"][0] > 0
 
 

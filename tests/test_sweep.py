@@ -45,7 +45,7 @@ def test_sweep_csv_round_trips_through_fit(cli, tmp_path):
     # Design a sweep, "train" it under a known law (fill in each loss), fit it back.
     path = tmp_path / "sweep.csv"
     out = cli.json("sweep", "--min-flops", "1e18", "--max-flops", "1e20", "--budgets", "5", "--sizes", "7", "--csv", str(path))
-    assert len(out["runs"]) == 35 and out["schema_version"] == 1
+    assert len(out["runs"]) == 35 and out["schema_version"] == 2
     with open(path) as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0])[:4] == ["params", "tokens", "flops", "loss"] and rows[0]["loss"] == ""

@@ -49,11 +49,36 @@ LEVELS = {"ci80": 80.0, "ci95": 95.0}
 
 
 class Estimate(BaseModel):
-    """A fitted quantity with its bootstrap intervals (None without a bootstrap)."""
+    """A fitted quantity with its bootstrap confidence intervals (None without a bootstrap)."""
 
     value: float | None
     ci80: tuple[float, float] | None = None
     ci95: tuple[float, float] | None = None
+
+
+class PredictedValue(BaseModel):
+    """One run's predicted value with its 80 % and 95 % prediction intervals: the fit's
+    uncertainty plus a run's scatter (and, for a loss law, its extrapolation error). JSON names
+    them ``pi80``/``pi95`` (schema 2); ``ci80``/``ci95`` read them too, for code that takes
+    either kind of estimate."""
+
+    value: float | None
+    pi80: tuple[float, float] | None = None
+    pi95: tuple[float, float] | None = None
+
+    @property
+    def ci80(self) -> tuple[float, float] | None:
+        return self.pi80
+
+    @property
+    def ci95(self) -> tuple[float, float] | None:
+        return self.pi95
+
+
+def predicted(value: float | None, samples: np.ndarray | None) -> PredictedValue:
+    """``value`` with the 80 % and 95 % prediction intervals of predictive ``samples``."""
+    found = estimate(value, samples)
+    return PredictedValue(value=found.value, pi80=found.ci80, pi95=found.ci95)
 
 
 def resample_weights(n_runs: int, count: int, rng: np.random.Generator) -> np.ndarray:

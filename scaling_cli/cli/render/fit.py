@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ...core.units import format_count, format_percent, format_sci, format_value
-from ...fitting.bootstrap import Estimate
+from ...fitting.bootstrap import Estimate, PredictedValue
 from ...fitting.loss_law.result import FitResult
 from ...fitting.loss_law.summary import LOSS_DISAGREEMENT
 from ...hardware.shape import SHAPE_TOLERANCE
@@ -28,12 +28,12 @@ RESAMPLED = {
 }
 
 
-def _interval(estimate: Estimate | None, key: str, kind: str) -> str:
+def _interval(estimate: Estimate | PredictedValue | None, key: str, kind: str) -> str:
     span = None if estimate is None else getattr(estimate, key)
     return "-" if span is None else f"[{format_value(span[0], kind)}, {format_value(span[1], kind)}]"
 
 
-def _estimate_row(table: Table, name: str, estimate: Estimate | None, kind: str = "plain") -> None:
+def _estimate_row(table: Table, name: str, estimate: Estimate | PredictedValue | None, kind: str = "plain") -> None:
     table.add_row(
         name,
         format_value(None if estimate is None else estimate.value, kind),
@@ -42,10 +42,12 @@ def _estimate_row(table: Table, name: str, estimate: Estimate | None, kind: str 
     )
 
 
-def _estimate_table(title: str) -> Table:
+def _estimate_table(title: str, kind: str = "confidence") -> Table:
+    """A table of estimates: ``kind`` names their intervals, confidence (fitted quantities) or
+    prediction (one run's value)."""
     table = data_table(title)
     table.add_column("")
-    for header in ("Value", "80 % interval", "95 % interval"):
+    for header in ("Value", f"80 % {kind}", f"95 % {kind}"):
         table.add_column(header, justify="right")
     return table
 
@@ -153,7 +155,7 @@ def _render_predictions(console: Console, result: FitResult) -> None:
         "deviations (log loss) of the interval's sources: the fit's parameters (bootstrap), run-to-run scatter (out "
         "of sample), the extrapolation error the backtests measured.",
     )
-    for header in ("Params", "Tokens", "FLOPs", "x fit", "Loss", "95 % interval", "Parts (params / scatter / extrap.)"):
+    for header in ("Params", "Tokens", "FLOPs", "x fit", "Loss", "95 % prediction", "Parts (params / scatter / extrap.)"):
         table.add_column(header, justify="right")
     for p in result.predictions:
         parts = (
@@ -212,7 +214,7 @@ def _render_holdout(console: Console, result: FitResult) -> None:
     if checked is None:
         return
     holdout = data_table("Held-out check: the largest runs, held out and predicted")
-    for header in ("Params", "Tokens", "FLOPs", "x fit", "Loss", "Predicted", "95 % interval", "Error", "Inside"):
+    for header in ("Params", "Tokens", "FLOPs", "x fit", "Loss", "Predicted", "95 % prediction", "Error", "Inside"):
         holdout.add_column(header, justify="right")
     for h in checked.runs:
         span = "-" if h.ci95 is None else f"[{h.ci95[0]:.4f}, {h.ci95[1]:.4f}]"

@@ -38,7 +38,7 @@ def render_form_fit(console: Console, result: FormFitResult) -> None:
             _estimate_row(table, name.replace("_", " "), estimate)
         console.print(table)
     if result.predictions:
-        table = _estimate_table("Predictions")
+        table = _estimate_table("Predictions", "prediction")
         for prediction in result.predictions:
             label = ", ".join(f"{k}={v:.4g}" for k, v in prediction.inputs.items())
             _estimate_row(table, label, prediction.value)
@@ -54,7 +54,7 @@ def render_form_fit(console: Console, result: FormFitResult) -> None:
     if result.holdout is not None:
         table = data_table("Held-out runs")
         names = list(result.holdout.runs[0].inputs) if result.holdout.runs else []
-        for header in names + ["Observed", "Predicted", "95 % interval", "Error"]:
+        for header in names + ["Observed", "Predicted", "95 % prediction", "Error"]:
             table.add_column(header, justify="right")
         for run in result.holdout.runs:
             ci = "-" if run.ci95 is None else f"[{run.ci95[0]:.4g}, {run.ci95[1]:.4g}]"

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..bootstrap import Estimate, estimate
+from ..bootstrap import PredictedValue, predicted
 from ..runs.runs import Runs
 from .error_model import ErrorModel, drift_warning, point_rng, predictive_draws
 from .verdicts import Bias, Holdout, HoldoutRun, IntervalParts
@@ -43,9 +43,9 @@ def decades_beyond(flops: np.ndarray, fitted_max: float) -> np.ndarray:
     return np.maximum(np.log10(np.asarray(flops, dtype=float) / fitted_max), 0.0)
 
 
-def interval_estimate(point: float, draws: np.ndarray) -> Estimate:
-    """``point`` (a loss) with percentile intervals of the log-loss ``draws``."""
-    return estimate(point, np.exp(draws))
+def interval_estimate(point: float, draws: np.ndarray) -> PredictedValue:
+    """``point`` (a loss) with percentile prediction intervals of the log-loss ``draws``."""
+    return predicted(point, np.exp(draws))
 
 
 def parts(log_draws_params: np.ndarray, decades: np.ndarray, model: ErrorModel) -> list[IntervalParts]:
@@ -65,9 +65,9 @@ def predict_points(
     model: ErrorModel | None,
     rngs: Sequence[np.random.Generator],
     labels: list[str],
-) -> list[tuple[Estimate, IntervalParts | None, list[str]]]:
-    """(Estimate, IntervalParts | None, warnings) for each point (``rngs``: one generator each)."""
-    out: list[tuple[Estimate, IntervalParts | None, list[str]]] = []
+) -> list[tuple[PredictedValue, IntervalParts | None, list[str]]]:
+    """(PredictedValue, IntervalParts | None, warnings) for each point (``rngs``: one generator each)."""
+    out: list[tuple[PredictedValue, IntervalParts | None, list[str]]] = []
     draws = None
     if replicate_log is not None and model is not None:
         draws = predictive_draws(replicate_log, decades, model, rngs)
@@ -87,7 +87,7 @@ def predict_points(
             if drift:
                 warnings.append(drift)
         if draws is None:
-            out.append((Estimate(value=value), None, warnings))
+            out.append((PredictedValue(value=value), None, warnings))
         else:
             out.append((interval_estimate(value, draws[:, i]), split[i], warnings))
     return out
@@ -118,7 +118,7 @@ def holdout_check(
                 flops=float(held.flops[i]),
                 loss=float(held.loss[i]),
                 predicted=float(predicted[i]),
-                ci95=ci,
+                pi95=ci,
                 error=float(predicted[i] / held.loss[i] - 1),
                 inside=None if ci is None else bool(ci[0] <= held.loss[i] <= ci[1]),
                 extrapolation=float(ratio[i]),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from ..bootstrap import Estimate
+from ..bootstrap import PredictedValue
 
 
 class HoldoutRun(BaseModel):
@@ -16,14 +16,18 @@ class HoldoutRun(BaseModel):
     flops: float
     loss: float
     predicted: float
-    ci95: tuple[float, float] | None
-    """95 % prediction interval: bootstrap parameters, out-of-sample scatter and the backtests'
-    extrapolation error (see :class:`Prediction`)."""
+    pi95: tuple[float, float] | None
+    """95 % prediction interval: bootstrap parameters, out-of-sample scatter and the
+    extrapolation error (see :class:`Prediction`). JSON ``pi95`` (schema 2; ``ci95`` before)."""
     error: float
     """Relative error of the prediction: predicted / loss - 1."""
     inside: bool | None
     extrapolation: float = 1.0
     """This run's compute over the largest fitted compute."""
+
+    @property
+    def ci95(self) -> tuple[float, float] | None:
+        return self.pi95
 
 
 class Bias(BaseModel):
@@ -74,11 +78,12 @@ class Prediction(BaseModel):
     flops: float
     extrapolation: float
     """Compute over the largest fitted compute."""
-    loss: Estimate
+    loss: PredictedValue
+    """The predicted loss with its 80/95 % prediction intervals (JSON ``pi80``/``pi95``)."""
     interval_parts: IntervalParts | None = None
     compute_optimal: bool = False
     """True for --predict-flops: the fitted law's compute-optimal model at ``flops``."""
-    envelope: Estimate | None = None
+    envelope: PredictedValue | None = None
     """The compute-envelope law L(C) = E + A C^-gamma at ``flops`` (--predict-flops only)."""
     warnings: list[str] = []
 

@@ -22,7 +22,8 @@ from pydantic import BaseModel
 
 from ...core.errors import ScaleError
 from ...laws.base import Form, Inputs
-from ..bootstrap import Estimate, check_bootstrap, estimate, resample_weights
+from ..bootstrap import Estimate, PredictedValue, check_bootstrap, estimate, resample_weights
+from ..bootstrap import predicted as predicted_value
 from ..check.error_model import point_rng
 from ..check.predict import INTERPOLATION_RATIO, TOO_WIDE, joint_test, outcome_of
 from ..check.verdicts import Bias, HeldOutVerdict
@@ -37,7 +38,8 @@ MAX_BACKTESTS = 4
 
 class FormPrediction(BaseModel):
     inputs: dict[str, float]
-    value: Estimate
+    value: PredictedValue
+    """The predicted value with its prediction intervals (fit + scatter; JSON ``pi80``/``pi95``)."""
     extrapolation: float
     """The point's scale variable over the largest fitted one (> 1: beyond the runs)."""
     warnings: list[str] = []
@@ -47,10 +49,14 @@ class FormHoldoutRun(BaseModel):
     inputs: dict[str, float]
     observed: float
     predicted: float
-    ci95: tuple[float, float] | None
+    pi95: tuple[float, float] | None
     error: float
     """Relative (predicted / observed - 1) for log objectives, absolute for lsq."""
     inside: bool | None
+
+    @property
+    def ci95(self) -> tuple[float, float] | None:
+        return self.pi95
 
 
 class FormHoldout(HeldOutVerdict):
@@ -271,7 +277,7 @@ def _prediction(uncertainty: _Uncertainty, values: tuple[float, ...], form: Form
             f"{math.log10(ratio):.1f} decades of extrapolation: the interval holds the parameters' uncertainty and "
             "the scatter, not a systematic error beyond the runs (the backtests show how large that was)"
         )
-    value = estimate(point, None if draws is None else objective.back(draws[:, 0]))
+    value = predicted_value(point, None if draws is None else objective.back(draws[:, 0]))
     return FormPrediction(inputs=dict(zip(names, map(float, values))), value=value, extrapolation=ratio, warnings=warnings)
 
 
@@ -298,7 +304,7 @@ def _holdout(uncertainty: _Uncertainty, held: FormRuns, form: Form, fitted_max: 
             inputs={n: float(held.variables[n][i]) for n in names},
             observed=float(held.target[i]),
             predicted=float(predicted[i]),
-            ci95=intervals[i],
+            pi95=intervals[i],
             error=float(errors[i]),
             inside=None if (interval := intervals[i]) is None else bool(interval[0] <= held.target[i] <= interval[1]),
         )

@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from ...laws.base import Values
-from ..bootstrap import Estimate, estimate
+from ..bootstrap import Estimate, PredictedValue, estimate, predicted
 
 GRID = 160
 """E values on the profile grid (log-spaced gaps below the lowest frontier loss, and E = 0)."""
@@ -173,13 +173,13 @@ def envelope_predictions(
     fitted_max: float,
     scatter: np.ndarray,
     rngs: Sequence[np.random.Generator],
-) -> list[Estimate]:
-    """The envelope law's loss at each target, with intervals (bootstrap + scatter + its tau)."""
+) -> list[PredictedValue]:
+    """The envelope law's loss at each target, with prediction intervals (bootstrap + scatter + its tau)."""
     out = []
     for flops, rng in zip(targets, rngs):
         value = float(envelope_loss(point, flops)[0])
         if samples is None or not len(samples):
-            out.append(Estimate(value=value))
+            out.append(PredictedValue(value=value))
             continue
         decades = max(np.log10(flops / fitted_max), 0.0)
         draws = (
@@ -187,5 +187,5 @@ def envelope_predictions(
             + rng.choice(scatter, size=len(samples))
             + law.extrapolation_per_decade * decades * rng.standard_normal(len(samples))
         )
-        out.append(estimate(value, np.exp(draws)))
+        out.append(predicted(value, np.exp(draws)))
     return out
