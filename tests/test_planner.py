@@ -65,15 +65,19 @@ def test_gpu_hours_of_llama_3_405b():
 
 def test_gpu_hours_of_llama_2_70b():
     # Llama 2 70B: 69.0B params (paper) on 2.0T tokens, 1,720,320 A100-80GB GPU-hours (model
-    # card); the MFU it implies is 42.8 % counting 6N only (facts.md B [D]). Without a shape the
-    # plan counts 6ND, as that MFU does.
+    # card); the MFU it implies is 42.8 % counting 6N only (facts.md B [D]). The plan counts what
+    # PaLM's MFU counts, attention too (#26), for its default shape: at that 6N-only MFU the card's
+    # hours grow by exactly the attention share, and at the equivalent PaLM MFU they are the card's.
     result = plan(training_flops(69e9, 2.0e12), gpu="a100-80gb", mfu=0.428, price_per_gpu_hour=2.0)
-    assert result.gpu_hours == pytest.approx(1_720_320, rel=0.005)
+    share = result.model_flops / result.flops
+    assert 1.0 < share < 1.1
+    assert result.gpu_hours == pytest.approx(1_720_320 * share, rel=0.005)
     assert result.cost == pytest.approx(2.0 * result.gpu_hours)
-    # With a run section (a shape, 4,096-token sequences) the plan counts what MFU counts:
-    # matmuls and attention, so the same 42.8 % takes longer by exactly that share.
+    assert plan(training_flops(69e9, 2.0e12), gpu="a100-80gb", mfu=0.428 * share).gpu_hours == pytest.approx(1_720_320, rel=0.005)
+    # A run section (--gpus) picks the same suggested shape at the same 4,096-token sequences:
+    # the same count, the same hours.
     run = plan(training_flops(69e9, 2.0e12), gpu="a100-80gb", mfu=0.428, gpus=2048, price_per_gpu_hour=2.0)
-    assert run.gpu_hours == pytest.approx(result.gpu_hours * run.model_flops / run.flops, rel=1e-9)
+    assert run.gpu_hours == pytest.approx(result.gpu_hours, rel=1e-9)
     assert 1.0 < run.model_flops / run.flops < 1.1
     assert run.days == pytest.approx(run.gpu_hours / 2048 / 24)
 

@@ -485,8 +485,9 @@ def test_plan_gpu_hours_with_a_run_section_count_attention(cli):
     peak = cli.json("gpus")["gpus"][3]["peak_flops"]  # h100-sxm
     assert out["gpu_hours"] == pytest.approx(out["model_flops"] / (peak * out["mfu"] * 3600), rel=1e-9)
     assert any("GPU-hours count the FLOPs MFU counts" in n for n in out["notes"])
-    bare = cli.json("plan", "--flops", "1e23")
-    assert bare["model_flops"] is None and any("attention that MFU includes" in n for n in bare["notes"])
+    bare = cli.json("plan", "--flops", "1e23")  # without --gpus: the default shape's count, said (#26)
+    assert bare["model_flops"] == pytest.approx(out["model_flops"], rel=1e-9)
+    assert any("MFU counts" in n and "suggested shape" in n for n in bare["notes"])
 
 
 def test_the_plan_picks_a_layout_with_headroom(cli):
@@ -563,6 +564,6 @@ def test_a_custom_accelerator_from_a_toml_file(cli, tmp_path):
     path = tmp_path / "my-gpu.toml"
     path.write_text('title = "My accelerator"\nbf16_tflops = 500.0\nmemory_gb = 96\nbandwidth_gbps = 4000\nsource = "our datasheet"\n')
     out = cli.json("plan", "--flops", "1e23", "--gpu", str(path))
-    assert out["gpu"] == "my-gpu" and out["gpu_hours"] == pytest.approx(1e23 / (500e12 * 0.4 * 3600))
+    assert out["gpu"] == "my-gpu" and out["gpu_hours"] == pytest.approx(out["model_flops"] / (500e12 * 0.4 * 3600))
     path.write_text('title = "x"\nbf16_tflops = 500.0\nbandwidth_gbps = 4000\nsource = "s"\n')
     assert "memory_gb" in cli.error("plan", "--flops", "1e23", "--gpu", str(path))

@@ -104,6 +104,9 @@ class Law(Frozen):
     allocation: Allocation | None = None
     provenance: Provenance | None = None
     fitted_range: FittedRange | None = None
+    caveats: list[str] = []
+    """What the fit that made this law warned about its own numbers (an allocation the runs do not
+    pin down): every plan from the law repeats them in its warnings."""
 
     @model_validator(mode="before")
     @classmethod

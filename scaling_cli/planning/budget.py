@@ -284,7 +284,7 @@ def model_shape(budget: BudgetFile, source: str | None = None) -> tuple[float, S
 def evaluate(budget: BudgetFile, source: str | None = None) -> Evaluation:
     """The planned values of a budget file, checked against its limits."""
     from .planner import resolve_gpu, resolve_law
-    from .sections.allocation import snap
+    from .sections.allocation import default_shape, snap
 
     try:
         law, gpu = resolve_law(budget.law, budget.unique_tokens), resolve_gpu(budget.gpu)
@@ -307,9 +307,11 @@ def evaluate(budget: BudgetFile, source: str | None = None) -> Evaluation:
     memory, fits, shape = (
         _memory(budget, params, flops, gpu, shape) if budget.gpus is not None or budget.layout is not None else (None, None, shape)
     )
-    # GPU-hours count the FLOPs MFU counts (PaLM, App. B) when a shape is known, as `plan` does.
+    # GPU-hours count the FLOPs MFU counts (PaLM, App. B), for the file's shape or the planner's
+    # default one, as `plan` does.
     seq = budget.layout.seq if budget.layout is not None else Layout().seq
-    model_flops = flops if shape is None else shape.counted_flops(tokens, seq, params)
+    counted_shape = shape if shape is not None else default_shape(params)
+    model_flops = counted_shape.counted_flops(tokens, seq, params)
     hours = gpu_hours(model_flops, gpu.peak_flops, budget.mfu)
     values = {
         "params": params,

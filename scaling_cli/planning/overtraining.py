@@ -19,9 +19,10 @@ from ..core.errors import ScaleError
 from ..core.units import article, format_count
 from ..core.validation import Count, Fraction, Params, Positive, Tokens, checked
 from ..hardware.gpus import DEFAULT_GPU, Gpu
+from ..hardware.shape import Shape
 from ..laws import Law
 from .planner import resolve_gpu, resolve_law
-from .sections.allocation import law_notes, negative_overhead_note, snap
+from .sections.allocation import counted_note, default_shape, law_notes, negative_overhead_note, snap
 
 OVERTRAIN_RATIOS = (20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
 """Default tokens-per-parameter rows of :func:`overtrain`."""
@@ -89,13 +90,16 @@ def overtrain(
     price_per_gpu_hour: Positive | None = None,
     tasks: list[str] | None = None,
     precision: str = "bf16",
+    seq: Count = 4096,
 ) -> Overtrain:
     """A model of ``params`` parameters trained on more and more tokens, against compute-optimal.
 
     Rows are ``tokens`` if given, else ``tokens_per_param`` ratios (default 20 to 1000), plus
     the token count that reaches ``target_loss`` when one is asked for. ``unique_tokens``
     limits the fresh data: tokens beyond it are repeats. ``tasks`` (``mmlu``, ``gadre-avg17``)
-    add each row's predicted benchmark score (``sections/tasks.py``).
+    add each row's predicted benchmark score (``sections/tasks.py``). GPU-hours count the FLOPs MFU
+    counts (PaLM, App. B: attention at ``seq``-token sequences too) for the planner's default shape
+    of this size.
     """
     law, gpu = resolve_law(law, unique_tokens), resolve_gpu(gpu).at_precision(precision)
     if tokens is not None and tokens_per_param is not None:
@@ -117,7 +121,8 @@ def overtrain(
                 f"{law.name}{data}: no number of tokens takes it below {floor:.4f}"
             )
         counts.append(target_tokens)
-    rows = [_row(law, gpu, mfu, params, count, unique_tokens) for count in sorted(counts)]
+    shape = default_shape(params)
+    rows = [_row(law, gpu, mfu, params, count, unique_tokens, shape, seq) for count in sorted(counts)]
     for row in rows:
         row.days = None if gpus is None else row.gpu_hours / gpus / HOURS_PER_DAY
         row.cost = None if price_per_gpu_hour is None else row.gpu_hours * price_per_gpu_hour
@@ -140,12 +145,14 @@ def overtrain(
         target_tokens=target_tokens,
         unique_tokens=unique_tokens,
         rows=rows,
-        notes=law_notes(law) + negative_overhead_note(law, [r.compute_overhead for r in rows]),
+        notes=law_notes(law)
+        + [counted_note(shape, rows[0].flops, shape.counted_flops(rows[0].tokens, seq, params), seq)]
+        + negative_overhead_note(law, [r.compute_overhead for r in rows]),
         warnings=law.range_warnings([r.flops for r in rows], [params] * len(rows), [r.tokens for r in rows]),
     )
 
 
-def _row(law: Law, gpu: Gpu, mfu: float, params: float, tokens: float, unique_tokens: float | None) -> OvertrainRow:
+def _row(law: Law, gpu: Gpu, mfu: float, params: float, tokens: float, unique_tokens: float | None, shape: Shape, seq: int) -> OvertrainRow:
     flops = training_flops(params, tokens)
     loss = law.predict_loss(params, tokens, unique_tokens)
     optimal = None if loss is None else law.optimal_for_loss(loss, unique_tokens)
@@ -153,7 +160,7 @@ def _row(law: Law, gpu: Gpu, mfu: float, params: float, tokens: float, unique_to
         tokens=tokens,
         tokens_per_param=tokens / params,
         flops=flops,
-        gpu_hours=gpu_hours(flops, gpu.peak_flops, mfu),
+        gpu_hours=gpu_hours(shape.counted_flops(tokens, seq, params), gpu.peak_flops, mfu),
         loss=loss,
         optimal_params=None,
         optimal_tokens=None,

@@ -76,7 +76,7 @@ def plan_for(request: PlanRequest) -> Plan:
     gpu = resolve_gpu(request.gpu).at_precision(request.precision)
     if (request.flops is None) == (request.target_loss is None):
         raise ScaleError("give exactly one of a FLOP budget and a target loss")
-    if request.time_budget and request.gpus is not None and request.flops is not None:
+    if request.time_budget and request.flops is not None:
         return _fill_time_budget(request.updated(law=law, gpu=gpu, time_budget=False), request.flops)
     draft = allocation(law, gpu, request)
     for name, asked in SECTIONS.items():
@@ -92,7 +92,7 @@ def _fill_time_budget(request: PlanRequest, budget: float) -> Plan:
     flops = budget
     for _ in range(4):
         result = plan_for(request.updated(flops=flops))
-        assert result.model_flops is not None  # a run section (gpus) counts them
+        assert result.model_flops is not None  # the budget section counts them (the run section, with gpus)
         flops = budget * result.flops / result.model_flops
     result = plan_for(request.updated(flops=flops))
     result.notes.append(f"the time budget holds the FLOPs MFU counts ({format_sci(budget)}): 6ND is {result.flops / budget:.1%} of them")

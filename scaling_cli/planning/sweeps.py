@@ -72,8 +72,11 @@ def sweep(
     vocab: Count = 32_000,
     gpu: Gpu | str = DEFAULT_GPU,
     mfu: Fraction = DEFAULT_MFU,
+    seq: Count = 4096,
 ) -> Sweep:
-    """An IsoFLOP grid: ``budgets`` budgets from ``min_flops`` to ``max_flops``, ``sizes`` sizes each."""
+    """An IsoFLOP grid: ``budgets`` budgets from ``min_flops`` to ``max_flops``, ``sizes`` sizes each.
+    Each run's GPU-hours count the FLOPs MFU counts for its shape (PaLM, App. B: attention at
+    ``seq``-token sequences too)."""
     if max_flops < min_flops:
         raise ScaleError(f"max_flops ({max_flops:.3g}) is below min_flops ({min_flops:.3g})")
     if budgets > 1 and max_flops == min_flops:
@@ -110,7 +113,7 @@ def sweep(
                     vocab=vocab,
                     shape_error=shape.params / target - 1,
                     shape_fits=fits(shape, target),
-                    gpu_hours=gpu_hours(flops, gpu.peak_flops, mfu),
+                    gpu_hours=gpu_hours(shape.counted_flops(tokens, seq, shape.params), gpu.peak_flops, mfu),
                 )
             )
     if dropped:
@@ -140,7 +143,7 @@ def sweep(
         budgets=grid.tolist(),
         runs=runs,
         total_flops=total,
-        total_gpu_hours=gpu_hours(total, gpu.peak_flops, mfu),
+        total_gpu_hours=sum(run.gpu_hours for run in runs),
         gpu=gpu.name,
         mfu=mfu,
         notes=notes,

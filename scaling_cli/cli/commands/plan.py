@@ -278,6 +278,9 @@ def overtrain(
     gpu: GpuOption = DEFAULTS["gpu"],
     mfu: MfuOption = DEFAULTS["mfu"],
     precision: PrecisionOption = "bf16",
+    seq: Annotated[
+        int, typer.Option("--seq", parser=count, help="Tokens per sequence: the attention GPU-hours count (MFU's FLOPs).", metavar="T")
+    ] = 4096,
     json: JsonOption = False,
 ) -> None:
     """A fixed model size trained on more tokens (LLaMA-style), against compute-optimal.
@@ -303,6 +306,7 @@ def overtrain(
         price_per_gpu_hour=price,
         tasks=task,
         precision=precision,
+        seq=seq,
     )
     checks = []
     if limits is not None:
@@ -366,13 +370,16 @@ def sweep(
     csv: Annotated[
         str | None, typer.Option("--csv", help="Also write the runs as CSV that `scale fit` reads back (loss empty).", metavar="FILE")
     ] = None,
+    seq: Annotated[
+        int, typer.Option("--seq", parser=count, help="Tokens per sequence: the attention GPU-hours count (MFU's FLOPs).", metavar="T")
+    ] = 4096,
     json: JsonOption = False,
 ) -> None:
     """Design an IsoFLOP sweep: model sizes around the optimum at a few budgets, with shapes and cost."""
     from ...planning.sweeps import sweep as design
     from ...planning.sweeps import sweep_csv
 
-    result = design(min_flops, max_flops, budgets=budgets, sizes=sizes, span=span, law=law, vocab=vocab, gpu=gpu, mfu=mfu)
+    result = design(min_flops, max_flops, budgets=budgets, sizes=sizes, span=span, law=law, vocab=vocab, gpu=gpu, mfu=mfu, seq=seq)
     if csv is not None:
         from ...core.files import write_atomically
 

@@ -15,12 +15,13 @@ import numpy as np
 from ...core.errors import ScaleError
 from ..bootstrap import estimate, group_weight_chunks, grouping
 from ..check.cross_study import CrossStudy
-from ..check.error_model import BACKTEST_BOOTSTRAP, BacktestFit, ErrorModel, drift_warning, error_model, in_sample_scatter, point_rng
+from ..check.error_model import BACKTEST_BOOTSTRAP, ErrorModel, error_model, in_sample_scatter, point_rng
 from ..check.predict import decades_beyond, holdout_check, predict_points
-from ..check.verdicts import Backtest, BacktestError, Prediction, ScalingCheck
+from ..check.verdicts import Prediction
 from ..progress import Progress, report
 from ..runs.runs import Runs, format_rows
 from ..solvers.parametric import VARPRO_EXPONENTS, Objective, ParametricFit, fit_many, fit_parametric, grid_starts, optimal, refit
+from .check_report import allocation_spread_warnings, backtest_report, check_report, check_warnings
 from .envelope_law import EnvelopeLaw, envelope_predictions, fit_envelope_law
 from .law_report import coefficient_samples, largest_residuals, marginal_return, objective_comparison, parametric_at, reducible_at
 from .outside import flag, residual_trend
@@ -201,12 +202,13 @@ def fit_parametric_runs(
         warnings=list(runs.warnings)
         + best.warnings
         + bootstrap_warnings(failures, bootstrap)
-        + _check_warnings(model, predictions)
-        + regime_warnings,
+        + check_warnings(model, predictions)
+        + regime_warnings
+        + allocation_spread_warnings([reference, *([at_budget] if at_budget is not None else []), *allocation]),
         notes=notes,
         predictions=predictions,
-        backtests=[_backtest_report(b, train.flops) for b in model.backtests],
-        check=_check_report(model, resample, bootstrap),
+        backtests=[backtest_report(b, train.flops) for b in model.backtests],
+        check=check_report(model, resample, bootstrap),
         resample=resample,
         envelope_law=envelope,
         outside_regime=outside,
@@ -317,84 +319,3 @@ def _envelope_route(
                 "their intervals: one of the two forms does not hold that far out"
             )
     return law
-
-
-def _check_warnings(model: ErrorModel, predictions: list[Prediction]) -> list[str]:
-    """Each cause once, however many predictions it touches (each prediction keeps its own in
-    ``predictions[].warnings``): the drift, said of the furthest prediction; the predictions
-    beyond the backtests' reach, counted; anything else once per distinct text."""
-    warnings = []
-    furthest = max(predictions, key=lambda p: p.extrapolation, default=None)
-    said = [w for w in furthest.warnings if w.startswith("the backtests drift")] if furthest else []
-    drift = said[0] if said else drift_warning(model)
-    if drift:
-        warnings.append(drift)
-    beyond = [p for p in predictions if any("beyond the" in w and "backtests reached" in w for w in p.warnings)]
-    if beyond:
-        reach = max(b.max_extrapolation for b in model.backtests)
-        warnings.append(
-            f"{len(beyond)} of {len(predictions)} prediction{'s' * (len(predictions) > 1)} lie beyond the {reach:.1f}x the backtests "
-            f"reached (up to {max(p.extrapolation for p in beyond):.1f}x): their intervals add the cross-study error for the distance the "
-            "sweep has not seen"
-        )
-    for p in predictions:
-        for w in p.warnings:
-            if w not in warnings and not w.startswith("the backtests drift") and not ("beyond the" in w and "backtests reached" in w):
-                warnings.append(w)
-    return warnings
-
-
-def _check_report(model: ErrorModel, resample: str, bootstrap: int) -> ScalingCheck:
-    n = len(model.backtests)
-    prior = model.prior
-    cross = (
-        ""
-        if prior is None
-        else f"; real laws missed {prior.tau_per_decade:.2%} per decade across {len(prior.studies)} studies (configs/extrapolation.toml)"
-    )
-    if not n:
-        evidence = (
-            "no backtest: fewer than 4 compute budgets (or too few runs below the largest ones), so the sweep cannot measure its "
-            f"own extrapolation error: intervals widen by the cross-study error alone, {model.tau:.2%} per decade{cross}"
-        )
-    elif model.own_tau is None:
-        evidence = (
-            f"{n} backtests, errors reported without a drift test (no bootstrap: --bootstrap 0); intervals use the cross-study "
-            f"error, {model.tau:.2%} per decade{cross}"
-        )
-    else:
-        evidence = (
-            f"{n} backtests: mean standardized error {model.mean_z:+.2f}, their own extrapolation error {model.own_tau:.2%} "
-            f"per decade{cross}; together {model.tau:.2%} per decade beyond the fitted compute"
-            + ("; the law drifts as compute grows" if model.drift else "")
-        )
-    return ScalingCheck(
-        resample=resample,
-        scatter=model.scatter_sd,
-        scatter_source=model.scatter_source,
-        extrapolation_per_decade=model.tau,
-        backtest_per_decade=model.own_tau,
-        cross_study_per_decade=0.0 if prior is None else prior.tau_per_decade,
-        cross_study_weight=0.0 if prior is None else prior.prior_weight,
-        drift_per_decade=model.drift_per_decade,
-        drift=model.drift,
-        mean_standardized_error=model.mean_z,
-        evidence=evidence,
-        backtest_excess=model.excess,
-        backtest_weight=model.weight,
-    )
-
-
-def _backtest_report(backtest: BacktestFit, flops: np.ndarray) -> Backtest:
-    return Backtest(
-        fitted_up_to_flops=backtest.fitted_up_to_flops,
-        n_fitted=backtest.n_fitted,
-        runs=backtest.runs,
-        extrapolation=backtest.median_extrapolation,
-        max_extrapolation=backtest.max_extrapolation,
-        median_error=backtest.median_error,
-        errors=[
-            BacktestError(flops=f, extrapolation=x, error=e)
-            for f, x, e in zip(flops[backtest.index].tolist(), backtest.extrapolation.tolist(), np.expm1(backtest.log_error).tolist())
-        ],
-    )

@@ -37,6 +37,7 @@ def law_from_fit(result: FitResult, name: str) -> Law:
         "dataset": f"the runs of {result.source}",
         "provenance": provenance,
         "fitted_range": {**result.fitted_range, "source": f"the {result.n_runs} fitted runs of {result.source}"},
+        "caveats": [w for w in result.warnings if w.startswith("the allocation is not pinned down")],
     }
     if result.method == "parametric":
         coefficients = {key: estimate.value for key, estimate in (result.coefficients or {}).items()}

@@ -15,6 +15,7 @@ from ...core.compute import HOURS_PER_DAY, gpu_hours, training_flops
 from ...core.errors import ScaleError
 from ...core.validation import FLOPS_RANGE
 from ...hardware.gpus import Gpu
+from ...hardware.shape import Shape, suggest_shapes
 from ...laws import Law
 from ..draft import Draft
 from ..request import PlanRequest
@@ -50,13 +51,18 @@ def negative_overhead_note(law: Law, overheads: Iterable[float | None]) -> list[
     ]
 
 
-def attention_note(params: float, seq: int) -> str:
-    """How much attention would add to 6ND, for a typical shape of this size (d_model ~ 128 x
-    layers, so N ~ 12 L d^2 gives d ~ (128 N / 12)^(1/3)): 12·L·d·T / (6·12·L·d^2) = T / (6 d)."""
-    d_model = (128 * params / 12) ** (1 / 3)
+def default_shape(params: float) -> Shape:
+    """The Llama-style shape the planner assumes for ``params`` when none is given (the first of
+    :func:`~scaling_cli.hardware.shape.suggest_shapes`): what MFU's attention term is counted for."""
+    return suggest_shapes(params, count=1)[0]
+
+
+def counted_note(shape: Shape, flops: float, model_flops: float, seq: int) -> str:
+    """How the GPU-hours were counted, for a shape the user did not give."""
     return (
-        f"GPU-hours count 6ND: the attention that MFU includes (12·L·H·Q·T per token) would add roughly "
-        f"{seq / (6 * d_model):.0%} at {seq:,}-token sequences for this size; --gpus gives a shape and counts it"
+        f"GPU-hours count the FLOPs MFU counts (PaLM, App. B: 6 x the matmul parameters + attention at {seq:,}-token "
+        f"sequences), {model_flops / flops - 1:+.1%} against 6ND, for a suggested shape of {shape.layers} layers x d_model "
+        f"{shape.d_model}; --gpus (or --seq) changes it"
     )
 
 
@@ -119,7 +125,11 @@ def allocation(law: Law, gpu: Gpu, request: PlanRequest) -> Draft:
     unique_tokens, gpus, price = request.unique_tokens, request.gpus, request.price_per_gpu_hour
     params, tokens = law.optimal(flops, unique_tokens)
     loss = law.predict_loss(params, tokens, unique_tokens)
-    hours = gpu_hours(flops, gpu.peak_flops, request.mfu)
+    # MFU (PaLM, App. B) counts attention: GPU-hours divide the FLOPs it counts, for a default
+    # shape of this size until the run section (--gpus) gives the run's own.
+    shape = default_shape(params)
+    model_flops = shape.counted_flops(tokens, request.seq, params)
+    hours = gpu_hours(model_flops, gpu.peak_flops, request.mfu)
     variants = [variant(law, flops, params * ratio, ratio, loss, unique_tokens) for ratio in SIZE_RATIOS]
     fields = dict(
         law=law.name,
@@ -133,6 +143,7 @@ def allocation(law: Law, gpu: Gpu, request: PlanRequest) -> Draft:
         gpu=gpu.name,
         mfu=request.mfu,
         gpu_hours=hours,
+        model_flops=model_flops,
         precision=gpu.precision,
         gpus=gpus,
         days=None if gpus is None else hours / gpus / HOURS_PER_DAY,
@@ -141,8 +152,8 @@ def allocation(law: Law, gpu: Gpu, request: PlanRequest) -> Draft:
         variants=variants,
         target_loss=request.target_loss,
         notes=law_notes(law)
-        + [attention_note(params, request.seq)] * (gpus is None)
+        + [counted_note(shape, flops, model_flops, request.seq)] * (gpus is None)
         + negative_overhead_note(law, [v.compute_overhead for v in variants]),
-        warnings=law.range_warnings(flops, params, tokens),
+        warnings=[f"{law.name}: {caveat}" for caveat in law.caveats] + law.range_warnings(flops, params, tokens),
     )
     return Draft(law=law, gpu=gpu, flops=flops, params=params, tokens=tokens, loss=loss, fields=fields)
