@@ -31,6 +31,9 @@ class FormPreset(Frozen):
     constants: dict[str, float]
     extra: dict[str, float] = {}
     """Constants of a companion law from the same source (said in ``note``)."""
+    published: dict[str, float] = {}
+    """The source's own values where the shipped constants are a converged refit of its data (kept
+    for comparison: ``note`` gives both fits' errors)."""
     fitted_range: dict[str, tuple[float, float]] = {}
     fitted_range_source: str = ""
 
