@@ -2,12 +2,16 @@
 
 The plan's size N is what every token computes with (the active parameters: C = 6 N D holds for
 them). Clark et al. 2022's layout: every ``1/routing_frequency``-th layer replaces its
-feed-forward block by E experts, each the dense block's size, and routes each token to k of them.
-With f the feed-forward share of the parameters (2/3 for d_ff = 4 d, and for SwiGLU with
-d_ff = 8/3 d: 8 L d^2 of 12 L d^2, Kaplan et al. 2020 Table 1) and F = f · freq · N_1 the routed
-feed-forward parameters of the one-expert model N_1::
+feed-forward block by E experts, each the dense block's size, with a router of d x E weights,
+and routes each token to k of them. Counted per layer, for a model of L layers and width d whose
+feed-forward block holds M parameters (R = L x routing frequency routed layers)::
 
-    active = N_1 + (k - 1) F,     total = N_1 + (E - 1) F
+    total = N_1 + R ((E - 1) M + E d),     active = N_1 + R ((k - 1) M + E d)
+
+with N_1 the dense model (embeddings, attention, norms and the one-expert MLPs). Clark et al.'s
+released models hold exactly this (M = 8 d^2: a 4 d MLP without biases; within 0.03 % of
+``total_parameter_count`` for every routed run). Without a given shape the dense model is the
+planner's suggested one for the size (a SwiGLU MLP of 8/3 d: M = 8 d^2 too).
 
 Memory holds the total (every expert's weights, gradients and optimizer state); compute runs on
 the active. The effective dense size is the authors' ``effective_param_count`` under the
@@ -24,11 +28,10 @@ from ...laws.preset import load_family_preset
 from ...laws.routed import dense_equivalent_note, effective_params
 from ..draft import Draft
 from ..request import PlanRequest
+from .allocation import default_shape
 
 ROUTERS = {"s-base": "clark-sbase", "rl-r": "clark-rlr", "hash": "clark-hash"}
 """``--router`` names and the Clark et al. preset of each (S-Base is the paper's main router)."""
-FFN_SHARE = 2 / 3
-"""Feed-forward share of the non-embedding parameters: 8 L d^2 of 12 L d^2 (Kaplan et al. 2020, Table 1)."""
 ROUTING_FREQUENCY = 0.5
 """Every other layer routed: the routing frequency of Clark et al.'s fits (their example.ipynb selection)."""
 MAX_EXPERTS = 4096
@@ -54,6 +57,15 @@ class MoePlan(BaseModel):
     warnings: list[str] = []
 
 
+def routed_total_params(
+    dense_params: float, experts: int, d_model: int, layers: int, mlp_params: float, routing_frequency: float = ROUTING_FREQUENCY
+) -> float:
+    """Every parameter of Clark et al.'s layout: the dense model plus, in each routed layer, E - 1
+    more copies of its feed-forward block (``mlp_params``) and a d x E router."""
+    routed_layers = layers * routing_frequency
+    return dense_params + routed_layers * ((experts - 1) * mlp_params + experts * d_model)
+
+
 def moe_plan(params: float, experts: int, router: str = "s-base", top_k: int = 1) -> MoePlan:
     """The MoE reading of a plan whose active size is ``params``."""
     if router not in ROUTERS:
@@ -63,9 +75,12 @@ def moe_plan(params: float, experts: int, router: str = "s-base", top_k: int = 1
     if not (isinstance(top_k, int) and 1 <= top_k <= experts):
         raise ScaleError(f"--top-k {top_k!r}: expected a whole number from 1 to the {experts} experts")
     preset = load_family_preset(ROUTERS[router])
-    routed = FFN_SHARE * ROUTING_FREQUENCY
-    one_expert = params / (1 + (top_k - 1) * routed)
-    total = one_expert * (1 + (experts - 1) * routed)
+    shape = default_shape(params)
+    mlp = 3 * shape.d_model * shape.d_ff if not shape.gelu_layer else 2 * shape.d_model * shape.d_ff
+    routed_layers = shape.layers * ROUTING_FREQUENCY
+    # The plan's N is active: it holds k experts and the routers in each routed layer.
+    one_expert = params - routed_layers * ((top_k - 1) * mlp + experts * shape.d_model)
+    total = routed_total_params(one_expert, experts, shape.d_model, shape.layers, mlp)
     warnings = []
     effective = ratio = claim = None
     if top_k == 1:
