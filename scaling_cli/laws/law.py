@@ -88,6 +88,34 @@ class FittedRange(Frozen):
         return found
 
 
+# -- where an allocation can be planned on (#26) ---------------------------------------------
+# Where a law's allocation can be planned on: the policy every preset (and every fitted law) follows.
+#
+# A law answers at any budget, but its allocation is an extrapolation of the exponents it was
+# fitted with. The policy (#26), the same for every law: its allocation is plannable while its
+# tokens per parameter stay within ``DRIFT``x of their value at the largest budget it was fitted on
+# (or the budget whose optimum is its largest fitted size). An allocation that moves further was not
+# seen by any of its runs: FLAME-MoE's N grows as C^0.72 and proposes 0.66 tokens per parameter at
+# 1e23 FLOPs (22.9 at its largest fitted budget, 3e19); Chinchilla's moves 1.2x from 1e22 to 1e25,
+# Llama 3's 1.7x. How far the compute itself extrapolates is said apart, in decades
+# (``fitted_range``), and the fits' intervals grow with it.
+#
+# A law file may state its own range (``[plannable]``: ``tokens_per_param``, and ``flops`` for a
+# hard compute range, with ``source``). Beyond it the plan still answers, and says loudly that the
+# allocation is not one to book a cluster on (``warnings`` first, JSON ``plannable: false``).
+
+DRIFT = 3.0
+"""How far tokens per parameter may move from the fitted edge's before the allocation is not plannable."""
+
+
+class Plannable(Frozen):
+    """The budgets and allocations a law can be planned on."""
+
+    flops: tuple[PositiveFloat, PositiveFloat] | None = None
+    tokens_per_param: tuple[PositiveFloat, PositiveFloat] | None = None
+    source: str = ""
+
+
 class Law(Frozen):
     """A scaling-law preset: its citation, what its N counts, its loss form and allocation."""
 
@@ -104,6 +132,8 @@ class Law(Frozen):
     allocation: Allocation | None = None
     provenance: Provenance | None = None
     fitted_range: FittedRange | None = None
+    plannable: Plannable | None = None
+    """Where its allocation can be planned on (``plannable_range`` below); None: the policy's range from ``fitted_range``."""
     caveats: list[str] = []
     """What the fit that made this law warned about its own numbers (an allocation the runs do not
     pin down): every plan from the law repeats them in its warnings."""
@@ -270,3 +300,54 @@ def load_law(name_or_path: str | Path = DEFAULT_LAW) -> Law:
 def load_presets() -> list[Law]:
     """Every shipped preset, the default first."""
     return [load_law(name) for name in preset_names()]
+
+
+def _edge_flops(law: Law) -> float | None:
+    """The largest budget the law was fitted on, or the budget whose optimum is its largest fitted size."""
+    fitted = law.fitted_range
+    if fitted is None:
+        return None
+    if fitted.flops is not None:
+        return fitted.flops[1]
+    if fitted.params is None:
+        return None
+    low, high = 1e10, 1e30  # the optimum's size grows with compute: bisect in log space
+    for _ in range(80):
+        middle = math.sqrt(low * high)
+        low, high = (middle, high) if law.optimal(middle)[0] < fitted.params[1] else (low, middle)
+    return math.sqrt(low * high)
+
+
+def plannable_range(law: Law) -> Plannable | None:
+    """The law's own ``[plannable]``, else the policy's range from its fitted range (None without one)."""
+    if law.plannable is not None:
+        return law.plannable
+    edge = _edge_flops(law)
+    if edge is None:
+        return None
+    params, tokens = law.optimal(edge)
+    ratio = tokens / params
+    return Plannable(
+        tokens_per_param=(ratio / DRIFT, ratio * DRIFT),
+        source=f"laws/law.py (plannable_range): tokens per parameter within {DRIFT:g}x of the {ratio:.3g} at its largest fitted budget ({edge:.3g} FLOPs)",
+    )
+
+
+def plannable_warnings(law: Law, flops: float, params: float, tokens: float) -> list[str]:
+    """One loud sentence where ``flops`` or the allocation (``params``, ``tokens``) leaves the plannable range."""
+    found = plannable_range(law)
+    if found is None:
+        return []
+    problems = []
+    if found.flops is not None and not found.flops[0] <= flops <= found.flops[1]:
+        problems.append(f"{flops:.3g} FLOPs is outside the {found.flops[0]:.3g}-{found.flops[1]:.3g} it can be planned on")
+    ratio = tokens / params
+    if found.tokens_per_param is not None and not found.tokens_per_param[0] <= ratio <= found.tokens_per_param[1]:
+        low, high = found.tokens_per_param
+        problems.append(f"its allocation's {ratio:.3g} tokens per parameter left the {low:.3g}-{high:.3g} its fitted runs support")
+    if not problems:
+        return []
+    return [
+        f"NOT PLANNABLE: {law.name}'s allocation is not one to book a cluster on here: {'; '.join(problems)} "
+        f"({found.source}); check it against another law or fit your own runs"
+    ]

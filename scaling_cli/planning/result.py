@@ -100,6 +100,8 @@ class Plan(BaseModel):
     batch_size_tokens: float | None = None
     learning_rate: float | None = None
     model_flops: float | None = None
+    plannable: bool = True
+    """False where the law's allocation leaves its plannable range (``laws/law.py (plannable_range)``): ``warnings`` says why."""
     """With a run section: the training FLOPs as MFU counts them (PaLM, App. B: 6 x the matmul
     parameters + 12·L·H·Q·T per token), which ``gpu_hours`` then divides by MFU x peak."""
     attention_flops_per_token: float | None = None

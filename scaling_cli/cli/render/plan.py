@@ -35,7 +35,8 @@ def _notes(console: Console, notes: list[str], law: Law, warnings: Sequence[str]
     for note in notes:
         console.print(Text(f"Note: {note}", style="yellow"))
     for warning in warnings:
-        console.print(Text(f"Warning: {warning}.", style="bold yellow"))
+        loud = warning.startswith("NOT PLANNABLE")  # the allocation is not one to plan on: said in red
+        console.print(Text(f"Warning: {warning}.", style="bold red" if loud else "bold yellow"))
     console.print(Text(f"Law: {law.title}. {law.citation}.", style="dim"))
 
 

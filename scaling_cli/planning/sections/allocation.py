@@ -17,6 +17,7 @@ from ...core.validation import FLOPS_RANGE
 from ...hardware.gpus import Gpu
 from ...hardware.shape import Shape, suggest_shapes
 from ...laws import Law
+from ...laws.law import plannable_warnings
 from ..draft import Draft
 from ..request import PlanRequest
 from ..result import Variant
@@ -154,6 +155,9 @@ def allocation(law: Law, gpu: Gpu, request: PlanRequest) -> Draft:
         notes=law_notes(law)
         + [counted_note(shape, flops, model_flops, request.seq)] * (gpus is None)
         + negative_overhead_note(law, [v.compute_overhead for v in variants]),
-        warnings=[f"{law.name}: {caveat}" for caveat in law.caveats] + law.range_warnings(flops, params, tokens),
+        warnings=plannable_warnings(law, flops, params, tokens)
+        + [f"{law.name}: {caveat}" for caveat in law.caveats]
+        + law.range_warnings(flops, params, tokens),
+        plannable=not plannable_warnings(law, flops, params, tokens),
     )
     return Draft(law=law, gpu=gpu, flops=flops, params=params, tokens=tokens, loss=loss, fields=fields)
