@@ -275,3 +275,41 @@ def test_the_chained_interval_covers_a_new_model_in_seeded_simulation():
     trials = 24
     hits = sum(repeat(_chained_trial, [dict(seed=seed) for seed in range(trials)]))
     assert 0.8 <= hits / trials <= 1.0, hits
+
+
+def test_two_top_points_clear_of_chance_are_an_emergence():
+    """#26: six points at chance and the two largest 17 and 43 noise levels above it: emergent,
+    with the chance level given as without it."""
+    x = np.logspace(18, 21.5, 8)
+    noise = 0.005
+    y = np.full(8, 0.25) + np.random.default_rng(0).normal(0, noise, 8)
+    y[-2], y[-1] = 0.25 + 17 * noise, 0.25 + 43 * noise
+    with_chance = classify(x, y, chance=0.25)
+    assert with_chance.kind == "emergent", with_chance.evidence
+    low, high = with_chance.onset.ci95
+    assert low <= x[-2] and high >= x[-3]
+    assert with_chance.next_10x is None
+    assert classify(x, y).kind == "emergent"
+
+
+def test_slopes_keep_the_metrics_own_sign():
+    """An error that falls: a negative slope in its own units, a positive improvement."""
+    error = 0.7 - 0.066 * T + np.random.default_rng(1).normal(0, 0.003, len(T))
+    result = classify(X, error, higher_is_better=False)
+    assert result.kind == "smooth" and result.slope_per_decade < 0 < result.improvement_per_decade
+    assert result.slope_per_decade == pytest.approx(-0.066, abs=0.005)
+    assert "-0.066 per decade (lower is better)" in result.evidence or "-0.06" in result.evidence
+
+
+def test_next_10x_has_a_backtested_interval_that_covers():
+    """Seeded smooth curves: the 95 % prediction interval 10x beyond the data covers the true
+    value one decade on in most repetitions, and says where it comes from."""
+    inside = 0
+    for seed in range(40):
+        y = CURVES["smooth"] + np.random.default_rng(seed).normal(0, 0.005, len(T))
+        result = classify(X, y, chance=0.25)
+        low, high = result.next_10x_pi95
+        truth = 0.3 + 0.08 * (T.max() + 1) + np.random.default_rng(1000 + seed).normal(0, 0.005)
+        inside += low <= truth <= high
+        assert "backtests" in result.evidence
+    assert 36 <= inside <= 40  # 90-100 % of 40 (nominal 95 %)

@@ -15,6 +15,15 @@ compute (or params) and the metric turned so that higher is better:
 
 The noise is the pooled sd of repeated points at one x (seeds, reruns) when there are any, else
 the scatter around the best of the fits, corrected for its degrees of freedom.
+
+With a chance level, a point is clear of chance when it is above it by more than a Bonferroni
+z (1 % over all points) times its noise: the top two points alone may carry an emergence; a
+curve with none clear, or only its largest point, is "no signal". Slopes are in the metric's own units per decade
+(``slope_per_decade``: an error that falls is negative) beside ``improvement_per_decade``
+(positive when it gets better). The number 10x beyond the data has a 95 % prediction interval
+from the metric's own backtests (fit the line without the top points, predict them): the
+line's uncertainty, the noise, and the backtests' error per decade; with fewer than 2 backtests
+it has none, and says so.
 """
 
 from __future__ import annotations
@@ -41,7 +50,11 @@ FLAT = 0.25
 DEFAULT_SLOW = 0.01
 """Slow scaling: 10x compute buys less than this (metric units: one point of accuracy)."""
 CHANCE_SIGMAS = 2.0
+CHANCE_LEVEL = 0.01
+"""A point is clear of chance above a z of the normal's 1 - CHANCE_LEVEL / (points) quantile (Bonferroni)."""
 BOOTSTRAP = 300
+MIN_BACKTESTS = 2
+"""Backtests (the line refitted without the top 1, 2, ... levels) below which next_10x has no interval."""
 
 
 class Pattern(BaseModel):
@@ -55,9 +68,14 @@ class Pattern(BaseModel):
     level: float | None = None
     """Plateau: the level it stays at."""
     slope_per_decade: float | None = None
-    """The metric's change per 10x of x (last segment for a hinge), in the metric's direction."""
+    """The metric's change per 10x of x (last segment for a hinge), in its own units: an error
+    that falls is negative."""
+    improvement_per_decade: float | None = None
+    """The same change signed by the metric's direction: positive when it gets better."""
     next_10x: float | None = None
     """The metric 10x beyond the largest x, on the chosen fit (None where it would be a made-up number)."""
+    next_10x_pi95: tuple[float, float] | None = None
+    """Its 95 % prediction interval from the metric's own backtests (None with fewer than 2)."""
     noise: float | None = None
     n_points: int
     x: str
@@ -134,15 +152,39 @@ def classify(
     common["noise"] = noise
     span = float(t.max() - t.min())
     if chance is not None:
-        band = max(CHANCE_SIGMAS * noise, 0.02)
-        above = sign * (y - chance) > band
-        clear = len(np.unique(x[above]))
-        if clear < SIDE:
-            shown = "every point is" if clear == 0 else f"all but {clear} of the {len(levels)} {x_name} values are"
+        from scipy.stats import norm
+
+        means = np.array([g.mean() for g in groups])
+        counts = np.array([len(g) for g in groups])
+        excess = (means - sign * chance) / (noise / np.sqrt(counts))  # standard errors above chance
+        critical = float(norm.ppf(1 - CHANCE_LEVEL / len(levels)))
+        clear = excess > critical
+        if not clear.any():
             return Pattern(
                 kind="no signal",
-                evidence=f"{shown} within {band:.3g} of chance {chance:g} (noise {noise:.3g}) over "
-                f"{span:.1f} decades of {x_name}: a cold start, nothing to extrapolate",
+                evidence=f"no point is clear of chance {chance:g}: the highest is {excess.max():.1f} standard errors above it, under "
+                f"the {critical:.1f} that {len(levels)} points need (noise {noise:.3g}) over {span:.1f} decades of {x_name}: "
+                "a cold start, nothing to extrapolate",
+                **common,
+            )
+        first = int(np.argmax(clear))
+        if clear.sum() == 1 and first == len(levels) - 1:
+            return Pattern(
+                kind="no signal",
+                evidence=f"only the largest point is clear of chance {chance:g} ({excess[-1]:.1f} standard errors above it, beyond "
+                f"{critical:.1f}); one point is not a trend: the next size up will tell",
+                **common,
+            )
+        if clear.sum() < SIDE and clear[first:].all() and first >= SIDE:
+            # The top points alone carry it: too few past the onset to fit the rise.
+            low, high = float(levels[first - 1]), float(levels[first])
+            tops = ", ".join(f"{e:.0f}" for e in excess[first:])
+            return Pattern(
+                kind="emergent",
+                onset=Estimate(value=math.sqrt(low * high), ci95=(low, high)),
+                evidence=f"at chance {chance:g} up to {x_name} {low:.3g}, then the top {len(levels) - first} point(s) {tops} standard "
+                f"errors above it (clear of chance beyond {critical:.1f}): an emergence the top points carry, too few past "
+                "its onset to fit the rise: no slope or next-10x number",
                 **common,
             )
     # Without a chance level, "no signal" is a slope the noise explains (its 95 % bound) and no bend.
@@ -163,7 +205,8 @@ def classify(
             return Pattern(
                 kind="emergent",
                 onset=estimate(at, onset),
-                slope_per_decade=float(right),
+                slope_per_decade=float(sign * right),
+                improvement_per_decade=float(right),
                 next_10x=None,
                 evidence=f"flat at {sign * c:.3g}{near} up to {x_name} ~{at:.3g}, then {right:+.3g} per decade "
                 f"(hinge beats a line, F-test p < {HINGE_P:g}); the rise's continuation is not a law: no next-10x number",
@@ -174,7 +217,8 @@ def classify(
                 kind="plateau",
                 since=at,
                 level=float(sign * c),
-                slope_per_decade=float(right),
+                slope_per_decade=float(sign * right),
+                improvement_per_decade=float(right),
                 next_10x=float(sign * c),
                 evidence=f"improves {left:+.3g} per decade up to {x_name} ~{at:.3g}, then {right:+.3g} per decade: "
                 f"stuck near {sign * c:.3g} (hinge beats a line, F-test p < {HINGE_P:g})",
@@ -182,29 +226,72 @@ def classify(
             )
     gain = float(c1)
     following = float(sign * (c0 + c1 * (t.max() + 1)))
+    raw = f"{sign * gain:+.3g} per decade ({direction})"
     if gain <= 0:
         return Pattern(
             kind="no signal",
-            evidence=f"it gets worse with {x_name} ({gain:+.3g} per decade in its own direction)",
-            slope_per_decade=gain,
+            evidence=f"it gets worse with {x_name}: {raw}",
+            slope_per_decade=sign * gain,
+            improvement_per_decade=gain,
             **common,
         )
+    interval, tested = _next_10x_interval(t, z, noise, sign)
+    said = f"10x beyond the largest point: {following:.4g}" + (
+        f" (95 % prediction interval {interval[0]:.4g}-{interval[1]:.4g}, from {tested} backtests)"
+        if interval
+        else " (no interval: fewer than 2 backtests)"
+    )
     if gain < slow:
         return Pattern(
             kind="slow",
-            slope_per_decade=gain,
+            slope_per_decade=sign * gain,
+            improvement_per_decade=gain,
             next_10x=following,
-            evidence=f"improves {gain:+.3g} per decade of {x_name}: under the {slow:g} that makes 10x worth it",
+            next_10x_pi95=interval,
+            evidence=f"improves by {gain:.3g} per decade of {x_name} ({raw}): under the {slow:g} that makes 10x worth it; {said}",
             **common,
         )
     return Pattern(
         kind="smooth",
-        slope_per_decade=gain,
+        slope_per_decade=sign * gain,
+        improvement_per_decade=gain,
         next_10x=following,
-        evidence=f"a line in log {x_name} explains it: {gain:+.3g} per decade (noise {noise:.3g}); "
-        f"10x beyond the largest point: {following:.4g}",
+        next_10x_pi95=interval,
+        evidence=f"a line in log {x_name} explains it: {raw} (noise {noise:.3g}); {said}",
         **common,
     )
+
+
+def _next_10x_interval(t: np.ndarray, z: np.ndarray, noise: float, sign: float) -> tuple[tuple[float, float] | None, int]:
+    """The 95 % prediction interval of the line one decade beyond the data, from the metric's own
+    backtests: refit without the top 1, 2, ... levels (keeping ``MIN_POINTS - 2`` to fit), predict
+    the held-out points; their error beyond what the noise explains is a per-decade extrapolation
+    error tau (as the loss law's scaling check does), added to the line's own uncertainty and the noise."""
+    levels = np.unique(t)
+    excess = weight = 0.0
+    tested = 0
+    for held in range(1, len(levels) - (MIN_POINTS - 2) + 1):
+        top = levels[-held - 1]
+        fitted, ahead = t <= top, t > top
+        if fitted.sum() < 3:
+            break
+        coef, _ = _line(t[fitted], z[fitted])
+        errors = (coef[0] + coef[1] * t[ahead]) - z[ahead]
+        decades = t[ahead] - top
+        excess += float(np.mean(errors**2 - noise**2))
+        weight += float(np.mean(decades**2))
+        tested += 1
+    if tested < MIN_BACKTESTS:
+        return None, tested
+    tau2 = max(excess / weight, 0.0) if weight > 0 else 0.0
+    n, target = len(t), float(t.max() + 1)
+    (c0, c1), _ = _line(t, z)
+    spread = float(np.sum((t - t.mean()) ** 2))
+    line_var = noise**2 * (1 / n + (target - t.mean()) ** 2 / max(spread, 1e-300))
+    half = t975(max(n - 2, 1)) * math.sqrt(line_var + noise**2 + tau2 * 1.0)
+    centre = c0 + c1 * target
+    low, high = sorted((sign * (centre - half), sign * (centre + half)))
+    return (float(low), float(high)), tested
 
 
 def _onset_interval(t: np.ndarray, z: np.ndarray, two: tuple[float, np.ndarray, float], seed: int) -> np.ndarray:
