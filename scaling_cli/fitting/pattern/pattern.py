@@ -189,7 +189,8 @@ def classify(
             )
     # Without a chance level, "no signal" is a slope the noise explains (its 95 % bound) and no bend.
     bound = t975(max(n - 2, 1)) * noise / math.sqrt(max(float(np.sum((t - t.mean()) ** 2)), 1e-300))
-    bent = _f_p(rss_line, two[2], 2, n - 4) < HINGE_P
+    hinge_p = _f_p(rss_line, two[2], 2, n - 4)
+    bent = hinge_p < HINGE_P
     if chance is None and abs(c1) < bound and not bent:
         return Pattern(
             kind="no signal",
@@ -209,7 +210,7 @@ def classify(
                 improvement_per_decade=float(right),
                 next_10x=None,
                 evidence=f"flat at {sign * c:.3g}{near} up to {x_name} ~{at:.3g}, then {right:+.3g} per decade "
-                f"(hinge beats a line, F-test p < {HINGE_P:g}); the rise's continuation is not a law: no next-10x number",
+                f"(hinge beats a line, F-test p = {hinge_p:.2g} < {HINGE_P:g}); the rise's continuation is not a law: no next-10x number",
                 **common,
             )
         if left > 0 and abs(right) < FLAT * abs(left):
@@ -221,12 +222,12 @@ def classify(
                 improvement_per_decade=float(right),
                 next_10x=float(sign * c),
                 evidence=f"improves {left:+.3g} per decade up to {x_name} ~{at:.3g}, then {right:+.3g} per decade: "
-                f"stuck near {sign * c:.3g} (hinge beats a line, F-test p < {HINGE_P:g})",
+                f"stuck near {sign * c:.3g} (hinge beats a line, F-test p = {hinge_p:.2g} < {HINGE_P:g})",
                 **common,
             )
     gain = float(c1)
     following = float(sign * (c0 + c1 * (t.max() + 1)))
-    raw = f"{sign * gain:+.3g} per decade ({direction})"
+    raw = f"{sign * gain:+.3g} per decade ({direction}; a bend's F-test p = {hinge_p:.2g})"
     if gain <= 0:
         return Pattern(
             kind="no signal",
