@@ -386,7 +386,7 @@ def test_an_impossible_mfu_is_an_error_naming_the_likely_mistake(cli):
 
 
 def test_plan_run_section(cli):
-    out = cli.json("plan", "--flops", "1e24", "--gpus", "1024")
+    out = cli.json("plan", "--flops", "1e24", "--gpus", "1024", "--hparams-law", "deepseek")
     for key in ("shape", "memory_per_gpu_bytes", "batch_size_tokens", "learning_rate"):
         assert out[key] is not None
     # DeepSeek LLM 2024, eq. 1, at 1e24 FLOPs: eta_opt = 3.118e-4, B_opt = 2.069e7 tokens (facts.md A11 [D]).
@@ -395,7 +395,7 @@ def test_plan_run_section(cli):
     assert out["run"]["fits"] and out["memory_per_gpu_bytes"] <= 80e9
     assert out["shape"]["layers"] * out["shape"]["d_model"] > 0
     assert abs(out["run"]["memory"]["params"] / out["params"] - 1) < 0.02
-    low = cli.json("plan", "--flops", "1e20", "--gpus", "8")
+    low = cli.json("plan", "--flops", "1e20", "--gpus", "8", "--hparams-law", "deepseek")
     assert low["learning_rate"] == pytest.approx(9.86e-4, rel=1e-3) and low["batch_size_tokens"] == pytest.approx(1.017e6, rel=1e-3)
 
 

@@ -272,3 +272,24 @@ with_limits = option_group(
     },
     _limits,
 )
+
+
+HparamsLawOption = Annotated[
+    str | None,
+    typer.Option(
+        "--hparams-law",
+        help="The run section's learning-rate / batch-size law (with --gpus): step-law (default), deepseek, or a law file.",
+        metavar="NAME|FILE",
+    ),
+]
+FrameworkOption = Annotated[
+    str,
+    typer.Option(
+        "--framework",
+        help="The run section's memory accounting (with --gpus): megatron (tensor/pipeline parallel layouts) or pytorch "
+        "(eager PyTorch / FSDP: data parallel with sharding; measured).",
+    ),
+]
+CountedSeqOption = Annotated[
+    int, typer.Option("--seq", parser=count, help="Tokens per sequence: the attention GPU-hours count (MFU's FLOPs).", metavar="T")
+]

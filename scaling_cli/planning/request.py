@@ -68,6 +68,8 @@ class PlanRequest(Request):
     seq: Count = 4096
     """Tokens per sequence: of the run section and of served contexts."""
     framework: Framework = "megatron"
+    hparams_law: str | Path | None = None
+    """The run section's learning-rate / batch-size law: a preset name or a file (None: Step Law)."""
     """Whose memory accounting the run section's layout uses (``hardware.layout.Framework``)."""
     time_budget: bool = False
     """``flops`` came from GPU-hours at ``mfu``: the FLOPs MFU counts (attention too) fill it."""

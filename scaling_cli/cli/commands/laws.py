@@ -29,10 +29,19 @@ def laws(
 ) -> None:
     """The scaling-law presets, the law forms you can fit, their sources and key constants."""
     from ...laws import forms, load_presets
+    from ...laws.hyperparams import hyperparameter_law, hyperparameter_law_names
     from ...laws.preset import family_preset_names, load_family_preset
 
     registry = forms()
     families = family_preset_names()
+    hyperparameter_names = hyperparameter_law_names()
+    if name in hyperparameter_names:
+        law = hyperparameter_law(name)
+        if json:
+            emit_json({"hyperparameter_laws": [law.model_dump()]})
+        else:
+            _render_hyperparameter_laws([law], detailed=True)
+        return
     if name in registry:
         chosen: list[Law] = []
         shown_forms, presets = [registry[name]], [load_family_preset(p) for p in families]
@@ -49,6 +58,7 @@ def laws(
                 "laws": [_law_json(law) for law in chosen],
                 "forms": [form.summary() for form in shown_forms],
                 "family_presets": [preset.model_dump() for preset in presets],
+                "hyperparameter_laws": [] if name else [hyperparameter_law(n).model_dump() for n in hyperparameter_names],
             }
         )
     else:
@@ -60,6 +70,27 @@ def laws(
             render_laws(console, chosen, detailed=name is not None)
         render_forms(console, shown_forms, detailed=name is not None)
         render_family_presets(console, presets, detailed=name is not None)
+        if not name:
+            _render_hyperparameter_laws([hyperparameter_law(n) for n in hyperparameter_names], detailed=False)
+
+
+def _render_hyperparameter_laws(laws, detailed: bool) -> None:
+    """Learning-rate / batch-size laws: one line each, or in full."""
+    from rich.text import Text
+
+    console = make_console()
+    console.print(Text("Learning rate and batch size laws (plan --gpus --hparams-law NAME; default step-law):", style="bold"))
+    for law in laws:
+        lr = " ".join(f"{k}^{v:+.4g}" for k, v in law.learning_rate.exponents.items())
+        batch = " ".join(f"{k}^{v:+.4g}" for k, v in law.batch_size_tokens.exponents.items())
+        console.print(
+            f"  {law.name:<10} lr = {law.learning_rate.coefficient:g} {lr};  batch = {law.batch_size_tokens.coefficient:g} {batch} tokens"
+        )
+        if detailed:
+            console.print(Text(f"{law.title}. {law.citation}", style="dim"))
+            console.print(f"Counts: {law.counts}")
+            console.print("Fitted on: " + ", ".join(f"{k} {lo:.3g}-{hi:.3g}" for k, (lo, hi) in law.fitted_range.items()))
+            console.print(Text(law.note, style="dim"))
 
 
 def _names_a_form(path: str) -> bool:

@@ -11,8 +11,11 @@ from ...core.errors import ScaleError
 from ...planning import planner
 from ..options import (
     DEFAULTS,
+    CountedSeqOption,
     FormatOption,
+    FrameworkOption,
     GpuOption,
+    HparamsLawOption,
     JsonOption,
     LawOption,
     MfuOption,
@@ -97,14 +100,8 @@ def plan(
             metavar="T",
         ),
     ] = 4096,
-    framework: Annotated[
-        str,
-        typer.Option(
-            "--framework",
-            help="The run section's memory accounting (with --gpus): megatron (tensor/pipeline parallel layouts) or pytorch "
-            "(eager PyTorch / FSDP: data parallel with sharding; measured).",
-        ),
-    ] = "megatron",
+    hparams_law: HparamsLawOption = None,
+    framework: FrameworkOption = "megatron",
     experts: Annotated[
         int | None,
         typer.Option(
@@ -167,6 +164,7 @@ def plan(
         synthetic_price=synthetic_price,
         seq=seq,
         framework=framework,
+        hparams_law=hparams_law,
         experts=experts,
         router=router,
         top_k=top_k,
@@ -278,9 +276,7 @@ def overtrain(
     gpu: GpuOption = DEFAULTS["gpu"],
     mfu: MfuOption = DEFAULTS["mfu"],
     precision: PrecisionOption = "bf16",
-    seq: Annotated[
-        int, typer.Option("--seq", parser=count, help="Tokens per sequence: the attention GPU-hours count (MFU's FLOPs).", metavar="T")
-    ] = 4096,
+    seq: CountedSeqOption = 4096,
     json: JsonOption = False,
 ) -> None:
     """A fixed model size trained on more tokens (LLaMA-style), against compute-optimal.
@@ -370,9 +366,7 @@ def sweep(
     csv: Annotated[
         str | None, typer.Option("--csv", help="Also write the runs as CSV that `scale fit` reads back (loss empty).", metavar="FILE")
     ] = None,
-    seq: Annotated[
-        int, typer.Option("--seq", parser=count, help="Tokens per sequence: the attention GPU-hours count (MFU's FLOPs).", metavar="T")
-    ] = 4096,
+    seq: CountedSeqOption = 4096,
     json: JsonOption = False,
 ) -> None:
     """Design an IsoFLOP sweep: model sizes around the optimum at a few budgets, with shapes and cost."""

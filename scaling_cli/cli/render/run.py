@@ -275,7 +275,7 @@ def render_run(console: Console, plan) -> None:
         f"({run.batch_size_sequences / layout.dp:,.0f} per data-parallel rank; the law's optimum "
         f"{format_count(run.batch_size_tokens)}), {format_count(run.steps)} steps",
     )
-    table.add_row("Learning rate", format_sci(run.learning_rate))
+    table.add_row("Learning rate", f"{format_sci(run.learning_rate)} (peak; {run.hyperparameter_law}, --hparams-law)")
     suggestion = plan.vocab_suggestion
     if suggestion is not None:
         table.add_row("Vocabulary", _vocab_line(suggestion))

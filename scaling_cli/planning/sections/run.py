@@ -10,6 +10,7 @@ tokens and more), then pipeline parallelism that fits the GPU.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from pydantic import BaseModel
 
@@ -18,7 +19,7 @@ from ...hardware.gpus import Gpu
 from ...hardware.layout import TENSOR_PARALLEL, Framework, Layout
 from ...hardware.memory import TIGHT_HEADROOM, TrainingMemory, training_memory
 from ...hardware.shape import Shape, fits, suggest_shapes
-from ...laws.hyperparams import hyperparameter_law
+from ...laws.hyperparams import DISAGREEMENT, hyperparameter_law
 from ..draft import Draft
 from ..request import PlanRequest
 
@@ -43,6 +44,8 @@ class RunPlan(BaseModel):
     steps: float | None = None
     """Optimizer steps to train the planned tokens at that batch."""
     learning_rate: float
+    hyperparameter_law: str = "step-law"
+    """The learning-rate / batch-size law the suggestion comes from (``--hparams-law``)."""
     hyperparameter_source: str
     notes: list[str]
 
@@ -85,6 +88,7 @@ def run_plan(
     vocab: int = 32_000,
     shape: Shape | None = None,
     framework: Framework = "megatron",
+    hparams_law: str | Path | None = None,
 ) -> RunPlan:
     """A shape (``shape`` if given, else a suggested one), a layout and hyperparameters for
     training ``params`` parameters with ``flops``; the layout's memory under ``framework``'s
@@ -118,13 +122,23 @@ def run_plan(
         )
     elif not roomy:
         notes.append(f"tight: every layout that fits leaves under {TIGHT_HEADROOM:.0%} of the GPU's memory free")
-    law = hyperparameter_law()
-    batch = law.batch_size_tokens(flops)
+    law = hyperparameter_law(hparams_law)
+    tokens = flops / (FLOPS_PER_PARAM_TOKEN * params)
+    counted = float(shape.non_embedding_params) * params / shape.params if law.non_embedding else params
+    learning_rate, batch = law.suggest(flops, counted, tokens)
+    notes += law.range_warnings(flops, counted, tokens)
+    other = hyperparameter_law("deepseek" if law.name == "step-law" else "step-law")
+    other_counted = float(shape.non_embedding_params) * params / shape.params if other.non_embedding else params
+    other_lr, other_batch = other.suggest(flops, other_counted, tokens)
+    if max(learning_rate / other_lr, other_lr / learning_rate, batch / other_batch, other_batch / batch) > DISAGREEMENT:
+        notes.append(
+            f"{other.name} suggests learning rate {other_lr:.3g} and batch {other_batch:.3g} tokens (against {learning_rate:.3g} and "
+            f"{batch:.3g}): the laws differ by more than {DISAGREEMENT:g}x here; sweep around both (--hparams-law {other.name})"
+        )
     # Each data-parallel rank takes whole micro-batches of whole sequences: round the law's batch
     # to a multiple of dp x micro-batch sequences (at least one per rank).
     unit = layout.dp * layout.micro_batch
     sequences = max(unit, round(batch / seq / unit) * unit)
-    tokens = flops / (FLOPS_PER_PARAM_TOKEN * params)
     return RunPlan(
         shape=shape if given else shape.model_copy(update={"max_seq": seq}),
         shape_fits=given or fits(shape, params),
@@ -135,7 +149,8 @@ def run_plan(
         batch_size_sequences=float(sequences),
         batch_tokens_per_step=float(sequences * seq),
         steps=tokens / (sequences * seq),
-        learning_rate=law.learning_rate(flops),
+        learning_rate=learning_rate,
+        hyperparameter_law=law.name,
         hyperparameter_source=f"{law.citation}. {law.note}",
         notes=notes,
     )
@@ -147,7 +162,7 @@ def section(draft: Draft, request: PlanRequest) -> None:
     gpus, seq, price = request.gpus, request.seq, request.price_per_gpu_hour
     assert gpus is not None  # the planner calls a section its request asks for
     law, gpu, flops, params, tokens = draft.law, draft.gpu, draft.flops, draft.params, draft.tokens
-    run = run_plan(params, flops, gpu, gpus, seq=seq, framework=request.framework)
+    run = run_plan(params, flops, gpu, gpus, seq=seq, framework=request.framework, hparams_law=request.hparams_law)
     shape = run.shape
     # MFU, as PaLM defines it and as the 40 % default is quoted, counts attention and leaves
     # the embedding lookup out: GPU-hours divide those FLOPs, not 6ND, by it.
