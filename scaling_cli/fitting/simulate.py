@@ -233,3 +233,24 @@ def interval_coverage(
         "coverage": {t: sum(trial[i][0] for trial in trials) / repetitions for i, t in enumerate(targets)},
         "median_log_width": {t: float(np.median([trial[i][1] for trial in trials])) for i, t in enumerate(targets)},
     }
+
+
+LR_BATCH_TRUTH = {"lr": (0.05, -0.3, 0.1), "batch": (2.0, 0.5)}
+"""lr* = 0.05 N^-0.3 D^0.1, batch* = 2 D^0.5 tokens: the seeded grids' known law."""
+
+
+def synthetic_lr_batch_grid(seed: int, noise: float = 0.002) -> tuple[np.ndarray, ...]:
+    """A learning-rate x batch grid: 3 x 3 (N, D) cells, 9 x 5 runs each, log loss a bowl in
+    (log lr, log batch) around :data:`LR_BATCH_TRUTH`'s optimum, with ``noise`` (relative)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    (a, alpha, beta), (b, gamma) = LR_BATCH_TRUTH["lr"], LR_BATCH_TRUTH["batch"]
+    for n in (2e8, 4e8, 8e8):
+        for d in (4e9, 1e10, 3e10):
+            best_lr, best_batch = a * n**alpha * d**beta, b * d**gamma
+            base = 2.0 + 400 * n**-0.3 + 300 * d**-0.3
+            for lr in best_lr * 2.0 ** np.arange(-2.0, 2.01, 0.5):
+                for batch in best_batch * 2.0 ** np.arange(-2.0, 2.01, 1.0):
+                    bowl = 0.02 * np.log(lr / best_lr) ** 2 + 0.01 * np.log(batch / best_batch) ** 2
+                    rows.append((n, d, lr, batch, base * np.exp(bowl + noise * rng.standard_normal())))
+    return tuple(np.array(rows).T)

@@ -14,22 +14,13 @@ from ..options import (
     choices,
     complete_files,
     complete_forms,
+    count,
     non_negative,
     positive,
-    positive_list,
     whole,
 )
 from ..output import emit_json, say_plotted
-
-
-def _points(values: list[str] | None) -> list[tuple[float, float]]:
-    points = []
-    for text in values or []:
-        numbers = positive_list(text, "--predict")
-        if len(numbers) != 2:
-            raise typer.BadParameter(f"expected PARAMS,TOKENS such as 7B,140B, got {text!r}", param_hint="--predict")
-        points.append((numbers[0], numbers[1]))
-    return points
+from .fit_forms import _fit_form, _fit_lr_batch, _fit_task, _fixed, _points
 
 
 def fit(
@@ -181,6 +172,16 @@ def fit(
     plot: PlotOption = None,
     format: FormatOption = "text",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar on stderr.", metavar="")] = False,
+    seq: Annotated[
+        int | None,
+        typer.Option("--seq", parser=count, help="--form lr-batch: tokens per sequence of a batch column in sequences.", metavar="T"),
+    ] = None,
+    against: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--against", help="--form lr-batch: the loss a preset's suggestions cost on each cell (step-law, deepseek).", metavar="LAW"
+        ),
+    ] = None,
     json: JsonOption = False,
 ) -> None:
     """Fit a scaling law to your own runs, and check how far it extrapolates.
@@ -205,6 +206,8 @@ def fit(
         return _fit_task(
             runs, metric, via, form or "ladder", columns, exclude, bootstrap, seed, predict, chance, average_last, run_column, json, where
         )
+    if form == "lr-batch":
+        return _fit_lr_batch(runs, columns, exclude, where, seq, predict, against, save, seed, json)
     if form is not None and form != "chinchilla":
         given = {
             "--method": method != "parametric",
@@ -282,112 +285,3 @@ def fit(
         from ..render.fit import render_fit
 
         render_fit(make_console(), result)
-
-
-def _fit_form(runs, name, columns, exclude, loss, bootstrap, seed, holdout, predict, save, quiet, json, unused, fixed, where) -> None:
-    """``fit --form NAME``: the form's columns, fitter and report."""
-    from ...fitting.forms.form_fit import fit_form
-    from ...fitting.forms.form_runs import form_fields, read_form_runs
-    from ...fitting.runs.runs import parse_columns, parse_rows
-    from ...laws.base import form_named
-    from ..output import console as make_console
-
-    chosen = form_named(name)
-    if unused:
-        raise typer.BadParameter(
-            f"{', '.join(unused)} belong{'s' * (len(unused) == 1)} to the Chinchilla fit, not to --form {name}", param_hint="--form"
-        )
-    width = len(chosen.variables)
-    points = []
-    for text in predict or []:
-        numbers = positive_list(text, "--predict") if all(v.positive for v in chosen.variables) else _numbers(text)
-        if len(numbers) != width:
-            raise typer.BadParameter(
-                f"form {name} predicts from {','.join(v.name for v in chosen.variables)}: expected {width} "
-                f"number{'s' * (width > 1)}, got {text!r}",
-                param_hint="--predict",
-            )
-        points.append(tuple(numbers))
-    if save is not None and not save.endswith(".toml"):
-        raise typer.BadParameter(f"expected a path ending in .toml, got {save!r}", param_hint="--save")
-    data = read_form_runs(
-        runs, chosen, parse_columns(columns, form_fields(chosen)), None if exclude is None else parse_rows(exclude), where
-    )
-    from ..progress import progress_reporter
-
-    with progress_reporter(enabled=not (quiet or json)) as progress:
-        result = fit_form(
-            data, chosen, objective=loss, bootstrap=bootstrap, seed=seed, holdout=holdout, predict=points, fixed=fixed, progress=progress
-        )
-    if save is not None:
-        from ...fitting.forms.save import save_form_preset
-
-        save_form_preset(result, save)
-        result.notes.append(f"constants written to {save}")
-    if json:
-        emit_json(result)
-    else:
-        from ..render.form import render_form_fit
-
-        render_form_fit(make_console(), result)
-
-
-def _numbers(text: str) -> list[float]:
-    """Comma-separated finite numbers (signed allowed): a reward form's KL distance may be 0."""
-    import math
-
-    try:
-        values = [float(item) for item in text.split(",")]
-    except ValueError:
-        raise typer.BadParameter(f"expected comma-separated numbers, got {text!r}", param_hint="--predict") from None
-    if not all(math.isfinite(v) and v >= 0 for v in values):
-        raise typer.BadParameter(f"expected finite numbers >= 0, got {text!r}", param_hint="--predict")
-    return values
-
-
-def _fixed(spec: str | None) -> dict[str, float]:
-    """``E=1.87,alpha=0.35`` -> {'E': 1.87, 'alpha': 0.35}."""
-    import math
-
-    fixed: dict[str, float] = {}
-    for item in (spec or "").split(",") if spec else []:
-        name, sep, value = item.partition("=")
-        try:
-            number = float(value)
-        except ValueError:
-            number = math.nan
-        if not sep or not name.strip() or not math.isfinite(number):
-            raise typer.BadParameter(f"expected NAME=VALUE pairs such as E=1.87,alpha=0.35, got {item.strip()!r}", param_hint="--fix")
-        fixed[name.strip()] = number
-    return fixed
-
-
-def _fit_task(runs, metric, via, form, columns, exclude, bootstrap, seed, predict, chance, average_last, run_column, json, where) -> None:
-    """``fit --metric M --via L``: the two-step task law and its chained predictions."""
-    from ...fitting.runs.runs import parse_columns, parse_rows
-    from ...fitting.tasks.task_fit import fit_task, read_task_rows
-    from ..output import console as make_console
-
-    data, labels, source, notes = read_task_rows(
-        runs, metric, via, parse_columns(columns, ("params", "tokens")), None if exclude is None else parse_rows(exclude), run_column, where
-    )
-    result = fit_task(
-        data,
-        labels,
-        source,
-        metric,
-        via,
-        form=form,
-        bootstrap=bootstrap,
-        seed=seed,
-        predict=_points(predict),
-        chance=chance,
-        average_last=average_last,
-        notes=notes,
-    )
-    if json:
-        emit_json(result)
-    else:
-        from ..render.tasks import render_task_fit
-
-        render_task_fit(make_console(), result)
