@@ -21,11 +21,13 @@ import argparse
 import csv
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from scaling_cli.fitting import Runs, fit
+from scaling_cli.fitting.check.cross_study import CrossStudy
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -144,7 +146,10 @@ FIELDS = [
 ]
 
 
-def corpus(bootstrap: int, seed: int) -> list[dict]:
+def corpus(bootstrap: int, seed: int, cross_study: Callable[[str], CrossStudy] | None = None, quiet: bool = False) -> list[dict]:
+    """Every cut of every sweep. ``cross_study(study)``: the cross-study error its fits use (the
+    shipped one by default); each record also says whether the tool's own 95 % prediction
+    interval held the run (``inside``) and its log half-width."""
     records = []
     for study, name, runs, targets in sweeps():
         for cut in cuts(runs.flops):
@@ -154,7 +159,8 @@ def corpus(bootstrap: int, seed: int) -> list[dict]:
             extra = [] if targets is None else list(zip(targets.params.tolist(), targets.tokens.tolist()))
             points = list(zip(runs.params[held].tolist(), runs.tokens[held].tolist())) + extra
             started = time.perf_counter()
-            result = fit(both, holdout=len(held), bootstrap=bootstrap, seed=seed, compare_losses=False, predict=points)
+            prior = None if cross_study is None else cross_study(study)
+            result = fit(both, holdout=len(held), bootstrap=bootstrap, seed=seed, compare_losses=False, predict=points, cross_study=prior)
             check, holdout = result.check, result.holdout
             assert check is not None and holdout is not None
             observed = np.concatenate([runs.loss[held], [] if targets is None else targets.loss])
@@ -188,14 +194,19 @@ def corpus(bootstrap: int, seed: int) -> list[dict]:
                         outcome=holdout.outcome,
                         joint_p=holdout.joint_p_value,
                         target=target,
+                        inside=None if prediction.loss.pi95 is None else bool(prediction.loss.pi95[0] <= loss <= prediction.loss.pi95[1]),
+                        half_width=None
+                        if prediction.loss.pi95 is None
+                        else float(np.log(prediction.loss.pi95[1] / prediction.loss.pi95[0]) / 2),
                     )
                 )
-            print(
-                f"{name:<40} cut {cut:9.3g}: {len(fitted):>4} fitted, {len(points):>4} predicted, "
-                f"median |error| {np.median(np.abs([r['log_error'] for r in records[-len(points) :]])):.2%}, "
-                f"{holdout.outcome}, {time.perf_counter() - started:.1f} s",
-                flush=True,
-            )
+            if not quiet:
+                print(
+                    f"{name:<40} cut {cut:9.3g}: {len(fitted):>4} fitted, {len(points):>4} predicted, "
+                    f"median |error| {np.median(np.abs([r['log_error'] for r in records[-len(points) :]])):.2%}, "
+                    f"{holdout.outcome}, {time.perf_counter() - started:.1f} s",
+                    flush=True,
+                )
     return records
 
 

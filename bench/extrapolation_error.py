@@ -106,6 +106,37 @@ def print_table(rows, title: str) -> None:
         print(f"  {label:<14} {n:>5} {coverage:>12.1%} {error:>15.2%} {half:>18.2%} {half / error:>6.2f}")
 
 
+def tool_table(corpus: Corpus, weight: float) -> None:
+    """Leave one study out with the tool's own intervals: every cut refitted by ``scale fit`` with
+    tau_0 estimated without its study (draws: bootstrap replicates, scatter residuals, the
+    extrapolation term), and each held-out run inside its 95 % prediction interval or not."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("extrapolation_corpus", Path(__file__).parent / "extrapolation_corpus.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    priors = {
+        study: CrossStudy(tau_per_decade=pooled_tau(corpus.study_taus([s for s in corpus.studies if s != study])), prior_weight=weight)
+        for study in corpus.studies
+    }
+    records = module.corpus(100, 0, cross_study=priors.__getitem__, quiet=True)
+    ratio = np.array([10 ** r["decades"] for r in records])
+    inside = np.array([bool(r["inside"]) for r in records])
+    error = np.abs(np.array([r["log_error"] for r in records]))
+    half = np.array([r["half_width"] for r in records])
+    print("Leave one study out, the tool's own 95 % prediction intervals:")
+    print(f"  {'extrapolation':<14} {'runs':>5} {'inside 95 %':>12} {'median |error|':>15} {'median half-width':>18} {'ratio':>6}")
+    for low, high in BUCKETS:
+        m = (ratio > low) & (ratio <= high)
+        label = f"<= {high:g}x" if low == 1.0 else f"> {low:g}x" if high == float("inf") else f"{low:g}-{high:g}x"
+        print(
+            f"  {label:<14} {m.sum():>5} {inside[m].mean():>12.1%} {np.median(error[m]):>15.2%} {np.median(half[m]):>18.2%} {np.median(half[m]) / np.median(error[m]):>6.2f}"
+        )
+    studies = np.array([r["study"] for r in records])
+    print("  by study: " + ", ".join(f"{s} {inside[studies == s].mean():.0%}" for s in corpus.studies))
+
+
 def plot(corpus: Corpus, half: np.ndarray, path: Path) -> None:
     """Each held-out run's error against its distance, coloured by study, with the median
     leave-one-study-out 95 % half-width per distance bin as the band a prediction promises."""
@@ -144,6 +175,9 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--dry-run", action="store_true")
     parser.add_argument("--plot", type=Path, help="also draw the errors and the leave-one-study-out intervals to this PNG")
+    parser.add_argument(
+        "--tool", action="store_true", help="also refit every cut with the tool, tau_0 without its study: its own intervals"
+    )
     args = parser.parse_args()
     corpus = Corpus(args.corpus)
     taus = corpus.study_taus(corpus.studies)
@@ -166,6 +200,8 @@ def main() -> None:
     print("  by study: " + ", ".join(f"{s} {c:.0%} of {n}" for s, (c, n) in per_study.items()))
     if args.plot:
         plot(corpus, half, args.plot)
+    if args.tool:
+        tool_table(corpus, best)
     if args.dry_run:
         return
     lines = [
