@@ -82,8 +82,9 @@ def test_backtests_refit_on_the_smaller_budgets_and_predict_the_larger():
     result = fit(runs, bootstrap=100, compare_losses=False)
     assert len(result.backtests) == 3  # fitted up to budgets 3, 4 and 5 of 6
     for backtest in result.backtests:
-        assert all(e.flops > backtest.fitted_up_to_flops for e in backtest.errors)
-        assert backtest.runs == len(backtest.errors) and backtest.extrapolation >= 1
+        assert all(flops > backtest.fitted_up_to_flops for flops in backtest.errors.flops)
+        assert backtest.runs == len(backtest.errors.flops) == len(backtest.errors.error) == len(backtest.errors.extrapolation)
+        assert backtest.extrapolation >= 1
         assert abs(backtest.median_error) < 0.02  # an exact law: small errors
     assert not result.check.drift
 

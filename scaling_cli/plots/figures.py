@@ -203,8 +203,8 @@ def _backtest_panel(axes, result) -> None:
     cmap = _pyplot().get_cmap("plasma")
     for number, backtest in enumerate(result.backtests):
         axes.scatter(
-            [e.extrapolation for e in backtest.errors],
-            [100 * e.error for e in backtest.errors],
+            backtest.errors.extrapolation,
+            [100 * e for e in backtest.errors.error],
             s=10,
             color=cmap(number / max(len(result.backtests) - 1, 1)),
             alpha=0.7,

@@ -3,8 +3,6 @@ model, and held-out verdicts (pydantic models, base units, intervals as [low, hi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pydantic import BaseModel
 
 from ..bootstrap import PredictedValue
@@ -88,15 +86,15 @@ class Prediction(BaseModel):
     warnings: list[str] = []
 
 
-@dataclass(frozen=True, slots=True)
-class BacktestError:
-    """One predicted run of a backtest. A slotted dataclass, not a model: a ladder's checkpoint
-    file has 350,000 of them across its backtests (25 MB as these, 175 MB as models); pydantic
-    validates and dumps it as a model field all the same (JSON: the same three keys)."""
+class BacktestErrors(BaseModel):
+    """A backtest's predicted runs as three columns, one entry per run: a ladder's checkpoint
+    file predicts 350,000 across its backtests (schema 2: columns, not an object per run)."""
 
-    flops: float
-    extrapolation: float
-    error: float
+    flops: list[float] = []
+    extrapolation: list[float] = []
+    """Each run's compute over the backtest's largest fitted compute."""
+    error: list[float] = []
+    """Each run's relative error, predicted / observed - 1."""
 
 
 class Backtest(BaseModel):
@@ -109,7 +107,7 @@ class Backtest(BaseModel):
     max_extrapolation: float
     median_error: float
     """Median relative error (predicted / observed - 1) of the predicted runs."""
-    errors: list[BacktestError] = []
+    errors: BacktestErrors = BacktestErrors()
 
 
 class ScalingCheck(BaseModel):

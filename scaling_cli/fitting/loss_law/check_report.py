@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..check.error_model import BacktestFit, ErrorModel, drift_warning
-from ..check.verdicts import Backtest, BacktestError, Prediction, ScalingCheck
+from ..check.verdicts import Backtest, BacktestErrors, Prediction, ScalingCheck
 from .result import AtBudget
 
 ALLOCATION_SPREAD = 10.0
@@ -109,8 +109,7 @@ def backtest_report(backtest: BacktestFit, flops: np.ndarray) -> Backtest:
         extrapolation=backtest.median_extrapolation,
         max_extrapolation=backtest.max_extrapolation,
         median_error=backtest.median_error,
-        errors=[
-            BacktestError(flops=f, extrapolation=x, error=e)
-            for f, x, e in zip(flops[backtest.index].tolist(), backtest.extrapolation.tolist(), np.expm1(backtest.log_error).tolist())
-        ],
+        errors=BacktestErrors(
+            flops=flops[backtest.index].tolist(), extrapolation=backtest.extrapolation.tolist(), error=np.expm1(backtest.log_error).tolist()
+        ),
     )
