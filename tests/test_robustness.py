@@ -367,3 +367,29 @@ def test_a_plot_that_fails_midway_leaves_the_old_picture(cli, tmp_path, monkeypa
     monkeypatch.setattr(matplotlib.figure.Figure, "savefig", broken)
     assert "No space left on device" in cli.error("plan", "--flops", "1e22", "--plot", str(picture))
     assert picture.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["plan.png"]
+
+
+# -- #28, round three: numbers that are not answers, the JSON contract ---------------------------
+
+
+def test_one_resample_is_refused_not_printed_as_nan(cli, tmp_path):
+    from scaling_cli.fitting.simulate import synthetic_runs
+
+    path = tmp_path / "runs.csv"
+    runs = synthetic_runs(seed=0)
+    path.write_text("params,tokens,loss\n" + "".join(f"{n},{d},{loss}\n" for n, d, loss in zip(runs.params, runs.tokens, runs.loss)))
+    line = cli.error("fit", path, "--bootstrap", "1", "--holdout", "3")
+    assert "--bootstrap 1" in line and "at least 10" in line
+    assert cli.json("fit", path, "--bootstrap", "0", "--holdout", "3")["holdout"]["verdict"]
+
+
+def test_a_target_loss_no_real_run_trains_to_is_refused(cli):
+    line = cli.error("plan", "--target-loss", "1e6")
+    assert "--target-loss" in line and "below the 1e+10" in line
+    assert cli.json("plan", "--target-loss", "2.1")["flops"] > 1e20
+
+
+def test_check_example_keeps_the_json_contract(cli):
+    out = cli.json("check", "--example")
+    assert set(out) == {"schema_version", "example"} and out["example"].startswith("#")
+    assert "--format" in cli.error("check", "--example", "--format", "junk")

@@ -33,10 +33,19 @@ and refitted a batch at a time, so memory stays bounded; time does not: 1,000 re
 runs take about a minute on a 2-core machine (``bench/speed.py``), so the limit is minutes of work."""
 
 
+MIN_RESAMPLES = 10
+"""The fewest resamples an interval is drawn from (#28: one resample printed "[+nan%, +nan%]")."""
+
+
 def check_bootstrap(count: object, runs: int, option: str = "--bootstrap") -> int:
     """``count`` resamples of ``runs`` runs, if within the limits; else a one-line ``ScaleError``."""
     if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or not 0 <= count <= MAX_RESAMPLES:
         raise ScaleError(f"{option}: expected a whole number from 0 to {MAX_RESAMPLES:,}, got {count!r}")
+    if 0 < count < MIN_RESAMPLES:
+        raise ScaleError(
+            f"{option} {count}: expected 0 (no intervals) or at least {MIN_RESAMPLES} resamples: fewer give no interval "
+            "a percentile can read (one gives none at all)"
+        )
     if count * runs > MAX_RESAMPLED_RUNS:
         raise ScaleError(
             f"{option} {count:,} on {runs:,} runs is {count * runs:.2g} resampled runs, over the {MAX_RESAMPLED_RUNS:.0e} a "

@@ -47,8 +47,15 @@ def check(
 
     if example:
         from ...core.configs import config_dir
+        from ...core.errors import ScaleError
 
-        typer.echo((config_dir() / "budget.example.toml").read_text(encoding="utf-8"), nl=False)
+        if format not in ("text", "markdown"):
+            raise ScaleError(f"--format: expected text or markdown, got {format!r}")
+        text = (config_dir() / "budget.example.toml").read_text(encoding="utf-8")
+        if json:  # the JSON contract holds here too: one object, the file as a string
+            emit_json({"example": text})
+        else:
+            typer.echo(text, nl=False)
         return
     if not budgets:
         from ...core.errors import ScaleError

@@ -97,6 +97,12 @@ def budget_flops(law: Law, request: PlanRequest) -> float:
             f"loss {request.target_loss:g} needs {flops:.2g} FLOPs under {law.name}, beyond the {FLOPS_RANGE[1]:.0e} the "
             "planner covers: no budget reaches it"
         )
+    if flops < FLOPS_RANGE[0]:
+        raise ScaleError(
+            f"--target-loss {request.target_loss:g}: {law.name} reaches it with {flops:.2g} FLOPs, below the {FLOPS_RANGE[0]:.0e} the "
+            "planner covers: a target loss above what any real run trains to is not a plan (expected a loss near the law's "
+            f"range, e.g. {law.predict_loss(*law.optimal(1e20)) or 0:.3g} at 1e20 FLOPs)"
+        )
     return flops
 
 
