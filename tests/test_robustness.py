@@ -393,3 +393,12 @@ def test_check_example_keeps_the_json_contract(cli):
     out = cli.json("check", "--example")
     assert set(out) == {"schema_version", "example"} and out["example"].startswith("#")
     assert "--format" in cli.error("check", "--example", "--format", "junk")
+
+
+def test_a_plan_on_a_data_constrained_plateau_is_its_own_inference_optimum(cli):
+    """#28: with heavy repetition no smaller model reaches the plan's own loss: the plan itself is
+    the inference-optimal model (it said 'no model size reaches loss 2.26529', the plan's loss)."""
+    out = cli.json("plan", "--flops", "1e26", "--unique-tokens", "1e10", "--inference-tokens", "1e12")
+    best = out["inference_optimal"]
+    assert best["params"] == pytest.approx(out["params"]) and best["tokens"] == pytest.approx(out["tokens"])
+    assert best["train_gpu_hours"] == pytest.approx(out["gpu_hours"], rel=1e-9)  # the same model, counted the same way

@@ -25,7 +25,7 @@ from ...laws import Law
 from ..draft import Draft
 from ..request import PlanRequest
 from ..result import InferencePlan
-from .allocation import snap
+from .allocation import default_shape, snap
 
 if TYPE_CHECKING:
     from ...hardware.serving import ServingBound
@@ -58,11 +58,18 @@ def total_flops(law: Law, params: float, loss: float, inference_tokens: float, u
 
 
 def inference_optimal(
-    law: Law, loss: float, inference_tokens: float, reference_params: float, unique_tokens: float | None = None
+    law: Law,
+    loss: float,
+    inference_tokens: float,
+    reference_params: float,
+    unique_tokens: float | None = None,
+    reference_tokens: float | None = None,
 ) -> tuple[float, float]:
     """The (params, tokens) reaching ``loss`` with the least training-plus-serving compute.
 
-    ``reference_params`` is the compute-optimal size for that loss, the search's upper end.
+    ``reference_params`` (trained on ``reference_tokens``) is the compute-optimal model of that
+    loss, the search's upper end: where no smaller size reaches the loss (a data-constrained
+    plateau, where more epochs no longer lower it), that model is the answer itself.
     """
     from scipy.optimize import minimize_scalar
 
@@ -77,6 +84,8 @@ def inference_optimal(
     values = [total_flops(law, math.exp(x), loss, inference_tokens, unique_tokens) for x in grid]
     best = min(range(GRID_POINTS), key=values.__getitem__)
     if not math.isfinite(values[best]):
+        if reference_tokens is not None:
+            return reference_params, reference_tokens  # nothing smaller reaches the plan's own loss: the plan is inference-optimal
         raise ScaleError(f"no model size reaches loss {loss:g} under {law.name}")
     bracket = (grid[max(best - 1, 0)], grid[min(best + 1, GRID_POINTS - 1)])
     found = minimize_scalar(
@@ -114,7 +123,7 @@ def section(draft: Draft, request: PlanRequest) -> None:
     if loss is None:
         raise ScaleError(f"law {law.name!r} has no loss form: inference-aware plans compare models of equal loss")
     serving = INFERENCE_FLOPS_PER_PARAM_TOKEN * params * inference_tokens
-    best_params, best_tokens = inference_optimal(law, loss, inference_tokens, params, request.unique_tokens)
+    best_params, best_tokens = inference_optimal(law, loss, inference_tokens, params, request.unique_tokens, draft.tokens)
     train = training_flops(best_params, best_tokens)
     best_serving = INFERENCE_FLOPS_PER_PARAM_TOKEN * best_params * inference_tokens
     serving_gpu = gpu.at_precision("bf16")  # bf16 weights served: their peak
@@ -127,7 +136,8 @@ def section(draft: Draft, request: PlanRequest) -> None:
         train_flops=train,
         inference_flops=best_serving,
         total_flops=train + best_serving,
-        train_gpu_hours=gpu_hours(train, gpu.peak_flops, mfu),
+        # What MFU counts (attention too), for the smaller model's own default shape, as the plan counts its own.
+        train_gpu_hours=gpu_hours(default_shape(best_params).counted_flops(best_tokens, seq, best_params), gpu.peak_flops, mfu),
         inference_gpu_hours=gpu_hours(best_serving, serving_gpu.peak_flops, best_mfu),
         inference_mfu=best_mfu,
         serving=best_bound,
