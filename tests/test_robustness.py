@@ -402,3 +402,14 @@ def test_a_plan_on_a_data_constrained_plateau_is_its_own_inference_optimum(cli):
     best = out["inference_optimal"]
     assert best["params"] == pytest.approx(out["params"]) and best["tokens"] == pytest.approx(out["tokens"])
     assert best["train_gpu_hours"] == pytest.approx(out["gpu_hours"], rel=1e-9)  # the same model, counted the same way
+
+
+def test_a_law_whose_optimum_is_no_trainable_model_is_refused(cli, tmp_path):
+    """#28: a law file with alpha = 1e-9 planned 9e-7 parameters on 2e28 tokens, exit 0."""
+    path = tmp_path / "flat.toml"
+    path.write_text(
+        'name = "flat"\ntitle = "flat"\nkind = "parametric"\ncitation = "test"\n'
+        '[loss]\nform = "chinchilla"\nE = 1.7\nA = 400\nB = 400\nalpha = 1e-9\nbeta = 0.3\n'
+    )
+    line = cli.error("plan", "--flops", "1e23", "--law", path)
+    assert "flat's optimum" in line and "parameters" in line

@@ -131,6 +131,14 @@ def allocation(law: Law, gpu: Gpu, request: PlanRequest) -> Draft:
     flops = budget_flops(law, request)
     unique_tokens, gpus, price = request.unique_tokens, request.gpus, request.price_per_gpu_hour
     params, tokens = law.optimal(flops, unique_tokens)
+    # Below one parameter or one token the optimum is no model at all (a law file with alpha =
+    # 1e-9 planned 9e-7 parameters on 2e28 tokens): refused, not printed. (Far-out allocations of
+    # real laws are answered, with NOT PLANNABLE: Kaplan's at 1e30 FLOPs.)
+    if not (params >= 1.0 and tokens >= 1.0):
+        raise ScaleError(
+            f"{law.name}'s optimum at {flops:.3g} FLOPs is {params:.3g} parameters on {tokens:.3g} tokens: not a model one could "
+            "train; check the law's exponents"
+        )
     loss = law.predict_loss(params, tokens, unique_tokens)
     # MFU (PaLM, App. B) counts attention: GPU-hours divide the FLOPs it counts, for a default
     # shape of this size until the run section (--gpus) gives the run's own.
