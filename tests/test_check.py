@@ -1,6 +1,7 @@
 """`scale check` and the limit flags: exit 0 within budget, 1 over it, 2 for an invalid file."""
 
 import json
+from pathlib import Path
 
 import pytest
 from conftest import ROOT
@@ -261,3 +262,25 @@ def test_a_mixture_of_experts_budget_holds_every_expert(tmp_path):
     assert values["params"] == moe.active_params
     layout = Layout(dp=8, zero=3, recompute="selective", flash_attention=True)
     assert values["memory_per_gpu_bytes"] == training_memory(moe.params, moe, get_gpu("h100-sxm"), layout).total_bytes
+
+
+def test_paths_in_a_budget_file_resolve_against_the_file_wherever_check_runs(cli, tmp_path, monkeypatch):
+    """#28: law, gpu and config are read from the budget file's folder, from any current
+    directory; a relative path that leaves that folder is refused (give it absolutely)."""
+    project = tmp_path / "proj"
+    (project / "laws").mkdir(parents=True)
+    (project / "budgets").mkdir()
+    law = project / "laws" / "mine.toml"
+    law.write_text((ROOT / "configs" / "laws" / "chinchilla.toml").read_text().replace('name = "chinchilla"', 'name = "mine"'))
+    inside = project / "budgets" / "inside.toml"
+    (project / "budgets" / "laws").mkdir()
+    (project / "budgets" / "laws" / "mine.toml").write_text(law.read_text())
+    inside.write_text('law = "laws/mine.toml"\nparams = "7B"\ntokens = "1T"\n')
+    for where in (project / "budgets", tmp_path, Path("/")):
+        monkeypatch.chdir(where)
+        assert cli.json("check", inside)["ok"] is True
+    outside = project / "budgets" / "outside.toml"
+    outside.write_text('law = "../laws/mine.toml"\nparams = "7B"\ntokens = "1T"\n')
+    assert "leaves the budget file's folder" in cli.error("check", outside)
+    outside.write_text(f'law = "{law}"\nparams = "7B"\ntokens = "1T"\n')  # absolutely: allowed
+    assert cli.json("check", outside)["ok"] is True

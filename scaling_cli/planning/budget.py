@@ -259,16 +259,30 @@ SHAPE_AGREEMENT = 0.02
 """``params`` and a given shape's count may differ by this much (a rounded "7B" for 6.74B)."""
 
 
+def budget_path(value: str, source: str | None, key: str) -> str:
+    """A path a budget file names (``law``, ``gpu``, ``config``), resolved against the budget file's
+    own folder, whatever the current directory (#28), and refused when a relative path leaves that
+    folder (give it absolutely). Names (a preset, a GPU, a hub model ``org/name``) pass as they are."""
+    if not source or source.startswith("<"):
+        return value
+    path = Path(value)
+    is_hub_name = value.count("/") == 1 and not value.startswith((".", "/")) and not value.endswith((".json", ".toml"))
+    if path.is_absolute() or is_hub_name or ("/" not in value and "\\" not in value and not value.endswith((".toml", ".json"))):
+        return value
+    folder = Path(source).resolve().parent
+    resolved = (folder / path).resolve()
+    if not resolved.is_relative_to(folder):
+        raise ScaleError(f"{source}: {key} = {value!r} leaves the budget file's folder ({folder}): give the path absolutely")
+    return str(resolved)
+
+
 def model_shape(budget: BudgetFile, source: str | None = None) -> tuple[float, Shape | None]:
     """The parameter count and the shape a budget file describes (``None``: suggest one)."""
     shape = budget.shape
     if budget.config is not None:
         from ..hardware.hf_config import shape_from_config
 
-        path = Path(budget.config)
-        if not path.is_absolute() and source and not source.startswith("<") and (Path(source).parent / path).exists():
-            path = Path(source).parent / path  # relative to the budget file, as a user writes it
-        shape = shape_from_config(path if path.exists() else budget.config)
+        shape = shape_from_config(budget_path(budget.config, source, "config"))
     if shape is None:
         assert budget.params is not None  # the file's validator asks for params, a [shape] or a config
         return budget.params, None
@@ -287,7 +301,8 @@ def evaluate(budget: BudgetFile, source: str | None = None) -> Evaluation:
     from .sections.allocation import default_shape, snap
 
     try:
-        law, gpu = resolve_law(budget.law, budget.unique_tokens), resolve_gpu(budget.gpu)
+        law_name = None if budget.law is None else budget_path(budget.law, source, "law")
+        law, gpu = resolve_law(law_name, budget.unique_tokens), resolve_gpu(budget_path(budget.gpu, source, "gpu"))
         params, shape = model_shape(budget, source)
     except ScaleError as error:
         message = str(error)
