@@ -413,3 +413,25 @@ def test_a_law_whose_optimum_is_no_trainable_model_is_refused(cli, tmp_path):
     )
     line = cli.error("plan", "--flops", "1e23", "--law", path)
     assert "flat's optimum" in line and "parameters" in line
+
+
+def test_ctrl_c_during_a_long_fit_is_one_line_and_exit_130(tmp_path):
+    """#28: Typer turns Ctrl-C into a silent exit 130; the README promises one line."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from scaling_cli.fitting.simulate import synthetic_runs
+
+    runs = synthetic_runs(seed=0, sizes=200)
+    path = tmp_path / "runs.csv"
+    path.write_text("params,tokens,loss\n" + "".join(f"{n},{d},{loss}\n" for n, d, loss in zip(runs.params, runs.tokens, runs.loss)))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scaling_cli", "fit", str(path), "--bootstrap", "20000"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    time.sleep(3.0)  # past start-up, inside the fit
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert err.decode().strip().splitlines() == ["scale: error: interrupted"]

@@ -68,6 +68,10 @@ def _flag_help(get_help_option):
     return wrapped
 
 
+INTERRUPTED = 130
+"""The exit code of Ctrl-C (128 + SIGINT), with one line on stderr (#28: it exited 130 silently)."""
+
+
 def fail(message: str) -> None:
     """Print one error line on stderr."""
     line = " ".join(str(message).split())
@@ -111,6 +115,9 @@ class ScaleGroup(TyperGroup):
             if repeated:
                 raise ScaleError(f"{repeated} is given twice: give it once (only the repeatable options, such as --predict, take several)")
             result = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra)
+            if result == INTERRUPTED:  # Typer turns Ctrl-C into Exit(130), which click returns here: say so
+                fail("interrupted")
+                return INTERRUPTED
         except ScaleError as error:
             fail(str(error))
             return error.exit_code
@@ -122,7 +129,7 @@ class ScaleGroup(TyperGroup):
             return error.exit_code
         except (Abort, KeyboardInterrupt):
             fail("interrupted")
-            return 130
+            return INTERRUPTED
         except BrokenPipeError:
             return _closed_pipe()
         except OSError as error:  # stdout on a full disk (> /dev/full), and the like
