@@ -435,3 +435,33 @@ def test_ctrl_c_during_a_long_fit_is_one_line_and_exit_130(tmp_path):
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130
     assert err.decode().strip().splitlines() == ["scale: error: interrupted"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["memory", "--params", "7e9", "--lora-rank", "1e308"],
+        ["memory", "--layers", "2e9", "--d-model", "4096", "--heads", "32", "--d-ff", "11008"],
+        ["shape", "--params", "1e17"],
+        ["shape", "--params", "100"],
+        ["overtrain", "--params", "1e2"],
+        ["sweep", "--min-flops", "1e9", "--max-flops", "1e12"],
+        ["sweep", "--min-flops", "1e20", "--max-flops", "1e33"],
+    ],
+)
+def test_values_just_outside_a_declared_domain_are_refused(cli, args):
+    """#28: the CLI's parsers enforce the library's own declared domains (core.validation), once."""
+    assert "expected" in cli.error(*args)
+
+
+def test_the_cli_domains_are_the_librarys():
+    import typer
+
+    from scaling_cli.cli.options import count, flops_value, params_value
+    from scaling_cli.core.validation import COUNT_RANGE, FLOPS_RANGE, PARAMS_RANGE
+
+    assert count(str(COUNT_RANGE[1])) == COUNT_RANGE[1]
+    assert flops_value(str(FLOPS_RANGE[0])) == FLOPS_RANGE[0] and params_value(str(PARAMS_RANGE[1])) == PARAMS_RANGE[1]
+    for parse, beyond in ((count, COUNT_RANGE[1] + 1), (flops_value, FLOPS_RANGE[1] * 10), (params_value, PARAMS_RANGE[0] / 10)):
+        with pytest.raises(typer.BadParameter):
+            parse(str(beyond))

@@ -16,6 +16,7 @@ import typer
 
 from ..core.compute import DEFAULT_MFU
 from ..core.units import parse_number
+from ..core.validation import COUNT_RANGE, FLOPS_RANGE, PARAMS_RANGE
 from ..hardware.gpus import DEFAULT_GPU
 from ..laws import DEFAULT_LAW
 
@@ -53,23 +54,42 @@ def fraction(text: str) -> float:
 
 
 def count(text: str) -> int:
-    """A whole number >= 1 (GPUs): ``8``, ``2k``, ``16_384``."""
+    """A whole number from 1 to 1e9 (GPUs, layers, widths, sequences): ``8``, ``2k``, ``16_384``.
+    The bound is the library's own (``core.validation.COUNT_RANGE``): declared once."""
     value = _number(text)
-    if value < 1 or value != math.floor(value):
-        raise typer.BadParameter(f"expected a whole number >= 1, got {text!r}")
+    if value < COUNT_RANGE[0] or value != math.floor(value) or value > COUNT_RANGE[1]:
+        raise typer.BadParameter(f"expected a whole number from 1 to {COUNT_RANGE[1]:,}, got {text!r}")
     return int(value)
 
 
 def whole(minimum: int):
-    """A parser of whole numbers >= ``minimum`` (``1000``, ``2k``)."""
+    """A parser of whole numbers from ``minimum`` to 1e9 (``1000``, ``2k``)."""
 
     def parse(text: str) -> int:
         value = _number(text)
-        if value != math.floor(value) or value < minimum:
-            raise typer.BadParameter(f"expected a whole number >= {minimum}, got {text!r}")
+        if value != math.floor(value) or value < minimum or value > COUNT_RANGE[1]:
+            raise typer.BadParameter(f"expected a whole number from {minimum} to {COUNT_RANGE[1]:,}, got {text!r}")
         return int(value)
 
     return parse
+
+
+def _within(bounds: tuple[float, float], what: str):
+    """A parser of numbers within ``bounds`` (the library's declared domain for ``what``)."""
+
+    def parse(text: str) -> float:
+        value = _number(text)
+        if not bounds[0] <= value <= bounds[1]:
+            raise typer.BadParameter(f"expected {what} from {bounds[0]:.0e} to {bounds[1]:.0e}, got {text!r}")
+        return value
+
+    return parse
+
+
+flops_value = _within(FLOPS_RANGE, "a budget in FLOPs")
+"""``--at``, ``--min-flops``, ...: the planner's FLOP domain (``core.validation.FLOPS_RANGE``)."""
+params_value = _within(PARAMS_RANGE, "a model size in parameters")
+"""``--params``: the planner's size domain (``core.validation.PARAMS_RANGE``)."""
 
 
 def positive_list(text: str, option: str) -> list[float]:

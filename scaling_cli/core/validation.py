@@ -57,7 +57,9 @@ NonNegative = Annotated[float, Number, Field(ge=0, le=1e40, allow_inf_nan=False)
 Fraction = Annotated[float, Number, Field(gt=0, le=1, allow_inf_nan=False)]
 """A fraction in (0, 1] (MFU)."""
 
-Count = Annotated[int, Number, Field(ge=1, le=1_000_000_000)]
+COUNT_RANGE = (1, 1_000_000_000)
+"""Whole counts a plan takes (GPUs, layers, widths, sequence lengths, ranks): the README's domain."""
+Count = Annotated[int, Number, Field(ge=COUNT_RANGE[0], le=COUNT_RANGE[1])]
 """A whole number >= 1 (GPUs, sizes, sequence lengths)."""
 
 # Where the math means something. The README promises numeric solves over 1e10-1e32 FLOPs; a

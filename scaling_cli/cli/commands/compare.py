@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import JsonOption, PlotOption, choices, complete_files, positive, whole
+from ..options import JsonOption, PlotOption, choices, complete_files, flops_value, whole
 from ..output import emit_json, say_plotted
 
 EVALUATION_COLUMNS = ("eval", "evaluation", "eval_set", "validation_set", "loss_name")
@@ -58,7 +58,7 @@ def compare(
     seed: Annotated[int, typer.Option("--seed", parser=whole(0), help="Random seed of the bootstrap.", metavar="SEED")] = 0,
     at: Annotated[
         float | None,
-        typer.Option("--at", parser=positive, help="Also the multiplier at this compute (the verdict's reference).", metavar="FLOPS"),
+        typer.Option("--at", parser=flops_value, help="Also the multiplier at this compute (the verdict's reference).", metavar="FLOPS"),
     ] = None,
     plot: PlotOption = None,
     json: JsonOption = False,

@@ -15,6 +15,7 @@ from ..options import (
     complete_files,
     complete_forms,
     count,
+    flops_value,
     non_negative,
     positive,
     whole,
@@ -135,7 +136,7 @@ def fit(
     ] = None,
     at: Annotated[
         float | None,
-        typer.Option("--at", parser=positive, help="Also report the optimal allocation (and loss) at this many FLOPs.", metavar="FLOPS"),
+        typer.Option("--at", parser=flops_value, help="Also report the optimal allocation (and loss) at this many FLOPs.", metavar="FLOPS"),
     ] = None,
     buckets: Annotated[
         int | None,

@@ -26,8 +26,10 @@ from ..options import (
     choices,
     complete_tasks,
     count,
+    flops_value,
     fraction,
     non_negative,
+    params_value,
     positive,
     positive_list,
     with_limits,
@@ -238,7 +240,7 @@ def _budget_flops(flops, gpu_hours, days, gpus, gpu, mfu, target_loss=None, prec
 @with_limits
 def overtrain(
     limits,
-    params: Annotated[float, typer.Option("--params", parser=positive, help="Model size in parameters (7e9, 7B).", metavar="PARAMS")],
+    params: Annotated[float, typer.Option("--params", parser=params_value, help="Model size in parameters (7e9, 7B).", metavar="PARAMS")],
     ratios: Annotated[
         str | None, typer.Option("--ratios", help="Tokens per parameter, comma-separated (default 20,50,100,200,500,1000).", metavar="LIST")
     ] = None,
@@ -331,7 +333,7 @@ def overtrain(
 
 
 def loss(
-    params: Annotated[float, typer.Option("--params", parser=positive, help="Model size in parameters.", metavar="PARAMS")],
+    params: Annotated[float, typer.Option("--params", parser=params_value, help="Model size in parameters.", metavar="PARAMS")],
     tokens: Annotated[float, typer.Option("--tokens", parser=positive, help="Training tokens.", metavar="TOKENS")],
     law: Annotated[
         list[str] | None, typer.Option("--law", help="Only these laws (repeatable; presets or .toml paths).", metavar="LAW")
@@ -354,8 +356,8 @@ def loss(
 
 
 def sweep(
-    min_flops: Annotated[float, typer.Option("--min-flops", parser=positive, help="Smallest budget (FLOPs).", metavar="FLOPS")],
-    max_flops: Annotated[float, typer.Option("--max-flops", parser=positive, help="Largest budget (FLOPs).", metavar="FLOPS")],
+    min_flops: Annotated[float, typer.Option("--min-flops", parser=flops_value, help="Smallest budget (FLOPs).", metavar="FLOPS")],
+    max_flops: Annotated[float, typer.Option("--max-flops", parser=flops_value, help="Largest budget (FLOPs).", metavar="FLOPS")],
     budgets: Annotated[int, typer.Option("--budgets", parser=count, help="Number of budgets, log-spaced.", metavar="K")] = 5,
     sizes: Annotated[int, typer.Option("--sizes", parser=count, help="Model sizes per budget.", metavar="K")] = 7,
     span: Annotated[float, typer.Option("--span", parser=positive, help="Sizes from optimum/SPAN to optimum*SPAN.", metavar="SPAN")] = 4.0,

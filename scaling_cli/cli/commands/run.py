@@ -7,12 +7,12 @@ from typing import Annotated
 import typer
 
 from ...core.errors import ScaleError
-from ..options import DEFAULTS, GpuOption, JsonOption, complete_files, count, option_group, positive
+from ..options import DEFAULTS, GpuOption, JsonOption, complete_files, count, option_group, params_value, positive
 from ..output import emit_json
 
 ParamsOption = Annotated[
     float | None,
-    typer.Option("--params", parser=positive, help="Model size in parameters (a shape is suggested for it).", metavar="PARAMS"),
+    typer.Option("--params", parser=params_value, help="Model size in parameters (a shape is suggested for it).", metavar="PARAMS"),
 ]
 LayersOption = Annotated[int | None, typer.Option("--layers", parser=count, help="Shape: layers.", metavar="L")]
 DModelOption = Annotated[int | None, typer.Option("--d-model", parser=count, help="Shape: hidden size.", metavar="D")]
