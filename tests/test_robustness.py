@@ -447,6 +447,8 @@ def test_ctrl_c_during_a_long_fit_is_one_line_and_exit_130(tmp_path):
         ["overtrain", "--params", "1e2"],
         ["sweep", "--min-flops", "1e9", "--max-flops", "1e12"],
         ["sweep", "--min-flops", "1e20", "--max-flops", "1e33"],
+        ["fit", "/dev/null", "--predict-flops", "1e5"],
+        ["fit", "/dev/null", "--predict", "1e17,1e12"],
     ],
 )
 def test_values_just_outside_a_declared_domain_are_refused(cli, args):

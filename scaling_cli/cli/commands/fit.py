@@ -247,7 +247,10 @@ def fit(
         raise typer.BadParameter(f"expected a path ending in .toml (then --law takes it back), got {save!r}", param_hint="--save")
     mapping, excluded = parse_columns(columns), None if exclude is None else parse_rows(exclude)
     points = _points(predict)
-    budgets = [positive(text) for text in predict_flops or []]
+    try:
+        budgets = [flops_value(text) for text in predict_flops or []]
+    except typer.BadParameter as error:
+        raise typer.BadParameter(error.message, param_hint="--predict-flops") from None
     data = read_runs(runs, mapping, exclude=excluded, where=where)
     with progress_reporter(enabled=not (quiet or json)) as progress:
         result = fit_runs(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import typer
 
+from ...core.validation import PARAMS_RANGE, TOKENS_RANGE
 from ..options import positive_list
 from ..output import emit_json
 
@@ -15,6 +16,11 @@ def _points(values: list[str] | None) -> list[tuple[float, float]]:
         numbers = positive_list(text, "--predict")
         if len(numbers) != 2:
             raise typer.BadParameter(f"expected PARAMS,TOKENS such as 7B,140B, got {text!r}", param_hint="--predict")
+        for value, (low, high), what in ((numbers[0], PARAMS_RANGE, "parameters"), (numbers[1], TOKENS_RANGE, "tokens")):
+            if not low <= value <= high:  # the library's declared domains (core.validation)
+                raise typer.BadParameter(
+                    f"expected {what} from {low:.0e} to {high:.0e}, got {value:.3g} in {text!r}", param_hint="--predict"
+                )
         points.append((numbers[0], numbers[1]))
     return points
 
