@@ -12,7 +12,6 @@ from conftest import synthetic_runs, write_runs_csv
 
 from scaling_cli import ScaleError, load_law, plan
 from scaling_cli.fitting import Runs, fit, read_runs
-from scaling_cli.fitting.runs import records as records_module
 from scaling_cli.fitting.runs import runs as runs_module
 
 GOOD_LAW = 'name = "x"\ntitle = "x"\nkind = "parametric"\ncitation = "c"\n[loss]\nform = "chinchilla"\nE = 1.7\nA = 400.0\nB = 410.0\nalpha = 0.34\nbeta = 0.28\n'
@@ -91,11 +90,29 @@ def test_run_files_beyond_the_limit_are_refused_up_front(cli, tmp_path, monkeypa
         fit(Runs.from_arrays(np.tile(runs.params, 500), np.tile(runs.tokens, 500), np.tile(runs.loss, 500)), bootstrap=5000)
 
 
-def test_a_named_pipe_without_a_writer_does_not_hang(cli, tmp_path, monkeypatch):
-    fifo = tmp_path / "runs.csv"
+@pytest.mark.parametrize(
+    "args", [["fit", "{fifo}"], ["check", "{fifo}"], ["shape", "--config", "{fifo}"], ["plan", "--flops", "1e23", "--law", "{fifo}"]]
+)
+def test_a_named_pipe_without_a_writer_does_not_hang(cli, tmp_path, monkeypatch, args):
+    """#28: every input goes through one bounded reader (core.files.read_bounded)."""
+    import scaling_cli.core.files as files_module
+
+    fifo = tmp_path / "input.toml"
     os.mkfifo(fifo)
-    monkeypatch.setattr(records_module, "FIFO_WAIT", 0.3)
-    assert "named pipe" in one_line(cli, "fit", str(fifo))
+    monkeypatch.setattr(files_module, "WAIT", 0.3)
+    line = one_line(cli, *[a.format(fifo=fifo) for a in args])
+    assert "pipe" in line and str(fifo) in line
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["fit", "/dev/zero"], ["check", "/dev/zero"], ["shape", "--config", "/dev/zero"], ["plan", "--flops", "1e23", "--law", "/dev/zero"]],
+)
+def test_an_endless_device_is_read_no_further_than_a_file_can_be(cli, args, monkeypatch):
+    import scaling_cli.core.files as files_module
+
+    monkeypatch.setattr(files_module, "MAX_INPUT_BYTES", 1_000_000)  # the cap is 64 MB; a small one keeps the test fast
+    assert "not read further" in one_line(cli, *args)
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,9 @@
 """Reading and writing the tool's files, every failure one ``ScaleError`` line.
 
-Reading: :func:`read_text` is the one way in for run files, law and budget files and HF configs
-(a missing file, a directory, bytes that are not UTF-8, a permission, a byte-order mark).
+Reading: :func:`read_text` (through :func:`read_bounded`) is the one way in for run files, law,
+budget and GPU files and HF configs, and standard input: a size cap and a timeout for any kind of
+file (regular, a named pipe, a device), and a missing file, a directory, bytes that are not UTF-8,
+a permission or a byte-order mark each one line.
 
 Writing: the text goes to a temporary file in the target's own directory, is flushed to disk,
 and then renamed over the target (``os.replace`` is atomic on POSIX and Windows): a reader sees
@@ -12,7 +14,9 @@ temporary one removed.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -20,12 +24,91 @@ from typing import BinaryIO
 
 from .errors import ScaleError
 
+MAX_INPUT_BYTES = 64_000_000
+"""The most any input (a law, budget, GPU or config file) may hold: 64 MB; run files have their
+own, larger cap. Past it the reading stops, whatever the file is (a device, a pipe, stdin)."""
+WAIT = 30.0
+"""Seconds a pipe, device or stdin may stay silent before the read gives up."""
 
-def read_text(path: str | Path, expected: str, data: bytes | None = None) -> str:
-    """The UTF-8 text of ``path`` (a leading BOM dropped), or of ``data`` read from it already;
-    ``expected`` names what the file should be, for the error lines."""
+
+def read_bounded(path: str | Path, expected: str, limit: int | None = None) -> bytes:
+    """The bytes of ``path``, at most ``limit`` of them, for any kind of file: a regular file is
+    refused by its size; a named pipe, a device or a socket is read in chunks, each within
+    ``WAIT`` seconds, and refused past ``limit`` (``/dev/zero`` never ends, a pipe with no writer
+    never starts). ``-`` is standard input, read the same way. Every failure is one line (#28)."""
+    import select
+    import stat
+    import time
+
+    limit = MAX_INPUT_BYTES if limit is None else limit
+    name = str(path)
+    if name == "-":
+        stream = getattr(sys.stdin, "buffer", sys.stdin)
+        try:
+            handle, close = stream.fileno(), False
+        except (AttributeError, OSError, ValueError, io.UnsupportedOperation):  # replaced by an in-memory stream
+            data = stream.read(limit + 1)
+            data = data.encode("utf-8") if isinstance(data, str) else data
+            if len(data) > limit:
+                raise ScaleError(
+                    f"standard input: more than {limit / 1e6:,.0f} MB, more than {expected} can be: not read further"
+                ) from None
+            return bytes(data)
+    else:
+        try:
+            status = os.stat(name)
+        except FileNotFoundError:
+            raise ScaleError(f"{name}: no such file") from None
+        except OSError as error:
+            raise ScaleError(f"{name}: cannot read: {error.strerror or error}") from None
+        if stat.S_ISDIR(status.st_mode):
+            raise ScaleError(f"{name}: is a directory, expected {expected}")
+        if stat.S_ISREG(status.st_mode):
+            if status.st_size > limit:
+                raise ScaleError(f"{name}: {status.st_size / 1e6:,.1f} MB is more than {expected} can be ({limit / 1e6:,.0f} MB)")
+            try:
+                return Path(name).read_bytes()
+            except OSError as error:
+                raise ScaleError(f"{name}: cannot read: {error.strerror or error}") from None
+        try:
+            handle, close = os.open(name, os.O_RDONLY | os.O_NONBLOCK), True
+        except OSError as error:
+            raise ScaleError(f"{name}: cannot read: {error.strerror or error}") from None
+    shown = "standard input" if name == "-" else name
     try:
-        raw = Path(path).read_bytes() if data is None else data
+        chunks: list[bytes] = []
+        size, quiet, started = 0, 0.0, False
+        while True:
+            ready, _, _ = select.select([handle], [], [], WAIT - quiet)
+            if not ready:
+                raise ScaleError(f"{shown}: nothing to read in {WAIT:g} s (a pipe with no writer?): start its writer first")
+            chunk = os.read(handle, 1 << 16)
+            if not chunk:
+                if started or name == "-":
+                    break
+                time.sleep(0.05)  # a named pipe's writer has not opened it yet
+                quiet += 0.05
+                if quiet >= WAIT:
+                    raise ScaleError(f"{shown}: a named pipe with no writer in {WAIT:g} s: start its writer first")
+                continue
+            started, quiet = True, 0.0
+            size += len(chunk)
+            if size > limit:
+                raise ScaleError(f"{shown}: more than {limit / 1e6:,.0f} MB, more than {expected} can be: not read further")
+            chunks.append(chunk)
+    except OSError as error:
+        raise ScaleError(f"{shown}: cannot read: {error.strerror or error}") from None
+    finally:
+        if close:
+            os.close(handle)
+    return b"".join(chunks)
+
+
+def read_text(path: str | Path, expected: str, data: bytes | None = None, limit: int | None = None) -> str:
+    """The UTF-8 text of ``path`` (a leading BOM dropped), read through :func:`read_bounded`, or of
+    ``data`` read from it already; ``expected`` names what the file should be, for the error lines."""
+    try:
+        raw = read_bounded(path, expected, limit) if data is None else data
     except FileNotFoundError:
         raise ScaleError(f"{path}: no such file") from None
     except IsADirectoryError:

@@ -122,12 +122,11 @@ def _load(path: str):
 
     if path != "-":
         return load_budget(path)
-    import sys
-
     from ...core.configs import parse_toml, validate
+    from ...core.files import read_text
     from ...planning.budget import BudgetFile
 
-    text = sys.stdin.read()
+    text = read_text("-", "a budget file")  # bounded, as every input (#28)
     return validate(BudgetFile, parse_toml(text.lstrip("\ufeff"), "<stdin>"), "<stdin>", text=text)
 
 

@@ -12,7 +12,6 @@ import csv
 import io
 import json
 import math
-import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,9 +33,6 @@ Records = list[tuple[int, int, Record]]
 Rows = Sequence[int | tuple[int, int]]
 """Row numbers or (first, last) ranges, as :func:`parse_rows` gives them."""
 
-FIFO_WAIT = 30.0
-"""Seconds to wait for a writer on a named pipe before saying that none came."""
-
 
 def read_records(path: str | Path, exclude: Rows | None = None, where: list[str] | None = None) -> tuple[Records, str, str | None]:
     """The rows of a runs file as (row number, line, record), its name, and what ``exclude`` left out.
@@ -47,7 +43,9 @@ def read_records(path: str | Path, exclude: Rows | None = None, where: list[str]
         raise ScaleError(f"read_runs: expected a file path or '-', got {type(path).__name__}")
     name = str(path)
     if name == "-":
-        text, source = _decode(sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read(), "<stdin>"), "<stdin>"
+        from ...core.files import read_bounded
+
+        text, source = _decode(read_bounded("-", f"a run file of {MAX_RUNS:,} rows", MAX_RUNS * 1_000), "<stdin>"), "<stdin>"
         is_jsonl = text.lstrip().startswith("{")
     else:
         file = Path(name)
@@ -115,52 +113,10 @@ def select(records: Records, where: list[tuple[str, tuple[str, ...]]], source: s
 
 
 def _read_file(file: Path) -> str:
-    """The file's text; every way it can fail is one line (a named pipe without a writer too)."""
-    import os
-    import stat
-
+    """The file's text through the one bounded reader (a named pipe, a device, a regular file)."""
     from ...core.files import read_text
 
-    name, expected = str(file), "a .csv or .jsonl file"
-    try:
-        status = os.stat(name)
-    except OSError:
-        return read_text(file, expected)  # says why, in one line
-    if stat.S_ISFIFO(status.st_mode):
-        return read_text(file, expected, _read_fifo(name))
-    if status.st_size > MAX_RUNS * 1_000:
-        raise ScaleError(f"{name}: {status.st_size / 1e6:,.0f} MB is larger than a run file of {MAX_RUNS:,} rows can be")
-    return read_text(file, expected)
-
-
-def _read_fifo(name: str) -> bytes:
-    import os
-    import select
-
-    handle = os.open(name, os.O_RDONLY | os.O_NONBLOCK)
-    try:
-        chunks: list[bytes] = []
-        deadline = FIFO_WAIT
-        while True:
-            ready, _, _ = select.select([handle], [], [], deadline)
-            if not ready:
-                raise ScaleError(f"{name}: a named pipe with nothing written to it in {FIFO_WAIT:g} s: start its writer first")
-            chunk = os.read(handle, 1 << 16)
-            if not chunk:
-                if chunks:
-                    return b"".join(chunks)
-                # EOF before any data: no writer yet; poll until one opens the pipe.
-                import time
-
-                time.sleep(0.05)
-                deadline -= 0.05
-                if deadline <= 0:
-                    raise ScaleError(f"{name}: a named pipe with no writer: start its writer first")
-                continue
-            chunks.append(chunk)
-            deadline = FIFO_WAIT
-    finally:
-        os.close(handle)
+    return read_text(file, f"a run file of {MAX_RUNS:,} rows", limit=MAX_RUNS * 1_000)
 
 
 def _decode(data: str | bytes, source: str) -> str:
