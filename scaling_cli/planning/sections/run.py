@@ -19,7 +19,7 @@ from ...hardware.gpus import Gpu
 from ...hardware.layout import TENSOR_PARALLEL, Framework, Layout
 from ...hardware.memory import TIGHT_HEADROOM, TrainingMemory, training_memory
 from ...hardware.shape import Shape, fits, suggest_shapes
-from ...laws.hyperparams import DISAGREEMENT, hyperparameter_law
+from ...laws.hyperparams import DISAGREEMENT, HyperparameterLaw, hyperparameter_law
 from ..draft import Draft
 from ..request import PlanRequest
 
@@ -79,6 +79,11 @@ def eager_layouts(gpus: int, seq: int) -> Iterator[Layout]:
             yield Layout(dp=gpus, zero=zero, micro_batch=1, seq=seq, recompute=recompute, framework="pytorch")
 
 
+def _counted_params(law: HyperparameterLaw, shape: Shape, params: float) -> float:
+    """The run's N as ``law`` counts it: Step Law's non-embedding share of ``params``, else ``params``."""
+    return float(shape.non_embedding_params) * params / shape.params if law.non_embedding else params
+
+
 def run_plan(
     params: float,
     flops: float,
@@ -124,12 +129,11 @@ def run_plan(
         notes.append(f"tight: every layout that fits leaves under {TIGHT_HEADROOM:.0%} of the GPU's memory free")
     law = hyperparameter_law(hparams_law)
     tokens = flops / (FLOPS_PER_PARAM_TOKEN * params)
-    counted = float(shape.non_embedding_params) * params / shape.params if law.non_embedding else params
+    counted = _counted_params(law, shape, params)
     learning_rate, batch = law.suggest(flops, counted, tokens)
     notes += law.range_warnings(flops, counted, tokens)
     other = hyperparameter_law("deepseek" if law.name == "step-law" else "step-law")
-    other_counted = float(shape.non_embedding_params) * params / shape.params if other.non_embedding else params
-    other_lr, other_batch = other.suggest(flops, other_counted, tokens)
+    other_lr, other_batch = other.suggest(flops, _counted_params(other, shape, params), tokens)
     if max(learning_rate / other_lr, other_lr / learning_rate, batch / other_batch, other_batch / batch) > DISAGREEMENT:
         notes.append(
             f"{other.name} suggests learning rate {other_lr:.3g} and batch {other_batch:.3g} tokens (against {learning_rate:.3g} and "
