@@ -90,8 +90,12 @@ def pattern(
         from rich.text import Text
 
         console = make_console()
+        agree = "" if result.agreement is None or result.kind == "borderline" else f" ({result.agreement:.0%} of noisy copies agree)"
         console.print(
-            Text(f"{metric} over {x} ({source}, {result.n_points} distinct values, {result.direction}): {result.kind}", style="bold")
+            Text(
+                f"{metric} over {x} ({source}, {result.n_points} distinct values, {result.direction}): {result.kind}{agree}",
+                style="bold",
+            )
         )
         console.print(result.evidence + ".")
         if result.onset is not None and result.onset.ci95 is not None:

@@ -53,13 +53,16 @@ CHANCE_SIGMAS = 2.0
 CHANCE_LEVEL = 0.01
 """A point is clear of chance above a z of the normal's 1 - CHANCE_LEVEL / (points) quantile (Bonferroni)."""
 BOOTSTRAP = 300
+RESAMPLES = 200
+STABLE = 2 / 3
+"""A label stands when this share of the noisy copies agree; else the curve is 'borderline'."""
 MIN_BACKTESTS = 2
 """Backtests (the line refitted without the top 1, 2, ... levels) below which next_10x has no interval."""
 
 
 class Pattern(BaseModel):
     kind: str
-    """'no signal', 'smooth', 'emergent', 'plateau', 'slow' or 'too few points'."""
+    """'no signal', 'smooth', 'emergent', 'plateau', 'slow', 'borderline' or 'too few points'."""
     evidence: str
     onset: Estimate | None = None
     """Emergence: where the rise starts, in the x unit."""
@@ -81,6 +84,10 @@ class Pattern(BaseModel):
     x: str
     direction: str
     chance: float | None = None
+    agreement: float | None = None
+    """The share of noisy copies of the curve (noise of its size added) that get this label."""
+    candidates: list[str] | None = None
+    """Borderline: the two labels the copies split between."""
 
 
 def _line(t: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, float]:
@@ -125,8 +132,62 @@ def classify(
     x_name: str = "flops",
     seed: int = 0,
 ) -> Pattern:
-    """The pattern of metric ``y`` over ``x`` (rows may repeat an x: seeds, reruns, checkpoints)."""
+    """The pattern of metric ``y`` over ``x`` (rows may repeat an x: seeds, reruns, checkpoints).
+
+    The label is the decision on the data when at least ``STABLE`` of ``RESAMPLES`` noisy copies
+    of the curve agree with it, else 'borderline' naming the two leading labels: see
+    :func:`_agreement`."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if higher_is_better is None and len(np.unique(x)) > 1:
+        higher_is_better = bool(np.corrcoef(np.log10(x), y)[0, 1] >= 0)
+    result = _decide(x, y, chance, higher_is_better, slow, x_name, seed, quick=False)
+    if result.kind == "too few points":
+        return result
+    shares = _agreement(x, y, result, chance, slow, seed)
+    result.agreement = shares.get(result.kind, 0.0)
+    if result.agreement >= STABLE:
+        return result
+    ranked = sorted(shares.items(), key=lambda item: -item[1])
+    leading = [kind for kind, _ in ranked[:2]]
+    if result.kind not in leading:
+        leading = [result.kind, leading[0]]
+    said = ", ".join(f"{kind} {share:.0%}" for kind, share in ranked[:3])
+    return result.model_copy(
+        update=dict(
+            kind="borderline",
+            candidates=leading,
+            evidence=f"between {leading[0]} and {leading[1]}: of {RESAMPLES} copies of the curve with noise of its size added, "
+            f"{said} (a label needs {STABLE:.0%}); on the data itself: {result.kind}: {result.evidence}",
+        )
+    )
+
+
+def _agreement(x: np.ndarray, y: np.ndarray, result: Pattern, chance: float | None, slow: float, seed: int) -> dict[str, float]:
+    """The share of each label over ``RESAMPLES`` copies of the curve, each the data plus noise of
+    the estimated size (a rerun's worth of difference), drawn with a fixed seed. Near-identical
+    curves get near-identical shares, so a label that needs ``STABLE`` of them cannot flip to
+    another between two such curves: it passes through 'borderline'."""
+    sign = 1.0 if result.direction == "higher is better" else -1.0
+    noise = result.noise or 0.0
+    draws = np.random.default_rng(seed + 7919).standard_normal((RESAMPLES, len(y)))
+    counts: dict[str, int] = {}
+    for draw in draws:
+        kind = _decide(x, y + noise * draw, chance, sign > 0, slow, result.x, seed, quick=True).kind
+        counts[kind] = counts.get(kind, 0) + 1
+    return {kind: count / RESAMPLES for kind, count in counts.items()}
+
+
+def _decide(
+    x: np.ndarray,
+    y: np.ndarray,
+    chance: float | None,
+    higher_is_better: bool | None,
+    slow: float,
+    x_name: str,
+    seed: int,
+    quick: bool,
+) -> Pattern:
+    """The label on this curve alone (``quick``: without the intervals, for :func:`_agreement`)."""
     levels = np.unique(x)
     if higher_is_better is None:
         higher_is_better = bool(np.corrcoef(np.log10(x), y)[0, 1] >= 0) if len(levels) > 1 else True
@@ -201,7 +262,7 @@ def classify(
         t0, (c, left, right), _ = two
         at = 10**t0
         if right > 0 and abs(left) < FLAT * abs(right):
-            onset = _onset_interval(t, z, two, seed)
+            onset = np.array([at]) if quick else _onset_interval(t, z, two, seed)
             near = "" if chance is None else f" (within {abs(c - sign * chance):.3g} of chance)"
             return Pattern(
                 kind="emergent",
@@ -236,7 +297,7 @@ def classify(
             improvement_per_decade=gain,
             **common,
         )
-    interval, tested = _next_10x_interval(t, z, noise, sign)
+    interval, tested = (None, 0) if quick else _next_10x_interval(t, z, noise, sign)
     said = f"10x beyond the largest point: {following:.4g}" + (
         f" (95 % prediction interval {interval[0]:.4g}-{interval[1]:.4g}, from {tested} backtests)"
         if interval
