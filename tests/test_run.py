@@ -567,3 +567,32 @@ def test_a_custom_accelerator_from_a_toml_file(cli, tmp_path):
     assert out["gpu"] == "my-gpu" and out["gpu_hours"] == pytest.approx(out["model_flops"] / (500e12 * 0.4 * 3600))
     path.write_text('title = "x"\nbf16_tflops = 500.0\nbandwidth_gbps = 4000\nsource = "s"\n')
     assert "memory_gb" in cli.error("plan", "--flops", "1e23", "--gpu", str(path))
+
+
+def test_suggested_shapes_stop_early_without_changing_the_answer():
+    """#30: the width search stops once wider models cannot rank first; the answer is the one the
+    search over every width (128 to 65,536) gives, ranked as ``suggest_shapes`` documents."""
+    import math
+
+    from scaling_cli.hardware.shape import ASPECT_RANGE, candidate, fits, suggest_shapes
+
+    def exhaustive(target, vocab, count):
+        shapes = []
+        for d_model in range(128, 65_537, 128):
+            unit = candidate(d_model, 1, vocab)
+            room = target - unit.embedding_params - d_model
+            if unit.embedding_params > 2 * target and shapes:
+                break
+            shapes.append(candidate(d_model, max(1, round(room / (unit.non_embedding_params - d_model))), vocab))
+
+        def rank(shape):
+            if fits(shape, target):
+                return (0, shape.heads % 8 != 0, abs(math.log(shape.aspect_ratio / 128)))
+            outside = max(0.0, math.log(ASPECT_RANGE[0] / shape.aspect_ratio), math.log(shape.aspect_ratio / ASPECT_RANGE[1]))
+            return (1, False, abs(math.log(shape.params / target)) + outside)
+
+        return sorted(shapes, key=rank)[:count]
+
+    for target in (3e6, 1.2e8, 7e9, 7e10, 4e11, 2e12):
+        for vocab in (32_000, 256_000):
+            assert suggest_shapes(target, vocab=vocab, count=3) == exhaustive(target, vocab, 3), (target, vocab)

@@ -61,5 +61,13 @@ def say_plotted(figure, path) -> None:
 
 def emit_json(payload: Any) -> None:
     """Print ``payload`` as one JSON object with ``schema_version``."""
+    if hasattr(payload, "model_dump_json") and "schema_version" not in type(payload).model_fields:
+        # A result model is written by pydantic straight to text (non-finite floats as null): a
+        # fit of 20,000 runs carries millions of backtest errors, which a round trip through
+        # Python objects would take seconds over.
+        body = payload.model_dump_json()
+        head = json.dumps({"schema_version": SCHEMA_VERSION})
+        sys.stdout.write(head[:-1] + ("" if body == "{}" else ", " + body[1:]) + "\n")
+        return
     body = jsonable(payload)
     sys.stdout.write(json.dumps({"schema_version": SCHEMA_VERSION, **body}, allow_nan=False) + "\n")

@@ -237,16 +237,15 @@ def default_head_dim(d_model: int) -> int:
     return 128 if d_model >= 1024 else 64
 
 
-def candidate(d_model: int, layers: int, vocab: int, tied: bool = False) -> Shape:
+def candidate(d_model: int, layers: int, vocab: int, tied: bool = False, draft: Shape | None = None) -> Shape:
+    """The Llama-style shape of that width and depth. With ``draft`` (a checked shape of the same
+    vocabulary), a copy of it without pydantic's validation: for the hundreds of drafts a search
+    ranks; the ones it returns are checked."""
     head_dim = default_head_dim(d_model)
-    return Shape(
-        layers=layers,
-        d_model=d_model,
-        heads=d_model // head_dim,
-        d_ff=swiglu_width(d_model),
-        vocab=vocab,
-        tied_embeddings=tied,
-    )
+    sizes = dict(layers=layers, d_model=d_model, heads=d_model // head_dim, d_ff=swiglu_width(d_model))
+    if draft is not None:
+        return draft.model_copy(update=sizes)
+    return Shape(**sizes, vocab=vocab, tied_embeddings=tied)
 
 
 def suggest_shapes(target_params: float, vocab: int = 32_000, tied: bool = False, count: int = 5) -> list[Shape]:
@@ -262,13 +261,21 @@ def suggest_shapes(target_params: float, vocab: int = 32_000, tied: bool = False
     if not target_params > 0:
         raise ScaleError(f"target parameters must be > 0, got {target_params!r}")
     shapes: list[Shape] = []
+    ranked_first = 0
+    draft = candidate(128, 1, vocab, tied)
     for d_model in range(128, 65_537, 128):
-        unit = candidate(d_model, 1, vocab, tied)
+        # A layer holds at least 8·d_model² (q, k, v, o and a SwiGLU of 8/3 width hold 12), so the
+        # layer count is at most target / (8·d_model²) + 1/2: once that bounds the aspect ratio
+        # above the range and enough shapes rank first, wider ones cannot change the answer.
+        if ranked_first >= count and d_model / (target_params / (8 * d_model**2) + 0.5) > ASPECT_RANGE[1]:
+            break
+        unit = candidate(d_model, 1, vocab, tied, draft=draft)
         per_layer = unit.non_embedding_params - d_model  # one layer, without the final norm
         room = target_params - unit.embedding_params - d_model
         if unit.embedding_params > 2 * target_params and shapes:
             break  # wider models only add embeddings
-        shapes.append(candidate(d_model, max(1, round(room / per_layer)), vocab, tied))
+        shapes.append(candidate(d_model, max(1, round(room / per_layer)), vocab, tied, draft=draft))
+        ranked_first += fits(shapes[-1], target_params)
 
     def rank(shape: Shape) -> tuple[float, ...]:
         # Within 2 % and of a published aspect ratio first, closest to 128. Failing that, the
@@ -281,4 +288,4 @@ def suggest_shapes(target_params: float, vocab: int = 32_000, tied: bool = False
         outside = max(0.0, math.log(ASPECT_RANGE[0] / aspect), math.log(aspect / ASPECT_RANGE[1]))
         return (1, False, abs(math.log(shape.params / target_params)) + outside)
 
-    return sorted(shapes, key=rank)[:count]
+    return [Shape.model_validate(dict(shape)) for shape in sorted(shapes, key=rank)[:count]]

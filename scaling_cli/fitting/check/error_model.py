@@ -33,7 +33,7 @@ import numpy as np
 from ...laws.base import Values
 from ..bootstrap import Grouping, group_weights
 from ..progress import Progress, report
-from ..solvers.parametric import Objective, fit_many
+from ..solvers.parametric import SCREEN_RUNS, Objective, fit_many
 from ..solvers.solver import WARM_ITERATIONS, solve
 from .cross_study import CrossStudy, cross_study
 
@@ -55,6 +55,10 @@ bench/scaling_check.py measures the false-alarm rate (and the power against a pl
 OUTLIER_CLIP = 3.5
 """Scatter residuals beyond this many robust standard deviations are clipped to it."""
 REFINE = 8
+WARM_BUDGETS = 10
+WARM_DISTINCT = 0.05
+"""Optima closer than this (log A, log B, E, alpha, beta) are one basin: one warm start."""
+"""Budgets from which leaving one out starts from the full fit's optima (with over SCREEN_RUNS runs)."""
 """Starts refined per backtest or leave-one-out fit (the full fit refines 24)."""
 
 
@@ -185,6 +189,16 @@ def _backtest_runs(
     )
 
 
+def _distinct(optima: np.ndarray) -> np.ndarray:
+    """The optima at least ``WARM_DISTINCT`` apart in every constant's log or exponent, best first:
+    starts that reached one basin are one start for a fit on nearly the same runs."""
+    kept = [optima[0]]
+    for theta in optima[1:]:
+        if all(np.max(np.abs(theta - k)) > WARM_DISTINCT for k in kept):
+            kept.append(theta)
+    return np.array(kept)
+
+
 def error_model(
     objective: Objective,
     flops: np.ndarray,
@@ -195,6 +209,7 @@ def error_model(
     in_sample: np.ndarray,
     progress: Progress | None = None,
     prior: CrossStudy | None = None,
+    optima: np.ndarray | None = None,
 ) -> ErrorModel:
     """Scatter (leave-one-budget-out), backtests, tau and drift for the runs of ``objective``.
 
@@ -202,6 +217,12 @@ def error_model(
     leave-one-out and backtest fits are solved in batches of :data:`FIT_BATCH`, each backtest's
     bootstrap as another. ``progress(stage, done, total)`` hears after each batch. ``prior`` is
     the cross-study extrapolation error the backtests update (default: ``configs/extrapolation.toml``).
+
+    ``optima`` (k, 5): the distinct optima the fit on all runs reached. Above
+    :data:`~scaling_cli.fitting.solvers.parametric.SCREEN_RUNS` runs with at least
+    :data:`WARM_BUDGETS` budgets, a leave-one-budget-out fit starts from them instead of screening
+    4,500 starts anew: leaving out one budget of many moves the optimum within its basin (on a
+    20,000-run file, 38 fits; bench/speed.py). Backtests, which leave out half the runs, still screen.
     """
     prior = cross_study() if prior is None else prior
     n = len(objective.loss)
@@ -209,9 +230,18 @@ def error_model(
     plan = backtest_plan(flops, budgets)
     fitted = [np.sort(np.concatenate(budgets[: k + 1])) for k in plan]
     keep = [np.delete(np.arange(n), index) for index in interior] + fitted
+    starts = _distinct(np.atleast_2d(optima)) if optima is not None and n > SCREEN_RUNS and len(budgets) >= WARM_BUDGETS else None
     fits = []
     for start in range(0, len(keep), FIT_BATCH):
-        fits += fit_many(objective, np.array([_weights_for(n, k) for k in keep[start : start + FIT_BATCH]]), REFINE)
+        batch = keep[start : start + FIT_BATCH]
+        weights = np.array([_weights_for(n, k) for k in batch])
+        if starts is not None and start + len(batch) <= len(interior):
+            fits += fit_many(objective, weights, starts=starts)
+        elif starts is not None and start < len(interior):
+            split = len(interior) - start
+            fits += fit_many(objective, weights[:split], starts=starts) + fit_many(objective, weights[split:], REFINE)
+        else:
+            fits += fit_many(objective, weights, REFINE)
         report(progress, "leave-one-out and backtest fits", len(fits), len(keep))
     lobo, tests = fits[: len(interior)], fits[len(interior) :]
     scatter = np.concatenate(

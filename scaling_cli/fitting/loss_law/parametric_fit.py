@@ -127,6 +127,7 @@ def fit_parametric_runs(
         residual,
         progress,
         cross_study,
+        optima=np.array([theta for _, theta in best.refined]),
     )
     fitted_max = float(train.flops.max())
     predictions = _predictions(objective, best, thetas, model, fitted_max, predict, predict_flops, seed)

@@ -19,6 +19,7 @@ from numpy.typing import ArrayLike
 
 from ...core.compute import FLOPS_PER_PARAM_TOKEN
 from ...core.errors import ScaleError
+from ...core.units import SMALLEST
 from .records import (
     MAX_FIELD,
     MAX_RUNS,
@@ -157,6 +158,23 @@ def read_runs(path: str | Path, columns: dict[str, str] | None = None, exclude: 
     return runs
 
 
+def _column(records: Records, source: str, name: str) -> np.ndarray:
+    """One column as numbers > 0: numpy reads a column of plain ASCII numerals at once (a ladder's
+    file has hundreds of thousands); anything else (a suffix, a blank, a bad cell) is read cell by
+    cell, where the first bad one gets its own message with its row and line."""
+    cells = [record.get(name) for _, _, record in records]
+    if all(isinstance(cell, str) for cell in cells):
+        text = "".join(cells)  # type: ignore[arg-type]
+        if text.isascii() and text.isprintable() and " " not in text and "_" not in text:
+            try:
+                array = np.array(cells, dtype=float)
+            except ValueError:
+                array = None
+            if array is not None and np.all(np.isfinite(array) & (array >= SMALLEST)):
+                return array
+    return np.array([_value(cell, source, row, line, name) for (row, line, _), cell in zip(records, cells)], dtype=float)
+
+
 def runs_from_records(records: Records, source: str, columns: dict[str, str]) -> Runs:
     """The runs of records already read (``records.read_records``): one read of a file serves a
     caller that also looks at other columns (``scale compare`` reads the evaluation's)."""
@@ -180,16 +198,10 @@ def runs_from_records(records: Records, source: str, columns: dict[str, str]) ->
     if missing:
         raise ScaleError(f"{source}: missing column {' and '.join(missing)} (found: {_listing(present)}); map yours with --columns")
 
-    values: dict[str, list[float]] = {name: [] for name in FIELDS if has[name]}
-    lines, numbers = [], []
-    for row_number, line, record in records:
-        lines.append(line)
-        numbers.append(row_number)
-        for name in values:
-            raw = record.get(column[name])
-            values[name].append(_value(raw, source, row_number, line, column[name]))
+    lines = [line for _, line, _ in records]
+    numbers = [row_number for row_number, _, _ in records]
     # Any: which of params, tokens and flops are derived depends on the columns present (checked above).
-    arrays: dict[str, Any] = {name: np.asarray(vals, dtype=float) for name, vals in values.items()}
+    arrays: dict[str, Any] = {name: _column(records, source, column[name]) for name in FIELDS if has[name]}
     loss = arrays["loss"]
     params: Any = arrays.get("params")
     tokens: Any = arrays.get("tokens")
@@ -204,7 +216,7 @@ def runs_from_records(records: Records, source: str, columns: dict[str, str]) ->
         notes.append("tokens derived from flops as flops / (6 params)")
     if flops is None:
         flops = FLOPS_PER_PARAM_TOKEN * params * tokens
-    elif "params" in values and "tokens" in values:
+    elif "params" in arrays and "tokens" in arrays:
         ratio = float(np.median(flops / (FLOPS_PER_PARAM_TOKEN * params * tokens)))
         if abs(ratio - 1) > FLOPS_MISMATCH:
             warnings.append(

@@ -205,13 +205,20 @@ def fit_parametric(objective: Objective, weights: np.ndarray | None = None, refi
     return fit_many(objective, np.ones_like(objective.loss) if weights is None else weights, refine)[0]
 
 
-def fit_many(objective: Objective, weights: np.ndarray, refine: int = REFINE) -> list[ParametricFit]:
-    """One multi-start fit per row of ``weights`` (backtests, leave-one-out fits), refined together."""
+def fit_many(objective: Objective, weights: np.ndarray, refine: int = REFINE, starts: np.ndarray | None = None) -> list[ParametricFit]:
+    """One multi-start fit per row of ``weights`` (backtests, leave-one-out fits), refined together.
+
+    ``starts`` (k, 5): refine these for every row instead of screening (the optima of a fit on
+    nearly the same runs: see :func:`~scaling_cli.fitting.check.error_model.error_model`)."""
     weights = np.atleast_2d(weights)
-    starts = screen(objective, weights, refine)
-    sampled = subsample(objective, weights) if refine > POLISH else None
-    if sampled is not None:
-        starts, refine = _polish_starts(*sampled, starts), POLISH
+    if starts is not None:
+        refine = len(starts)
+        starts = np.broadcast_to(starts, (len(weights), refine, 5))
+    else:
+        starts = screen(objective, weights, refine)
+        sampled = subsample(objective, weights) if refine > POLISH else None
+        if sampled is not None:
+            starts, refine = _polish_starts(*sampled, starts), POLISH
     fits = np.repeat(np.arange(len(weights)), refine)
     thetas, values = solve(objective, starts.reshape(-1, 5), np.repeat(weights, refine, axis=0), fits=fits)
     results = []
