@@ -35,6 +35,8 @@ _LAZY = {
     "sweep": "scaling_cli.planning.sweeps",
     "Shape": "scaling_cli.hardware.shape",
     "suggest_shapes": "scaling_cli.hardware.shape",
+    "curve": "scaling_cli.fitting.curves.curve",
+    "track": "scaling_cli.fitting.curves.curve",
 }
 
 

@@ -224,7 +224,22 @@ def test_version_help_examples_and_markup(cli):
     from scaling_cli import __version__
 
     assert cli("--version").stdout.strip() == f"scale {__version__}"
-    for command in ("plan", "overtrain", "loss", "laws", "gpus", "fit", "sweep", "shape", "memory", "mfu", "check", "pattern", "compare"):
+    for command in (
+        "plan",
+        "overtrain",
+        "loss",
+        "laws",
+        "gpus",
+        "fit",
+        "sweep",
+        "shape",
+        "memory",
+        "mfu",
+        "check",
+        "pattern",
+        "compare",
+        "curve",
+    ):
         text = cli(command, "--help").stdout
         assert "Examples:" in text and f"scale {command}" in text, command
         assert "<bool>" not in text, command  # --help included

@@ -42,6 +42,12 @@ EXAMPLES = {
         "scale pattern runs.csv --metric acc_hellaswag --chance 0.25",
         "scale pattern ladder.csv --metric mmlu_acc --x params --chance 0.25 --json",
     ],
+    "curve": [
+        "scale curve curves.csv --where model=400M",
+        "scale curve curves.csv --schedule cos=cosine:total=100000,warmup=2000,peak=3e-4,final=3e-5 "
+        "--schedule wsd=wsd:total=100000,warmup=2000,peak=3e-4,final=3e-5,decay_start=80000",
+        "scale curve wandb.csv --columns step=_step,loss=train/loss --track big-run --json",
+    ],
     "sweep": ["scale sweep --min-flops 1e18 --max-flops 1e20 --budgets 3 --sizes 5 --csv sweep.csv"],
     "shape": ["scale shape --params 7e9", "scale shape --config config.json --seq 8192"],
     "memory": ["scale memory --params 7e9 --gpu a100-80gb", "scale memory --params 70e9 --gpu h100-sxm --zero 3 --dp 64"],
