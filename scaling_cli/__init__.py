@@ -37,6 +37,16 @@ _LAZY = {
     "suggest_shapes": "scaling_cli.hardware.shape",
     "curve": "scaling_cli.fitting.curves.curve",
     "track": "scaling_cli.fitting.curves.curve",
+    # One function for each command, of the command's name (#29); "module:function" where the
+    # function has its own name there. `scale laws` is load_presets: `laws` is the law package.
+    "loss": "scaling_cli.planning.planner:loss_table",
+    "gpus": "scaling_cli.hardware.gpus:load_gpus",
+    "shape": "scaling_cli.hardware.shape:suggest_shapes",
+    "memory": "scaling_cli.hardware.memory:training_memory",
+    "mfu": "scaling_cli.core.compute:model_flops_utilization",
+    "pattern": "scaling_cli.fitting.pattern.pattern:classify",
+    "compare": "scaling_cli.fitting.compare.compare:compare",
+    "check": "scaling_cli.planning.budget:check",
 }
 
 
@@ -44,7 +54,8 @@ def __getattr__(name: str):
     if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        module, _, attribute = _LAZY[name].partition(":")
+        return getattr(importlib.import_module(module), attribute or name)
     raise AttributeError(f"module 'scaling_cli' has no attribute {name!r}")
 
 
@@ -55,21 +66,31 @@ __all__ = [
     "Runs",
     "ScaleError",
     "Shape",
+    "check",
+    "compare",
+    "curve",
     "fit",
     "format_count",
     "get_gpu",
     "gpu_hours",
+    "gpus",
     "load_gpus",
     "load_law",
     "load_presets",
+    "loss",
     "loss_table",
+    "memory",
+    "mfu",
     "overtrain",
     "parse_number",
+    "pattern",
     "plan",
     "preset_names",
     "read_runs",
+    "shape",
     "suggest_shapes",
     "sweep",
+    "track",
     "training_flops",
 ]
 

@@ -91,7 +91,8 @@ def test_the_authors_protocol_reproduces_their_test_errors(model):
 
 
 def _synthetic(seed: int, cut: float = 0.3) -> tuple[list[CurveRun], float]:
-    """Four runs of the 400M law with 0.1 % log noise; the last (cosine to 60k) cut at ``cut``."""
+    """Four runs of the 400M law with 0.1 % log noise; the last (cosine to 60k) cut at ``cut``, and
+    its final loss as observed (noise included)."""
     rng = np.random.default_rng(seed)
     theta = np.array(PUBLISHED["400M"])
     plans = [
@@ -107,7 +108,7 @@ def _synthetic(seed: int, cut: float = 0.3) -> tuple[list[CurveRun], float]:
         loss = truth * np.exp(rng.normal(0, 0.001, len(steps)))
         keep = len(steps) if i < 3 else int(len(steps) * cut)
         runs.append(CurveRun(name=f"r{i}", rates=plan.rates(), steps=steps[:keep], loss=loss[:keep]))
-    return runs, float(truth[-1])
+    return runs, float(loss[-1])  # the final loss as it would be logged: a prediction interval holds observations
 
 
 def test_seeded_curves_end_inside_their_interval():

@@ -116,6 +116,15 @@ class ScaleGroup(TyperGroup):
                 command.epilog = "Examples:\n\n" + "\n\n".join(f"  {line}" for line in EXAMPLES[name])
         try:
             args = list(sys.argv[1:] if args is None else args)
+            completing = os.environ.get(complete_var or f"_{(prog_name or 'scale').replace('-', '_').upper()}_COMPLETE")
+            if not args and not completing:
+                # Bare `scale` is a usage error: the help goes to stderr and the exit is 2, so a
+                # script that lost its arguments fails instead of passing (#29).
+                import contextlib
+
+                with contextlib.redirect_stdout(sys.stderr):
+                    super().main(args=["--help"], prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra)
+                return 2
             asked = self.commands.get(args[0]) if args else None
             repeated = asked is not None and _repeated_option(asked, args[1:])
             if repeated:
@@ -129,8 +138,8 @@ class ScaleGroup(TyperGroup):
             return error.exit_code
         except TyperException as error:  # click's usage errors: bad flags, bad values
             if type(error).__name__ == "NoArgsIsHelpError":
-                sys.stdout.write(error.format_message() + "\n")
-                return 0
+                sys.stderr.write(error.format_message() + "\n")
+                return 2
             fail(error.format_message())
             return error.exit_code
         except (Abort, KeyboardInterrupt):

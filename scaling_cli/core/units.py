@@ -51,6 +51,17 @@ def parse_number(text: str) -> float:
     return value
 
 
+def did_you_mean(name: object, choices: list[str]) -> str:
+    """' (did you mean ...?)' naming the choices ``name`` is a prefix of or a near miss of, or ''."""
+    import difflib
+
+    text = str(name).strip().lower()
+    if not text or len(text) > 100:
+        return ""
+    close = [choice for choice in choices if choice.startswith(text)] or difflib.get_close_matches(text, choices, n=2, cutoff=0.6)
+    return f" (did you mean {' or '.join(repr(c) for c in close[:3])}?)" if close else ""
+
+
 def shorten(value: object, limit: int = 60) -> str:
     """``repr(value)``, cut to ``limit`` characters: an error line stays one readable line."""
     text = repr(value)

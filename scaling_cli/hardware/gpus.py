@@ -99,6 +99,6 @@ def get_gpu(name: str) -> Gpu:
     try:
         return gpus[name.strip().lower()]
     except KeyError:
-        from ..core.units import shorten
+        from ..core.units import did_you_mean, shorten
 
-        raise ScaleError(f"unknown GPU {shorten(name)}: expected one of {', '.join(gpus)}") from None
+        raise ScaleError(f"unknown GPU {shorten(name)}{did_you_mean(name, list(gpus))}: expected one of {', '.join(gpus)}") from None

@@ -142,7 +142,7 @@ def form_named(name: str) -> Form:
     """The form called ``name``, or a ScaleError listing the forms."""
     registry = forms()
     if not isinstance(name, str) or name not in registry:
-        from ..core.units import shorten
+        from ..core.units import did_you_mean, shorten
 
-        raise ScaleError(f"unknown form {shorten(str(name))}: expected one of {', '.join(registry)}")
+        raise ScaleError(f"unknown form {shorten(str(name))}{did_you_mean(name, list(registry))}: expected one of {', '.join(registry)}")
     return registry[name]

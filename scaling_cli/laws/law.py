@@ -291,7 +291,12 @@ def load_law(name_or_path: str | Path = DEFAULT_LAW) -> Law:
     preset = config_dir() / "laws" / f"{text}.toml"
     if "/" not in text and "\\" not in text and not text.endswith(".toml"):
         if len(text) > 100 or not preset.is_file():
-            raise ScaleError(f"unknown law {text!r}: expected one of {', '.join(preset_names())}, or a path to a law .toml file")
+            from ..core.units import did_you_mean
+
+            raise ScaleError(
+                f"unknown law {text!r}{did_you_mean(text, preset_names())}: expected one of {', '.join(preset_names())}, "
+                "or a path to a law .toml file"
+            )
         return load_toml(Law, preset, f"law preset {preset.name}")
     path = Path(text)
     return load_toml(Law, path)

@@ -75,7 +75,8 @@ def load_family_preset(name: str) -> FormPreset:
         return load_toml(FormPreset, Path(text))
     path = family_dir() / f"{text}.toml"
     if len(text) > 100 or not path.is_file():
-        from ..core.units import shorten
+        from ..core.units import did_you_mean, shorten
 
-        raise ScaleError(f"unknown preset {shorten(text)}: expected one of {', '.join(family_preset_names())}")
+        names = family_preset_names()
+        raise ScaleError(f"unknown preset {shorten(text)}{did_you_mean(text, names)}: expected one of {', '.join(names)}")
     return load_toml(FormPreset, path, f"law preset families/{path.name}")

@@ -22,18 +22,13 @@ from ..core.units import parse_number
 from ..hardware.gpus import DEFAULT_GPU
 from ..hardware.layout import Layout
 from ..hardware.shape import Shape
+from .budget_warnings import WARNING_KINDS, accepted, warnings_for
 
 if TYPE_CHECKING:
     from ..hardware.gpus import Gpu
     from .overtraining import OvertrainRow
     from .result import Plan
 
-FAR_FROM_OPTIMAL_TOKENS_PER_PARAM = 10.0
-"""Below ~10 tokens per parameter a run is far from compute-optimal (Chinchilla's ~20)."""
-MANY_EPOCHS = 4.0
-"""Beyond ~4 epochs repeated data stops being almost as good as fresh (Muennighoff et al. 2023)."""
-HIGH_MFU = 0.6
-"""Large runs report 38-46 % MFU (Llama 3 Table 4, PaLM); above ~60 % a plan is optimistic."""
 
 LIMITS = {
     # name: (kind, what it bounds, unit)
@@ -136,11 +131,24 @@ class BudgetFile(BaseModel):
     inference_tokens: float | None = Field(default=None, ge=0)
     layout: Layout | None = None
     limits: Limits = Limits()
+    accept: list[str] = []
+    """Warning kinds ``--strict`` lets pass (``WARNING_KINDS``): ``["extrapolation"]`` accepts a
+    known extrapolation of the law beyond its fitted range."""
+    max_extrapolation_decades: PositiveFloat | None = None
+    """With ``accept = ["extrapolation"]``: accepted only up to this many decades beyond the fit."""
 
     _numbers = field_validator(
         "params", "tokens", "flops", "price_per_gpu_hour", "unique_tokens", "inference_tokens", "gpus", mode="before"
     )(classmethod(lambda cls, value: _number(value)))
     _mfu = field_validator("mfu", mode="before")(classmethod(lambda cls, value: _fraction(value)))
+
+    @field_validator("accept")
+    @classmethod
+    def _known_kinds(cls, value: list[str]) -> list[str]:
+        unknown = [kind for kind in value if kind not in WARNING_KINDS]
+        if unknown:
+            raise ValueError(f"accept: {', '.join(map(repr, unknown))} is not a warning kind: expected any of {', '.join(WARNING_KINDS)}")
+        return value
 
     @model_validator(mode="after")
     def _one_size(self) -> BudgetFile:
@@ -176,10 +184,20 @@ class Evaluation(BaseModel):
     values: dict[str, float | None]
     checks: list[Check]
     warnings: list[str]
+    kinds: list[str] = []
+    """The kind of each warning (``WARNING_KINDS``)."""
+    accepted: list[bool] = []
+    """Whether the budget file accepts each warning (``accept``, ``max_extrapolation_decades``):
+    ``--strict`` fails only on the others."""
 
     @property
     def ok(self) -> bool:
         return all(check.ok for check in self.checks)
+
+    @property
+    def unaccepted(self) -> list[str]:
+        """The warnings ``--strict`` fails on."""
+        return [w for w, fine in zip(self.warnings, self.accepted or [False] * len(self.warnings)) if not fine]
 
 
 def check_limits(values: dict[str, float | None], limits: Limits, source: str | None = None, row: int | None = None) -> list[Check]:
@@ -235,24 +253,6 @@ def row_values(row: OvertrainRow, gpus: int | None, price: float | None, memory:
         "memory_per_gpu_bytes": memory,
         "epochs": row.epochs,
     }
-
-
-def warnings_for(values: dict[str, float | None], mfu: float, fits: bool | None) -> list[str]:
-    """What a reviewer should question, though no limit was set on it."""
-    found = []
-    ratio = values.get("tokens_per_param")
-    if ratio is not None and ratio < FAR_FROM_OPTIMAL_TOKENS_PER_PARAM:
-        found.append(
-            f"{ratio:.1f} tokens per parameter: far from compute-optimal (under ~{FAR_FROM_OPTIMAL_TOKENS_PER_PARAM:g}; Chinchilla's is ~20)"
-        )
-    epochs = values.get("epochs")
-    if epochs is not None and epochs > MANY_EPOCHS:
-        found.append(f"{epochs:.1f} epochs over the unique data: beyond ~{MANY_EPOCHS:g} repeats lose value (Muennighoff et al. 2023)")
-    if mfu > HIGH_MFU:
-        found.append(f"MFU {mfu:.0%} is above what large runs reach (38-46 %; ~{HIGH_MFU:.0%} is optimistic)")
-    if fits is False:
-        found.append("the model does not fit the GPUs named at the default layout (see `scale memory`)")
-    return found
 
 
 SHAPE_AGREEMENT = 0.02
@@ -343,13 +343,17 @@ def evaluate(budget: BudgetFile, source: str | None = None) -> Evaluation:
         "epochs": None if budget.unique_tokens is None else tokens / budget.unique_tokens,
     }
     given = budget.limits.given()
+    kinded = (
+        [("limits", "no limits: the file has no [limits] table (or an empty one), so nothing is checked")] if not given else []
+    ) + warnings_for(values, budget.mfu, fits)
+    kinded += [("extrapolation", warning) for warning in law.range_warnings(flops, params, tokens)]
     return Evaluation(
         file=source,
         values=values,
         checks=check_limits(values, budget.limits, source),
-        warnings=(["no limits: the file has no [limits] table (or an empty one), so nothing is checked"] if not given else [])
-        + warnings_for(values, budget.mfu, fits)
-        + law.range_warnings(flops, params, tokens),
+        warnings=[warning for _, warning in kinded],
+        kinds=[kind for kind, _ in kinded],
+        accepted=[accepted(budget.accept, budget.max_extrapolation_decades, kind, warning) for kind, warning in kinded],
     )
 
 
@@ -373,3 +377,14 @@ def _memory(budget: BudgetFile, params: float, flops: float, gpu: Gpu, shape: Sh
 def load_budget(path: str | Path) -> BudgetFile:
     """A budget file, validated; every problem is one ``ScaleError`` line naming file, key and line."""
     return load_toml(BudgetFile, Path(path))
+
+
+def check(budget: BudgetFile | str | Path) -> Evaluation:
+    """``scale check``: a budget file (a path, or a loaded :class:`BudgetFile`) against its limits.
+
+    >>> from scaling_cli import check
+    >>> check("configs/budget.example.toml").ok  # doctest: +SKIP
+    """
+    if isinstance(budget, BudgetFile):
+        return evaluate(budget)
+    return evaluate(load_budget(budget), str(budget))

@@ -73,7 +73,7 @@ def check(
             evaluations.append(evaluate(_load(path), "<stdin>" if path == "-" else path))
         except ScaleError as error:
             errors.append(str(error))
-    ok = all(e.ok for e in evaluations) and not (strict and any(e.warnings for e in evaluations))
+    ok = all(e.ok for e in evaluations) and not (strict and any(e.unaccepted for e in evaluations))
     if json:
         emit_json(
             {
@@ -81,7 +81,16 @@ def check(
                 "strict": strict,
                 "checks": [check for e in evaluations for check in e.checks],
                 "files": [
-                    {"file": e.file, "ok": e.ok, "values": e.values, "checks": e.checks, "warnings": e.warnings} for e in evaluations
+                    {
+                        "file": e.file,
+                        "ok": e.ok,
+                        "values": e.values,
+                        "checks": e.checks,
+                        "warnings": e.warnings,
+                        "warning_kinds": e.kinds,
+                        "warnings_accepted": e.accepted,
+                    }
+                    for e in evaluations
                 ],
                 "errors": errors,
             }
@@ -100,8 +109,8 @@ def check(
                 render_checks(console, e.checks, title=title)
             else:
                 console.print(Text(f"{e.file}: no limits", style="bold"))
-            for warning in e.warnings:
-                console.print(Text(f"Warning: {warning}" + (" (fails with --strict)" if strict else ""), style="yellow"))
+            for warning, fine in zip(e.warnings, e.accepted):
+                console.print(Text(f"Warning: {warning}" + _strictness(strict, fine), style="yellow"))
         verdict = "all limits hold" if ok else ("a warning fails --strict" if all(e.ok for e in evaluations) else "a limit is exceeded")
         invalid = f"; {len(errors)} invalid (see the errors)" if errors else ""
         shown = (
@@ -130,6 +139,10 @@ def _load(path: str):
     return validate(BudgetFile, parse_toml(text.lstrip("\ufeff"), "<stdin>"), "<stdin>", text=text)
 
 
+def _strictness(strict: bool, accepted: bool) -> str:
+    return " (accepted by the budget file)" if accepted else " (fails with --strict)" if strict else ""
+
+
 def markdown(evaluations, errors: list[str], strict: bool, ok: bool) -> str:
     """GitHub-flavoured Markdown: one table of limits per file, its warnings, and the verdict."""
     lines = []
@@ -137,9 +150,10 @@ def markdown(evaluations, errors: list[str], strict: bool, ok: bool) -> str:
         lines += [f"### `{e.file}`: {'within budget' if e.ok else 'OVER BUDGET'}", ""]
         if e.checks:
             lines += markdown_checks(e.checks).strip("\n").splitlines() + [""]
-        lines += [f"- Warning: {w}" + (" (fails with --strict)" if strict else "") for w in e.warnings]
+        lines += [f"- Warning: {w}" + _strictness(strict, fine) for w, fine in zip(e.warnings, e.accepted)]
         lines.append("")
     lines += [f"- Error: {error}" for error in errors]
+    lines.append("")  # a blank line: the verdict is a paragraph, not part of the last bullet
     verdict = (
         "all limits hold"
         if ok and not errors

@@ -54,7 +54,7 @@ def fit(
         str | None,
         typer.Option(
             "--form",
-            help="Fit this law form (see `scale laws --forms`) on its own columns: routed, data-constrained, finetune, context, reward-bon, ...",
+            help="Fit this law form (see `scale laws`, one with `scale laws --form NAME`) on its own columns: routed, data-constrained, finetune, context, reward-bon, ...",
             metavar="FORM",
             autocompletion=complete_forms,
         ),

@@ -25,10 +25,17 @@ def laws(
             help="Show one law, family preset or form in full (name or .toml path).", metavar="LAW", autocompletion=complete_law_names
         ),
     ] = None,
+    form: Annotated[
+        str | None,
+        typer.Option("--form", help="Show this law form (what `scale fit --form` fits), not a preset of its name.", metavar="FORM"),
+    ] = None,
     json: JsonOption = False,
 ) -> None:
-    """The scaling-law presets, the law forms you can fit, their sources and key constants."""
-    from ...laws import forms, load_presets
+    """The scaling-law presets, the law forms you can fit, their sources and key constants.
+
+    A name is a planner preset first (`chinchilla` is the default law), then a family preset,
+    then a form; `--form NAME` shows the form."""
+    from ...laws import forms, load_presets, preset_names
     from ...laws.hyperparams import hyperparameter_law, hyperparameter_law_names
     from ...laws.preset import family_preset_names, load_family_preset
 
@@ -42,7 +49,13 @@ def laws(
         else:
             _render_hyperparameter_laws([law], detailed=True)
         return
-    if name in registry:
+    if form is not None:
+        from ...laws import form_named
+
+        name = form
+        form_named(form)  # an unknown form is one line naming the forms
+    planner_names = [] if form is not None else preset_names()
+    if name in registry and name not in planner_names:
         chosen: list[Law] = []
         shown_forms, presets = [registry[name]], [load_family_preset(p) for p in families]
         presets = [p for p in presets if p.form == name]

@@ -309,7 +309,7 @@ def mfu(
 
     Feed it to `scale plan --mfu` instead of the default."""
     from ...core.compute import model_flops_utilization
-    from ...planning.budget import HIGH_MFU
+    from ...planning.budget_warnings import HIGH_MFU
     from ...planning.planner import resolve_gpu
 
     rates = [rate for rate in (tokens_per_second, tokens_per_second_per_gpu) if rate is not None]

@@ -30,11 +30,14 @@ def plan_markdown(plan) -> str:
     if plan.memory_per_gpu_bytes is not None:
         pairs.append(("Memory per GPU", f"{plan.memory_per_gpu_bytes / 1e9:,.1f} GB" + ("" if plan.run.fits else " (does NOT fit)")))
     for task in plan.tasks:
-        pairs.append((f"{task.name} ({task.metric})", "out of reach" if task.value is None else f"{task.value:.1%}"))
+        caveat = " (see its warning)" if task.warnings else ""
+        pairs.append((f"{task.name} ({task.metric})", ("out of reach" if task.value is None else f"{task.value:.1%}") + caveat))
     lines = [f"### Compute-optimal plan under `{plan.law}`", ""] + _rows(pairs) + [""]
     if plan.inference_optimal is not None:
         lines += _serving(plan) + [""]
-    lines += _bullets("Warning", plan.warnings) + _bullets("Note", plan.notes)
+    # Every warning a reviewer must see, the tasks' own included (#29).
+    task_warnings = [f"{task.name}: {w}" for task in plan.tasks for w in task.warnings]
+    lines += _bullets("Warning", [*plan.warnings, *(w for w in task_warnings if w not in plan.warnings)]) + _bullets("Note", plan.notes)
     return "\n".join(lines).rstrip() + "\n"
 
 

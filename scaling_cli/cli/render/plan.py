@@ -298,7 +298,7 @@ def render_losses(
 def render_laws(console: Console, laws: list[Law], detailed: bool) -> None:
     if detailed:
         for law in laws:
-            console.print(Text(f"{law.name}: {law.title}", style="bold"))
+            console.print(Text(law.title if law.title.startswith(f"{law.name}:") else f"{law.name}: {law.title}", style="bold"))
             console.print(f"Kind: {law.kind}; N counts {law.params_counted} parameters; data: {law.dataset}")
             console.print(f"Source: {law.citation}")
             if law.loss is not None:
@@ -322,7 +322,7 @@ def render_laws(console: Console, laws: list[Law], detailed: bool) -> None:
     table.add_column("a", justify="right")
     table.add_column("Tokens/param at 1e23", justify="right")
     for law in laws:
-        counted = "" if law.params_counted == "total" else f" (N: {law.params_counted})"
+        counted = "" if law.params_counted == "total" or "N: " in law.title else f" (N: {law.params_counted})"
         table.add_row(
             law.name,
             law.title + counted,
