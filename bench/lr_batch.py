@@ -1,6 +1,8 @@
 """Calibration of ``scale fit --form lr-batch`` on seeded grids with a known law (#27).
 
-Prints how often each exponent's 95 % interval holds the true one, and the median errors.
+Prints how often each exponent's 95 % interval holds the true one, and the median errors; then
+how often the 95 % interval a saved law file gives (its leave-one-cell-out sd) holds the optimum
+of a cell the fit did not see (the centre cell and a corner cell of each grid).
 
     python bench/lr_batch.py [--repetitions 200]
 """
@@ -37,6 +39,33 @@ def main() -> None:
         print(
             f"{key:<13} 95 % interval holds the truth in {inside[key] / args.repetitions:.1%}; median |error| {np.median(errors[key]):.4f}"
         )
+
+    held_out(max(args.repetitions // 4, 10))
+
+
+def held_out(repetitions: int) -> None:
+    import tomllib
+
+    from scaling_cli.fitting.hparams.save import law_toml
+    from scaling_cli.laws.hyperparams import HyperparameterLaw
+
+    hits = {"lr": 0, "batch": 0}
+    total = 0
+    for seed in range(repetitions):
+        grid = synthetic_lr_batch_grid(seed)
+        for cell in fit_lr_batch(*grid, seed=seed).cells:
+            if (cell.params, cell.tokens) not in ((4e8, 1e10), (2e8, 3e10)):
+                continue
+            keep = ~((grid[0] == cell.params) & (grid[1] == cell.tokens))
+            law = HyperparameterLaw.model_validate(tomllib.loads(law_toml(fit_lr_batch(*(g[keep] for g in grid), seed=seed), "x")))
+            lr_band, batch_band = law.intervals(6 * cell.params * cell.tokens, cell.params, cell.tokens)
+            assert lr_band is not None and batch_band is not None
+            hits["lr"] += lr_band[0] <= cell.lr.value <= lr_band[1]
+            hits["batch"] += batch_band[0] <= cell.batch_tokens.value <= batch_band[1]
+            total += 1
+    print(
+        f"a held-out cell's optimum inside the saved law's 95 % interval: lr {hits['lr'] / total:.1%}, batch {hits['batch'] / total:.1%} ({total} cells)"
+    )
 
 
 if __name__ == "__main__":

@@ -88,6 +88,14 @@ def test_the_cli_saves_a_law_plan_reads_back(cli, tmp_path):
     assert law.learning_rate.exponents["params"] == pytest.approx(out["learning_rate"]["exponents"]["params"]["value"], rel=1e-5)
     planned = cli.json("plan", "--flops", "1e21", "--gpus", "8", "--hparams-law", str(saved))
     assert planned["run"]["hyperparameter_law"] == "ours"
+    # The saved law carries its leave-one-cell-out spread: the run section shows the interval.
+    checks = out["leave_one_cell_out"]
+    assert law.learning_rate.prediction_sd == pytest.approx(np.sqrt(np.mean([np.log(c["lr_ratio"]) ** 2 for c in checks])), rel=1e-5)
+    low, high = planned["run"]["learning_rate_pi95"]
+    assert low < planned["run"]["learning_rate"] < high
+    assert planned["run"]["batch_size_tokens_pi95"][0] < planned["run"]["batch_size_tokens"] < planned["run"]["batch_size_tokens_pi95"][1]
+    # A published preset carries none.
+    assert cli.json("plan", "--flops", "1e21", "--gpus", "8")["run"]["learning_rate_pi95"] is None
 
 
 def test_on_the_released_moe_grid():

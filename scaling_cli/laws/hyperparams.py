@@ -19,7 +19,7 @@ import math
 from functools import cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, PositiveFloat, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, field_validator
 
 from ..core.configs import config_dir, load_toml
 from ..core.errors import ScaleError
@@ -37,6 +37,12 @@ class PowerLaw(BaseModel):
 
     coefficient: PositiveFloat
     exponents: dict[str, float]
+    prediction_sd: float | None = Field(default=None, gt=0)
+    """The sd (natural log) of a new (N, D) cell's optimum around the law: the RMS of the
+    leave-one-cell-out errors of the fit that wrote the file. None: the law carries no interval
+    (a published preset gives none)."""
+    evidence: int | None = Field(default=None, ge=2)
+    """The cells that sd comes from (Student's t takes the cells less the law's constants)."""
 
     @field_validator("exponents")
     @classmethod
@@ -72,6 +78,21 @@ class HyperparameterLaw(BaseModel):
     def suggest(self, flops: float, params: float, tokens: float) -> tuple[float, float]:
         """(peak learning rate, batch size in tokens)."""
         return self.learning_rate(flops, params, tokens), self.batch_size_tokens(flops, params, tokens)
+
+    def intervals(self, flops: float, params: float, tokens: float) -> tuple[tuple[float, float] | None, tuple[float, float] | None]:
+        """The 95 % prediction intervals of the learning rate and the batch, where the law has them."""
+
+        def band(law: PowerLaw) -> tuple[float, float] | None:
+            if law.prediction_sd is None or law.evidence is None:
+                return None
+            from scipy.stats import t
+
+            value = law(flops, params, tokens)
+            # Degrees of freedom: the cells less the law's constants (coefficient and exponents).
+            half = float(t.ppf(0.975, max(law.evidence - 1 - len(law.exponents), 1))) * law.prediction_sd
+            return (value * math.exp(-half), value * math.exp(half))
+
+        return band(self.learning_rate), band(self.batch_size_tokens)
 
     def range_warnings(self, flops: float, params: float, tokens: float) -> list[str]:
         """Where the run leaves the range the law was fitted on, by how far."""

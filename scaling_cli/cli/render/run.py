@@ -273,9 +273,18 @@ def render_run(console: Console, plan) -> None:
         "Batch size",
         f"{run.batch_size_sequences:,.0f} sequences of {layout.seq:,} = {format_count(run.batch_tokens_per_step)} tokens "
         f"({run.batch_size_sequences / layout.dp:,.0f} per data-parallel rank; the law's optimum "
-        f"{format_count(run.batch_size_tokens)}), {format_count(run.steps)} steps",
+        f"{format_count(run.batch_size_tokens)}"
+        + (
+            ""
+            if run.batch_size_tokens_pi95 is None
+            else f", 95 % {format_count(run.batch_size_tokens_pi95[0])}-{format_count(run.batch_size_tokens_pi95[1])}"
+        )
+        + f"), {format_count(run.steps)} steps",
     )
-    table.add_row("Learning rate", f"{format_sci(run.learning_rate)} (peak; {run.hyperparameter_law}, --hparams-law)")
+    band = (
+        "" if run.learning_rate_pi95 is None else f", 95 % {format_sci(run.learning_rate_pi95[0])}-{format_sci(run.learning_rate_pi95[1])}"
+    )
+    table.add_row("Learning rate", f"{format_sci(run.learning_rate)} (peak{band}; {run.hyperparameter_law}, --hparams-law)")
     suggestion = plan.vocab_suggestion
     if suggestion is not None:
         table.add_row("Vocabulary", _vocab_line(suggestion))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from .result import LrBatchFit, PowerLawFit
 
 
@@ -10,6 +12,15 @@ def law_toml(result: LrBatchFit, name: str) -> str:
 
     def exponents(fit: PowerLawFit) -> str:
         return "{ " + ", ".join(f"{k} = {v.value:.6g}" for k, v in fit.exponents.items()) + " }" if fit.exponents else "{ flops = 0.0 }"
+
+    checks = result.leave_one_cell_out
+
+    def spread(ratios: list[float]) -> str:
+        # The leave-one-cell-out errors: how far a new cell's optimum falls from the law.
+        if len(ratios) < 2:
+            return ""
+        sd = math.sqrt(sum(math.log(r) ** 2 for r in ratios) / len(ratios))
+        return f"prediction_sd = {sd:.6g}\nevidence = {len(ratios)}\n"
 
     ranges = "\n".join(f"{k} = [{lo:.6g}, {hi:.6g}]" for k, (lo, hi) in result.fitted_range.items())
     return f"""# A learning-rate / batch-size law fitted by `scale fit --form lr-batch` on {result.source}.
@@ -22,11 +33,11 @@ counts = "N = the grid's params column as given, D = its tokens"
 [learning_rate]
 coefficient = {result.learning_rate.coefficient.value:.6g}
 exponents = {exponents(result.learning_rate)}
-
+{spread([c.lr_ratio for c in checks])}
 [batch_size_tokens]
 coefficient = {result.batch_size_tokens.coefficient.value:.6g}
 exponents = {exponents(result.batch_size_tokens)}
-
+{spread([c.batch_ratio for c in checks])}
 [fitted_range]
 {ranges}
 """

@@ -44,6 +44,9 @@ class RunPlan(BaseModel):
     steps: float | None = None
     """Optimizer steps to train the planned tokens at that batch."""
     learning_rate: float
+    learning_rate_pi95: tuple[float, float] | None = None
+    """Where the law has an interval (a law fitted by `scale fit --form lr-batch`): 95 %."""
+    batch_size_tokens_pi95: tuple[float, float] | None = None
     hyperparameter_law: str = "step-law"
     """The learning-rate / batch-size law the suggestion comes from (``--hparams-law``)."""
     hyperparameter_source: str
@@ -131,6 +134,7 @@ def run_plan(
     tokens = flops / (FLOPS_PER_PARAM_TOKEN * params)
     counted = _counted_params(law, shape, params)
     learning_rate, batch = law.suggest(flops, counted, tokens)
+    lr_band, batch_band = law.intervals(flops, counted, tokens)
     notes += law.range_warnings(flops, counted, tokens)
     other = hyperparameter_law("deepseek" if law.name == "step-law" else "step-law")
     other_lr, other_batch = other.suggest(flops, _counted_params(other, shape, params), tokens)
@@ -154,6 +158,8 @@ def run_plan(
         batch_tokens_per_step=float(sequences * seq),
         steps=tokens / (sequences * seq),
         learning_rate=learning_rate,
+        learning_rate_pi95=lr_band,
+        batch_size_tokens_pi95=batch_band,
         hyperparameter_law=law.name,
         hyperparameter_source=f"{law.citation}. {law.note}",
         notes=notes,
