@@ -31,7 +31,12 @@ def render_lr_batch(console: Console, result: LrBatchFit) -> None:
     summary.add_row("Peak learning rate", _law(result.learning_rate, ""))
     summary.add_row("Batch size", _law(result.batch_size_tokens, " tokens"))
     if result.median_loco_cost is not None:
-        summary.add_row("Leave one cell out", f"the law refitted without each cell costs it {result.median_loco_cost:.3%} of loss (median)")
+        nearest = result.median_loco_nearest_grid_cost
+        summary.add_row(
+            "Leave one cell out",
+            f"the law refitted without each cell costs it {result.median_loco_cost:.3%} of loss (median)"
+            + ("" if nearest is None else f"; the cell's run nearest its suggestion {nearest:.3%}"),
+        )
     summary.add_row(
         "Sensitivity",
         f"2x off the optimum costs {result.median_cost_lr_2x:.2%} in learning rate, {result.median_cost_batch_2x:.2%} in batch (median over cells)",

@@ -217,6 +217,7 @@ def fit_lr_batch(
                     lr_ratio=math.exp(u - log_lr[i]),
                     batch_ratio=math.exp(v - log_batch[i]),
                     cost=_cost(surfaces[i], u, v, log_lr[i], log_batch[i]),
+                    nearest_grid_cost=_nearest_cost(grid[i], u, v, cell.best_loss),
                 )
             )
     predictions = []
@@ -245,6 +246,7 @@ def fit_lr_batch(
         batch_size_tokens=batch_fit,
         leave_one_cell_out=checks,
         median_loco_cost=float(np.median([c.cost for c in checks])) if checks else None,
+        median_loco_nearest_grid_cost=float(np.median([c.nearest_grid_cost for c in checks])) if checks else None,
         median_cost_lr_2x=float(np.median([c.cost_lr_2x for c in cells])),
         median_cost_batch_2x=float(np.median([c.cost_batch_2x for c in cells])),
         predictions=predictions,
@@ -278,6 +280,14 @@ def _predicted(row: np.ndarray, coef: np.ndarray, covariance: np.ndarray, s2: fl
     )
 
 
+def _nearest_cost(runs: tuple[np.ndarray, np.ndarray, np.ndarray], u: float, v: float, best: float) -> float:
+    """The loss of the cell's run nearest (log lr, log batch) = (u, v), over its best, less 1."""
+    rate, batch, loss = runs
+    finite = np.isfinite(loss)
+    nearest = int(np.argmin(np.where(finite, (np.log(rate) - u) ** 2 + (np.log(batch) - v) ** 2, np.inf)))
+    return float(loss[nearest] / best - 1)
+
+
 def _against(
     law: HyperparameterLaw, cells: list[CellOptimum], surfaces: list[_Surface], grid: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
 ) -> Against:
@@ -285,8 +295,6 @@ def _against(
     for cell, surface, (rate, batch, loss) in zip(cells, surfaces, grid):
         suggested_lr, suggested_batch = law.suggest(6 * cell.params * cell.tokens, cell.params, cell.tokens)
         u, v = math.log(suggested_lr), math.log(suggested_batch)
-        finite = np.isfinite(loss)
-        nearest = int(np.argmin(np.where(finite, (np.log(rate) - u) ** 2 + (np.log(batch) - v) ** 2, np.inf)))
         found.append(
             AgainstCell(
                 params=cell.params,
@@ -294,7 +302,7 @@ def _against(
                 lr=suggested_lr,
                 batch_tokens=suggested_batch,
                 surface_cost=_cost(surface, u, v, math.log(cell.lr.value or 1.0), math.log(cell.batch_tokens.value or 1.0)),
-                nearest_grid_cost=float(loss[nearest] / cell.best_loss - 1),
+                nearest_grid_cost=_nearest_cost((rate, batch, loss), u, v, cell.best_loss),
             )
         )
     return Against(

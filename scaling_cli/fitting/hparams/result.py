@@ -40,6 +40,8 @@ class CellCheck(BaseModel):
     batch_ratio: float
     cost: float
     """Relative loss of that suggestion on the cell's surface."""
+    nearest_grid_cost: float = 0.0
+    """Relative loss of the cell's run nearest that suggestion (what a team with the grid would pick)."""
 
 
 class AgainstCell(BaseModel):
@@ -75,6 +77,7 @@ class LrBatchFit(BaseModel):
     batch_size_tokens: PowerLawFit
     leave_one_cell_out: list[CellCheck]
     median_loco_cost: float | None
+    median_loco_nearest_grid_cost: float | None = None
     median_cost_lr_2x: float
     median_cost_batch_2x: float
     predictions: list[LrBatchPrediction] = []
