@@ -69,3 +69,19 @@ def test_on_the_released_moe_grid_step_law_costs_less_than_deepseek():
     median = {name: float(np.median([e for _, e in rows])) for name, rows in found.items()}
     assert median["step-law"] == pytest.approx(0.0097, abs=0.0005) and median["deepseek"] == pytest.approx(0.0125, abs=0.0005)
     assert median["step-law"] < median["deepseek"]
+
+
+def test_check_suggests_hyperparameters_under_the_chosen_law(cli, tmp_path):
+    """#27: `scale check` carries the run's learning rate and batch, under step-law by default,
+    the file's `hparams_law`, or `--hparams-law` (which wins)."""
+    from conftest import ROOT
+
+    example = (ROOT / "configs" / "budget.example.toml").read_text()
+    path = tmp_path / "b.toml"
+    path.write_text(example)
+    values = lambda *extra: cli.json("check", str(path), *extra)["files"][0]["values"]  # noqa: E731
+    default, deepseek = values(), values("--hparams-law", "deepseek")
+    assert default["learning_rate"] > 0 and default["learning_rate"] != deepseek["learning_rate"]
+    path.write_text('hparams_law = "deepseek"\n' + example)
+    assert values()["learning_rate"] == deepseek["learning_rate"]
+    assert values("--hparams-law", "step-law")["learning_rate"] == default["learning_rate"]

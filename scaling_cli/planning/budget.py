@@ -26,8 +26,6 @@ from .budget_warnings import WARNING_KINDS, accepted, warnings_for
 
 if TYPE_CHECKING:
     from ..hardware.gpus import Gpu
-    from .overtraining import OvertrainRow
-    from .result import Plan
 
 
 LIMITS = {
@@ -127,6 +125,9 @@ class BudgetFile(BaseModel):
     """Needed only by the limits and checks that depend on it: days, memory per GPU."""
     mfu: float = Field(default=DEFAULT_MFU, gt=0, le=1)
     price_per_gpu_hour: PositiveFloat | None = None
+    hparams_law: str | None = None
+    """The learning-rate / batch law of the suggested hyperparameters (a preset or a law file
+    relative to this file; default step-law): ``learning_rate`` and ``batch_size_tokens`` in the values."""
     unique_tokens: PositiveFloat | None = None
     inference_tokens: float | None = Field(default=None, ge=0)
     layout: Layout | None = None
@@ -225,36 +226,6 @@ def _why_missing(key: str) -> str:
     }.get(key, f"the plan has no {key}")
 
 
-def plan_values(plan: Plan) -> dict[str, float | None]:
-    """What a :class:`~scaling_cli.planning.planner.Plan` offers to limits (a compute-optimal plan has no overhead)."""
-    return {
-        "flops": plan.flops,
-        "gpu_hours": plan.gpu_hours,
-        "days": plan.days,
-        "cost": plan.cost,
-        "loss": plan.loss,
-        "tokens_per_param": plan.tokens_per_param,
-        "compute_overhead": None if plan.loss is None else 0.0,
-        "memory_per_gpu_bytes": plan.memory_per_gpu_bytes,
-        "epochs": plan.epochs,
-    }
-
-
-def row_values(row: OvertrainRow, gpus: int | None, price: float | None, memory: float | None) -> dict[str, float | None]:
-    """What a row of :func:`~scaling_cli.planning.overtraining.overtrain` offers to limits."""
-    return {
-        "flops": row.flops,
-        "gpu_hours": row.gpu_hours,
-        "days": None if gpus is None else row.gpu_hours / gpus / HOURS_PER_DAY,
-        "cost": None if price is None else row.gpu_hours * price,
-        "loss": row.loss,
-        "tokens_per_param": row.tokens_per_param,
-        "compute_overhead": row.compute_overhead,
-        "memory_per_gpu_bytes": memory,
-        "epochs": row.epochs,
-    }
-
-
 SHAPE_AGREEMENT = 0.02
 """``params`` and a given shape's count may differ by this much (a rounded "7B" for 6.74B)."""
 
@@ -295,8 +266,9 @@ def model_shape(budget: BudgetFile, source: str | None = None) -> tuple[float, S
     return (budget.params if budget.params is not None else total), shape
 
 
-def evaluate(budget: BudgetFile, source: str | None = None) -> Evaluation:
-    """The planned values of a budget file, checked against its limits."""
+def evaluate(budget: BudgetFile, source: str | None = None, hparams_law: str | Path | None = None) -> Evaluation:
+    """The planned values of a budget file, checked against its limits (``hparams_law``: the
+    learning-rate / batch law instead of the file's, as ``scale check --hparams-law`` gives it)."""
     from .planner import resolve_gpu, resolve_law
     from .sections.allocation import default_shape, snap
 
@@ -328,6 +300,18 @@ def evaluate(budget: BudgetFile, source: str | None = None) -> Evaluation:
     counted_shape = shape if shape is not None else default_shape(params)
     model_flops = counted_shape.counted_flops(tokens, seq, params)
     hours = gpu_hours(model_flops, gpu.peak_flops, budget.mfu)
+    from ..laws.hyperparams import hyperparameter_law
+    from .sections.run import counted_params
+
+    chosen = (
+        hparams_law
+        if hparams_law is not None
+        else None
+        if budget.hparams_law is None
+        else budget_path(budget.hparams_law, source, "hparams_law")
+    )
+    hparams = hyperparameter_law(chosen)
+    learning_rate, batch = hparams.suggest(flops, counted_params(hparams, counted_shape, params), tokens)
     values = {
         "params": params,
         "tokens": tokens,
@@ -341,6 +325,8 @@ def evaluate(budget: BudgetFile, source: str | None = None) -> Evaluation:
         "compute_overhead": overhead,
         "memory_per_gpu_bytes": memory,
         "epochs": None if budget.unique_tokens is None else tokens / budget.unique_tokens,
+        "learning_rate": learning_rate,
+        "batch_size_tokens": batch,
     }
     given = budget.limits.given()
     kinded = (

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import JsonOption, complete_files
+from ..options import HparamsLawOption, JsonOption, complete_files
 from ..output import emit_json
 
 UNITS = {"max_flops": "sci", "max_gpu_hours": "count", "max_days": "plain", "max_cost": "money", "max_memory_per_gpu": "bytes"}
@@ -37,6 +37,7 @@ def check(
             "--example", help="Print the annotated example budget file and exit: scale check --example > budget.toml.", metavar=""
         ),
     ] = False,
+    hparams_law: HparamsLawOption = None,
     json: JsonOption = False,
 ) -> None:
     """Check planned runs (budget files) against their limits, for CI.
@@ -70,7 +71,7 @@ def check(
     evaluations, errors = [], []
     for path in budgets:
         try:
-            evaluations.append(evaluate(_load(path), "<stdin>" if path == "-" else path))
+            evaluations.append(evaluate(_load(path), "<stdin>" if path == "-" else path, hparams_law))
         except ScaleError as error:
             errors.append(str(error))
     ok = all(e.ok for e in evaluations) and not (strict and any(e.unaccepted for e in evaluations))

@@ -176,7 +176,7 @@ def plan(
     result = planner.plan_for(request)
     checks = []
     if limits is not None:
-        from ...planning.budget import plan_values
+        from ...planning.limit_values import plan_values
         from .check import limit_checks
 
         checks = limit_checks(limits, [plan_values(result)])
@@ -308,7 +308,7 @@ def overtrain(
     )
     checks = []
     if limits is not None:
-        from ...planning.budget import row_values
+        from ...planning.limit_values import row_values
         from .check import limit_checks
 
         memory = None

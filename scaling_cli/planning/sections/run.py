@@ -82,7 +82,7 @@ def eager_layouts(gpus: int, seq: int) -> Iterator[Layout]:
             yield Layout(dp=gpus, zero=zero, micro_batch=1, seq=seq, recompute=recompute, framework="pytorch")
 
 
-def _counted_params(law: HyperparameterLaw, shape: Shape, params: float) -> float:
+def counted_params(law: HyperparameterLaw, shape: Shape, params: float) -> float:
     """The run's N as ``law`` counts it: Step Law's non-embedding share of ``params``, else ``params``."""
     return float(shape.non_embedding_params) * params / shape.params if law.non_embedding else params
 
@@ -132,12 +132,12 @@ def run_plan(
         notes.append(f"tight: every layout that fits leaves under {TIGHT_HEADROOM:.0%} of the GPU's memory free")
     law = hyperparameter_law(hparams_law)
     tokens = flops / (FLOPS_PER_PARAM_TOKEN * params)
-    counted = _counted_params(law, shape, params)
+    counted = counted_params(law, shape, params)
     learning_rate, batch = law.suggest(flops, counted, tokens)
     lr_band, batch_band = law.intervals(flops, counted, tokens)
     notes += law.range_warnings(flops, counted, tokens)
     other = hyperparameter_law("deepseek" if law.name == "step-law" else "step-law")
-    other_lr, other_batch = other.suggest(flops, _counted_params(other, shape, params), tokens)
+    other_lr, other_batch = other.suggest(flops, counted_params(other, shape, params), tokens)
     if max(learning_rate / other_lr, other_lr / learning_rate, batch / other_batch, other_batch / batch) > DISAGREEMENT:
         notes.append(
             f"{other.name} suggests learning rate {other_lr:.3g} and batch {other_batch:.3g} tokens (against {learning_rate:.3g} and "
