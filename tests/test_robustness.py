@@ -485,3 +485,33 @@ def test_the_cli_domains_are_the_librarys():
     for parse, beyond in ((count, COUNT_RANGE[1] + 1), (flops_value, FLOPS_RANGE[1] * 10), (params_value, PARAMS_RANGE[0] / 10)):
         with pytest.raises(typer.BadParameter):
             parse(str(beyond))
+
+
+def test_a_writer_killed_mid_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    """#28: SIGKILL while a file is being written (here: a writer that stalls halfway) leaves the
+    old file whole and no temporary file beside it (Linux: the new file has no name until the rename)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    target = tmp_path / "out.csv"
+    target.write_text("old\n")
+    script = (
+        "import time\n"
+        "from scaling_cli.core.files import write_file_atomically\n"
+        "def slow(file):\n"
+        "    file.write(b'new, half')\n"
+        "    file.flush()\n"
+        "    print('writing', flush=True)\n"
+        "    time.sleep(30)\n"
+        f"write_file_atomically({str(target)!r}, slow, '--csv')\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stdout.readline().strip() == "writing"
+    time.sleep(0.1)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    assert target.read_text() == "old\n"
+    if sys.platform.startswith("linux"):
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]

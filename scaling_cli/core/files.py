@@ -133,14 +133,64 @@ def write_atomically(path: str | Path, text: str, option: str) -> None:
     write_file_atomically(path, lambda file: file.write(text.encode("utf-8")), option)
 
 
+def _link(handle: int, name: Path) -> None:
+    """Give the unnamed file ``handle`` the name ``name``: linkat(2) with AT_SYMLINK_FOLLOW
+    through /proc (Python's os.link does not follow /proc's magic link)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    at_fdcwd, at_symlink_follow = -100, 0x400
+    if libc.linkat(at_fdcwd, f"/proc/self/fd/{handle}".encode(), at_fdcwd, os.fsencode(name), at_symlink_follow) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code))
+
+
+def _write_unnamed(path: Path, directory: Path, write: Callable[[BinaryIO], object], option: str) -> bool:
+    """Linux: write into an unnamed file of ``directory`` (``O_TMPFILE``), which a kill while
+    writing leaves nowhere; it gets a (dot) name only for the instant before the rename. False
+    where the system or the file system has no such files (the caller writes a named one)."""
+    flag = getattr(os, "O_TMPFILE", None)
+    if flag is None or not os.path.isdir("/proc/self/fd"):
+        return False
+    try:
+        handle = os.open(directory, flag | os.O_WRONLY, 0o600)
+    except OSError:
+        return False
+    temporary = directory / f".{path.name}.{os.getpid()}.{id(write):x}.tmp"
+    try:
+        with os.fdopen(handle, "wb", closefd=False) as file:
+            write(file)
+            file.flush()
+            os.fsync(handle)
+        if path.exists() and not path.is_file():
+            raise IsADirectoryError(21, "Is a directory")
+        os.fchmod(handle, path.stat().st_mode & 0o7777 if path.exists() and not path.is_symlink() else _default_mode())
+        _link(handle, temporary)
+        os.replace(temporary, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise ScaleError(f"{option} {path}: cannot write: {error.strerror or error}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    finally:
+        os.close(handle)
+    return True
+
+
 def write_file_atomically(path: str | Path, write: Callable[[BinaryIO], object], option: str) -> None:
     """The one way out for every file the tool writes (``--save``, ``--csv``, ``--plot``):
     ``write(file)`` fills a temporary file in ``path``'s own directory, which is flushed to disk
     and renamed over ``path``. A reader sees the old file or the new one, never part of one; a
-    symbolic link at ``path`` is replaced, not written through. The temporary file is removed on
-    every way out that Python sees (an error, Ctrl-C); only a kill leaves it (a dot file)."""
+    symbolic link at ``path`` is replaced, not written through. On Linux the file is unnamed
+    until the rename (a kill while writing leaves nothing); elsewhere it is a dot file, removed on
+    every way out that Python sees (an error, Ctrl-C), left only by a kill."""
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
+    if _write_unnamed(path, directory, write, option):
+        return
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as error:
