@@ -9,7 +9,7 @@ import math
 
 import pytest
 from conftest import TEST_DATA
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from scaling_cli import load_law, overtrain, plan, training_flops
@@ -52,6 +52,7 @@ def test_optimal_split_is_finite_and_spends_the_budget(flops, name):
 @settings(max_examples=200, deadline=None)
 @given(flops=budgets, factor=st.floats(min_value=1.0001, max_value=1e6), name=st.sampled_from(WITH_LOSS))
 def test_more_compute_never_gives_a_worse_optimal_loss(flops, factor, name):
+    assume(flops * factor <= 1e32)  # Law.optimal refuses budgets beyond the planner's 1e10-1e32 FLOPs (#28)
     more = law(name).predict_loss(*law(name).optimal(flops * factor))
     assert more <= law(name).predict_loss(*law(name).optimal(flops)) + 1e-12
 

@@ -8,6 +8,8 @@ token. One FLOP is one floating-point operation: a multiply-add counts 2.
 
 from __future__ import annotations
 
+from .errors import ScaleError, positive
+
 FLOPS_PER_PARAM_TOKEN = 6.0
 """Training FLOPs per parameter per token: forward 2 + backward 4 (Kaplan et al. 2020, section 2.1)."""
 
@@ -24,19 +26,34 @@ DEFAULT_MFU = 0.40
 
 def training_flops(params: float, tokens: float) -> float:
     """C = 6·N·D."""
-    return FLOPS_PER_PARAM_TOKEN * params * tokens
+    return FLOPS_PER_PARAM_TOKEN * positive("params", params, zero=True) * positive("tokens", tokens, zero=True)
 
 
 def gpu_hours(flops: float, peak_flops: float, mfu: float) -> float:
     """GPU-hours to run ``flops`` at ``mfu`` of a GPU's ``peak_flops`` (FLOP/s): C / (peak · MFU · 3600)."""
-    return flops / (peak_flops * mfu * SECONDS_PER_HOUR)
+    return positive("flops", flops, zero=True) / (positive("peak_flops", peak_flops) * _fraction("mfu", mfu) * SECONDS_PER_HOUR)
 
 
 def flops_from_gpu_hours(hours: float, peak_flops: float, mfu: float) -> float:
     """The inverse of :func:`gpu_hours`."""
-    return hours * peak_flops * mfu * SECONDS_PER_HOUR
+    return positive("hours", hours, zero=True) * positive("peak_flops", peak_flops) * _fraction("mfu", mfu) * SECONDS_PER_HOUR
 
 
 def model_flops_utilization(tokens_per_second: float, flops_per_token: float, gpus: int, peak_flops: float) -> float:
     """MFU (PaLM, App. B): achieved model FLOP/s (tokens/s x FLOPs per token) over the GPUs' peak."""
-    return tokens_per_second * flops_per_token / (gpus * peak_flops)
+    import numbers
+
+    if isinstance(gpus, bool) or not isinstance(gpus, numbers.Integral) or gpus < 1:
+        raise ScaleError(f"gpus: expected a whole number >= 1, got {gpus!r}")
+    return (
+        positive("tokens_per_second", tokens_per_second, zero=True)
+        * positive("flops_per_token", flops_per_token)
+        / (gpus * positive("peak_flops", peak_flops))
+    )
+
+
+def _fraction(name: str, value: float) -> float:
+    number = positive(name, value)
+    if number > 1:
+        raise ScaleError(f"{name}: expected a fraction in (0, 1], got {number:g}")
+    return number

@@ -11,6 +11,8 @@ import math
 import re
 from collections.abc import Callable
 
+from .errors import NumberError
+
 SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
 
 _NUMBER = re.compile(
@@ -31,23 +33,23 @@ def parse_number(text: str) -> float:
     >>> parse_number("1.4T"), parse_number("2.5k"), parse_number("1_000_000")
     (1400000000000.0, 2500.0, 1000000.0)
 
-    Raises ``ValueError`` with a message naming the text for anything else (NaN and
-    infinity included).
+    Raises :class:`~scaling_cli.core.errors.NumberError` (a ``ScaleError`` and a ``ValueError``)
+    with a message naming the text for anything else (NaN and infinity included).
     """
     shown = shorten(text)
     if str(text).strip().lower().lstrip("+-") in {"nan", "inf", "infinity"}:
-        raise ValueError(f"expected a finite number, got {shown}")
+        raise NumberError(f"expected a finite number, got {shown}")
     match = _NUMBER.match(str(text)) if len(str(text)) <= 100 else None
     if match is None:
-        raise ValueError(f"expected a number {EXAMPLES}, got {shown}")
+        raise NumberError(f"expected a number {EXAMPLES}, got {shown}")
     mantissa = match["mantissa"]
     if "__" in mantissa or mantissa.endswith("_") or "_." in mantissa or "._" in mantissa:
-        raise ValueError(f"expected a number {EXAMPLES}, got {shown}")
+        raise NumberError(f"expected a number {EXAMPLES}, got {shown}")
     value = float(mantissa.replace("_", "")) * SUFFIXES.get(match["suffix"].lower(), 1.0)
     if not math.isfinite(value):
-        raise ValueError(f"expected a finite number, got {shown}")
+        raise NumberError(f"expected a finite number, got {shown}")
     if value != 0 and abs(value) < SMALLEST:
-        raise ValueError(f"expected a number of sensible size, got {shown} (below {SMALLEST:g})")
+        raise NumberError(f"expected a number of sensible size, got {shown} (below {SMALLEST:g})")
     return value
 
 

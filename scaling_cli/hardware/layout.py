@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from ..core.validation import Checked
 
@@ -29,7 +29,7 @@ class Layout(Checked):
     micro_batch: int = Field(default=1, ge=1, le=1_000_000)
     seq: int = Field(default=4096, ge=1, le=100_000_000)
     recompute: Recompute = "none"
-    flash_attention: bool = False
+    flash_attention: StrictBool = False
     optimizer: str = "adamw"
     framework: Framework = "megatron"
 

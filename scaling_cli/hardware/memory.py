@@ -24,8 +24,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, PositiveFloat
 
 from ..core.configs import config_dir, load_toml, validate
-from ..core.errors import ScaleError
+from ..core.errors import ScaleError, positive
 from ..core.units import format_count
+from ..core.validation import PARAMS_RANGE
 from .activations import activation_bytes, formula, fullest_stage_layers
 from .eager import OPTIMIZER_SOURCE, eager_fit, eager_memory
 from .eager import describe as describe_eager
@@ -172,6 +173,10 @@ class TrainingMemory(BaseModel):
 
 def training_memory(params: float, shape: Shape, gpu: Gpu, layout: Layout, shape_source: str = "given") -> TrainingMemory:
     """Memory per GPU of training ``params`` parameters of ``shape`` at ``layout`` on ``gpu``."""
+    params = positive("params", params, PARAMS_RANGE, "parameters")
+    for name, value, kind in (("shape", shape, Shape), ("gpu", gpu, Gpu), ("layout", layout, Layout)):
+        if not isinstance(value, kind):  # a library call's arguments: one line, not an AttributeError
+            raise ScaleError(f"{name}: expected a {kind.__name__}, got {type(value).__name__}")
     if layout.tp > shape.heads:
         raise ScaleError(f"tensor parallelism {layout.tp} exceeds the {shape.heads} attention heads it splits")
     if layout.pp > shape.layers:

@@ -32,7 +32,6 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ..core.errors import ScaleError
 from ..core.validation import Checked
 
 ASPECT_RANGE = (32.0, 256.0)
@@ -40,6 +39,9 @@ ASPECT_RANGE = (32.0, 256.0)
 175B), 102 (Llama 2 70B, Chinchilla), 205 (Gopher); Kaplan et al. 2020 (section 3.1) find the
 loss nearly flat across such ratios."""
 
+SHAPE_SEARCH_MAX = 1e18
+"""The largest model a shape is searched for: the presets plan up to 5e17 parameters at 1e32
+FLOPs (Kaplan's and FLAME-MoE's allocations), the planner's largest budget."""
 SHAPE_TOLERANCE = 0.02
 """Suggested shapes land within 2 % of the target parameter count."""
 
@@ -258,8 +260,10 @@ def suggest_shapes(target_params: float, vocab: int = 32_000, tied: bool = False
     below the smallest shape (the embeddings of a large vocabulary) gets that smallest shape:
     callers compare ``params`` with the target and say so.
     """
-    if not target_params > 0:
-        raise ScaleError(f"target parameters must be > 0, got {target_params!r}")
+    from ..core.errors import positive
+
+    # Below the smallest shape, that shape (see above); above SHAPE_SEARCH_MAX, refused.
+    target_params = positive("target parameters", target_params, (0.0, SHAPE_SEARCH_MAX), "parameters")
     shapes: list[Shape] = []
     ranked_first = 0
     draft = candidate(128, 1, vocab, tied)

@@ -200,6 +200,14 @@ class Law(Frozen):
 
         With ``unique_tokens``, the data-constrained optimum (found numerically).
         """
+        from ..core.errors import positive
+        from ..core.validation import FLOPS_RANGE
+
+        flops = positive("flops", flops, FLOPS_RANGE, "FLOPs")
+        return self._optimal(flops, None if unique_tokens is None else positive("unique_tokens", unique_tokens))
+
+    def _optimal(self, flops: float, unique_tokens: float | None = None) -> tuple[float, float]:
+        """:meth:`optimal` without a library call's checks (root finders search beyond the range)."""
         form = self._form(unique_tokens)  # a law without repetition terms refuses unique_tokens here
         if self.allocation is not None:
             return self.allocation.optimal(flops)
@@ -225,6 +233,15 @@ class Law(Frozen):
 
         With ``unique_tokens``, tokens beyond them are repeats (Muennighoff et al. 2023).
         """
+        from ..core.errors import positive
+
+        # Any positive size: the planner's domain (1e3 parameters and up) is not the law's, whose
+        # own optimum at 1e10 FLOPs may be a smaller model.
+        params, tokens = positive("params", params), positive("tokens", tokens)
+        return self._predict_loss(params, tokens, None if unique_tokens is None else positive("unique_tokens", unique_tokens))
+
+    def _predict_loss(self, params: float, tokens: float, unique_tokens: float | None = None) -> float | None:
+        """:meth:`predict_loss` without a library call's checks."""
         return None if self.loss is None else float(self._form(unique_tokens).loss(params, tokens))
 
     def loss_floor(self, params: float, unique_tokens: float | None = None) -> float | None:
@@ -259,7 +276,7 @@ class Law(Frozen):
         from scipy.optimize import brentq
 
         def excess(log_flops: float) -> float:
-            return self.predict_loss(*self.optimal(10.0**log_flops)) - loss  # type: ignore[operator]
+            return self._predict_loss(*self._optimal(10.0**log_flops)) - loss  # type: ignore[operator]
 
         low, high = 0.0, 60.0
         if not excess(low) > 0 > excess(high):

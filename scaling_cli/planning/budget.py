@@ -373,4 +373,6 @@ def check(budget: BudgetFile | str | Path) -> Evaluation:
     """
     if isinstance(budget, BudgetFile):
         return evaluate(budget)
+    if not isinstance(budget, (str, Path)):
+        raise ScaleError(f"check: expected a budget file path or a BudgetFile, got {type(budget).__name__}")
     return evaluate(load_budget(budget), str(budget))

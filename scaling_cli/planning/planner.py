@@ -20,6 +20,8 @@ import importlib
 from collections.abc import Callable
 from pathlib import Path
 
+from pydantic import StrictBool
+
 from ..core.compute import DEFAULT_MFU
 from ..core.errors import ScaleError
 from ..core.units import format_sci
@@ -113,7 +115,7 @@ def plan(
     inference_mfu: Fraction | None = None,
     synthetic_price: Positive | None = None,
     seq: Count = 4096,
-    time_budget: bool = False,
+    time_budget: StrictBool = False,
     experts: Count | None = None,
     router: str = "s-base",
     top_k: Count = 1,

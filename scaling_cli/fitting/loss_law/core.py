@@ -70,8 +70,11 @@ def fit(
     if resample not in RESAMPLE:
         raise ScaleError(f"--resample: expected one of {', '.join(RESAMPLE)}, got {resample!r}")
     check_bootstrap(bootstrap, 0)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ScaleError(f"--seed: expected a whole number >= 0, got {seed!r}")
+    for option, count in (("--seed", seed), ("--holdout", holdout)):
+        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
+            raise ScaleError(f"{option}: expected a whole number >= 0, got {count!r}")
+    if buckets is not None and (isinstance(buckets, bool) or not isinstance(buckets, (int, np.integer)) or buckets < 1):
+        raise ScaleError(f"--buckets: expected a whole number >= 1, got {buckets!r}")
     if not isinstance(runs, Runs):
         raise ScaleError(f"fit: expected runs read by read_runs() or Runs.from_arrays(), got {type(runs).__name__}")
     check_bootstrap(bootstrap, len(runs))

@@ -146,11 +146,19 @@ def parse_columns(spec: str | None, fields: tuple[str, ...] | None = None) -> di
     return mapping
 
 
-def read_runs(path: str | Path, columns: dict[str, str] | None = None, exclude: Rows | None = None, where: list[str] | None = None) -> Runs:
+def read_runs(
+    path: str | Path, columns: dict[str, str] | str | None = None, exclude: Rows | str | None = None, where: list[str] | None = None
+) -> Runs:
     """Read runs from a ``.csv`` or ``.jsonl`` file, or ``-`` for stdin (CSV, or JSONL if it starts with '{').
 
     ``exclude`` (row numbers or ranges, 1 = the first run) leaves rows out *before* they are
     validated, so one broken row of a partial sweep does not force an edit of the file."""
+    if isinstance(columns, str):  # the CLI's form, 'params=N,tokens=D'
+        columns = parse_columns(columns)
+    if isinstance(exclude, str):  # the CLI's form, '1-5,9'
+        exclude = parse_rows(exclude)
+    if columns is not None and not isinstance(columns, dict):
+        raise ScaleError(f"read_runs: columns: expected a mapping such as {{'params': 'N'}} or 'params=N', got {type(columns).__name__}")
     records, source, note = read_records(path, exclude, where)
     runs = runs_from_records(records, source, columns or {})
     for extra in ([note] if note else []) + ([f"{len(runs)} rows where {' and '.join(where)}"] if where else []):
