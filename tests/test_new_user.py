@@ -59,3 +59,33 @@ def test_check_markdown_puts_the_verdict_in_its_own_paragraph(cli, tmp_path):
     text = cli("check", str(good), str(bad), "--format", "markdown").stdout
     lines = text.rstrip("\n").splitlines()
     assert lines[-1].startswith("**") and lines[-2] == "" and lines[-3].startswith("- Error: ")
+
+
+def test_every_shipped_example_runs_its_own_try_command(cli, tmp_path):
+    """#29: the examples ship with the package, and the command each suggests runs on it (exit 0)."""
+    import shlex
+
+    from scaling_cli.fitting.examples import example, examples
+
+    listed = cli.json("example")["examples"]
+    assert [e["name"] for e in listed] == [e.name for e in examples()] and all(e["licence"] for e in listed)
+    for entry in examples():
+        first, second = entry.try_.split(" && ")
+        words = shlex.split(first)
+        assert words[:3] == ["scale", "example", entry.name] and words[3] == ">"
+        path = tmp_path / words[4]
+        path.write_text(example(entry.name))
+        argv = [str(path) if word == words[4] else word for word in shlex.split(second)[1:]]
+        result = cli(*argv)
+        assert result.exit_code == 0, (entry.name, result.stderr)
+    assert "did you mean 'olmo-ladder'" in cli.error("example", "olmo")
+
+
+def test_the_shipped_real_examples_are_the_shared_files_verbatim():
+    from conftest import shared_data
+
+    from scaling_cli.fitting.examples import example, examples
+
+    for entry in examples():
+        if entry.file is not None:
+            assert example(entry.name) == shared_data(entry.file).read_text(), entry.name

@@ -44,6 +44,7 @@ def _root(
 from .commands.check import check  # noqa: E402  (each command is defined in cli/commands/, registered here)
 from .commands.compare import compare  # noqa: E402
 from .commands.curve import curve  # noqa: E402
+from .commands.example import example  # noqa: E402
 from .commands.fit import fit  # noqa: E402
 from .commands.laws import gpus, laws  # noqa: E402
 from .commands.pattern import pattern  # noqa: E402
@@ -51,5 +52,5 @@ from .commands.plan import loss, overtrain, plan, sweep  # noqa: E402
 from .commands.run import memory, mfu, shape  # noqa: E402
 
 # The order of `scale --help`.
-for command in (plan, overtrain, loss, laws, gpus, sweep, fit, pattern, compare, curve, shape, memory, mfu, check):
+for command in (plan, overtrain, loss, laws, gpus, sweep, fit, pattern, compare, curve, shape, memory, mfu, check, example):
     app.command()(command)

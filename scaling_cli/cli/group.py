@@ -30,6 +30,7 @@ EXAMPLES = {
     "laws": ["scale laws", "scale laws kaplan"],
     "gpus": ["scale gpus", "scale gpus --json"],
     "fit": [
+        "scale example synthetic-sweep > runs.csv && scale fit runs.csv --holdout 1",
         "scale fit runs.csv --holdout 5 --predict-flops 1e23",
         "scale fit runs.csv --columns params=model_size,loss=val_loss --predict 7B,140B --plot fit.png",
         "scale fit isoflops.csv --method isoflop --at 3.8e25",
@@ -48,6 +49,7 @@ EXAMPLES = {
         "--schedule wsd=wsd:total=100000,warmup=2000,peak=3e-4,final=3e-5,decay_start=80000",
         "scale curve wandb.csv --columns step=_step,loss=train/loss --track big-run --json",
     ],
+    "example": ["scale example", "scale example synthetic-sweep > runs.csv && scale fit runs.csv"],
     "sweep": ["scale sweep --min-flops 1e18 --max-flops 1e20 --budgets 3 --sizes 5 --csv sweep.csv"],
     "shape": ["scale shape --params 7e9", "scale shape --config config.json --seq 8192"],
     "memory": ["scale memory --params 7e9 --gpu a100-80gb", "scale memory --params 70e9 --gpu h100-sxm --zero 3 --dp 64"],
