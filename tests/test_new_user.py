@@ -89,3 +89,15 @@ def test_the_shipped_real_examples_are_the_shared_files_verbatim():
     for entry in examples():
         if entry.file is not None:
             assert example(entry.name) == shared_data(entry.file).read_text(), entry.name
+
+
+def test_memory_limits_take_byte_units_on_the_command_line_as_in_budget_files(cli):
+    """#29: `--max-memory-per-gpu 80GB` (1e9 bytes) and 80GiB (2^30) as a budget file takes them;
+    '80B' is refused (B alone means billions elsewhere)."""
+
+    def checks(value):
+        return {c["name"]: c for c in cli.json("plan", "--flops", "1e23", "--gpus", "64", "--max-memory-per-gpu", value)["checks"]}
+
+    assert checks("80GB")["max_memory_per_gpu"]["limit"] == 80e9
+    assert checks("80GiB")["max_memory_per_gpu"]["limit"] == 80 * 2**30
+    assert "B alone means billions" in cli.error("plan", "--flops", "1e23", "--gpus", "64", "--max-memory-per-gpu", "80B")

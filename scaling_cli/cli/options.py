@@ -36,6 +36,19 @@ def positive(text: str) -> float:
     return value
 
 
+def bytes_value(text: str) -> float:
+    """Bytes > 0: 80GB (1e9 bytes), 80GiB (2^30) or a plain number (8e10)."""
+    from ..core.units import parse_bytes
+
+    try:
+        value = parse_bytes(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    if not value > 0:
+        raise typer.BadParameter(f"expected a number of bytes > 0, got {text!r}")
+    return value
+
+
 def non_negative(text: str) -> float:
     """A finite number >= 0."""
     value = _number(text)
@@ -287,7 +300,12 @@ with_limits = option_group(
             "Fail above this compute overhead against the compute-optimal run of equal loss (0.25 = 25 %).",
             non_negative,
         ),
-        "max_memory_per_gpu": _limit("--max-memory-per-gpu", "Fail above this many bytes per GPU (needs --gpus).", metavar="BYTES"),
+        "max_memory_per_gpu": _limit(
+            "--max-memory-per-gpu",
+            "Fail above this many bytes per GPU (80GB, 80GiB or 8e10; needs --gpus).",
+            parser=bytes_value,
+            metavar="BYTES",
+        ),
         "max_epochs": _limit("--max-epochs", "Fail above this many epochs over --unique-tokens."),
     },
     _limits,

@@ -53,6 +53,21 @@ def parse_number(text: str) -> float:
     return value
 
 
+BYTE_UNITS = {"kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def parse_bytes(text: str) -> float:
+    """Bytes as a number ("8e10") or with a byte unit: "80GB" (1e9 bytes, the datasheets'),
+    "80GiB" (2^30). A bare "B" suffix is refused: elsewhere it means billions ("7B"
+    parameters), and "80B" bytes would be read as 80e9 without a word."""
+    match = re.fullmatch(r"\s*([0-9.eE+_-]+)\s*([KMGT]i?B)\s*", str(text), re.IGNORECASE | re.ASCII)
+    if match:
+        return parse_number(match[1]) * BYTE_UNITS[match[2].lower()]
+    if str(text).strip()[-1:] in ("B", "b"):
+        raise NumberError(f'expected bytes with a byte unit such as "80GB" or "80GiB" (B alone means billions), got {shorten(text)}')
+    return parse_number(text)
+
+
 def did_you_mean(name: object, choices: list[str]) -> str:
     """' (did you mean ...?)' naming the choices ``name`` is a prefix of or a near miss of, or ''."""
     import difflib

@@ -301,6 +301,12 @@ def load_law(name_or_path: str | Path = DEFAULT_LAW) -> Law:
     if not isinstance(name_or_path, (str, Path)):
         raise ScaleError(f"law: expected a preset name or a law .toml path, got {type(name_or_path).__name__}")
     text = str(name_or_path)
+    if text == "-":  # a law file on standard input
+        from ..core.configs import parse_toml, validate
+        from ..core.files import read_text
+
+        body = read_text("-", "a law .toml file")
+        return validate(Law, parse_toml(body, "<stdin>"), "<stdin>", text=body)
     if len(text) > 1000 or "\x00" in text:
         from ..core.units import shorten
 

@@ -56,22 +56,12 @@ def _number(value: Any) -> Any:
     return value
 
 
-BYTE_UNITS = {"kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
-
-
 def _bytes_value(value: Any) -> Any:
-    """Bytes as a number, or with a byte unit: "80GB" (1e9 bytes, the datasheets'), "80GiB" (2^30).
-
-    A bare "B" suffix is refused here: elsewhere it means billions ("7B" parameters), and
-    "80B" bytes would be read as 80e9 without a word."""
+    """Bytes as a number, or with a byte unit (:func:`~scaling_cli.core.units.parse_bytes`)."""
     if isinstance(value, str):
-        import re
+        from ..core.units import parse_bytes
 
-        match = re.fullmatch(r"\s*([0-9.eE+_-]+)\s*([KMGT]i?B)\s*", value, re.IGNORECASE | re.ASCII)
-        if match:
-            return _number(match[1]) * BYTE_UNITS[match[2].lower()]
-        if value.strip()[-1:] in ("B", "b"):
-            raise ValueError(f'expected bytes with a byte unit such as "80GB" or "80GiB" (B alone means billions), got {value!r}')
+        return parse_bytes(value)
     return _number(value)
 
 

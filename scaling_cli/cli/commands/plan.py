@@ -121,7 +121,16 @@ def plan(
             autocompletion=choices("s-base", "rl-r", "hash"),
         ),
     ] = "s-base",
-    top_k: Annotated[int, typer.Option("--top-k", parser=count, help="With --experts: experts per token.", metavar="K")] = 1,
+    top_k: Annotated[
+        int,
+        typer.Option(
+            "--experts-per-token",
+            "--top-k",
+            parser=count,
+            help="With --experts: experts each token is routed to (--top-k: the old name).",
+            metavar="K",
+        ),
+    ] = 1,
     task: Annotated[
         list[str] | None,
         typer.Option(
