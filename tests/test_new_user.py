@@ -101,3 +101,10 @@ def test_memory_limits_take_byte_units_on_the_command_line_as_in_budget_files(cl
     assert checks("80GB")["max_memory_per_gpu"]["limit"] == 80e9
     assert checks("80GiB")["max_memory_per_gpu"]["limit"] == 80 * 2**30
     assert "B alone means billions" in cli.error("plan", "--flops", "1e23", "--gpus", "64", "--max-memory-per-gpu", "80B")
+
+
+def test_piped_tables_have_no_trailing_spaces(cli):
+    """#29: Rich pads each table line to the width; piped (not a terminal), the lines are trimmed."""
+    for argv in (("plan", "--flops", "1e23"), ("laws",), ("gpus",), ("example",)):
+        text = cli(*argv).stdout
+        assert text and not [line for line in text.splitlines() if line.endswith(" ")], argv

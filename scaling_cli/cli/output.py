@@ -41,7 +41,39 @@ def console():
         def on_broken_pipe(self) -> None:
             raise BrokenPipeError
 
-    return _Console()
+    # Rich pads every table line to the width: in a pipe or a file that is trailing spaces (#29).
+    return _Console() if sys.stdout.isatty() else _Console(file=_TrimmedLines(sys.stdout))  # type: ignore[arg-type]
+
+
+class _TrimmedLines:
+    """A text stream that writes whole lines without their trailing spaces."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.pending = ""
+
+    def write(self, text: str) -> int:
+        lines = (self.pending + text).split("\n")
+        self.pending = lines.pop()
+        if lines:
+            self.stream.write("".join(line.rstrip(" ") + "\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        if self.pending:
+            self.stream.write(self.pending)
+            self.pending = ""
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return int(self.stream.fileno())
+
+    @property
+    def encoding(self) -> str:
+        return str(getattr(self.stream, "encoding", "utf-8"))
 
 
 def check_plot(plot: str | None) -> None:
