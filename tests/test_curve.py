@@ -180,3 +180,24 @@ def test_schedule_descriptions_are_checked(cli, tmp_path):
     _write(path, runs)
     assert "wsd needs decay_start" in cli.error("curve", str(path), "--schedule", "x=wsd:total=1000,peak=3e-4,final=3e-5")
     assert "expected NAME=SHAPE" in cli.error("curve", str(path), "--schedule", "cosine")
+
+
+def test_curve_plot_draws_points_curves_band_and_schedule(tmp_path):
+    """#32 --plot: the observed points, the predicted part dashed with its 95 % band, the schedule
+    on a second axis; the legend inside the axes; written and described in one line."""
+    pytest.importorskip("matplotlib")
+    from scaling_cli.plots.curves import plot_curves
+
+    runs, _ = _synthetic(3)
+    fit = fit_curves(runs)
+    path = tmp_path / "curves.png"
+    figure = plot_curves(fit, runs, path)
+    top, bottom = figure.axes
+    assert path.stat().st_size > 0
+    assert len(top.collections) >= 5  # four runs' points and the cut run's band
+    dashed = [line for line in top.get_lines() if line.get_linestyle() == "--" and len(line.get_xdata())]
+    assert dashed and min(dashed[0].get_xdata()) > runs[3].steps[-1]  # predicted only beyond the last observed step
+    assert len(bottom.get_lines()) == 4 and bottom.get_ylabel() == "learning rate"
+    legend = top.get_legend()
+    box, axes = legend.get_window_extent(), top.get_window_extent()
+    assert axes.x0 <= box.x0 and box.x1 <= axes.x1 and axes.y0 <= box.y0 and box.y1 <= axes.y1

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from ..options import JsonOption, complete_files
-from ..output import emit_json
+from ..options import JsonOption, PlotOption, complete_files
+from ..output import emit_json, say_plotted
 
 
 def curve(
@@ -48,6 +48,7 @@ def curve(
             "--where", help="Only rows with COLUMN=VALUE (repeatable; one model's runs: the law is per model).", metavar="COLUMN=VALUE"
         ),
     ] = None,
+    plot: PlotOption = None,
     json: JsonOption = False,
 ) -> None:
     """Fit the multi-power loss-curve law (Luo et al. 2025) on one model's runs; predict where each run ends.
@@ -57,8 +58,10 @@ def curve(
     from ...fitting.curves.curve import curve as fit_file
     from ...fitting.curves.curve import curve_rows, track
     from ...fitting.runs.runs import parse_columns
+    from ..output import check_plot
     from ..output import console as make_console
 
+    check_plot(plot)
     mapping = parse_columns(columns, ("run", "step", "lr", "loss"))
     result, runs = fit_file(curves, mapping, where, schedule)
     tracking = track(runs, track_run) if track_run else None
@@ -70,6 +73,10 @@ def curve(
             for run, step, value, low, high in curve_rows(result.fit, runs)
         ]
         write_atomically(curve_out, "\n".join(lines) + "\n", "--curve-out")
+    if plot is not None:
+        from ...plots.curves import plot_curves
+
+        say_plotted(plot_curves(result.fit, runs, plot), plot)
     if json:
         emit_json({"source": result.source, "planned": result.planned, **result.fit.model_dump(), "tracking": tracking})
     else:

@@ -133,8 +133,10 @@ def track(runs: list[CurveRun], name: str, latest: int | None = None) -> Trackin
 def curve_rows(fit: CurveFit, runs: list[CurveRun]) -> list[tuple[str, int, float, float | None, float | None]]:
     """``--curve-out``: each run's predicted curve with its 95 % band, from its first step to its end."""
     rows = []
+    starts = [int(run.steps[0]) for run in runs if len(run.steps)]
     for run in runs:
-        first = int(run.steps[0]) if len(run.steps) else 1
+        # A planned run from where the observed runs start (the law is not asked about early warmup).
+        first = int(run.steps[0]) if len(run.steps) else min(min(starts, default=1), run.end)
         steps = np.unique(np.linspace(max(first, 1), run.end, CURVE_POINTS).astype(int))
         values, low, high = curve_band(fit, run, steps)
         for i, step in enumerate(steps):
