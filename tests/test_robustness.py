@@ -515,3 +515,15 @@ def test_a_writer_killed_mid_write_leaves_the_old_file_and_no_temporary(tmp_path
     assert target.read_text() == "old\n"
     if sys.platform.startswith("linux"):
         assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+def test_the_writer_falls_back_to_a_named_temporary_where_linkat_is_refused(tmp_path, monkeypatch):
+    import scaling_cli.core.files as files
+
+    def refused(handle, name):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(files, "_link", refused)
+    target = tmp_path / "out.txt"
+    files.write_atomically(target, "new\n", "--save")
+    assert target.read_text() == "new\n" and sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]

@@ -165,7 +165,10 @@ def _write_unnamed(path: Path, directory: Path, write: Callable[[BinaryIO], obje
         if path.exists() and not path.is_file():
             raise IsADirectoryError(21, "Is a directory")
         os.fchmod(handle, path.stat().st_mode & 0o7777 if path.exists() and not path.is_symlink() else _default_mode())
-        _link(handle, temporary)
+        try:
+            _link(handle, temporary)
+        except OSError:
+            return False  # no linkat through /proc here (a sandbox): the caller writes a named file
         os.replace(temporary, path)
     except OSError as error:
         with contextlib.suppress(OSError):
