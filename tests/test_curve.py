@@ -201,3 +201,10 @@ def test_curve_plot_draws_points_curves_band_and_schedule(tmp_path):
     legend = top.get_legend()
     box, axes = legend.get_window_extent(), top.get_window_extent()
     assert axes.x0 <= box.x0 and box.x1 <= axes.x1 and axes.y0 <= box.y0 and box.y1 <= axes.y1
+
+
+def test_scale_laws_lists_the_loss_curve_form(cli):
+    listed = cli.json("laws")["curve_forms"]
+    assert [f["name"] for f in listed] == ["multi-power"] and "2503.12811" in listed[0]["citation"]
+    shown = cli.json("laws", "multi-power")["curve_forms"][0]
+    assert shown["constants"] == ["L0", "A", "alpha", "B", "C", "beta", "gamma"]

@@ -42,6 +42,14 @@ def laws(
     registry = forms()
     families = family_preset_names()
     hyperparameter_names = hyperparameter_law_names()
+    from ...laws.curves.multipower import FORM as CURVE_FORM
+
+    if name == CURVE_FORM["name"] or form == CURVE_FORM["name"]:
+        if json:
+            emit_json({"curve_forms": [CURVE_FORM]})
+        else:
+            _render_curve_forms(detailed=True)
+        return
     if name in hyperparameter_names:
         law = hyperparameter_law(name)
         if json:
@@ -72,6 +80,7 @@ def laws(
                 "forms": [form.summary() for form in shown_forms],
                 "family_presets": [preset.model_dump() for preset in presets],
                 "hyperparameter_laws": [] if name else [hyperparameter_law(n).model_dump() for n in hyperparameter_names],
+                "curve_forms": [] if name else [CURVE_FORM],
             }
         )
     else:
@@ -85,6 +94,22 @@ def laws(
         render_family_presets(console, presets, detailed=name is not None)
         if not name:
             _render_hyperparameter_laws([hyperparameter_law(n) for n in hyperparameter_names], detailed=False)
+            _render_curve_forms(detailed=False)
+
+
+def _render_curve_forms(detailed: bool) -> None:
+    """The loss-curve form: one line, or with its equation and source."""
+    from rich.text import Text
+
+    from ...laws.curves.multipower import FORM
+
+    console = make_console()
+    console.print(Text("Loss-curve forms (scale curve CURVES.csv):", style="bold"))
+    console.print(f"  {FORM['name']:<10} {FORM['title']}")
+    if detailed:
+        console.print(str(FORM["equation"]))
+        console.print(Text(str(FORM["citation"]), style="dim"))
+        console.print("Constants: " + ", ".join(FORM["constants"]))
 
 
 def _render_hyperparameter_laws(laws, detailed: bool) -> None:

@@ -27,6 +27,15 @@ from dataclasses import dataclass
 import numpy as np
 
 NAMES = ("L0", "A", "alpha", "B", "C", "beta", "gamma")
+FORM = {
+    "name": "multi-power",
+    "title": "loss along one run from its learning-rate schedule (fitted by `scale curve`)",
+    "equation": "L(t) = L0 + A·S1(t)^-alpha - B·Σ_k (η_{k-1} - η_k)·(1 - (1 + C·η_k^-gamma·S_k(t))^-beta)",
+    "citation": "Luo et al. 2025, 'A Multi-Power Law for Loss Curve Prediction Across Learning Rate Schedules', "
+    "arXiv:2503.12811 (ICLR 2025), eq. 4; as thu-yao-01-luo/MultiPowerLaw's src/models.py sums it",
+    "constants": list(NAMES),
+}
+"""The loss-curve form as `scale laws` lists it (a form without a preset: it is fitted per model)."""
 BLOCK = 256
 """Steps of rate change evaluated as one where they lie ``NEAR`` steps or more before the
 observed step (the midpoint rule's error is well under the loss's 1e-4 rounding)."""
