@@ -527,3 +527,18 @@ def test_the_writer_falls_back_to_a_named_temporary_where_linkat_is_refused(tmp_
     target = tmp_path / "out.txt"
     files.write_atomically(target, "new\n", "--save")
     assert target.read_text() == "new\n" and sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
+
+
+def test_ctrl_c_while_the_command_starts_is_one_line():
+    """#28: a SIGINT after the package's first import, while Typer and click still load, is one
+    line and exit 130 (a library importing scaling_cli.cli keeps Python's own handler)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, os, signal, time\nsys.argv = ['scale']\nimport scaling_cli.cli\nos.kill(os.getpid(), signal.SIGINT)\ntime.sleep(5)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130 and done.stderr == "scale: error: interrupted\n"
+    library = "import signal\nimport scaling_cli.cli\nassert signal.getsignal(signal.SIGINT) is signal.default_int_handler\n"
+    assert subprocess.run([sys.executable, "-c", library], capture_output=True, timeout=60).returncode == 0

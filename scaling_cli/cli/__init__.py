@@ -14,10 +14,23 @@ May import: everything. Nothing imports it but ``__main__``.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
-from .group import command_name, fail
+
+def _interrupted_while_starting(signum, frame) -> None:  # pragma: no cover - exercised in a subprocess
+    os.write(2, b"scale: error: interrupted\n")
+    os._exit(130)
+
+
+# Ctrl-C in the first milliseconds (Typer and click loading) is one line and exit 130, not a
+# traceback (#28): the command's own handling takes over once the app is built (main()). Only
+# when this process is the `scale` command: a library or a test run keeps Python's handler.
+if os.path.basename(sys.argv[0]) in ("scale", "-m", "__main__.py"):
+    signal.signal(signal.SIGINT, _interrupted_while_starting)
+
+from .group import command_name, fail  # noqa: E402
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -39,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except KeyboardInterrupt:
         fail("interrupted")
         sys.exit(130)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # from here: KeyboardInterrupt, handled in group.py
 
     args = list(sys.argv[1:] if argv is None else argv)
     chosen = [info for info in app.registered_commands if args and command_name(info) == args[0]]
