@@ -18,7 +18,7 @@ import io
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -145,6 +145,33 @@ def _link(handle: int, name: Path) -> None:
         raise OSError(code, os.strerror(code))
 
 
+@contextlib.contextmanager
+def _removed_on_failure(temporary: str | Path, path: Path, option: str) -> Iterator[None]:
+    """Remove ``temporary`` on every way out that fails; an OSError is one line naming ``option``."""
+    try:
+        yield
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise ScaleError(f"{option} {path}: cannot write: {error.strerror or error}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _fill(handle: int, path: Path, write: Callable[[BinaryIO], object]) -> int:
+    """Write, flush and fsync the file open at ``handle``; the mode ``path``'s new file takes (its
+    old one's, else what ``open`` would give; a directory at ``path`` is refused)."""
+    with os.fdopen(handle, "wb", closefd=False) as file:
+        write(file)
+        file.flush()
+        os.fsync(handle)
+    if path.exists() and not path.is_file():
+        raise IsADirectoryError(21, "Is a directory")
+    return path.stat().st_mode & 0o7777 if path.exists() and not path.is_symlink() else _default_mode()
+
+
 def _write_unnamed(path: Path, directory: Path, write: Callable[[BinaryIO], object], option: str) -> bool:
     """Linux: write into an unnamed file of ``directory`` (``O_TMPFILE``), which a kill while
     writing leaves nowhere; it gets a (dot) name only for the instant before the rename. False
@@ -158,26 +185,13 @@ def _write_unnamed(path: Path, directory: Path, write: Callable[[BinaryIO], obje
         return False
     temporary = directory / f".{path.name}.{os.getpid()}.{id(write):x}.tmp"
     try:
-        with os.fdopen(handle, "wb", closefd=False) as file:
-            write(file)
-            file.flush()
-            os.fsync(handle)
-        if path.exists() and not path.is_file():
-            raise IsADirectoryError(21, "Is a directory")
-        os.fchmod(handle, path.stat().st_mode & 0o7777 if path.exists() and not path.is_symlink() else _default_mode())
-        try:
-            _link(handle, temporary)
-        except OSError:
-            return False  # no linkat through /proc here (a sandbox): the caller writes a named file
-        os.replace(temporary, path)
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise ScaleError(f"{option} {path}: cannot write: {error.strerror or error}") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+        with _removed_on_failure(temporary, path, option):
+            os.fchmod(handle, _fill(handle, path, write))
+            try:
+                _link(handle, temporary)
+            except OSError:
+                return False  # no linkat through /proc here (a sandbox): the caller writes a named file
+            os.replace(temporary, path)
     finally:
         os.close(handle)
     return True
@@ -199,19 +213,8 @@ def write_file_atomically(path: str | Path, write: Callable[[BinaryIO], object],
     except OSError as error:
         raise ScaleError(f"{option} {path}: cannot write: {error.strerror or error}") from None
     try:
-        with os.fdopen(handle, "wb") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        if path.exists() and not path.is_file():
-            raise IsADirectoryError(21, "Is a directory")
-        os.chmod(temporary, path.stat().st_mode & 0o7777 if path.exists() and not path.is_symlink() else _default_mode())
-        os.replace(temporary, path)
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise ScaleError(f"{option} {path}: cannot write: {error.strerror or error}") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+        with _removed_on_failure(temporary, path, option):
+            os.fchmod(handle, _fill(handle, path, write))
+            os.replace(temporary, path)
+    finally:
+        os.close(handle)

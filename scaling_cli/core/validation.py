@@ -74,14 +74,6 @@ Params = Annotated[float, Number, _within(*PARAMS_RANGE, "a model size in parame
 Tokens = Annotated[float, Number, _within(*TOKENS_RANGE, "a token count")]
 
 
-def check_range(value: float, bounds: tuple[float, float], name: str, unit: str) -> float:
-    """``value`` if within ``bounds``, else a one-line ``ScaleError`` naming ``name``."""
-    low, high = bounds
-    if not low <= value <= high:
-        raise ScaleError(f"{name}: {value:.3g} {unit} is outside the {low:.0e} to {high:.0e} {unit} the planner covers")
-    return value
-
-
 Function = TypeVar("Function", bound=Callable[..., Any])
 
 

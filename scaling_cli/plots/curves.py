@@ -13,20 +13,16 @@ from .canvas import FIGSIZE, _pyplot, _save, check_path
 def plot_curves(fit, runs, path: str | Path):
     """Top: loss against step, every observed point, each run's curve from the law (solid where
     observed, dashed ahead) and its 95 % band ahead. Bottom: each run's learning rate."""
+    from ..fitting.curves.curve import drawn_steps
     from ..fitting.curves.curve_fit import curve_band
 
     path = check_path(path)
     plt = _pyplot()
     figure, (top, bottom) = plt.subplots(2, 1, figsize=FIGSIZE, layout="constrained", sharex=True, height_ratios=(3, 1))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    # A planned run is drawn from where the observed runs start: the law is not asked about the
-    # first steps of warmup (S1 near 0), where no run was seen.
-    starts = [int(run.steps[0]) for run in runs if len(run.steps)]
-    start = min(starts) if starts else 1
     for number, run in enumerate(runs):
         color = colors[number % len(colors)]
-        first = int(run.steps[0]) if len(run.steps) else min(start, run.end)
-        steps = np.unique(np.linspace(max(first, 1), run.end, 300).astype(int))
+        steps = drawn_steps(run, runs, 300)
         values, low, high = curve_band(fit, run, steps)
         last = run.observed_end or 0
         seen = steps <= last

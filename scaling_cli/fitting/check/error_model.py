@@ -33,7 +33,7 @@ import numpy as np
 from ...laws.base import Values
 from ..bootstrap import Grouping, group_weights
 from ..progress import Progress, report
-from ..solvers.parametric import SCREEN_RUNS, Objective, fit_many
+from ..solvers.parametric import SCREEN_RUNS, Objective, ParametricFit, fit_many
 from ..solvers.solver import WARM_ITERATIONS, solve
 from .cross_study import CrossStudy, cross_study
 
@@ -229,21 +229,18 @@ def error_model(
     interior = budgets[1:-1]
     plan = backtest_plan(flops, budgets)
     fitted = [np.sort(np.concatenate(budgets[: k + 1])) for k in plan]
-    keep = [np.delete(np.arange(n), index) for index in interior] + fitted
-    starts = _distinct(np.atleast_2d(optima)) if optima is not None and n > SCREEN_RUNS and len(budgets) >= WARM_BUDGETS else None
-    fits = []
-    for start in range(0, len(keep), FIT_BATCH):
-        batch = keep[start : start + FIT_BATCH]
-        weights = np.array([_weights_for(n, k) for k in batch])
-        if starts is not None and start + len(batch) <= len(interior):
-            fits += fit_many(objective, weights, starts=starts)
-        elif starts is not None and start < len(interior):
-            split = len(interior) - start
-            fits += fit_many(objective, weights[:split], starts=starts) + fit_many(objective, weights[split:], REFINE)
-        else:
-            fits += fit_many(objective, weights, REFINE)
-        report(progress, "leave-one-out and backtest fits", len(fits), len(keep))
-    lobo, tests = fits[: len(interior)], fits[len(interior) :]
+    left_out = [np.delete(np.arange(n), index) for index in interior]
+    warm = _distinct(np.atleast_2d(optima)) if optima is not None and n > SCREEN_RUNS and len(budgets) >= WARM_BUDGETS else None
+    total, done = len(left_out) + len(fitted), 0
+    lobo: list[ParametricFit] = []
+    tests: list[ParametricFit] = []
+    # Leave-one-budget-out fits (warm on a large file), then the backtests (always screened).
+    for kept, starts, fits in ((left_out, warm, lobo), (fitted, None, tests)):
+        for start in range(0, len(kept), FIT_BATCH):
+            weights = np.array([_weights_for(n, k) for k in kept[start : start + FIT_BATCH]])
+            fits += fit_many(objective, weights, REFINE, starts=starts)
+            done += len(weights)
+            report(progress, "leave-one-out and backtest fits", done, total)
     scatter = np.concatenate(
         [objective.predict_log(f.theta)[index] - objective.log_loss[index] for f, index in zip(lobo, interior)] or [[]]
     )

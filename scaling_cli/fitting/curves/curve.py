@@ -130,14 +130,20 @@ def track(runs: list[CurveRun], name: str, latest: int | None = None) -> Trackin
     )
 
 
+def drawn_steps(run: CurveRun, runs: list[CurveRun], points: int = CURVE_POINTS) -> np.ndarray:
+    """The steps a run's predicted curve is drawn at (``--curve-out``, ``--plot``): from its first
+    observed step, or for a planned run from where the observed runs start (the law is not asked
+    about the first steps of warmup, where no run was seen), to its end."""
+    starts = [int(r.steps[0]) for r in runs if len(r.steps)]
+    first = int(run.steps[0]) if len(run.steps) else min(min(starts, default=1), run.end)
+    return np.unique(np.linspace(max(first, 1), run.end, points).astype(int))
+
+
 def curve_rows(fit: CurveFit, runs: list[CurveRun]) -> list[tuple[str, int, float, float | None, float | None]]:
     """``--curve-out``: each run's predicted curve with its 95 % band, from its first step to its end."""
     rows = []
-    starts = [int(run.steps[0]) for run in runs if len(run.steps)]
     for run in runs:
-        # A planned run from where the observed runs start (the law is not asked about early warmup).
-        first = int(run.steps[0]) if len(run.steps) else min(min(starts, default=1), run.end)
-        steps = np.unique(np.linspace(max(first, 1), run.end, CURVE_POINTS).astype(int))
+        steps = drawn_steps(run, runs)
         values, low, high = curve_band(fit, run, steps)
         for i, step in enumerate(steps):
             rows.append(

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ...core.errors import ScaleError
-from ...core.units import SMALLEST, parse_number, shorten
+from ...core.units import parse_number, shorten
 
 MAX_RUNS = 20_000
 """Run files beyond this many rows are refused up front: a sweep is tens to thousands of runs
@@ -216,20 +216,6 @@ def format_rows(rows: list[int]) -> str:
     return format_spans(_spans(rows))
 
 
-def _plain_float(raw: str) -> float:
-    """A cell as a number: Python's own float for plain ASCII numerals (a ladder's file has
-    hundreds of thousands), else :func:`parse_number` with its suffixes and its messages."""
-    if raw.isascii() and raw.isprintable() and " " not in raw and "_" not in raw:
-        try:
-            value = float(raw)
-        except ValueError:
-            return parse_number(raw)
-        if value != 0 and abs(value) < SMALLEST:
-            return parse_number(raw)  # its message for a denormal
-        return value
-    return parse_number(raw)
-
-
 def _value(raw: Any, source: str, row: int, line: int, column: str, positive: bool = True) -> float:
     where = f"{source}: row {row} (line {line}), column {column!r}"
     if raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -237,7 +223,7 @@ def _value(raw: Any, source: str, row: int, line: int, column: str, positive: bo
     if isinstance(raw, bool):
         raise ScaleError(f"{where}: expected a number, got {raw!r}")
     try:
-        value = float(raw) if isinstance(raw, (int, float)) else _plain_float(raw) if isinstance(raw, str) else parse_number(raw)
+        value = float(raw) if isinstance(raw, (int, float)) else parse_number(raw)
     except OverflowError:
         raise ScaleError(f"{where}: a number too large, got {shorten(raw)}") from None
     except ValueError as error:
