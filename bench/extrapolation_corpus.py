@@ -146,13 +146,21 @@ FIELDS = [
 ]
 
 
-def corpus(bootstrap: int, seed: int, cross_study: Callable[[str], CrossStudy] | None = None, quiet: bool = False) -> list[dict]:
-    """Every cut of every sweep. ``cross_study(study)``: the cross-study error its fits use (the
-    shipped one by default); each record also says whether the tool's own 95 % prediction
-    interval held the run (``inside``) and its log half-width."""
+def corpus(
+    bootstrap: int,
+    seed: int,
+    cross_study: Callable[[str], CrossStudy] | None = None,
+    quiet: bool = False,
+    only: Callable[[str, float], bool] | None = None,
+) -> list[dict]:
+    """Every cut of every sweep (``only(sweep, cut)``: those it accepts). ``cross_study(study)``:
+    the cross-study error its fits use (the shipped one by default); each record also says whether
+    the tool's own 95 % prediction interval held the run (``inside``) and its log half-width."""
     records = []
     for study, name, runs, targets in sweeps():
         for cut in cuts(runs.flops):
+            if only is not None and not only(name, cut):
+                continue
             fitted = np.flatnonzero(runs.flops <= cut)
             held = np.flatnonzero(runs.flops > cut)
             both = runs.subset(np.concatenate([fitted, held]))

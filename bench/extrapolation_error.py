@@ -106,7 +106,13 @@ def print_table(rows, title: str) -> None:
         print(f"  {label:<14} {n:>5} {coverage:>12.1%} {error:>15.2%} {half:>18.2%} {half / error:>6.2f}")
 
 
-def tool_table(corpus: Corpus, weight: float) -> None:
+LOSO = ROOT / "tests" / "data" / "extrapolation_loso.csv"
+LOSO_FIELDS = ["study", "sweep", "cut_flops", "decades", "log_error", "inside", "half_width"]
+"""What ``--tool`` records per held-out run (tests/test_extrapolation_error.py reads it, and refits
+a few cuts to check that the tool still gives the same)."""
+
+
+def tool_table(corpus: Corpus, weight: float, out: Path | None = None) -> np.ndarray:
     """Leave one study out with the tool's own intervals: every cut refitted by ``scale fit`` with
     tau_0 estimated without its study (draws: bootstrap replicates, scatter residuals, the
     extrapolation term), and each held-out run inside its 95 % prediction interval or not."""
@@ -121,6 +127,13 @@ def tool_table(corpus: Corpus, weight: float) -> None:
         for study in corpus.studies
     }
     records = module.corpus(100, 0, cross_study=priors.__getitem__, quiet=True)
+    if out is not None:
+        with open(out, "w", newline="") as file:
+            writer = csv.DictWriter(file, fieldnames=LOSO_FIELDS)
+            writer.writeheader()
+            for r in records:
+                writer.writerow({k: f"{r[k]:.6g}" if isinstance(r[k], float) else r[k] for k in LOSO_FIELDS})
+        print(f"wrote {out}")
     ratio = np.array([10 ** r["decades"] for r in records])
     inside = np.array([bool(r["inside"]) for r in records])
     error = np.abs(np.array([r["log_error"] for r in records]))
@@ -135,11 +148,13 @@ def tool_table(corpus: Corpus, weight: float) -> None:
         )
     studies = np.array([r["study"] for r in records])
     print("  by study: " + ", ".join(f"{s} {inside[studies == s].mean():.0%}" for s in corpus.studies))
+    return half
 
 
 def plot(corpus: Corpus, half: np.ndarray, path: Path) -> None:
     """Each held-out run's error against its distance, coloured by study, with the median
-    leave-one-study-out 95 % half-width per distance bin as the band a prediction promises."""
+    leave-one-study-out 95 % half-width per distance bin as the band a prediction promises (the
+    tool's own with ``--tool``, else the Gaussian ones)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -198,10 +213,11 @@ def main() -> None:
         m = corpus.study == study
         per_study[study] = [float(np.mean(np.abs(corpus.error[m]) <= half[m])), int(m.sum())]
     print("  by study: " + ", ".join(f"{s} {c:.0%} of {n}" for s, (c, n) in per_study.items()))
+    if args.tool:
+        # The tool's own half-widths replace the Gaussian ones in the picture (same runs, same order).
+        half = tool_table(corpus, best, None if args.dry_run else LOSO)
     if args.plot:
         plot(corpus, half, args.plot)
-    if args.tool:
-        tool_table(corpus, best)
     if args.dry_run:
         return
     lines = [

@@ -3,15 +3,16 @@ in configs/extrapolation.toml, validated leave-one-study-out, combined with a sw
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 import math
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import ROOT, shared_data
 
 from scaling_cli.fitting import fit
-from scaling_cli.fitting.check.cross_study import CrossStudy, cross_study
+from scaling_cli.fitting.check.cross_study import CrossStudy, cross_study, pooled_tau
 from scaling_cli.fitting.simulate import synthetic_runs
 
 
@@ -20,6 +21,11 @@ def _bench():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _loso() -> list[dict[str, str]]:
+    with open(ROOT / "tests" / "data" / "extrapolation_loso.csv", newline="") as file:
+        return list(csv.DictReader(file))
 
 
 def test_the_shipped_error_is_what_the_recorded_corpus_gives():
@@ -37,20 +43,48 @@ def test_the_shipped_error_is_what_the_recorded_corpus_gives():
 
 
 def test_leave_one_study_out_coverage_on_the_shared_corpus():
-    """Each study predicted with tau_0 fitted without it (bench/extrapolation_error.py prints the
-    table). Measured: 97 / 94 / 91 / 85 % inside the 95 % intervals at <= 1.5x, 1.5-3x, 3-10x,
-    > 10x; every study but Porian et al.'s at >= 97 %. Porian's 15 IsoFLOP configurations (80 % of
-    the predicted runs, sizes far off the optimum, errors up to 14 %) fall short beyond 10x:
-    the issue's 90 % there is not met."""
+    """Each study predicted with tau_0 fitted without it, by the tool's own 95 % prediction
+    intervals (``python bench/extrapolation_error.py --tool`` records them in
+    tests/data/extrapolation_loso.csv). Measured: 94.4 / 96.7 / 96.8 / 96.0 % inside at <= 1.5x,
+    1.5-3x, 3-10x, > 10x (the issue's 90-98 % in every bucket), every study >= 96 %. Before the
+    profile over E (loss_law/floor_profile.py) Porian et al.'s Kaplan-counted configurations, whose
+    fits put E at 0, fell to 88 % beyond 10x."""
+    rows = _loso()
+    bench = _bench()
+    assert len(rows) == len(bench.Corpus(bench.CORPUS).error)
+    ratio = np.array([10 ** float(r["decades"]) for r in rows])
+    inside = np.array([r["inside"] == "True" for r in rows])
+    study = np.array([r["study"] for r in rows])
+    for low, high in bench.BUCKETS:
+        m = (ratio > low) & (ratio <= high)
+        assert 0.90 <= inside[m].mean() <= 0.98, (low, high, inside[m].mean())
+    for name in set(study):
+        assert inside[study == name].mean() >= 0.95, name
+
+
+def test_the_recorded_leave_one_study_out_intervals_are_the_tools():
+    """Two cuts refitted now give the recorded intervals: a Porian configuration whose fit pins E
+    at 0 (its E drawn from the profile) and a Chinchilla cut."""
+    shared_data("porian2024_isoflop_points.csv")
+    spec = importlib.util.spec_from_file_location("extrapolation_corpus", ROOT / "bench" / "extrapolation_corpus.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
     bench = _bench()
     corpus = bench.Corpus(bench.CORPUS)
-    half = corpus.leave_one_study_out(cross_study().prior_weight)
-    rows = {label: coverage for label, _, coverage, _, _ in corpus.table(half)}
-    assert rows["<= 1.5x"] >= 0.95 and rows["1.5-3x"] >= 0.92 and rows["3-10x"] >= 0.90
-    assert rows["> 10x"] >= 0.85
-    for study in corpus.studies:
-        inside = np.mean(np.abs(corpus.error[corpus.study == study]) <= half[corpus.study == study])
-        assert inside >= (0.85 if study == "porian" else 0.95), study
+    rows = _loso()
+    picked = {("porian-01-owt2-Counting_last_layer_FLOPs", "4e+17"), ("chinchilla", "1.26794e+20")}
+    recorded = [r for r in rows if (r["sweep"], r["cut_flops"]) in picked]
+    assert len({(r["sweep"], r["cut_flops"]) for r in recorded}) == 2
+
+    def prior(study: str) -> CrossStudy:
+        others = corpus.study_taus([s for s in corpus.studies if s != study])
+        return CrossStudy(tau_per_decade=pooled_tau(others), prior_weight=cross_study().prior_weight)
+
+    found = module.corpus(100, 0, cross_study=prior, quiet=True, only=lambda name, cut: (name, f"{cut:.6g}") in picked)
+    assert [r["sweep"] for r in found] == [r["sweep"] for r in recorded]
+    assert [r["log_error"] for r in found] == pytest.approx([float(r["log_error"]) for r in recorded], abs=1e-5)
+    assert [f["inside"] for f in found] == [r["inside"] == "True" for r in recorded]
+    assert [f["half_width"] for f in found] == pytest.approx([float(r["half_width"]) for r in recorded], rel=1e-4)
 
 
 def test_shrinkage_between_the_prior_and_the_backtests():

@@ -23,6 +23,7 @@ from ..runs.runs import Runs, format_rows
 from ..solvers.parametric import VARPRO_EXPONENTS, Objective, ParametricFit, fit_many, fit_parametric, grid_starts, optimal, refit
 from .check_report import allocation_spread_warnings, backtest_report, check_report, check_warnings
 from .envelope_law import EnvelopeLaw, envelope_predictions, fit_envelope_law
+from .floor_profile import FloorProfile, pinned_floor
 from .law_report import coefficient_samples, largest_residuals, marginal_return, objective_comparison, parametric_at, reducible_at
 from .outside import flag, residual_trend
 from .regime import diagnose_regime, frontier_slopes, regime_buckets
@@ -56,12 +57,22 @@ def bootstrap_thetas(objective: Objective, best: ParametricFit, weights: np.ndar
 
 
 def _refits(
-    objective: Objective, best: ParametricFit, chunks: Iterable[np.ndarray], count: int, progress: Progress | None = None
+    objective: Objective,
+    best: ParametricFit,
+    chunks: Iterable[np.ndarray],
+    count: int,
+    progress: Progress | None = None,
+    floors: tuple[FloorProfile, np.random.Generator] | None = None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """(thetas, weights) of each batch of resamples, as the batches come (one in memory at a time)."""
+    """(thetas, weights) of each batch of resamples, as the batches come (one in memory at a time).
+    ``floors``: E is not pinned; each resample draws its E from the profile (``floor_profile.py``)."""
     done = 0
     for weights in chunks:
-        thetas = refit(objective, best.theta, weights)
+        if floors is None:
+            thetas = refit(objective, best.theta, weights)
+        else:
+            profile, rng = floors
+            thetas = profile.refit(objective, weights, profile.draw(len(weights), rng))
         done += len(weights)
         report(progress, "bootstrap", done, count)
         yield thetas, weights
@@ -104,12 +115,22 @@ def fit_parametric_runs(
     budgets = regime_buckets(train)
     groups_of = grouping(resample, train.params, budgets)
     thetas, failures, slopes = None, 0, None
+    floors = None
+    if bootstrap and pinned_floor(best.theta):
+        profile = FloorProfile(objective, best, len(budgets))
+        floors = (profile, np.random.default_rng([seed, 4]))
+        notes.append(
+            f"the runs do not pin the irreducible loss E (the best fit puts it at 0): each resample draws E from its "
+            f"profile likelihood over 0 to {profile.floors[-1]:.3g}, and the runs allow up to {profile.upper95:.3g} "
+            "(95 %); the intervals carry it, and predictions beyond the sweep are likely low"
+        )
     if bootstrap:
         # Resamples drawn, refitted and read (the frontier slope of each) a batch at a time: memory
         # holds one batch of weights, not bootstrap x runs (160 MB at 20,000 runs).
         chunks = group_weight_chunks(groups_of(np.arange(len(train))), len(train), bootstrap, np.random.default_rng(seed), BOOTSTRAP_CHUNK)
         parts = [
-            (theta, frontier_slopes(train, budgets, weights)) for theta, weights in _refits(objective, best, chunks, bootstrap, progress)
+            (theta, frontier_slopes(train, budgets, weights))
+            for theta, weights in _refits(objective, best, chunks, bootstrap, progress, floors)
         ]
         thetas, slopes = np.vstack([theta for theta, _ in parts]), np.concatenate([slope for _, slope in parts])
         ok = np.all(np.isfinite(thetas), axis=1)

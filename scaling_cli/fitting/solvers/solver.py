@@ -123,24 +123,35 @@ SOLVE_ELEMENTS = 1_000_000
 
 
 def solve(
-    objective: Objective, starts: np.ndarray, weights: np.ndarray, max_iterations: int = MAX_ITERATIONS, fits: np.ndarray | None = None
+    objective: Objective,
+    starts: np.ndarray,
+    weights: np.ndarray,
+    max_iterations: int = MAX_ITERATIONS,
+    fits: np.ndarray | None = None,
+    fixed_e: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Minimise ``objective`` from each row of ``starts`` under the matching row of ``weights``.
 
     ``weights`` is (batch, runs), or one row shared by every start. ``fits`` labels the starts of
     one multi-start fit (same weights): those that meet are merged (``MERGE_DISTANCE``), and only
     the best of each fit is then exact; without it every problem is solved to the end.
+    ``fixed_e`` (one value per start): hold e = log E there, a profile over the irreducible loss
+    (each problem's box has e's interval shrunk to that value; ``damped.py`` then holds it).
     Returns (thetas, values).
     """
     starts = np.array(starts, dtype=float, ndmin=2)
     weights = np.asarray(weights, dtype=float)
+    lower = np.repeat(LOWER[None], len(starts), axis=0)
+    upper = np.repeat(UPPER[None], len(starts), axis=0)
+    if fixed_e is not None:
+        lower[:, 2] = upper[:, 2] = np.broadcast_to(np.asarray(fixed_e, dtype=float), len(starts))
     chunk = max(1, SOLVE_ELEMENTS // max(len(objective.loss), 1))
     if fits is not None:
         # A fit's starts stay in one chunk, so that they can meet.
         per_fit = max(np.bincount(np.asarray(fits)).max(), 1)
         chunk = max(chunk // per_fit, 1) * per_fit
     if len(starts) <= chunk:
-        return _solve(objective, starts, weights, max_iterations, fits)
+        return _solve(objective, starts, weights, max_iterations, fits, (lower, upper))
     parts = [
         _solve(
             objective,
@@ -148,6 +159,7 @@ def solve(
             weights if weights.ndim == 1 else weights[i : i + chunk],
             max_iterations,
             None if fits is None else np.asarray(fits)[i : i + chunk],
+            (lower[i : i + chunk], upper[i : i + chunk]),
         )
         for i in range(0, len(starts), chunk)
     ]
@@ -166,11 +178,17 @@ def _merged(theta: np.ndarray, value: np.ndarray, fits: np.ndarray) -> np.ndarra
 
 
 def _solve(
-    objective: Objective, starts: np.ndarray, weights: np.ndarray, max_iterations: int, fits: np.ndarray | None = None
+    objective: Objective,
+    starts: np.ndarray,
+    weights: np.ndarray,
+    max_iterations: int,
+    fits: np.ndarray | None,
+    box: tuple[np.ndarray, np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One batch. The loop works on compact arrays of the problems still descending: a finished
-    problem is written back and dropped, so the cost follows the problems left, not the batch."""
-    thetas = np.clip(np.array(starts, dtype=float, ndmin=2), LOWER, UPPER)
+    """One batch (``box``: each problem's lower and upper bounds). The loop works on compact
+    arrays of the problems still descending: a finished problem is written back and dropped, so
+    the cost follows the problems left, not the batch."""
+    thetas = np.clip(np.array(starts, dtype=float, ndmin=2), *box)
     batch = len(thetas)
     all_weights = np.broadcast_to(np.asarray(weights, dtype=float), (batch, len(objective.loss)))
     with np.errstate(all="ignore"):
@@ -179,6 +197,7 @@ def _solve(
     features = _features(objective)
     index = np.flatnonzero(np.isfinite(values))  # the problems still descending
     theta, value, w = thetas[index], values[index], all_weights[index]
+    lower, upper = box[0][index], box[1][index]
     terms = [t[index] for t in terms]
     damping = np.full(len(index), 1e-3)
     mix = first_mix(len(index))
@@ -187,7 +206,7 @@ def _solve(
             break
         with np.errstate(all="ignore"):
             gradient, matrix = _step_system(objective, terms, w, features, mix)
-            trial = damped_trial(theta, gradient, matrix, damping, LOWER, UPPER)
+            trial = damped_trial(theta, gradient, matrix, damping, lower, upper)
             trial_terms = _terms(objective, trial)
             trial_values = _values(objective, trial_terms[0], w)
         better = np.isfinite(trial_values) & (trial_values < value)
@@ -211,6 +230,7 @@ def _solve(
             thetas[index[done]], values[index[done]] = theta[done], value[done]
             keep = ~done
             index, theta, value, w, damping, mix = index[keep], theta[keep], value[keep], w[keep], damping[keep], mix[keep]
+            lower, upper = lower[keep], upper[keep]
             terms = [t[keep] for t in terms]
     thetas[index], values[index] = theta, value
     return thetas, values
