@@ -357,3 +357,17 @@ def test_json_writes_every_non_finite_float_as_null(capsys):
     out = json.loads(capsys.readouterr().out)
     expected = {"value": None, "anything": None, "interval": [None, 1.0], "samples": [None, 2.0]}
     assert out["result"] == expected and out["results"] == [expected] and out["plain"] is None
+
+
+def test_a_command_named_first_imports_only_its_own_module():
+    """`scale plan ...` imports cli/commands/plan.py, not fit's, curve's or check's (#30, start-up);
+    `scale --help` and a typo still see every command."""
+    code = (
+        "import sys\nfrom scaling_cli.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('scaling_cli.cli.commands.')), file=sys.stderr)"
+    )
+    one = subprocess.run([sys.executable, "-c", code, "plan", "--flops", "1e23", "--json"], capture_output=True, text=True)
+    assert json.loads(one.stdout)["flops"] == 1e23
+    assert one.stderr.strip() == "['plan']"
+    typo = subprocess.run([sys.executable, "-c", code, "plna"], capture_output=True, text=True)
+    assert "Did you mean 'plan'?" in typo.stderr and "'fit'" in typo.stderr and "'curve'" in typo.stderr

@@ -30,36 +30,33 @@ def _interrupted_while_starting(signum, frame) -> None:  # pragma: no cover - ex
 if os.path.basename(sys.argv[0]) in ("scale", "-m", "__main__.py"):
     signal.signal(signal.SIGINT, _interrupted_while_starting)
 
-from .group import command_name, fail  # noqa: E402
+from .group import fail  # noqa: E402
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point: ``scale``.
 
-    Typer builds a click command for every registered command up front (~7 ms each). When the
-    first argument names a command, only that one is built: `scale plan ...` in a CI loop does
-    not pay for `fit`'s thirty options. Anything else (help, completion, a typo) gets them all.
+    Typer builds a click command for every registered command up front (~7 ms each), and each
+    command's module imports what its options need. When the first argument names a command,
+    only that one is imported and built: `scale plan ...` in a CI loop does not pay for `fit`'s
+    thirty options. Anything else (help, completion, a typo) gets them all.
     """
     import warnings
 
     # numpy's RuntimeWarnings (overflow in an extreme solve) are not for users: every answer
     # is checked for finiteness where it is made, and stderr on an error is one line.
     warnings.simplefilter("ignore", RuntimeWarning)
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
         from typer.main import get_command
 
-        from .app import app
+        from .app import COMMANDS, build
+
+        # A first argument that names a command: only that one is imported and built.
+        single = bool(args) and args[0] in {name for name, _ in COMMANDS} and not os.environ.get("_SCALE_COMPLETE")
+        app = build([args[0]] if single else None)
     except KeyboardInterrupt:
         fail("interrupted")
         sys.exit(130)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # from here: KeyboardInterrupt, handled in group.py
-
-    args = list(sys.argv[1:] if argv is None else argv)
-    chosen = [info for info in app.registered_commands if args and command_name(info) == args[0]]
-    if chosen and not os.environ.get("_SCALE_COMPLETE"):
-        import copy
-
-        single = copy.copy(app)
-        single.registered_commands = chosen
-        get_command(single).main(args=args, prog_name="scale")
     get_command(app).main(args=args, prog_name="scale")
