@@ -10,72 +10,11 @@ an exit of 0 or 1 leaves exactly one JSON object on stdout.
 import json
 import os
 
+import pytest
 from conftest import ROOT, TEST_DATA, synthetic_runs, write_runs_csv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-COMMANDS = ["plan", "overtrain", "loss", "laws", "gpus", "fit", "sweep", "shape", "memory", "mfu", "check", "pattern", "compare"]
-FLAGS = [
-    "--flops",
-    "--gpu-hours",
-    "--days",
-    "--gpus",
-    "--price",
-    "--law",
-    "--gpu",
-    "--mfu",
-    "--target-loss",
-    "--unique-tokens",
-    "--inference-tokens",
-    "--synthetic-price",
-    "--seq",
-    "--params",
-    "--tokens",
-    "--ratios",
-    "--min-flops",
-    "--max-flops",
-    "--budgets",
-    "--sizes",
-    "--span",
-    "--vocab",
-    "--method",
-    "--loss",
-    "--holdout",
-    "--at",
-    "--buckets",
-    "--columns",
-    "--exclude",
-    "--layers",
-    "--d-model",
-    "--heads",
-    "--kv-heads",
-    "--d-ff",
-    "--experts",
-    "--experts-per-token",
-    "--config",
-    "--zero",
-    "--dp",
-    "--tp",
-    "--pp",
-    "--micro-batch",
-    "--recompute",
-    "--optimizer",
-    "--batch",
-    "--weights",
-    "--tokens-per-second",
-    "--tokens-per-second-per-gpu",
-    "--max-gpu-hours",
-    "--max-cost",
-    "--max-loss",
-    "--min-tokens-per-param",
-    "--max-compute-overhead",
-    "--max-memory-per-gpu",
-    "--max-epochs",
-    "--max-days",
-    "--bogus",
-    "-x",
-]
-SWITCHES = ["--json", "--strict", "--inference", "--flash-attention", "--tied", "--help"]
 VALUES = [
     "1e23",
     "7e9",
@@ -142,6 +81,15 @@ VALUES = [
     "true",
     "7B,",
 ]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _in_a_scratch_folder(tmp_path_factory):
+    """Random argv name output files (`--curve-out 40%`): they land in a scratch folder, not the checkout."""
+    before = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("cwd"))
+    yield
+    os.chdir(before)
 
 
 def _runs_file(tmp_path_factory):
@@ -240,94 +188,35 @@ TYPED = {
     "--via": ["loss", "params"],
     "--fix": ["E=1", "x=", "a=b"],
 }
-SHAPE = ["--params", "--layers", "--d-model", "--heads", "--kv-heads", "--d-ff", "--vocab", "--experts", "--experts-per-token", "--config"]
-LIMITS = [
-    "--max-gpu-hours",
-    "--max-cost",
-    "--max-loss",
-    "--min-tokens-per-param",
-    "--max-compute-overhead",
-    "--max-memory-per-gpu",
-    "--max-epochs",
-    "--max-days",
-]
-OPTIONS = {
-    "plan": [
-        "--flops",
-        "--gpu-hours",
-        "--days",
-        "--gpus",
-        "--price",
-        "--law",
-        "--gpu",
-        "--mfu",
-        "--target-loss",
-        "--unique-tokens",
-        "--inference-tokens",
-        "--inference-mfu",
-        "--synthetic-price",
-        "--seq",
-        "--experts",
-        "--router",
-        "--top-k",
-        "--task",
-    ]
-    + LIMITS,
-    "overtrain": [
-        "--params",
-        "--ratios",
-        "--tokens",
-        "--target-loss",
-        "--unique-tokens",
-        "--gpus",
-        "--price",
-        "--law",
-        "--gpu",
-        "--mfu",
-        "--task",
-    ]
-    + LIMITS,
-    "loss": ["--params", "--tokens", "--law"],
-    "laws": [],
-    "gpus": [],
-    "fit": [
-        "--method",
-        "--loss",
-        "--holdout",
-        "--at",
-        "--buckets",
-        "--columns",
-        "--exclude",
-        "--form",
-        "--where",
-        "--metric",
-        "--via",
-        "--fix",
-    ],
-    "sweep": ["--min-flops", "--max-flops", "--budgets", "--sizes", "--span", "--vocab", "--law", "--gpu", "--mfu"],
-    "shape": SHAPE + ["--seq"],
-    "memory": SHAPE
-    + [
-        "--gpu",
-        "--optimizer",
-        "--zero",
-        "--dp",
-        "--tp",
-        "--pp",
-        "--cp",
-        "--ep",
-        "--seq",
-        "--micro-batch",
-        "--recompute",
-        "--batch",
-        "--weights",
-        "--lora-rank",
-    ],
-    "mfu": SHAPE + ["--tokens-per-second", "--tokens-per-second-per-gpu", "--gpus", "--gpu", "--seq"],
-    "check": [],
-    "pattern": ["--metric", "--x", "--chance", "--direction", "--slow", "--columns", "--where"],
-    "compare": ["--columns", "--where", "--by", "--label", "--loss", "--at"],
-}
+
+
+def _option_table() -> tuple[dict[str, list[str]], list[str]]:
+    """Every command's options that take a value, and every switch, read off the app itself
+    (#28: the fuzz covers every command and option, a new one included without an edit here)."""
+    from typer.main import get_command
+
+    from scaling_cli.cli.app import app
+
+    options: dict[str, list[str]] = {}
+    switches: set[str] = set()
+    for name, command in get_command(app).commands.items():
+        taking = []
+        for param in command.params:
+            if param.param_type_name != "option":
+                continue
+            if param.is_flag:
+                switches.update(param.opts + param.secondary_opts)
+            else:
+                taking.append(max(param.opts, key=len))
+        options[name] = sorted(taking)
+    return options, sorted(switches - {"-h"}) + ["--help"]
+
+
+OPTIONS, SWITCHES = _option_table()
+SLOW_COMMANDS = {"curve"}
+"""Seconds a call (its backtests): fuzzed by their own test, with fewer examples."""
+COMMANDS = sorted(set(OPTIONS) - SLOW_COMMANDS)
+FLAGS = sorted({flag for flags in OPTIONS.values() for flag in flags}) + ["--bogus", "-x"]
 BASE = {
     "plan": ["--flops", "1e23"],
     "overtrain": ["--params", "7e9"],
@@ -419,6 +308,37 @@ def test_random_argv_never_break(cli, tmp_path_factory, argv):
         argv = ["pattern", _runs_file(tmp_path_factory), "--metric", "loss"] + argv[1:]
     if argv[0] == "compare":
         argv = ["compare", _runs_file(tmp_path_factory), _runs_file(tmp_path_factory), "--bootstrap", "0"] + argv[1:]
+    assert_well_behaved(cli(*argv), argv)
+
+
+def _curves_file(tmp_path_factory):
+    lines = ["run,step,lr,loss"]
+    for name, total in (("a", 3000), ("b", 3000), ("c", 6000)):
+        for step in range(300, total + 1, 300):
+            lr = 3e-4 * min(step / 300, 1.0) * (1 - 0.9 * step / total)
+            loss = "" if name == "c" and step > 3000 else f"{3 + 2 * (step / 100) ** -0.4 - 0.05 * step / total:.5f}"
+            lines.append(f"{name},{step},{lr:.6g},{loss}")
+    path = tmp_path_factory.mktemp("fuzz") / "curves.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+CURVE_VALUES = ["a", "c", "nope", "step=step", "run=run,loss=loss", "cosine:total=9000,peak=3e-4", "p=cosine:total=9000,peak=3e-4"]
+
+
+@settings(
+    max_examples=int(os.environ.get("SCALE_FUZZ_EXAMPLES", 300)) // 25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    options=st.lists(st.tuples(st.sampled_from(OPTIONS["curve"] + ["--bogus"]), st.sampled_from(CURVE_VALUES + VALUES)), max_size=3),
+    switches=st.lists(st.sampled_from(SWITCHES), max_size=2),
+)
+def test_random_curve_argv_never_break(cli, tmp_path_factory, options, switches):
+    """`scale curve` (seconds a call: its backtests), with fewer examples than the other commands."""
+    argv = ["curve", _curves_file(tmp_path_factory)] + [part for pair in options for part in pair] + switches
     assert_well_behaved(cli(*argv), argv)
 
 

@@ -8,7 +8,7 @@ token. One FLOP is one floating-point operation: a multiply-add counts 2.
 
 from __future__ import annotations
 
-from .errors import ScaleError, positive
+from .errors import ScaleError, positive, whole
 
 FLOPS_PER_PARAM_TOKEN = 6.0
 """Training FLOPs per parameter per token: forward 2 + backward 4 (Kaplan et al. 2020, section 2.1)."""
@@ -24,14 +24,29 @@ DEFAULT_MFU = 0.40
 405B, arXiv:2407.21783 Table 4) and Llama 2 70B's whole run implies 0.43."""
 
 
+PEAK_FLOPS_MAX = 1e20
+"""The most FLOP/s one accelerator is taken to have (the largest in configs/gpus.toml has ~1e16)."""
+
+
+COUNT_MAX = 1e40
+"""The largest parameter or token count arithmetic takes (the planner's own domains are far
+narrower, core/validation.py; a compute-optimal split at 1e32 FLOPs can pass 1e16 parameters)."""
+
+
 def training_flops(params: float, tokens: float) -> float:
     """C = 6·N·D."""
-    return FLOPS_PER_PARAM_TOKEN * positive("params", params, zero=True) * positive("tokens", tokens, zero=True)
+    return (
+        FLOPS_PER_PARAM_TOKEN
+        * positive("params", params, (0.0, COUNT_MAX), "parameters", zero=True)
+        * positive("tokens", tokens, (0.0, COUNT_MAX), "tokens", zero=True)
+    )
 
 
 def gpu_hours(flops: float, peak_flops: float, mfu: float) -> float:
     """GPU-hours to run ``flops`` at ``mfu`` of a GPU's ``peak_flops`` (FLOP/s): C / (peak · MFU · 3600)."""
-    return positive("flops", flops, zero=True) / (positive("peak_flops", peak_flops) * _fraction("mfu", mfu) * SECONDS_PER_HOUR)
+    return positive("flops", flops, (0.0, COUNT_MAX), "FLOPs", zero=True) / (
+        positive("peak_flops", peak_flops, (0.0, PEAK_FLOPS_MAX), "FLOP/s") * _fraction("mfu", mfu) * SECONDS_PER_HOUR
+    )
 
 
 def flops_from_gpu_hours(hours: float, peak_flops: float, mfu: float) -> float:
@@ -41,15 +56,15 @@ def flops_from_gpu_hours(hours: float, peak_flops: float, mfu: float) -> float:
 
 def model_flops_utilization(tokens_per_second: float, flops_per_token: float, gpus: int, peak_flops: float) -> float:
     """MFU (PaLM, App. B): achieved model FLOP/s (tokens/s x FLOPs per token) over the GPUs' peak."""
-    import numbers
-
-    if isinstance(gpus, bool) or not isinstance(gpus, numbers.Integral) or gpus < 1:
-        raise ScaleError(f"gpus: expected a whole number >= 1, got {gpus!r}")
-    return (
-        positive("tokens_per_second", tokens_per_second, zero=True)
-        * positive("flops_per_token", flops_per_token)
-        / (gpus * positive("peak_flops", peak_flops))
-    )
+    count = whole("gpus", gpus)
+    achieved = positive("tokens_per_second", tokens_per_second, zero=True) * positive("flops_per_token", flops_per_token)
+    peak = count * positive("peak_flops", peak_flops, (0.0, PEAK_FLOPS_MAX), "FLOP/s")
+    if not achieved <= peak:
+        raise ScaleError(
+            f"an MFU of {achieved / peak:.3g} is impossible: {tokens_per_second:.3g} tokens/s x {flops_per_token:.3g} FLOPs per token "
+            f"is more than {count} x {peak_flops:.3g} FLOP/s"
+        )
+    return achieved / peak
 
 
 def _fraction(name: str, value: float) -> float:

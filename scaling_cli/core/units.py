@@ -89,6 +89,7 @@ def format_count(value: float | None, digits: int = 3) -> str:
     """A count with a size suffix and ``digits`` significant digits: 70.0B, 1.40T, 300M."""
     if value is None:
         return "-"
+    value, digits = _printable(value, digits)
     if not math.isfinite(value):
         return "inf" if value > 0 else "-inf" if value < 0 else "nan"
     rounded = float(format_sci(value, digits))  # round first, so 999.6B prints as 1.00T
@@ -99,6 +100,22 @@ def format_count(value: float | None, digits: int = 3) -> str:
         if magnitude >= scale:
             return _sig(rounded / scale, digits) + suffix
     return _sig(rounded, digits)
+
+
+def _printable(value: object, digits: object) -> tuple[float, int]:
+    """A library caller's (value, digits) checked: a real number (NaN and infinities print as
+    such) and 1 to 15 significant digits; else one ``ScaleError``."""
+    import numbers
+
+    from .errors import ScaleError, whole
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ScaleError(f"value: expected a number, got {value!r}"[:200])
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf if value > 0 else -math.inf  # type: ignore[operator]
+    return number, whole("digits", digits, 1, 15)
 
 
 def format_sci(value: float | None, digits: int = 3) -> str:

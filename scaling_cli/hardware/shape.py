@@ -250,6 +250,10 @@ def candidate(d_model: int, layers: int, vocab: int, tied: bool = False, draft: 
     return Shape(**sizes, vocab=vocab, tied_embeddings=tied)
 
 
+SHAPES_MAX = 1_000
+"""The most shapes one call suggests."""
+
+
 def suggest_shapes(target_params: float, vocab: int = 32_000, tied: bool = False, count: int = 5) -> list[Shape]:
     """Llama-style shapes near ``target_params`` total parameters, best first.
 
@@ -260,10 +264,15 @@ def suggest_shapes(target_params: float, vocab: int = 32_000, tied: bool = False
     below the smallest shape (the embeddings of a large vocabulary) gets that smallest shape:
     callers compare ``params`` with the target and say so.
     """
-    from ..core.errors import positive
+    from ..core.errors import ScaleError, positive, whole
+    from ..core.validation import COUNT_RANGE
 
     # Below the smallest shape, that shape (see above); above SHAPE_SEARCH_MAX, refused.
     target_params = positive("target parameters", target_params, (0.0, SHAPE_SEARCH_MAX), "parameters")
+    vocab = whole("vocab", vocab, *COUNT_RANGE)
+    count = whole("count", count, 1, SHAPES_MAX)
+    if not isinstance(tied, bool):
+        raise ScaleError(f"tied: expected True or False, got {tied!r}"[:200])
     shapes: list[Shape] = []
     ranked_first = 0
     draft = candidate(128, 1, vocab, tied)

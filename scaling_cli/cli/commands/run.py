@@ -331,13 +331,14 @@ def mfu(
         dense = 6.0 * chosen.matmul_params
         attention = chosen.attention_flops_per_token(seq)
     per_token = dense + (attention or 0.0)
-    utilisation = model_flops_utilization(throughput, per_token, gpus, device.peak_flops)
-    if utilisation > 1:
+    utilisation = throughput * per_token / (gpus * device.peak_flops)
+    if utilisation > 1:  # the library refuses it too; here the message names the likely mistake
         raise ScaleError(
             f"an MFU of {utilisation:.0%} is impossible: {throughput:,.0f} tokens/s x {per_token:.3g} FLOPs per token is more "
             f"than {gpus:,} x {device.name}'s peak; check the unit of the throughput (the whole job's is --tokens-per-second, "
             "one GPU's --tokens-per-second-per-gpu), --gpus and --gpu"
         )
+    utilisation = model_flops_utilization(throughput, per_token, gpus, device.peak_flops)
     if utilisation > HIGH_MFU:
         notes.append(f"an MFU of {utilisation:.0%} is above what large runs reach (38-46 %; above ~{HIGH_MFU:.0%} is optimistic)")
     result = {

@@ -26,7 +26,8 @@ import numpy as np
 from pydantic import BaseModel
 
 from ...core.compute import FLOPS_PER_PARAM_TOKEN
-from ...core.errors import ScaleError
+from ...core.errors import ScaleError, positive, whole
+from ...core.validation import FLOPS_RANGE
 from ...laws.base import Values
 from ..bootstrap import Estimate, check_bootstrap, estimate, resample_weights
 from ..runs.buckets import detect_buckets
@@ -175,6 +176,15 @@ def compare(
     sets: list[tuple[str, Runs]], loss: str = "huber", bootstrap: int = 1000, seed: int = 0, at: float | None = None
 ) -> CompareResult:
     """Each set against the first: multipliers, their trend, a verdict, and the raw evidence."""
+    if not isinstance(sets, (list, tuple)) or not all(
+        isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str) and isinstance(item[1], Runs) for item in sets
+    ):
+        raise ScaleError(f"sets: expected a list of (label, Runs) pairs, got {sets!r}"[:200])
+    if loss not in ("huber", "lsq"):
+        raise ScaleError(f"loss: expected huber or lsq, got {loss!r}"[:200])
+    seed = whole("seed", seed, 0, 2**32 - 1)
+    if at is not None:
+        at = positive("at", at, FLOPS_RANGE, "FLOPs")
     if len(sets) < 2:
         raise ScaleError("compare needs at least two sets of runs (files, or --by on one file)")
     check_bootstrap(bootstrap, sum(len(runs) for _, runs in sets))

@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel
 
-from ...core.errors import ScaleError
-from ...laws.curves.schedule import Schedule, parse_schedule
+from ...core.errors import ScaleError, items, whole
+from ...laws.curves.schedule import MAX_STEPS, Schedule, parse_schedule
 from .curve_fit import CurveFit, curve_band, fit_curves
 from .curve_runs import CurveRun, read_curves
 
@@ -67,6 +67,14 @@ def curve(
 ) -> tuple[CurveResult, list[CurveRun]]:
     """Fit the multi-power law on every observed point of the file's runs and predict the end of
     each unfinished run and of each planned schedule (``NAME=SHAPE:...``)."""
+    if not isinstance(backtest, bool):
+        raise ScaleError(f"backtest: expected True or False, got {backtest!r}"[:200])
+    if schedules is not None:
+        items("schedules", schedules, str, "NAME=SHAPE:key=value texts")
+    if where is not None:
+        items("where", where, str, "COLUMN=VALUE texts")
+    if columns is not None and not (isinstance(columns, dict) and all(isinstance(v, str) for v in columns.values())):
+        raise ScaleError(f"columns: expected a mapping such as {{'loss': 'train/loss'}}, got {columns!r}"[:200])
     runs, source = read_curves(path, columns, where)
     planned = [planned_run(text) for text in schedules or []]
     taken = {run.name for run in runs}
@@ -82,6 +90,9 @@ def track(runs: list[CurveRun], name: str, latest: int | None = None) -> Trackin
     """Whether run ``name``'s latest points sit inside the band predicted from its earlier part
     and the other runs (fitted without them): ``left_band`` when its last ``TRACK_STREAK`` points
     are all outside the 95 % band on one side."""
+    items("runs", runs, CurveRun, "curve runs (read_curves)")
+    if latest is not None:
+        latest = whole("latest", latest, 1, MAX_STEPS)
     chosen = [run for run in runs if run.name == name]
     if not chosen:
         raise ScaleError(f"--track {name!r}: no such run (runs: {', '.join(run.name for run in runs)})")

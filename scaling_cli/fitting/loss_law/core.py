@@ -8,9 +8,12 @@ for a bigger budget is ``holdout``: fit without the largest runs, then predict t
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
-from ...core.errors import ScaleError
+from ...core.errors import ScaleError, items, positive
+from ...core.validation import FLOPS_RANGE, PARAMS_RANGE, TOKENS_RANGE
 from ..bootstrap import RESAMPLE, check_bootstrap, estimate, group_weights, grouping, stratified_weights
 from ..check.cross_study import CrossStudy
 from ..progress import Progress
@@ -69,6 +72,9 @@ def fit(
         raise ScaleError(f"--vertex: expected one of {', '.join(VERTICES)}, got {vertex!r}")
     if resample not in RESAMPLE:
         raise ScaleError(f"--resample: expected one of {', '.join(RESAMPLE)}, got {resample!r}")
+    for option, flag in (("compare_losses", compare_losses), ("exclude_undertrained", exclude_undertrained)):
+        if not isinstance(flag, bool):
+            raise ScaleError(f"{option}: expected True or False, got {flag!r}"[:200])
     check_bootstrap(bootstrap, 0)
     for option, count in (("--seed", seed), ("--holdout", holdout)):
         if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
@@ -80,9 +86,17 @@ def fit(
     check_bootstrap(bootstrap, len(runs))
     if buckets is not None and not 2 <= buckets <= len(runs):
         raise ScaleError(f"--buckets: expected from 2 to {len(runs)} (the number of runs), got {buckets}")
-    for name, value in (("--at", at), *(("--predict-flops", c) for c in predict_flops or ())):
-        if value is not None and (isinstance(value, (bool, str)) or not (np.isfinite(value) and value > 0)):
-            raise ScaleError(f"{name}: expected a compute budget > 0 in FLOPs, got {value!r}")
+    if predict_flops is not None:
+        predict_flops = items("--predict-flops", predict_flops, numbers.Real, "compute budgets in FLOPs")
+    if predict is not None:
+        predict = items("--predict", predict, tuple, "(params, tokens) pairs")
+        predict = [
+            (positive("--predict params", n, PARAMS_RANGE, "parameters"), positive("--predict tokens", d, TOKENS_RANGE, "tokens"))
+            for n, d in (pair if len(pair) == 2 else (None, None) for pair in predict)
+        ]
+    if at is not None:
+        at = positive("--at", at, FLOPS_RANGE, "FLOPs")
+    predict_flops = [positive("--predict-flops", c, FLOPS_RANGE, "FLOPs") for c in predict_flops or ()]
     if (predict or predict_flops) and method != "parametric":
         raise ScaleError("--predict and --predict-flops predict losses: they need --method parametric (the only method with a loss form)")
     if holdout:

@@ -33,6 +33,7 @@ import math
 import numpy as np
 from pydantic import BaseModel
 
+from ...core.errors import ScaleError, positive, whole
 from ...laws.base import Values
 from ..bootstrap import Estimate, estimate
 from ..loss_law.regime import t975
@@ -137,7 +138,15 @@ def classify(
     The label is the decision on the data when at least ``STABLE`` of ``RESAMPLES`` noisy copies
     of the curve agree with it, else 'borderline' naming the two leading labels: see
     :func:`_agreement`."""
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    x, y = _series(x, y)
+    if chance is not None:
+        chance = positive("chance", chance, zero=True)
+    slow = positive("slow", slow)
+    if higher_is_better is not None and not isinstance(higher_is_better, bool):
+        raise ScaleError(f"higher_is_better: expected True, False or None, got {higher_is_better!r}"[:200])
+    if not isinstance(x_name, str):
+        raise ScaleError(f"x_name: expected a text, got {x_name!r}"[:200])
+    seed = whole("seed", seed, 0, 2**32 - 1)
     if higher_is_better is None and len(np.unique(x)) > 1:
         higher_is_better = bool(np.corrcoef(np.log10(x), y)[0, 1] >= 0)
     result = _decide(x, y, chance, higher_is_better, slow, x_name, seed, quick=False)
@@ -160,6 +169,19 @@ def classify(
             f"{said} (a label needs {STABLE:.0%}); on the data itself: {result.kind}: {result.evidence}",
         )
     )
+
+
+def _series(x: object, y: object) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` (> 0) and ``y`` as two finite 1-D arrays of one length, else one ``ScaleError``."""
+    try:
+        xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise ScaleError(f"x and y: expected two sequences of numbers, got {x!r:.60} and {y!r:.60}") from None
+    if xs.ndim != 1 or ys.ndim != 1 or len(xs) != len(ys):
+        raise ScaleError(f"x and y: expected two sequences of one length, got shapes {xs.shape} and {ys.shape}")
+    if not (np.all(np.isfinite(xs)) and np.all(np.isfinite(ys)) and np.all(xs > 0)):
+        raise ScaleError("x and y: expected finite numbers, x > 0 (a compute, a size, a token count)")
+    return xs, ys
 
 
 def _agreement(x: np.ndarray, y: np.ndarray, result: Pattern, chance: float | None, slow: float, seed: int) -> dict[str, float]:

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ...core.compute import FLOPS_PER_PARAM_TOKEN
-from ...core.errors import ScaleError
+from ...core.errors import ScaleError, items
 from ...core.units import SMALLEST
 from .records import (
     MAX_FIELD,
@@ -159,6 +159,17 @@ def read_runs(
         exclude = parse_rows(exclude)
     if columns is not None and not isinstance(columns, dict):
         raise ScaleError(f"read_runs: columns: expected a mapping such as {{'params': 'N'}} or 'params=N', got {type(columns).__name__}")
+    if exclude is not None and not (
+        isinstance(exclude, (list, tuple))
+        and all(
+            (isinstance(item, int) and not isinstance(item, bool))
+            or (isinstance(item, tuple) and len(item) == 2 and all(type(x) is int for x in item))
+            for item in exclude
+        )
+    ):
+        raise ScaleError(f"read_runs: exclude: expected row numbers or (first, last) ranges, or '1-5,9', got {exclude!r}"[:200])
+    if where is not None:
+        items("read_runs: where", where, str, "COLUMN=VALUE texts")
     records, source, note = read_records(path, exclude, where)
     runs = runs_from_records(records, source, columns or {})
     for extra in ([note] if note else []) + ([f"{len(runs)} rows where {' and '.join(where)}"] if where else []):
