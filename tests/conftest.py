@@ -69,3 +69,15 @@ def write_runs_csv(path, runs, columns=("params", "tokens", "loss")):
     rows += [f"{n!r},{d!r},{loss!r}" for n, d, loss in zip(runs.params.tolist(), runs.tokens.tolist(), runs.loss.tolist())]
     path.write_text("\n".join(rows) + "\n")
     return path
+
+
+def write_small_curves_csv(path):
+    """Three short loss curves (run, step, lr, loss): a and b finished, c with its last half to go."""
+    lines = ["run,step,lr,loss"]
+    for name, total in (("a", 3000), ("b", 3000), ("c", 6000)):
+        for step in range(300, total + 1, 300):
+            lr = 3e-4 * min(step / 300, 1.0) * (1 - 0.9 * step / total)
+            loss = "" if name == "c" and step > 3000 else f"{3 + 2 * (step / 100) ** -0.4 - 0.05 * step / total:.5f}"
+            lines.append(f"{name},{step},{lr:.6g},{loss}")
+    path.write_text("\n".join(lines) + "\n")
+    return path

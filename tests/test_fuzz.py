@@ -11,7 +11,7 @@ import json
 import os
 
 import pytest
-from conftest import ROOT, TEST_DATA, synthetic_runs, write_runs_csv
+from conftest import ROOT, TEST_DATA, synthetic_runs, write_runs_csv, write_small_curves_csv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -312,15 +312,7 @@ def test_random_argv_never_break(cli, tmp_path_factory, argv):
 
 
 def _curves_file(tmp_path_factory):
-    lines = ["run,step,lr,loss"]
-    for name, total in (("a", 3000), ("b", 3000), ("c", 6000)):
-        for step in range(300, total + 1, 300):
-            lr = 3e-4 * min(step / 300, 1.0) * (1 - 0.9 * step / total)
-            loss = "" if name == "c" and step > 3000 else f"{3 + 2 * (step / 100) ** -0.4 - 0.05 * step / total:.5f}"
-            lines.append(f"{name},{step},{lr:.6g},{loss}")
-    path = tmp_path_factory.mktemp("fuzz") / "curves.csv"
-    path.write_text("\n".join(lines) + "\n")
-    return str(path)
+    return str(write_small_curves_csv(tmp_path_factory.mktemp("fuzz") / "curves.csv"))
 
 
 CURVE_VALUES = ["a", "c", "nope", "step=step", "run=run,loss=loss", "cosine:total=9000,peak=3e-4", "p=cosine:total=9000,peak=3e-4"]

@@ -15,7 +15,7 @@ import os
 import random
 
 import numpy as np
-from conftest import ROOT
+from conftest import ROOT, write_small_curves_csv
 
 import scaling_cli
 from scaling_cli.fitting.curves.curve_runs import read_curves
@@ -30,14 +30,7 @@ SAMPLE = 15
 def _baselines(tmp_path) -> dict[str, dict]:
     runs = synthetic_runs(seed=0)
     shape = scaling_cli.Shape(layers=2, d_model=128, heads=2, d_ff=256, vocab=100)
-    curves = tmp_path / "curves.csv"
-    lines = ["run,step,lr,loss"]
-    for name, total in (("a", 3000), ("b", 3000), ("c", 6000)):
-        for step in range(300, total + 1, 300):
-            lr = 3e-4 * min(step / 300, 1.0) * (1 - 0.9 * step / total)
-            loss = "" if name == "c" and step > 3000 else f"{3 + 2 * (step / 100) ** -0.4 - 0.05 * step / total:.5f}"
-            lines.append(f"{name},{step},{lr:.6g},{loss}")
-    curves.write_text("\n".join(lines) + "\n")
+    curves = write_small_curves_csv(tmp_path / "curves.csv")
     curve_runs, _ = read_curves(str(curves))
     runs_csv = tmp_path / "runs.csv"
     runs_csv.write_text(
