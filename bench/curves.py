@@ -6,6 +6,8 @@
 2. The shared curves (../shared/data/mpl_luo2025_curves.csv, section 11): for each model, each of
    its 72k-step runs cut at 10 %, 30 % and 50 % with the 24k-step runs whole beside it (the runs that
    share its opening left out): the same figures on real curves.
+3. The OLMo ladder's checkpoints (section 8, ``lr_at_step``, Paloma C4 loss): per size, every run cut
+   at 10 %, 30 % and 50 % of its steps with the size's other runs whole beside it.
 
     python bench/curves.py [--repetitions 40]
 """
@@ -27,6 +29,7 @@ from scaling_cli.fitting.curves.curve_fit import fit_curves  # noqa: E402
 from scaling_cli.fitting.curves.curve_runs import CurveRun, read_curves  # noqa: E402
 
 CURVES = ROOT.parent / "shared" / "data" / "mpl_luo2025_curves.csv"
+OLMO = ROOT.parent / "shared" / "data" / "olmo_ladder_checkpoints.csv"
 
 
 def summary(label: str, outcomes: list[tuple[float, float, tuple, tuple]]) -> None:
@@ -67,6 +70,34 @@ def main() -> None:
                 if p.loss.pi95 is not None and p.loss.pi80 is not None:
                     outcomes.append((float(run.loss[-1]), p.loss.value, p.loss.pi80, p.loss.pi95))
         summary(f"Luo et al. 72k runs, cut at {cut:.0%}", outcomes)
+    olmo()
+
+
+def olmo() -> None:
+    """The OLMo ladder's checkpoints: per size, every run cut at 10 %, 30 % and 50 % of its
+    schedule (its learning rate kept to the end, its losses dropped after the cut), the size's
+    other runs whole beside it, and its final loss predicted."""
+    if not OLMO.is_file():
+        print(f"{OLMO} absent: the OLMo ladder is skipped")
+        return
+    columns = {"run": "run", "step": "step", "lr": "lr_at_step", "loss": "loss_c4_en"}
+    for cut in (0.1, 0.3, 0.5):
+        outcomes, unwarned = [], []
+        for size in ("190M", "370M", "760M", "1.3B", "3.2B"):
+            runs, _ = read_curves(str(OLMO), columns, where=[f"size={size}", "is_rerun=0"])
+            for i, run in enumerate(runs):
+                keep = int(np.sum(run.steps <= cut * run.end))
+                if keep < 2:
+                    continue
+                cut_run = CurveRun(run.name, run.rates, run.steps[:keep], run.loss[:keep])
+                fit = fit_curves([*runs[:i], *runs[i + 1 :], cut_run])
+                p = fit.predictions[0]
+                if p.loss.pi95 is not None and p.loss.pi80 is not None:
+                    outcomes.append((float(run.loss[-1]), p.loss.value, p.loss.pi80, p.loss.pi95))
+                    if not any("anneal that early" in w for w in fit.warnings):
+                        unwarned.append(outcomes[-1])
+        summary(f"OLMo ladder, cut at {cut:.0%} of its steps", outcomes)
+        summary("  those without the early-annealing warning", unwarned)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from conftest import shared_data
 
+from scaling_cli.core.errors import ScaleError
 from scaling_cli.fitting.curves.curve_fit import fit_constants, fit_curves
 from scaling_cli.fitting.curves.curve_runs import CurveRun, read_curves
 from scaling_cli.laws.curves.multipower import drops, predict, predict_exact, predict_with_gradient
@@ -208,3 +209,35 @@ def test_scale_laws_lists_the_loss_curve_form(cli):
     assert [f["name"] for f in listed] == ["multi-power"] and "2503.12811" in listed[0]["citation"]
     shown = cli.json("laws", "multi-power")["curve_forms"][0]
     assert shown["constants"] == ["L0", "A", "alpha", "B", "C", "beta", "gamma"]
+
+
+def test_losses_in_warmup_are_left_out_with_a_note(tmp_path):
+    """The law describes training after warmup: a W&B export that starts inside warmup (OLMo's
+    ladder exports start at step 200 of a ~370-step warmup) fits from the peak on, and says so;
+    rounding jitter in a constant rate does not move the peak to the end."""
+    rows = ["run,step,lr,loss"]
+    for step in range(100, 3001, 100):
+        lr = 3e-4 * min(step / 1000, 1.0) * (1 + (1e-6 if step == 3000 else 0.0))
+        rows.append(f"a,{step},{lr},{3.0 + 2.0 * (step / 100) ** -0.4:.5f}")
+    path = tmp_path / "warm.csv"
+    path.write_text("\n".join(rows) + "\n")
+    (run,), _ = read_curves(str(path))
+    assert run.steps[0] == 1000 and len(run.steps) == 21
+    assert any("9 loss(es) in warmup (steps 100-900" in note for note in run.notes)
+    ahead = [",".join(row.split(",")[:3]) + "," for row in rows[5:]]  # the schedule ahead, no losses yet
+    path.write_text("\n".join(rows[:5] + ahead) + "\n")
+    with pytest.raises(ScaleError, match=r"run 'a': every loss is in warmup \(the learning rate still climbs at step 400\)"):
+        read_curves(str(path))
+
+
+def test_a_run_that_ends_before_every_finished_run_anneals_is_warned_about():
+    """On the OLMo ladder the 0.5x-Chinchilla runs, cut beside longer finished runs, ended 0.5-1 %
+    below their prediction (bench/curves.py): a run whose schedule area ends below every finished
+    run's is an extrapolation of the annealing term, and the result says so."""
+    runs, _ = _synthetic(0, 0.3)
+    short = Schedule(shape="cosine", total=12000, peak=3e-4, warmup=2000, final=3e-5)
+    steps = np.arange(2000, 6001, 1000)
+    cut = CurveRun("short", short.rates(), steps, predict(np.array(PUBLISHED["400M"]), drops(short.rates(), steps)))
+    warned = fit_curves([*runs[:3], cut], backtest=False).warnings
+    assert any("'short' ends at 50% of the schedule area of the shortest finished run" in w for w in warned)
+    assert not any("anneal that early" in w for w in fit_curves(runs, backtest=False).warnings)  # the 60k run ends later
