@@ -1,8 +1,9 @@
-"""Keep the README's worked examples honest: every ```console block is real output.
+"""Keep the worked examples honest: every ```console block of README and of the documentation's
+pages (``docs/``, but for the two generated ones) is real output.
 
 Each block holds `$ scale ...` lines followed by what that command prints (at 100 columns).
-`--write` reruns every command and rewrites the blocks; `--check` (the test suite's
-tests/test_readme.py) fails when the README no longer matches the tool.
+`--write` reruns every command and rewrites the blocks; without it (the test suite's
+tests/test_readme.py) it fails when a page no longer matches the tool.
 
     python scripts/readme_examples.py --write
 """
@@ -18,6 +19,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
+GENERATED = {ROOT / "docs" / "index.md", ROOT / "docs" / "reference" / "cli.md"}
+"""Pages scripts/docs_pages.py writes from README and the app: checked there, not rerun here."""
+
+
+def pages() -> list[Path]:
+    """README and every hand-written page of the documentation site."""
+    return [README] + sorted(path for path in (ROOT / "docs").rglob("*.md") if path not in GENERATED)
+
+
 BLOCK = re.compile(r"```console\n(.*?)```", re.DOTALL)
 WIDTH = "100"
 
@@ -59,13 +69,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="rewrite the README's console blocks")
     args = parser.parse_args()
-    text = README.read_text()
-    if args.write:
-        README.write_text(BLOCK.sub(lambda m: f"```console\n{render_block(m.group(1))}```", text))
-        return 0
-    stale = [old.splitlines()[0] for old, new in blocks(text) if numbers(old) != numbers(new)]
+    stale = []
+    for page in pages():
+        text = page.read_text()
+        if args.write:
+            page.write_text(BLOCK.sub(lambda m: f"```console\n{render_block(m.group(1))}```", text))
+            continue
+        stale += [f"{page.relative_to(ROOT)}: {old.splitlines()[0]}" for old, new in blocks(text) if numbers(old) != numbers(new)]
     for first in stale:
-        print(f"stale README example: {first}", file=sys.stderr)
+        print(f"stale example: {first}", file=sys.stderr)
     return 1 if stale else 0
 
 

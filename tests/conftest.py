@@ -81,3 +81,15 @@ def write_small_curves_csv(path):
             lines.append(f"{name},{step},{lr:.6g},{loss}")
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def load_script(relative: str):
+    """A script of the repository (``scripts/...``, ``bench/...``) imported as a module."""
+    import importlib.util
+
+    path = ROOT / relative
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -9,9 +9,9 @@ from typing import Any
 
 SCHEMA_VERSION = 2
 """2 (#25): a prediction of one run's value names its intervals ``pi80``/``pi95`` (prediction
-intervals), not ``ci80``/``ci95``, which stay on fitted quantities (confidence intervals); README
-"JSON output" lists the keys."""
-"""Bumped only on a breaking change of any command's JSON keys (README: "JSON output")."""
+intervals), not ``ci80``/``ci95``, which stay on fitted quantities (confidence intervals);
+docs/reference/json.md lists the keys."""
+"""Bumped only on a breaking change of any command's JSON keys (docs/reference/json.md)."""
 
 
 def jsonable(value: Any) -> Any:

@@ -58,11 +58,11 @@ Fraction = Annotated[float, Number, Field(gt=0, le=1, allow_inf_nan=False)]
 """A fraction in (0, 1] (MFU)."""
 
 COUNT_RANGE = (1, 1_000_000_000)
-"""Whole counts a plan takes (GPUs, layers, widths, sequence lengths, ranks): the README's domain."""
+"""Whole counts a plan takes (GPUs, layers, widths, sequence lengths, ranks): the domain docs/reference/limits.md states."""
 Count = Annotated[int, Number, Field(ge=COUNT_RANGE[0], le=COUNT_RANGE[1])]
 """A whole number >= 1 (GPUs, sizes, sequence lengths)."""
 
-# Where the math means something. The README promises numeric solves over 1e10-1e32 FLOPs; a
+# Where the math means something. The documentation promises numeric solves over 1e10-1e32 FLOPs; a
 # model of under a thousand parameters or a run of under a thousand tokens is not a language
 # model; a quadrillion parameters or 1e18 tokens is beyond any plan.
 FLOPS_RANGE = (1e10, 1e32)

@@ -23,7 +23,7 @@ from ...core.units import parse_number, shorten
 
 MAX_RUNS = 20_000
 """Run files beyond this many rows are refused up front: a sweep is tens to thousands of runs
-(the README's "Limits" gives the time and memory of a fit at the limit)."""
+(docs/reference/limits.md gives the time and memory of a fit at the limit)."""
 MAX_FIELD = 1_000
 """Characters in one field beyond which a row is refused (a number is at most a few dozen)."""
 Record = dict[str, Any]
