@@ -141,3 +141,12 @@ def test_compare_keeps_blas_to_one_thread():
         finally:
             solver._solve = original
     assert inside and max(inside) == 1
+
+
+def test_compare_refuses_what_fit_refuses(cli, tmp_path):
+    """#28: 30 copies of one run are no sweep for `fit`, nor for `compare`."""
+    path = tmp_path / "same.csv"
+    path.write_text("params,tokens,loss\n" + "1e8,2e9,3.0\n" * 30)
+    for argv in (("fit", str(path), "--bootstrap", "0"), ("compare", str(path), str(path), "--bootstrap", "0")):
+        result = cli(*argv)
+        assert result.exit_code == 2 and "alpha is unidentifiable" in result.stderr, argv

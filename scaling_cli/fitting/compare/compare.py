@@ -31,7 +31,7 @@ from ...core.validation import FLOPS_RANGE
 from ...laws.base import Values
 from ..bootstrap import Estimate, check_bootstrap, estimate, resample_weights
 from ..runs.buckets import detect_buckets
-from ..runs.runs import Runs
+from ..runs.runs import Runs, check_identifiable
 from ..solvers.parametric import Objective, coefficients, fit_parametric, optimal, refit
 from ..threads import one_blas_thread
 
@@ -116,6 +116,7 @@ class _Fit:
     def __init__(self, runs: Runs, label: str, loss: str, bootstrap: int, rng: np.random.Generator):
         if len(runs) < 6:
             raise ScaleError(f"set {label!r} has {len(runs)} runs: a parametric fit of 5 constants needs at least 6")
+        check_identifiable(runs)  # as `scale fit` does: 30 copies of one run are not a sweep
         self.runs, self.label = runs, label
         self.objective = Objective(np.log(runs.params), np.log(runs.tokens), runs.loss, kind=loss)
         fit = fit_parametric(self.objective)

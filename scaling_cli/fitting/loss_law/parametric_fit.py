@@ -19,7 +19,7 @@ from ..check.error_model import BACKTEST_BOOTSTRAP, ErrorModel, error_model, in_
 from ..check.predict import decades_beyond, holdout_check, predict_points
 from ..check.verdicts import Prediction
 from ..progress import Progress, report
-from ..runs.runs import Runs, format_rows
+from ..runs.runs import Runs, check_identifiable, format_rows
 from ..solvers.parametric import VARPRO_EXPONENTS, Objective, ParametricFit, fit_many, fit_parametric, grid_starts, optimal, refit
 from .check_report import allocation_spread_warnings, backtest_report, check_report, check_warnings
 from .envelope_law import EnvelopeLaw, envelope_predictions, fit_envelope_law
@@ -32,22 +32,6 @@ from .summary import SUMMARY_BUDGETS, bootstrap_warnings, fitted_range, frontier
 
 BOOTSTRAP_CHUNK = 250
 """Resamples solved per batch: progress is reported between batches."""
-
-
-def check_identifiable(runs: Runs, n_parameters: int = 5) -> None:
-    """Refuse designs that cannot determine L = E + A/N^alpha + B/D^beta, saying why."""
-    if len(runs) < n_parameters:
-        raise ScaleError(f"{runs.source}: {len(runs)} runs, fewer than the {n_parameters} parameters to fit (E, A, B, alpha, beta)")
-    if runs.params.min() == runs.params.max():
-        raise ScaleError(f"{runs.source}: every run has the same model size ({runs.params[0]:.4g} params): alpha is unidentifiable")
-    if runs.tokens.min() == runs.tokens.max():
-        raise ScaleError(f"{runs.source}: every run has the same token count ({runs.tokens[0]:.4g}): beta is unidentifiable")
-    design = np.column_stack([np.ones(len(runs)), np.log(runs.params), np.log(runs.tokens)])
-    if np.linalg.matrix_rank(design - design.mean(axis=0) * [0, 1, 1], tol=1e-8 * np.abs(design).max()) < 3:
-        raise ScaleError(
-            f"{runs.source}: params and tokens move together in every run (tokens proportional to a power of "
-            "params, e.g. one tokens-per-parameter ratio): alpha and beta cannot be separated"
-        )
 
 
 def bootstrap_thetas(objective: Objective, best: ParametricFit, weights: np.ndarray, progress: Progress | None = None) -> np.ndarray:

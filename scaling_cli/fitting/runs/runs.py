@@ -262,3 +262,19 @@ def runs_from_records(records: Records, source: str, columns: dict[str, str]) ->
 
 
 MAX_ROW = 10**9
+
+
+def check_identifiable(runs: Runs, n_parameters: int = 5) -> None:
+    """Refuse designs that cannot determine L = E + A/N^alpha + B/D^beta, saying why."""
+    if len(runs) < n_parameters:
+        raise ScaleError(f"{runs.source}: {len(runs)} runs, fewer than the {n_parameters} parameters to fit (E, A, B, alpha, beta)")
+    if runs.params.min() == runs.params.max():
+        raise ScaleError(f"{runs.source}: every run has the same model size ({runs.params[0]:.4g} params): alpha is unidentifiable")
+    if runs.tokens.min() == runs.tokens.max():
+        raise ScaleError(f"{runs.source}: every run has the same token count ({runs.tokens[0]:.4g}): beta is unidentifiable")
+    design = np.column_stack([np.ones(len(runs)), np.log(runs.params), np.log(runs.tokens)])
+    if np.linalg.matrix_rank(design - design.mean(axis=0) * [0, 1, 1], tol=1e-8 * np.abs(design).max()) < 3:
+        raise ScaleError(
+            f"{runs.source}: params and tokens move together in every run (tokens proportional to a power of "
+            "params, e.g. one tokens-per-parameter ratio): alpha and beta cannot be separated"
+        )
