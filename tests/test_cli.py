@@ -371,3 +371,39 @@ def test_a_command_named_first_imports_only_its_own_module():
     assert one.stderr.strip() == "['plan']"
     typo = subprocess.run([sys.executable, "-c", code, "plna"], capture_output=True, text=True)
     assert "Did you mean 'plan'?" in typo.stderr and "'fit'" in typo.stderr and "'curve'" in typo.stderr
+
+
+MARKDOWN_CASES = {
+    "overtrain": ["--params", "7e9"],
+    "loss": ["--params", "7e9", "--tokens", "1.4e12"],
+    "laws": [],
+    "gpus": [],
+    "sweep": ["--min-flops", "1e18", "--max-flops", "1e20", "--budgets", "2", "--sizes", "3"],
+    "shape": ["--params", "7e9"],
+    "memory": ["--params", "7e9"],
+    "mfu": ["--params", "7e9", "--tokens-per-second", "1e5", "--gpus", "8"],
+    "example": [],
+}
+
+
+@pytest.mark.parametrize("command", sorted(MARKDOWN_CASES))
+def test_every_table_command_speaks_markdown(cli, command):
+    """#29: --format markdown on every command with tables: Markdown tables, no box drawing, every
+    warning and note kept (the plan, fit and check summaries are tested with their commands)."""
+    args = [command, *MARKDOWN_CASES[command]]
+    text, markdown = cli(*args), cli(*args, "--format", "markdown")
+    assert markdown.exit_code == text.exit_code
+    assert "|---|" in markdown.stdout and not any(box in markdown.stdout for box in "┏━┃│└─")
+    for line in text.stdout.splitlines():
+        if line.startswith(("Warning:", "Note:")):
+            assert line.split(":", 1)[1].split()[0] in markdown.stdout
+    assert cli(*args, "--format", "markdown", "--json").exit_code == 2
+
+
+def test_every_command_with_tables_has_the_format_option():
+    from typer.main import get_command
+
+    from scaling_cli.cli.app import app
+
+    with_format = {name for name, command in get_command(app).commands.items() if any("--format" in p.opts for p in command.params)}
+    assert set(MARKDOWN_CASES) | {"plan", "fit", "check", "pattern", "compare", "curve"} == with_format

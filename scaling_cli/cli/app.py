@@ -22,7 +22,7 @@ COMMANDS = (
     ("loss", "plan"),
     ("laws", "laws"),
     ("gpus", "laws"),
-    ("sweep", "plan"),
+    ("sweep", "sweep"),
     ("fit", "fit"),
     ("pattern", "pattern"),
     ("compare", "compare"),

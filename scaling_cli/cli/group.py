@@ -109,6 +109,9 @@ class ScaleGroup(TyperGroup):
         return code
 
     def _run(self, args, prog_name, complete_var, extra) -> int:
+        from .output import use_markdown
+
+        use_markdown(False)  # each invocation's own --format (the tests run many in one process)
         for name, command in [(None, self), *self.commands.items()]:
             for param in command.params:  # a flag takes no value: no "<bool>" in the help
                 if getattr(param, "is_flag", False):

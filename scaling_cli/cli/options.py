@@ -174,6 +174,9 @@ def check_format(format: str, json: bool) -> None:
         raise typer.BadParameter(f"expected text or markdown, got {format!r}", param_hint="--format")
     if format == "markdown" and json:
         raise typer.BadParameter("give --json or --format markdown, not both", param_hint="--format")
+    from .output import use_markdown
+
+    use_markdown(format == "markdown")
 
 
 def complete_forms(incomplete: str) -> list[str]:

@@ -32,9 +32,23 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+_MARKDOWN = [False]
+"""Whether this invocation asked for ``--format markdown`` (``options.check_format`` sets it,
+``ScaleGroup`` resets it for every invocation)."""
+
+
+def use_markdown(on: bool) -> None:
+    _MARKDOWN[0] = on
+
+
 def console():
     """The Rich console of every command's tables; a closed pipe is a BrokenPipeError (exit 0,
-    see ``ScaleGroup``), not Rich's default SystemExit(1), which CI would read as a limit."""
+    see ``ScaleGroup``), not Rich's default SystemExit(1), which CI would read as a limit. Under
+    ``--format markdown``, the same output as GitHub-flavoured Markdown."""
+    if _MARKDOWN[0]:
+        from .render.markdown import MarkdownConsole
+
+        return MarkdownConsole(sys.stdout)
     from rich.console import Console
 
     class _Console(Console):

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import JsonOption, PlotOption, choices, complete_files, flops_value, whole
+from ..options import FormatOption, JsonOption, PlotOption, check_format, choices, complete_files, flops_value, whole
 from ..output import emit_json, say_plotted
 
 EVALUATION_COLUMNS = ("eval", "evaluation", "eval_set", "validation_set", "loss_name")
@@ -62,10 +62,12 @@ def compare(
     ] = None,
     plot: PlotOption = None,
     json: JsonOption = False,
+    format: FormatOption = "text",
 ) -> None:
     """Is an idea worth scaling? The compute multiplier of each set over the first, its trend, a verdict.
 
     The source's §3C: judge an idea by whether its gain survives as compute grows."""
+    check_format(format, json)
     from ...core.errors import ScaleError
     from ...fitting.compare.compare import compare as compare_sets
     from ...fitting.runs.records import read_records

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import JsonOption, PlotOption, complete_files
+from ..options import FormatOption, JsonOption, PlotOption, check_format, complete_files
 from ..output import emit_json, say_plotted
 
 
@@ -50,11 +50,13 @@ def curve(
     ] = None,
     plot: PlotOption = None,
     json: JsonOption = False,
+    format: FormatOption = "text",
 ) -> None:
     """Fit the multi-power loss-curve law (Luo et al. 2025) on one model's runs; predict where each run ends.
 
     Every observed point of every run is fitted; a run whose schedule goes on past its last loss
     gets its final loss with 80 % and 95 % intervals from backtests on the curves themselves."""
+    check_format(format, json)
     from ...fitting.curves.curve import curve as fit_file
     from ...fitting.curves.curve import curve_rows, track
     from ...fitting.runs.runs import parse_columns

@@ -7,15 +7,17 @@ from typing import Annotated
 
 import typer
 
-from ..options import JsonOption
+from ..options import FormatOption, JsonOption, check_format
 from ..output import emit_json
 
 
 def example(
     name: Annotated[str | None, typer.Argument(help="The example to write to stdout as CSV (none: list them).", metavar="NAME")] = None,
     json: JsonOption = False,
+    format: FormatOption = "text",
 ) -> None:
     """Example runs to try every command on: real published sweeps (attributed) and seeded synthetic ones."""
+    check_format(format, json)
     from ...fitting.examples import example as example_text
     from ...fitting.examples import examples
 

@@ -8,7 +8,9 @@ import typer
 
 from ...planning import planner
 from ..options import (
+    FormatOption,
     JsonOption,
+    check_format,
     complete_law_names,
 )
 from ..output import console as make_console
@@ -30,11 +32,13 @@ def laws(
         typer.Option("--form", help="Show this law form (what `scale fit --form` fits), not a preset of its name.", metavar="FORM"),
     ] = None,
     json: JsonOption = False,
+    format: FormatOption = "text",
 ) -> None:
     """The scaling-law presets, the law forms you can fit, their sources and key constants.
 
     A name is a planner preset first (`chinchilla` is the default law), then a family preset,
     then a form; `--form NAME` shows the form."""
+    check_format(format, json)
     from ...laws import forms, load_presets, preset_names
     from ...laws.hyperparams import hyperparameter_law, hyperparameter_law_names
     from ...laws.preset import family_preset_names, load_family_preset
@@ -150,8 +154,9 @@ def _law_json(law) -> dict:
     return data
 
 
-def gpus(json: JsonOption = False) -> None:
+def gpus(json: JsonOption = False, format: FormatOption = "text") -> None:
     """The accelerator catalog: dense BF16 peak, memory and bandwidth, with sources."""
+    check_format(format, json)
     from ...hardware.gpus import load_gpus
 
     catalog = load_gpus()

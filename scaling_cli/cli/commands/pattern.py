@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import JsonOption, choices, complete_files, non_negative, positive, whole
+from ..options import FormatOption, JsonOption, check_format, choices, complete_files, non_negative, positive, whole
 from ..output import emit_json
 
 
@@ -69,10 +69,12 @@ def pattern(
         str | None, typer.Option("--run-column", help="The column naming each run (default: 'run').", metavar="COLUMN")
     ] = None,
     json: JsonOption = False,
+    format: FormatOption = "text",
 ) -> None:
     """Name a metric's scaling pattern: no signal, smooth, emergent, plateau or slow, with the numbers.
 
     The source's §3B: recognise the pattern before trusting a trend."""
+    check_format(format, json)
     from ...fitting.pattern.pattern import DEFAULT_SLOW, classify
     from ...fitting.pattern.pattern_runs import read_metric
     from ..output import console as make_console

@@ -1,4 +1,4 @@
-"""``scale plan``, ``scale overtrain``, ``scale loss`` and ``scale sweep``: the planner's commands."""
+"""``scale plan``, ``scale overtrain`` and ``scale loss``: the planner's commands (``scale sweep``: sweep.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from ..options import (
     GpuOption,
     HparamsLawOption,
     JsonOption,
-    LawOption,
     MfuOption,
     PlanLawOption,
     PlotOption,
@@ -26,7 +25,6 @@ from ..options import (
     choices,
     complete_tasks,
     count,
-    flops_value,
     fraction,
     non_negative,
     params_value,
@@ -289,11 +287,13 @@ def overtrain(
     precision: PrecisionOption = "bf16",
     seq: CountedSeqOption = 4096,
     json: JsonOption = False,
+    format: FormatOption = "text",
 ) -> None:
     """A fixed model size trained on more tokens (LLaMA-style), against compute-optimal.
 
     Each row: the loss, the extra training compute against the compute-optimal model of equal
     loss, and the inference tokens after which the smaller model repays it."""
+    check_format(format, json)
     if ratios is not None and tokens is not None:
         raise ScaleError("give --ratios or --tokens, not both")
     check_plot(plot)
@@ -348,8 +348,10 @@ def loss(
         list[str] | None, typer.Option("--law", help="Only these laws (repeatable; presets or .toml paths).", metavar="LAW")
     ] = None,
     json: JsonOption = False,
+    format: FormatOption = "text",
 ) -> None:
     """The predicted loss of a model size and token count under every law that has a loss form."""
+    check_format(format, json)
     laws = None if not law else [planner.resolve_law(name) for name in law]
     from ...laws import load_presets
 
@@ -362,37 +364,3 @@ def loss(
         from ..render.plan import render_losses
 
         render_losses(make_console(), params, tokens, losses, laws, warnings)
-
-
-def sweep(
-    min_flops: Annotated[float, typer.Option("--min-flops", parser=flops_value, help="Smallest budget (FLOPs).", metavar="FLOPS")],
-    max_flops: Annotated[float, typer.Option("--max-flops", parser=flops_value, help="Largest budget (FLOPs).", metavar="FLOPS")],
-    budgets: Annotated[int, typer.Option("--budgets", parser=count, help="Number of budgets, log-spaced.", metavar="K")] = 5,
-    sizes: Annotated[int, typer.Option("--sizes", parser=count, help="Model sizes per budget.", metavar="K")] = 7,
-    span: Annotated[float, typer.Option("--span", parser=positive, help="Sizes from optimum/SPAN to optimum*SPAN.", metavar="SPAN")] = 4.0,
-    vocab: Annotated[int, typer.Option("--vocab", parser=count, help="Vocabulary size of the shapes.", metavar="V")] = 32_000,
-    law: LawOption = DEFAULTS["law"],
-    gpu: GpuOption = DEFAULTS["gpu"],
-    mfu: MfuOption = DEFAULTS["mfu"],
-    csv: Annotated[
-        str | None, typer.Option("--csv", help="Also write the runs as CSV that `scale fit` reads back (loss empty).", metavar="FILE")
-    ] = None,
-    seq: CountedSeqOption = 4096,
-    json: JsonOption = False,
-) -> None:
-    """Design an IsoFLOP sweep: model sizes around the optimum at a few budgets, with shapes and cost."""
-    from ...planning.sweeps import sweep as design
-    from ...planning.sweeps import sweep_csv
-
-    result = design(min_flops, max_flops, budgets=budgets, sizes=sizes, span=span, law=law, vocab=vocab, gpu=gpu, mfu=mfu, seq=seq)
-    if csv is not None:
-        from ...core.files import write_atomically
-
-        write_atomically(csv, sweep_csv(result), "--csv")
-        result.notes.append(f"runs written to {csv}: fill in each loss, then `scale fit {csv} --method isoflop`")
-    if json:
-        emit_json(result)
-    else:
-        from ..render.fit import render_sweep
-
-        render_sweep(make_console(), result)

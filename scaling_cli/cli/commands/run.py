@@ -7,7 +7,18 @@ from typing import Annotated
 import typer
 
 from ...core.errors import ScaleError
-from ..options import DEFAULTS, GpuOption, JsonOption, complete_files, count, option_group, params_value, positive
+from ..options import (
+    DEFAULTS,
+    FormatOption,
+    GpuOption,
+    JsonOption,
+    check_format,
+    complete_files,
+    count,
+    option_group,
+    params_value,
+    positive,
+)
 from ..output import emit_json
 
 ParamsOption = Annotated[
@@ -112,11 +123,12 @@ def _console():
 
 
 @with_shape
-def shape(model, seq: SeqOption = 4096, json: JsonOption = False) -> None:
+def shape(model, seq: SeqOption = 4096, json: JsonOption = False, format: FormatOption = "text") -> None:
     """Decoder shapes for a parameter count, or the exact parameter count of a shape.
 
     Embedding and non-embedding parameters, active parameters (MoE), FLOPs per token with
     attention, KV cache per token."""
+    check_format(format, json)
     from ...hardware.shape import suggest_shapes
 
     total, chosen, source = model
@@ -218,6 +230,7 @@ def memory(
     weights: Annotated[str, typer.Option("--weights", help="Inference: weight format bf16, fp8, int8 or int4.")] = "bf16",
     kv_format: Annotated[str, typer.Option("--kv-format", help="Inference: KV cache format bf16, fp8, int8 or int4.")] = "bf16",
     json: JsonOption = False,
+    format: FormatOption = "text",
 ) -> None:
     """Memory per GPU for training (or serving, with --inference), and what fits.
 
@@ -225,6 +238,7 @@ def memory(
     context parallelism; the largest micro-batch and the fewest GPUs that fit; when it does not
     fit, the least changes that do. On one GPU, a table of ways to train (full under three
     optimizers, ZeRO-Offload, LoRA, QLoRA) and the micro-batch each fits."""
+    check_format(format, json)
     from ...hardware.memory import InferenceMemory, Layout, TrainingMemory, inference_memory, training_memory
     from ...planning.planner import resolve_gpu
 
@@ -304,10 +318,12 @@ def mfu(
     gpu: GpuOption = DEFAULTS["gpu"],
     seq: SeqOption = 4096,
     json: JsonOption = False,
+    format: FormatOption = "text",
 ) -> None:
     """The model FLOPs utilisation (PaLM's definition) a measured throughput implies.
 
     Feed it to `scale plan --mfu` instead of the default."""
+    check_format(format, json)
     from ...core.compute import model_flops_utilization
     from ...planning.budget_warnings import HIGH_MFU
     from ...planning.planner import resolve_gpu

@@ -1,7 +1,12 @@
-"""GitHub-flavoured Markdown of ``plan`` and ``fit`` (``--format markdown``): what a CI step
-appends to ``$GITHUB_STEP_SUMMARY`` or posts on a pull request. ``check`` has its own."""
+"""GitHub-flavoured Markdown (``--format markdown``): what a CI step appends to
+``$GITHUB_STEP_SUMMARY`` or posts on a pull request. ``plan`` and ``fit`` have their own
+summaries (``check`` too, in its command); every other command prints what its tables print,
+through :class:`MarkdownConsole`: a table as a Markdown table, a line as a paragraph, every
+warning and note kept."""
 
 from __future__ import annotations
+
+import io
 
 from ...core.units import format_count, format_money, format_sci
 
@@ -99,3 +104,63 @@ def fit_markdown(result) -> str:
         lines += [f"- Backtests: {len(result.backtests)}; systematic error {result.check.extrapolation_per_decade:.2%} per decade"]
     lines += _bullets("Warning", result.warnings)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _plain(renderable: object) -> str:
+    from rich.text import Text
+
+    if isinstance(renderable, Text):
+        return renderable.plain
+    if isinstance(renderable, str):
+        return Text.from_markup(renderable).plain
+    return "" if renderable is None else str(renderable)
+
+
+def _cell(renderable: object) -> str:
+    return " ".join(_plain(renderable).split()).replace("|", "\\|")
+
+
+def table_markdown(table) -> str:
+    """A Rich table as a Markdown table: its title in bold above, its caption below; a table
+    without headers (a key-value block) gets empty ones, as Markdown needs a header row."""
+    lines = [f"**{_plain(table.title)}**", ""] if table.title else []
+    headers = [_cell(column.header) if table.show_header else "" for column in table.columns]
+    lines += ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    for row in zip(*(column._cells for column in table.columns)):
+        lines.append("| " + " | ".join(_cell(cell) for cell in row) + " |")
+    if table.caption:
+        lines += ["", _plain(table.caption)]
+    return "\n".join(lines) + "\n"
+
+
+class MarkdownConsole:
+    """``console.print`` as the commands call it, writing Markdown: tables as tables, text as
+    paragraphs, anything else as Rich renders it in a text block."""
+
+    def __init__(self, file) -> None:
+        self.file = file
+
+    def print(self, *objects: object, end: str = "\n", **_: object) -> None:
+        try:
+            self._print(objects, end)
+        except BrokenPipeError:
+            # A fresh one, without errno: click turns an EPIPE OSError into exit 1; ScaleGroup
+            # turns this into a quiet exit 0, as the Rich console's closed pipe (`| head`).
+            raise BrokenPipeError from None
+
+    def _print(self, objects: tuple[object, ...], end: str) -> None:
+        from rich.table import Table
+
+        for item in objects:
+            if isinstance(item, Table):
+                self.file.write("\n" + table_markdown(item) + "\n")
+            elif isinstance(item, str) or type(item).__name__ == "Text":
+                text = _plain(item)
+                # A paragraph each: Markdown would run consecutive lines into one.
+                self.file.write(text + ("\n\n" if text and end == "\n" else end))
+            else:
+                from rich.console import Console
+
+                capture = Console(width=100, no_color=True, record=True, file=io.StringIO())
+                capture.print(item)
+                self.file.write("```text\n" + capture.export_text().rstrip() + "\n```\n")
