@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from scaling_cli.core.errors import ScaleError
 from scaling_cli.core.units import format_count, format_percent, format_sci, parse_number
 
 
@@ -91,3 +92,15 @@ def test_articles_and_plurals_read_as_spoken():
         "a 7.00B",
     ]
     assert plural(1, "GPU") == "1 GPU" and plural(1024, "GPU") == "1,024 GPUs"
+
+
+def test_thousands_separators_are_whole_groups_of_three(cli):
+    """#29: `5,000,000,000` was refused while `350 M` was accepted."""
+    from scaling_cli.core.units import parse_number
+
+    assert parse_number("5,000,000,000") == 5e9 and parse_number("1,000.5") == 1000.5 and parse_number("1,000k") == 1e6
+    for text in ("5,00", "1,0000", ",000", "1_000,000", "1,,000"):
+        with pytest.raises(ScaleError):
+            parse_number(text)
+    assert cli.json("overtrain", "--params", "7,000,000,000")["params"] == 7e9
+    assert [row["tokens_per_param"] for row in cli.json("overtrain", "--params", "7e9", "--ratios", "20,50")["rows"]] == [20, 50]

@@ -17,7 +17,7 @@ SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
 
 _NUMBER = re.compile(
     r"""^\s*
-    (?P<mantissa>[+-]?(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?)
+    (?P<mantissa>[+-]?(?:(?:\d{1,3}(?:,\d{3})+|\d[\d_]*)(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?)
     \s*(?P<suffix>[kKmMbBgGtTpP]?)\s*$""",
     re.VERBOSE | re.ASCII,  # ASCII digits only: '١e23' and '１e23' are not numbers here
 )
@@ -30,8 +30,11 @@ EXAMPLES = "like 1e23, 7e9, 7B, 1.4T, 300M, 2.5k or 1_000_000"
 def parse_number(text: str) -> float:
     """Parse ``text`` as a finite number, with an optional size suffix.
 
-    >>> parse_number("1.4T"), parse_number("2.5k"), parse_number("1_000_000")
-    (1400000000000.0, 2500.0, 1000000.0)
+    >>> parse_number("1.4T"), parse_number("2.5k"), parse_number("1_000_000"), parse_number("5,000,000")
+    (1400000000000.0, 2500.0, 1000000.0, 5000000.0)
+
+    Thousands separators are whole groups of three (``5,000,000``; ``5,00`` is refused); in a
+    list option (``--ratios 20,50``) the comma separates the items instead.
 
     Raises :class:`~scaling_cli.core.errors.NumberError` (a ``ScaleError`` and a ``ValueError``)
     with a message naming the text for anything else (NaN and infinity included).
@@ -45,7 +48,7 @@ def parse_number(text: str) -> float:
     mantissa = match["mantissa"]
     if "__" in mantissa or mantissa.endswith("_") or "_." in mantissa or "._" in mantissa:
         raise NumberError(f"expected a number {EXAMPLES}, got {shown}")
-    value = float(mantissa.replace("_", "")) * SUFFIXES.get(match["suffix"].lower(), 1.0)
+    value = float(mantissa.replace("_", "").replace(",", "")) * SUFFIXES.get(match["suffix"].lower(), 1.0)
     if not math.isfinite(value):
         raise NumberError(f"expected a finite number, got {shown}")
     if value != 0 and abs(value) < SMALLEST:
