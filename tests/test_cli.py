@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import TEST_DATA
+from conftest import ROOT, TEST_DATA
 
 from scaling_cli.cli.app import app
 
@@ -407,3 +407,35 @@ def test_every_command_with_tables_has_the_format_option():
 
     with_format = {name for name, command in get_command(app).commands.items() if any("--format" in p.opts for p in command.params)}
     assert set(MARKDOWN_CASES) | {"plan", "fit", "check", "pattern", "compare", "curve"} == with_format
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        *([name, *rest] for name, rest in sorted(MARKDOWN_CASES.items())),
+        ["plan", "--flops", "1e23", "--gpus", "64"],
+        [
+            "fit",
+            str(ROOT / "configs" / "examples" / "gadre2024_openlm.csv"),
+            "--columns",
+            "loss=loss_c4_val",
+            "--where",
+            "train_dataset=rpj",
+        ]
+        + ["--holdout", "3", "--bootstrap", "50", "--predict-flops", "1e22", "--predict", "1e9,2e10"],
+    ],
+    ids=lambda args: args[0],
+)
+def test_an_80_column_terminal_never_cuts_a_value(args):
+    """#29: at 80 columns nothing is cut with an ellipsis; a table too wide loses whole columns in
+    its stated order, named in its caption (the held-out check: Tokens, then FLOPs)."""
+    from typer.testing import CliRunner
+
+    from scaling_cli.cli.app import app
+
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "80", "NO_COLOR": "1", "TERM": "dumb"})
+    assert result.exit_code in (0, 1), result.stderr
+    assert "…" not in result.stdout
+    assert all(len(line) <= 80 for line in result.stdout.splitlines())
+    if args[0] == "fit":
+        assert "Left out at 80 columns: Tokens, FLOPs" in result.stdout

@@ -55,6 +55,11 @@ def console():
         def on_broken_pipe(self) -> None:
             raise BrokenPipeError
 
+        def print(self, *objects, **options) -> None:
+            from .render.tables import fit_width
+
+            super().print(*(fit_width(item, self) for item in objects), **options)
+
     # Rich pads every table line to the width: in a pipe or a file that is trailing spaces (#29).
     return _Console() if sys.stdout.isatty() else _Console(file=_TrimmedLines(sys.stdout))  # type: ignore[arg-type]
 

@@ -12,7 +12,7 @@ from ...fitting.loss_law.result import FitResult
 from ...fitting.loss_law.summary import LOSS_DISAGREEMENT
 from ...hardware.shape import SHAPE_TOLERANCE
 from ...planning.sweeps import Sweep
-from .tables import data_table
+from .tables import data_table, narrowing
 
 METHOD_NAMES = {
     "parametric": "Parametric fit, L = E + A/N^alpha + B/D^beta (Hoffmann et al. 2022, Approach 3)",
@@ -157,6 +157,7 @@ def _render_predictions(console: Console, result: FitResult) -> None:
     )
     for header in ("Params", "Tokens", "FLOPs", "x fit", "Loss", "95 % prediction", "Parts (params / scatter / extrap.)"):
         table.add_column(header, justify="right")
+    narrowing(table, "Parts (params / scatter / extrap.)", "Tokens", "Params")
     for p in result.predictions:
         parts = (
             "-"
@@ -213,7 +214,7 @@ def _render_holdout(console: Console, result: FitResult) -> None:
     checked = result.holdout
     if checked is None:
         return
-    holdout = data_table("Held-out check: the largest runs, held out and predicted")
+    holdout = narrowing(data_table("Held-out check: the largest runs, held out and predicted"), "Tokens", "FLOPs", "Params", "Predicted")
     for header in ("Params", "Tokens", "FLOPs", "x fit", "Loss", "Predicted", "95 % prediction", "Error", "Inside"):
         holdout.add_column(header, justify="right")
     for h in checked.runs:

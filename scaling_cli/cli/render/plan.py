@@ -317,9 +317,9 @@ def render_laws(console: Console, laws: list[Law], detailed: bool) -> None:
         return
     table = data_table(caption="a: N_opt grows as C^a. `scale laws NAME` shows a law's constants, note and source.")
     table.add_column("Law", no_wrap=True)
-    table.add_column("Title")
-    table.add_column("Loss form")
-    table.add_column("a", justify="right")
+    table.add_column("Title", overflow="fold")  # the column that wraps: the others hold names and numbers
+    table.add_column("Loss form", no_wrap=True)
+    table.add_column("a", justify="right", no_wrap=True)
     table.add_column("Tokens/param at 1e23", justify="right")
     for law in laws:
         counted = "" if law.params_counted == "total" or "N: " in law.title else f" (N: {law.params_counted})"
