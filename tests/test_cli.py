@@ -439,3 +439,13 @@ def test_an_80_column_terminal_never_cuts_a_value(args):
     assert all(len(line) <= 80 for line in result.stdout.splitlines())
     if args[0] == "fit":
         assert "Left out at 80 columns: Tokens, FLOPs" in result.stdout
+
+
+def test_help_names_every_value_and_argument_plainly():
+    """#29: no `<str>` type labels, no `{RUNS}` in the usage line: values are named (FORMAT, RUNS)."""
+    from conftest import load_script
+
+    reference = load_script("scripts/docs_pages.py").cli_page()
+    assert "<str>" not in reference and "<float>" not in reference and "<int>" not in reference
+    assert "{RUNS}" not in reference and "Usage: scale fit [OPTIONS] RUNS" in reference
+    assert "Usage: scale check [OPTIONS] [BUDGET...]\n" in reference

@@ -116,6 +116,11 @@ class ScaleGroup(TyperGroup):
             for param in command.params:  # a flag takes no value: no "<bool>" in the help
                 if getattr(param, "is_flag", False):
                     param.metavar = ""
+                elif param.metavar is None and param.name:
+                    # A value named for what it is (FORMAT, LOSS, RUNS), not Typer's "<str>" (#29).
+                    param.metavar = param.name.upper().replace("_", "-")
+                if param.param_type_name == "argument":
+                    _plain_argument(param)
             command.get_help_option = _flag_help(command.get_help_option)  # type: ignore[method-assign]  # --help too: click builds it late
             if EXAMPLES.get(name) and not command.epilog:
                 command.epilog = "Examples:\n\n" + "\n\n".join(f"  {line}" for line in EXAMPLES[name])
@@ -168,6 +173,15 @@ class ScaleGroup(TyperGroup):
             fail(f"cannot write the output: {error.strerror or error}")
             return 2
         return result if isinstance(result, int) else 0
+
+
+def _plain_argument(argument) -> None:
+    """An argument as click writes it: ``RUNS`` in the usage line (Typer writes ``{RUNS}``) and no
+    ``<str>`` type beside its name in the help (#29)."""
+    name = argument.metavar or argument.name.upper()
+    more = "..." if argument.nargs != 1 and not name.endswith("...") else ""
+    argument.display_type_rich = lambda ctx: None
+    argument._usage_display_name = lambda: (name if argument.required else f"[{name}]") + more
 
 
 def _closed_pipe() -> int:
