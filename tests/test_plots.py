@@ -129,3 +129,78 @@ def test_matplotlibs_folder_is_private_and_a_planted_one_is_not_used(tmp_path, m
     os.rmdir(folder)
     os.symlink(tmp_path / "planted", folder)  # a link to a folder of someone else's choosing
     assert figures.private_cache_dir() != folder
+
+
+def _inside(legend, axes) -> bool:
+    figure = axes.figure
+    figure.canvas.draw()
+    box, frame = legend.get_window_extent(), axes.get_window_extent()
+    return frame.x0 - 1 <= box.x0 and box.x1 <= frame.x1 + 1 and frame.y0 - 1 <= box.y0 and box.y1 <= frame.y1 + 1
+
+
+def test_the_plan_plot_labels_its_own_optimum_and_marks_the_fitted_range(tmp_path):
+    """#29: the label sat beside another curve, and nothing said where the law was fitted."""
+    law = load_law()
+    result = plan(1e23)
+    figure = plot_plan(result, law, tmp_path / "plan.png")
+    axes = figure.axes[0]
+    label = next(text for text in axes.texts if text.get_gid() == "optimum-label")
+    assert label.xy == pytest.approx((result.params, result.loss), rel=1e-9)  # its arrow ends on the plan's optimum
+    assert label.arrow_patch is not None and "29.5B params" in label.get_text()
+    span = next(patch for patch in axes.patches if patch.get_gid() == "fitted-range")
+    low, high = law.fitted_range.params
+    box = span.get_bbox() if hasattr(span, "get_bbox") else None
+    xs = [box.x0, box.x1] if box is not None else [x for x, _ in span.get_xy()]
+    assert min(xs) == pytest.approx(low) and max(xs) == pytest.approx(high)
+    assert _inside(axes.get_legend(), axes)
+
+
+def test_the_overtraining_plot_is_against_compute_with_the_break_even(cli, tmp_path):
+    """#29: models were drawn against tokens, and the break-even was missing."""
+    from scaling_cli import overtrain
+    from scaling_cli.plots.figures import plot_overtrain
+
+    result = overtrain(7e9)
+    figure = plot_overtrain(result, load_law(), tmp_path / "ot.png")
+    left, right, twin = figure.axes
+    assert left.get_xlabel() == "Training compute (FLOPs)"
+    rows = next(line for line in left.get_lines() if line.get_label() == "the table's rows")
+    assert list(rows.get_xdata()) == pytest.approx([r.flops for r in result.rows])
+    even = next(line for line in twin.get_lines() if line.get_gid() == "break-even")
+    expected = [(r.tokens_per_param, r.breakeven_inference_tokens) for r in result.rows if r.breakeven_inference_tokens]
+    assert list(even.get_xdata()) == pytest.approx([x for x, _ in expected])
+    assert list(even.get_ydata()) == pytest.approx([y for _, y in expected])
+    assert _inside(right.get_legend(), right) and _inside(left.get_legend(), left)
+
+
+def test_the_fit_plot_is_readable(tmp_path):
+    """#29: small fonts, legends over points and clipped, unlabelled prediction diamonds, tick
+    styles that differ between panels, an empty third panel for a small fit."""
+    from scaling_cli.fitting import fit
+    from scaling_cli.plots.figures import plot_fit
+
+    runs = synthetic_runs(seed=0, budgets=(1e18, 1e19, 1e20), sizes=6)  # too few budgets for backtests
+    result = fit(runs, bootstrap=20, holdout=2, compare_losses=False, predict_flops=[1e22])
+    assert not result.backtests
+    figure = plot_fit(result, runs, tmp_path / "fit.png")
+    panels = [axes for axes in figure.axes if axes.get_title()]
+    assert len(panels) == 2  # no empty backtest panel
+    for axes in panels:
+        assert axes.title.get_fontsize() >= 11 and axes.xaxis.label.get_fontsize() >= 10
+        assert _inside(axes.get_legend(), axes)
+        figure.canvas.draw()
+        assert not any(label.get_text() for label in axes.xaxis.get_minorticklabels())  # one tick style: decades only
+    labels = [text.get_text() for text in panels[1].texts if text.get_gid() == "prediction-label"]
+    assert len(labels) == len(result.predictions) and all(":" in label for label in labels)
+    bar = next(axes for axes in figure.axes if not axes.get_title() and axes.get_ylabel() == "Training compute (FLOPs)")
+    figure.canvas.draw()
+    assert all(label.get_text().startswith("1e") for label in bar.yaxis.get_majorticklabels() if label.get_text())
+
+
+def test_the_compare_plot_names_its_loss(tmp_path):
+    from scaling_cli.fitting.compare.compare import compare
+    from scaling_cli.plots.compare import plot_compare
+
+    sets = [("a", synthetic_runs(seed=0, sizes=6)), ("b", synthetic_runs(seed=1, sizes=6))]
+    figure = plot_compare(compare(sets, bootstrap=0), sets, tmp_path / "compare.png")
+    assert figure.axes[0].get_ylabel() == "Final loss (nats/token)"

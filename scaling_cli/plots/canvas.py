@@ -82,10 +82,13 @@ def tick_label(value: float, kind: str) -> str:
 
 
 def _human_axis(axis, kind: str) -> None:
-    from matplotlib.ticker import FuncFormatter, LogLocator
+    """Decades labelled as people write them (1B, 1e21), the minor ticks unlabelled: every log axis
+    of every panel (colour bars and twin axes included) in one style."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     axis.set_major_locator(LogLocator(base=10))
     axis.set_major_formatter(FuncFormatter(lambda value, _: tick_label(value, kind)))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def _save(figure, path: Path, title: str):

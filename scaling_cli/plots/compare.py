@@ -22,7 +22,7 @@ def plot_compare(result, sets, path: str | Path):
         left.plot(flops, loss, color=color, linewidth=2, label=f"{label} frontier")
     left.set_xscale("log")
     left.set_xlabel("training compute (FLOPs)")
-    left.set_ylabel("loss")
+    left.set_ylabel("Final loss (nats/token)")
     _human_axis(left.xaxis, "sci")
     left.legend(fontsize=8)
     for number, comparison in enumerate(result.comparisons, start=1):

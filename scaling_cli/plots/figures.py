@@ -66,13 +66,19 @@ def plot_plan(result, law: Law, path: str | Path):
                 f"{format_count(best_n)} params\n{format_count(best_d)} tokens",
                 (best_n, best_loss),
                 textcoords="offset points",
-                xytext=(12, -34),
-                fontsize=9,
-                bbox={"boxstyle": "round", "fc": "white", "alpha": 0.85, "lw": 0},
-            )  # below-right: clear of the frontier
+                xytext=(14, -40),
+                fontsize=10,
+                color=line.get_color(),
+                arrowprops={"arrowstyle": "-", "color": line.get_color(), "lw": 1},
+                bbox={"boxstyle": "round", "fc": "white", "alpha": 0.9, "lw": 0},
+                gid="optimum-label",
+            )  # below-right, tied to its own optimum by a line: clear of the frontier
         optima.append((best_n, best_loss))
     frontier = np.array(optima)
     axes.plot(frontier[:, 0], frontier[:, 1], "k--", lw=1, label="compute-optimal frontier")
+    fitted = law.fitted_range.params if law.fitted_range is not None else None
+    if fitted is not None:
+        axes.axvspan(*fitted, color="tab:green", alpha=0.08, label="model sizes the law was fitted on", gid="fitted-range")
     axes.set_xscale("log")
     _human_axis(axes.xaxis, "count")
     axes.set_xlabel(f"Model size ({_unit(law)})")
@@ -80,7 +86,7 @@ def plot_plan(result, law: Law, path: str | Path):
     top = max(frontier[:, 1]) + 0.6 * (max(frontier[:, 1]) - min(frontier[:, 1]) + 0.05)
     axes.set_ylim(min(frontier[:, 1]) - 0.05, top)
     axes.grid(True, which="major", alpha=0.3)
-    axes.legend(fontsize=9, title="IsoFLOP budget", title_fontsize=9)
+    axes.legend(fontsize=9, title="IsoFLOP budget", title_fontsize=9, loc="best")
     data = "" if unique is None else f", {format_count(unique)} unique tokens"
     return _save(figure, path, f"IsoFLOP curves under {law.title}{data}")
 
@@ -95,7 +101,9 @@ def plot_fit(result, runs, path: str | Path):
     from matplotlib.colors import LogNorm
 
     check = result.method == "parametric"
-    figure, panels = plt.subplots(1, 3 if check else 2, figsize=FIGSIZE_CHECK if check else FIGSIZE, layout="constrained")
+    # The backtest panel only where there are backtests: a small fit's third panel was empty.
+    panel_count = 3 if check and result.backtests else 2
+    figure, panels = plt.subplots(1, panel_count, figsize=FIGSIZE_CHECK if panel_count == 3 else FIGSIZE, layout="constrained")
     left = panels[0]
     norm = LogNorm(vmin=runs.flops.min(), vmax=runs.flops.max())
     is_held = _held_mask(result, runs)
@@ -124,13 +132,15 @@ def plot_fit(result, runs, path: str | Path):
     _human_axis(left.xaxis, "count")
     left.set_xlabel("Model size (parameters)")
     left.set_ylabel("Final loss (nats/token)")
-    left.set_title("Runs and the fitted IsoFLOP curves at their budgets", fontsize=10)
+    left.set_title("Runs and the fitted IsoFLOP curves at their budgets", fontsize=11)
     left.grid(True, alpha=0.3)
-    left.legend(fontsize=9)
-    figure.colorbar(points, ax=left, label="Training compute (FLOPs)")
+    left.legend(fontsize=9, loc="best")
+    bar = figure.colorbar(points, ax=left, label="Training compute (FLOPs)")
+    _human_axis(bar.ax.yaxis, "sci")
     if check:
         _frontier_panel(panels[1], result, runs, is_held)
-        _backtest_panel(panels[2], result)
+        if panel_count == 3:
+            _backtest_panel(panels[2], result)
     else:
         _allocation_panel(panels[1], result, runs)
     method = {"parametric": "Parametric fit", "isoflop": "IsoFLOP fit", "envelope": "Envelope fit"}[result.method]
@@ -184,14 +194,25 @@ def _frontier_panel(axes, result, runs, is_held) -> None:
             capsize=4,
             label="predictions, 95 % intervals",
         )
+        for p in predicted:  # each diamond says what it predicts
+            axes.annotate(
+                f"{format_count(p.params)} on {format_count(p.tokens)}: {p.loss.value:.3f}",
+                (p.flops, p.loss.value),
+                textcoords="offset points",
+                xytext=(-8, 8),
+                ha="right",
+                fontsize=8,
+                color="tab:blue",
+                gid="prediction-label",
+            )
     axes.axvline(runs.flops[~is_held].max(), color="tab:green", ls=":", lw=1, label="largest fitted compute")
     axes.set_xscale("log")
     _human_axis(axes.xaxis, "sci")
     axes.set_xlabel("Training compute (FLOPs)")
     axes.set_ylabel("Final loss (nats/token)")
-    axes.set_title("The scaling check: the law against compute", fontsize=10)
+    axes.set_title("The scaling check: the law against compute", fontsize=11)
     axes.grid(True, which="major", alpha=0.3)
-    axes.legend(fontsize=8)
+    axes.legend(fontsize=8, loc="best")
 
 
 def _backtest_panel(axes, result) -> None:
@@ -217,11 +238,12 @@ def _backtest_panel(axes, result) -> None:
     axes.fill_between(ratio, -half, half, color="0.6", alpha=0.25, label="95 %: scatter + extrapolation error")
     axes.axhline(0, color="k", lw=0.8)
     axes.set_xscale("log")
+    axes.xaxis.set_major_formatter(_pyplot().FuncFormatter(lambda value, _: f"{value:g}x"))  # ratios, as the other panels' human ticks
     axes.set_xlabel("Extrapolation (run compute / largest fitted compute)")
     axes.set_ylabel("Error of the prediction (%; > 0: over-predicts)")
-    axes.set_title("Backtests: fit the smaller budgets, predict the larger", fontsize=10)
+    axes.set_title("Backtests: fit the smaller budgets, predict the larger", fontsize=11)
     axes.grid(True, which="major", alpha=0.3)
-    axes.legend(fontsize=7, ncol=2)
+    axes.legend(fontsize=8, ncol=2, loc="best")
 
 
 def _allocation_panel(right, result, runs) -> None:
@@ -280,8 +302,9 @@ def _fitted_curve(result, flops: float, runs):
 
 
 def plot_overtrain(result, law: Law, path: str | Path):
-    """Loss against tokens for the fixed model and for the compute-optimal frontier; and the
-    compute overhead against tokens per parameter."""
+    """Loss against training compute for the fixed model and for the compute-optimal models; and
+    what the smaller model costs: its extra training compute and the inference tokens after which
+    its cheaper serving pays that back (the break-even), against tokens per parameter."""
     path = check_path(path)
     if not law.has_loss:
         raise ScaleError(f"--plot draws predicted losses, and law {law.name!r} has no loss form")
@@ -292,34 +315,31 @@ def plot_overtrain(result, law: Law, path: str | Path):
         min(5.0, min(r.tokens_per_param for r in result.rows)), max(2000.0, max(r.tokens_per_param for r in result.rows)), 80
     )
     tokens = n * ratios
+    flops = 6 * n * tokens
     losses = np.array([law.predict_loss(n, d, unique) for d in tokens])
-    left.plot(tokens, losses, lw=2.2, label=f"{format_count(n)} parameters, more and more tokens")
-    frontier_flops = np.geomspace(6 * n * tokens[0] / 50, 6 * n * tokens[-1], 80)
+    left.plot(flops, losses, lw=2.2, label=f"{format_count(n)} parameters, more and more tokens")
+    frontier_flops = np.geomspace(flops[0] / 50, flops[-1], 80)
     frontier = [law.optimal(c, unique) for c in frontier_flops]
     left.plot(
-        [d for _, d in frontier],
-        [law.predict_loss(p, d, unique) for p, d in frontier],
-        "k--",
-        lw=1.2,
-        label="compute-optimal models (other sizes)",
+        frontier_flops, [law.predict_loss(p, d, unique) for p, d in frontier], "k--", lw=1.2, label="compute-optimal models (other sizes)"
     )
-    left.plot([r.tokens for r in result.rows], [r.loss for r in result.rows], "o", color="tab:blue", label="the table's rows")
+    left.plot([r.flops for r in result.rows], [r.loss for r in result.rows], "o", color="tab:blue", label="the table's rows")
     if result.loss_floor is not None:
         left.axhline(result.loss_floor, color="tab:red", lw=1, ls=":", label=f"floor of {format_count(n)}: {result.loss_floor:.3f}")
     left.set_xscale("log")
-    _human_axis(left.xaxis, "count")
-    left.set_xlabel("Training tokens")
+    _human_axis(left.xaxis, "sci")
+    left.set_xlabel("Training compute (FLOPs)")
     left.set_ylabel("Predicted final loss (nats/token)")
-    left.set_title("Loss against training tokens", fontsize=10)
+    left.set_title("Loss against training compute", fontsize=11)
     left.set_ylim(min(result.loss_floor or losses.min(), losses.min()) - 0.03, losses.max() + 0.05)
     left.grid(True, alpha=0.3)
-    left.legend(fontsize=9, loc="upper right")
+    left.legend(fontsize=9, loc="best")
 
     overheads = []
     for d, loss in zip(tokens, losses):
         optimum = law.optimal_for_loss(loss, unique)
         overheads.append(np.nan if optimum is None else 100 * (6 * n * d / (6 * optimum[0] * optimum[1]) - 1))
-    right.plot(ratios, overheads, lw=2.2)
+    right.plot(ratios, overheads, lw=2.2, label="extra training compute (left axis)")
     right.plot(
         [r.tokens_per_param for r in result.rows],
         [100 * r.compute_overhead if r.compute_overhead is not None else np.nan for r in result.rows],
@@ -331,7 +351,16 @@ def plot_overtrain(result, law: Law, path: str | Path):
     right.xaxis.set_major_formatter(plt.FuncFormatter(lambda value, _: f"{value:g}"))
     right.set_xlabel("Tokens per parameter")
     right.set_ylabel("Extra training compute over the\ncompute-optimal model of equal loss (%)")
-    right.set_title("What the smaller model costs to train", fontsize=10)
+    right.set_title("What the smaller model costs, and when serving repays it", fontsize=11)
     right.grid(True, alpha=0.3)
+    even = [(r.tokens_per_param, r.breakeven_inference_tokens) for r in result.rows if r.breakeven_inference_tokens]
+    if even:
+        twin = right.twinx()
+        twin.plot(*zip(*even), "s--", color="tab:orange", lw=1.2, label="break-even inference tokens (right axis)", gid="break-even")
+        twin.set_yscale("log")
+        _human_axis(twin.yaxis, "count")
+        twin.set_ylabel("Inference tokens after which the smaller model has paid off", color="tab:orange")
+        handles = right.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+        right.legend(handles=handles, fontsize=9, loc="upper left")
     data = "" if unique is None else f", {format_count(unique)} unique tokens"
     return _save(figure, path, f"Over-training {article(format_count(n))}-parameter model under {law.title}{data}")
