@@ -449,3 +449,20 @@ def test_help_names_every_value_and_argument_plainly():
     assert "<str>" not in reference and "<float>" not in reference and "<int>" not in reference
     assert "{RUNS}" not in reference and "Usage: scale fit [OPTIONS] RUNS" in reference
     assert "Usage: scale check [OPTIONS] [BUDGET...]\n" in reference
+
+
+def test_help_at_80_columns_cuts_no_option_name():
+    """#29: Rich's help panels cut names at 80 columns (`--no-flash-att…`); below 100 columns the
+    help is click's plain text, wrapped whole; at 100 and more, the panels."""
+    from typer.testing import CliRunner
+
+    from scaling_cli.cli.app import COMMANDS, app
+
+    for name, _ in COMMANDS:
+        narrow = CliRunner().invoke(app, [name, "--help"], env={"COLUMNS": "80", "NO_COLOR": "1", "TERM": "dumb"})
+        assert narrow.exit_code == 0 and "…" not in narrow.stdout, name
+        assert all(len(line) <= 80 for line in narrow.stdout.splitlines()), name
+    wide = CliRunner().invoke(app, ["memory", "--help"], env={"COLUMNS": "120", "NO_COLOR": "1", "TERM": "dumb"})
+    assert "╭─ Options" in wide.stdout and "--no-flash-attention" in wide.stdout
+    narrow = CliRunner().invoke(app, ["memory", "--help"], env={"COLUMNS": "80", "NO_COLOR": "1", "TERM": "dumb"})
+    assert "--flash-attention / --no-flash-attention" in narrow.stdout

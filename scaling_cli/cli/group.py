@@ -112,7 +112,16 @@ class ScaleGroup(TyperGroup):
         from .output import use_markdown
 
         use_markdown(False)  # each invocation's own --format (the tests run many in one process)
+        narrow = _terminal_columns() < WIDE_HELP
         for name, command in [(None, self), *self.commands.items()]:
+            # Rich's panels cut option names and words below ~100 columns (`--no-flash-att…`);
+            # click's plain help wraps them whole (#29). The command object may serve another
+            # invocation (tests build it once): its own mode is kept and restored.
+            if not hasattr(command, "wide_markup_mode"):
+                command.wide_markup_mode = getattr(command, "rich_markup_mode", None)  # type: ignore[attr-defined]
+            command.rich_markup_mode = None if narrow else command.wide_markup_mode  # type: ignore[attr-defined]
+            for item in [command, *command.params]:
+                _plain_help(item, narrow)
             for param in command.params:  # a flag takes no value: no "<bool>" in the help
                 if getattr(param, "is_flag", False):
                     param.metavar = ""
@@ -173,6 +182,25 @@ class ScaleGroup(TyperGroup):
             fail(f"cannot write the output: {error.strerror or error}")
             return 2
         return result if isinstance(result, int) else 0
+
+
+WIDE_HELP = 100
+"""Terminals at least this wide get Typer's Rich help panels; narrower ones click's plain help."""
+
+
+def _terminal_columns() -> int:
+    import shutil
+
+    return shutil.get_terminal_size(fallback=(80, 24)).columns
+
+
+def _plain_help(item: Any, narrow: bool) -> None:
+    """Rich markup escapes square brackets ('.\\[plot]'); click's plain help shows text as is.
+    The original is kept on the object (the tests build the commands once) and restored."""
+    if not hasattr(item, "wide_help"):
+        item.wide_help = getattr(item, "help", None)
+    if isinstance(item.wide_help, str):
+        item.help = item.wide_help.replace("\\[", "[") if narrow else item.wide_help
 
 
 def _plain_argument(argument) -> None:
