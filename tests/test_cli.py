@@ -466,3 +466,23 @@ def test_help_at_80_columns_cuts_no_option_name():
     assert "╭─ Options" in wide.stdout and "--no-flash-attention" in wide.stdout
     narrow = CliRunner().invoke(app, ["memory", "--help"], env={"COLUMNS": "80", "NO_COLOR": "1", "TERM": "dumb"})
     assert "--flash-attention / --no-flash-attention" in narrow.stdout
+
+
+def test_every_cross_reference_in_the_help_names_a_real_command_and_option():
+    """#29: `fit --help` pointed at `scale laws --forms`, an option that did not exist."""
+    import re
+
+    from conftest import load_script
+    from typer.main import get_command
+
+    from scaling_cli.cli.app import app
+
+    commands = get_command(app).commands
+    reference = load_script("scripts/docs_pages.py").cli_page()
+    found = re.findall(r"`scale ([a-z-]+)([^`]*)`", reference)
+    assert len(found) >= 5
+    for name, rest in found:
+        assert name in commands, name
+        options = {opt for param in commands[name].params for opt in (*param.opts, *param.secondary_opts)}
+        for option in re.findall(r"(?<!\S)(--?[a-z][a-z-]*)", rest):
+            assert option in options, f"`scale {name}{rest}`: {option}"
