@@ -150,3 +150,13 @@ def test_compare_refuses_what_fit_refuses(cli, tmp_path):
     for argv in (("fit", str(path), "--bootstrap", "0"), ("compare", str(path), str(path), "--bootstrap", "0")):
         result = cli(*argv)
         assert result.exit_code == 2 and "alpha is unidentifiable" in result.stderr, argv
+
+
+def test_compare_by_reads_standard_input_once(cli, tmp_path):
+    """#29: `compare - --by` said "empty file": it read standard input once per set."""
+    a, b = synthetic_runs(seed=0, sizes=6), synthetic_runs(seed=1, sizes=6)
+    rows = ["params,tokens,loss,set"] + [
+        f"{n},{d},{loss},{name}" for name, runs in (("a", a), ("b", b)) for n, d, loss in zip(runs.params, runs.tokens, runs.loss)
+    ]
+    out = cli.json("compare", "-", "--by", "set", "--bootstrap", "0", input="\n".join(rows) + "\n")
+    assert [s["label"] for s in out["sets"]] == ["a", "b"] and all(s["n_runs"] == len(a) for s in out["sets"])

@@ -92,20 +92,24 @@ def compare(
             raise ScaleError(f"{source}: --by names {by!r}, not a column")
         if len(values) < 2:
             raise ScaleError(f"{source}: column {by!r} holds one value ({values[0]!r}): nothing to compare")
-        sources: list[tuple[str, list[str] | None, str]] = [(runs[0], [*(where or []), f"{by}={value}"], value) for value in values]
+        # Split once read: standard input (`-`) can be read only once.
+        split = [([r for r in records if str(r[2].get(by)) == value], f"{source} ({by}={value})", value) for value in values]
     else:
         if len(runs) < 2:
             raise typer.BadParameter("give at least two runs files (or one with --by)", param_hint="RUNS")
-        sources = [(path, where, path) for path in runs]
+        split = []
+        for path in runs:
+            records, source, _ = read_records(path, where=where)
+            split.append((records, source, path))
+    sources = split
     names = list(label or [])
     if names and len(names) != len(sources):
         raise typer.BadParameter(f"{len(names)} labels for {len(sources)} sets", param_hint="--label")
     sets = []
     evaluations: dict[str, dict[str, set[str]]] = {}
     tokenizers: dict[str, dict[str, set[str]]] = {}
-    for number, (path, selection, default) in enumerate(sources):
+    for number, (records, source, default) in enumerate(sources):
         name = names[number] if names else default
-        records, source, _ = read_records(path, where=selection)
         sets.append((name, runs_from_records(records, source, mapping)))
         for column in EVALUATION_COLUMNS + TOKENIZER_COLUMNS:
             seen = {str(r.get(column)) for _, _, r in records if column in r}
